@@ -1,0 +1,24 @@
+/// A stored API key: only the SHA-256 digest of the secret is kept.
+package struct APIKeyRecord: Sendable, Equatable {
+    /// Short public handle (the key's first characters) for listings and revocation.
+    package var id: String
+    package var workspace: WorkspaceID
+    package var scope: AccessScope
+    package var digest: [UInt8]
+    package var label: String
+    package var createdAt: Timestamp
+    package var revokedAt: Timestamp?
+
+    package init(
+        id: String, workspace: WorkspaceID, scope: AccessScope, digest: [UInt8], label: String,
+        createdAt: Timestamp, revokedAt: Timestamp? = nil
+    ) {
+        self.id = id
+        self.workspace = workspace
+        self.scope = scope
+        self.digest = digest
+        self.label = label
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}

@@ -1,0 +1,33 @@
+/// What an import did, with the rows it could not take and why.
+package struct ImportReport: Sendable, Equatable {
+    package struct Problem: Sendable, Equatable {
+        package var line: Int
+        package var message: String
+    }
+
+    /// Rows kept in `problems`; the count of all rejected rows is `rejected`.
+    package static let maxListedProblems = 1_000
+
+    package var rowsRead = 0
+    package var imported = 0
+    package var duplicates = 0
+    package var rejected = 0
+    package var problems: [Problem] = []
+    package var dryRun = false
+
+    package init(dryRun: Bool = false) {
+        self.dryRun = dryRun
+    }
+
+    mutating func reject(line: Int, _ message: String) {
+        rejected += 1
+        if problems.count < Self.maxListedProblems { problems.append(Problem(line: line, message: message)) }
+    }
+}
+
+/// Progress of a long import, for a progress bar.
+package struct ImportProgress: Sendable {
+    package var bytesDone: Int
+    package var bytesTotal: Int
+    package var rows: Int
+}

@@ -1,0 +1,77 @@
+import AttuneCore
+import AttuneStore
+
+/// `attune import users FILE`: one row per user; every other column becomes a declared trait.
+package struct UserImporter: Sendable {
+    private let store: any IdentityStore
+    private let clock: any WallClock
+
+    package init(store: any IdentityStore, clock: any WallClock) {
+        self.store = store
+        self.clock = clock
+    }
+
+    package func run(
+        path: String, workspace: WorkspaceID, format: TabularFormat? = nil, userColumn: String? = nil,
+        dryRun: Bool = false, progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
+    ) async throws -> ImportReport {
+        let source = TabularSource(path: path, format: format)
+        let now = clock.now()
+        var imported = 0
+        var report = try await ImportPipeline.run { (emit: ([Identify]) -> Void) throws -> ImportReport in
+            var report = ImportReport(dryRun: dryRun)
+            var column: String?
+            var pending: [Identify] = []
+            try source.forEachRow { line, message in
+                report.rowsRead += 1
+                report.reject(line: line, message)
+            } progress: { done, total in
+                progress(ImportProgress(bytesDone: done, bytesTotal: total, rows: report.rowsRead))
+            } _: { row in
+                report.rowsRead += 1
+                if column == nil {
+                    let present = Set(row.order)
+                    if let userColumn {
+                        let name = TabularSource.normalizeHeader(userColumn)
+                        guard present.contains(name) else {
+                            throw ImportFailure.missingColumn(option: "--user-column", name: userColumn)
+                        }
+                        column = name
+                    } else {
+                        column = ["user_id", "userid", "user", "customer_id", "id"].first(where: present.contains)
+                        guard column != nil else { throw ImportFailure.noIdentityColumn }
+                    }
+                }
+                do {
+                    var cell = row.cells[column!]
+                    if case .string(let s)? = cell { cell = s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
+                    guard let user: UserID = try EventDecoder.identifier(cell, field: column!) else {
+                        throw AttuneError.missing(column!)
+                    }
+                    let members = CellTyping.members(of: row, excluding: [column!])
+                    guard !members.isEmpty else {
+                        throw AttuneError.invalid(column!, "row has no attributes besides the id")
+                    }
+                    let traits = JSONValue.object(members).serialized(sortedKeys: true)
+                    guard traits.utf8.count <= 16 * 1024 else {
+                        throw AttuneError.invalid("traits", "must be at most 16384 bytes of JSON")
+                    }
+                    pending.append(Identify(anonymousID: nil, userID: user, traits: traits, timestamp: now))
+                } catch let error as AttuneError {
+                    report.reject(line: row.line, error.reportText)
+                }
+                if pending.count >= 5_000 {
+                    emit(pending)
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
+            if !pending.isEmpty { emit(pending) }
+            return report
+        } consume: { chunk in
+            if !dryRun { try await store.record(chunk, in: workspace) }
+            imported += chunk.count
+        }
+        report.imported = imported
+        return report
+    }
+}

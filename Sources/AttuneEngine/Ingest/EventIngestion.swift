@@ -1,0 +1,76 @@
+import AttuneCore
+import AttuneStore
+
+/// The outcome of one `POST /v1/events` call.
+package struct IngestReport: Sendable, Equatable {
+    package struct Rejection: Sendable, Equatable {
+        package var index: Int
+        package var error: AttuneError
+    }
+
+    package var received: Int
+    package var accepted: Int
+    package var duplicates: Int
+    package var rejected: [Rejection]
+    /// Ids of the accepted events, in request order (client-sent or assigned).
+    package var ids: [EventID]
+}
+
+/// Validates event payloads and hands valid events to the group-commit writer.
+package struct EventIngestion: Sendable {
+    package static let maxBatchEvents = 1_000
+
+    private let writer: EventWriter
+    private let clock: any WallClock
+    private let decoder: EventDecoder
+
+    package init(writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder()) {
+        self.writer = writer
+        self.clock = clock
+        self.decoder = decoder
+    }
+
+    /// Accepts `{...}` (one event) or `{"batch": [...]}`.
+    ///
+    /// In a batch, each invalid event is reported by index and the valid ones are still stored.
+    /// - Throws: `AttuneError` for a single invalid event, a malformed batch envelope, or more
+    ///   than `maxBatchEvents` events (`payloadTooLarge`); storage errors pass through.
+    package func ingest(_ body: JSONValue, into workspace: WorkspaceID) async throws -> IngestReport {
+        let receivedAt = clock.now()
+        var generator = SystemRandomNumberGenerator()
+        let newID = { EventID.random(using: &generator) }
+        guard case .object(let members) = body else {
+            throw AttuneError.invalid("", "body must be an event object or {\"batch\": [...]}")
+        }
+        if members.contains(where: { $0.key == "batch" }) {
+            guard members.count == 1 else {
+                throw AttuneError.invalid("batch", "a batch body holds only the \"batch\" field")
+            }
+            guard case .array(let elements)? = body["batch"] else {
+                throw AttuneError.invalid("batch", "must be an array of events")
+            }
+            guard elements.count <= Self.maxBatchEvents else {
+                throw AttuneError.tooLarge("a batch holds at most \(Self.maxBatchEvents) events")
+            }
+            guard !elements.isEmpty else { throw AttuneError.invalid("batch", "must not be empty") }
+            var events: [Event] = []
+            events.reserveCapacity(elements.count)
+            var rejected: [IngestReport.Rejection] = []
+            for (index, element) in elements.enumerated() {
+                do {
+                    events.append(try decoder.decode(element, receivedAt: receivedAt, newID: newID))
+                } catch {
+                    rejected.append(.init(index: index, error: error.nested(under: "batch[\(index)]")))
+                }
+            }
+            let result = try await writer.append(EventBatch(workspace: workspace, events: events))
+            return IngestReport(
+                received: elements.count, accepted: result.inserted, duplicates: result.duplicates,
+                rejected: rejected, ids: events.map(\.id))
+        }
+        let event = try decoder.decode(body, receivedAt: receivedAt, newID: newID)
+        let result = try await writer.append(EventBatch(workspace: workspace, events: [event]))
+        return IngestReport(
+            received: 1, accepted: result.inserted, duplicates: result.duplicates, rejected: [], ids: [event.id])
+    }
+}

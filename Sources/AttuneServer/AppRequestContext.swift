@@ -1,0 +1,30 @@
+import AttuneCore
+import AttuneEngine
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Per-request context: Hummingbird's core storage plus the authenticated caller.
+package struct AppRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    /// Set by `APIKeyMiddleware`; `nil` only on the public routes.
+    package var principal: Principal?
+
+    package init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.principal = nil
+    }
+
+    /// The caller, provided its scope allows `scope`.
+    /// - Throws: `AttuneError` `unauthorized` without a key, `forbidden` for a key whose scope
+    ///   does not cover the route.
+    package func require(_ scope: AccessScope) throws(AttuneError) -> Principal {
+        guard let principal else {
+            throw AttuneError(code: .unauthorized, message: "an API key is required")
+        }
+        guard principal.scope.permits(scope) else {
+            throw AttuneError(code: .forbidden, message: "this key's scope (\(principal.scope.rawValue)) does not allow this request; it needs \(scope.rawValue)")
+        }
+        return principal
+    }
+}

@@ -1,0 +1,64 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// What the HTTP layer needs from the rest of the system.
+package struct ServerDependencies: Sendable {
+    package var store: any AttuneStorage
+    package var keyring: APIKeyring
+    package var clock: any WallClock
+    package var registry: PrometheusCollectorRegistry
+    package var writer: EventWriter
+
+    package init(
+        store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
+        registry: PrometheusCollectorRegistry, writer: EventWriter
+    ) {
+        self.store = store
+        self.keyring = keyring
+        self.clock = clock
+        self.registry = registry
+        self.writer = writer
+    }
+}
+
+/// All routes of the API with their middleware.
+package func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
+    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock)
+    EventsController(
+        ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
+    ).addRoutes(to: router)
+    ItemsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
+        .addRoutes(to: router)
+    SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
+    return router
+}
+
+/// The server application; the event writer runs as one of its services so that shutdown
+/// drains accepted events before the process exits.
+package func buildApplication(
+    configuration: ServerConfiguration,
+    dependencies: ServerDependencies,
+    logger: Logger,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(configuration: configuration, dependencies: dependencies)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attune"),
+        onServerRunning: { channel in
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
+        logger: logger)
+    app.addServices(dependencies.writer)
+    return app
+}

@@ -1,0 +1,59 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Hummingbird
+
+/// `POST /v1/events`, `POST /v1/identify`, `GET /v1/users/{id}/events`.
+package struct EventsController: Sendable {
+    let ingestion: EventIngestion
+    let store: any AttuneStorage
+    let clock: any WallClock
+    let limits: ServerLimits
+
+    package func addRoutes(to router: Router<AppRequestContext>) {
+        router.post("/v1/events", use: postEvents)
+        router.post("/v1/identify", use: identify)
+        router.get("/v1/users/:id/events", use: userEvents)
+    }
+
+    @Sendable func postEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let body = try await request.jsonBody(limit: limits.maxEventBodyBytes)
+        let report = try await ingestion.ingest(body, into: principal.workspace)
+        let rejected = JSONValue.array(
+            report.rejected.map { .object([("index", .number(Double($0.index))), ("error", Rendering.json($0.error))]) })
+        var members: [(key: String, value: JSONValue)] = [
+            ("received", .number(Double(report.received))),
+            ("accepted", .number(Double(report.accepted))),
+            ("duplicates", .number(Double(report.duplicates))),
+            ("rejected", rejected),
+            ("ids", .array(report.ids.map { .string($0.uuidString) })),
+        ]
+        if report.accepted + report.duplicates == 0 {
+            members.insert(
+                ("error", .object([("code", .string("invalid_value")), ("message", .string("no event in the batch is valid"))])),
+                at: 0)
+            return JSONResponse.make(.object(members), status: .unprocessableContent)
+        }
+        return JSONResponse.make(.object(members))
+    }
+
+    @Sendable func identify(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.write)
+        let body = try await request.jsonBody(limit: limits.maxSmallBodyBytes)
+        let identify = try Identify.decode(body, receivedAt: clock.now())
+        try await store.record(identify, in: principal.workspace)
+        return JSONResponse.make(.object([("ok", .bool(true)), ("userId", .string(identify.userID.rawValue))]))
+    }
+
+    @Sendable func userEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let user = try context.identifier("id", as: UserID.self)
+        let limit = try QueryParameters.limit(request)
+        let cursor = try QueryParameters.string(request, "cursor").map { (c) throws(AttuneError) in try Cursor.decodeSequence(c) }
+        let events = try await store.events(of: user, in: principal.workspace, after: cursor, limit: limit)
+        let next: JSONValue =
+            events.count == limit ? .string(Cursor.encode(String(events.last!.sequence))) : .null
+        return JSONResponse.make(.object([("events", .array(events.map(Rendering.json))), ("nextCursor", next)]))
+    }
+}

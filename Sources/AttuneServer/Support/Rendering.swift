@@ -1,0 +1,46 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+
+/// JSON shapes of the API's resources, defined once.
+enum Rendering {
+    static func json(_ stored: StoredEvent) -> JSONValue {
+        let event = stored.event
+        var members: [(key: String, value: JSONValue)] = [
+            ("id", .string(event.id.uuidString)),
+            ("sequence", .number(Double(stored.sequence))),
+            ("type", .string(event.type.rawValue)),
+        ]
+        if let v = event.userID { members.append(("userId", .string(v.rawValue))) }
+        if let v = event.anonymousID { members.append(("anonymousId", .string(v.rawValue))) }
+        if let v = event.sessionID { members.append(("sessionId", .string(v.rawValue))) }
+        if let v = event.itemID { members.append(("itemId", .string(v.rawValue))) }
+        if let v = event.value { members.append(("value", .number(v))) }
+        if let v = event.properties.flatMap(parsed) { members.append(("properties", v)) }
+        if let v = event.context.flatMap(parsed) { members.append(("context", v)) }
+        members.append(("timestamp", .string(event.timestamp.iso8601)))
+        members.append(("receivedAt", .string(event.receivedAt.iso8601)))
+        return .object(members)
+    }
+
+    static func json(_ item: Item) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [("id", .string(item.id.rawValue))]
+        members.append(("title", item.title.map(JSONValue.string) ?? .null))
+        members.append(("description", item.description.map(JSONValue.string) ?? .null))
+        members.append(("categories", .array(item.categories.map(JSONValue.string))))
+        members.append(("tags", .array(item.tags.map(JSONValue.string))))
+        members.append(("properties", item.properties.flatMap(parsed) ?? .object([])))
+        members.append(("available", .bool(item.available)))
+        members.append(("createdAt", .string(item.createdAt.iso8601)))
+        members.append(("updatedAt", .string(item.updatedAt.iso8601)))
+        return .object(members)
+    }
+
+    static func json(_ error: AttuneError) -> JSONValue {
+        APIError(error).json["error"] ?? .null
+    }
+
+    private static func parsed(_ text: String) -> JSONValue? {
+        try? JSONParser().parse(text)
+    }
+}

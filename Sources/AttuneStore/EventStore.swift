@@ -1,0 +1,42 @@
+import AttuneCore
+
+/// Events destined for one workspace, appended together.
+package struct EventBatch: Sendable {
+    package var workspace: WorkspaceID
+    package var events: [Event]
+
+    package init(workspace: WorkspaceID, events: [Event]) {
+        self.workspace = workspace
+        self.events = events
+    }
+}
+
+/// What happened to one batch: new events stored, and events whose id was already stored.
+package struct AppendResult: Sendable, Equatable {
+    package var inserted: Int
+    package var duplicates: Int
+
+    package init(inserted: Int = 0, duplicates: Int = 0) {
+        self.inserted = inserted
+        self.duplicates = duplicates
+    }
+}
+
+/// The durable, append-only event log.
+package protocol EventStore: Sendable {
+    /// Appends all batches in one durable transaction; returns once they are on disk.
+    ///
+    /// An event whose id is already stored in its workspace is counted as a duplicate and left as
+    /// it was. Either every batch is stored or none is.
+    func append(_ batches: [EventBatch]) async throws -> [AppendResult]
+
+    /// Events of a user, including those sent under anonymous ids linked to the user, in log
+    /// order, starting after `cursor`.
+    func events(of user: UserID, in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws
+        -> [StoredEvent]
+
+    /// The whole log of a workspace in order, a page at a time.
+    func events(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [StoredEvent]
+
+    func event(id: EventID, in workspace: WorkspaceID) async throws -> StoredEvent?
+}

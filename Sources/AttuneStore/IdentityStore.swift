@@ -1,0 +1,12 @@
+import AttuneCore
+
+/// Links between anonymous visitors and known users, and traits declared about users.
+package protocol IdentityStore: Sendable {
+    func record(_ identify: Identify, in workspace: WorkspaceID) async throws
+    func record(_ identifies: [Identify], in workspace: WorkspaceID) async throws
+
+    func anonymousIDs(of user: UserID, in workspace: WorkspaceID) async throws -> [AnonymousID]
+
+    /// Declared traits as canonical JSON object text, merged over all calls (RFC 7396).
+    func traits(of user: UserID, in workspace: WorkspaceID) async throws -> String?
+}

@@ -1,0 +1,88 @@
+import GRDB
+
+/// Versioned schema. Migrations are append-only: never edit a shipped one.
+enum SQLiteSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE workspaces (
+                        pk INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        workspace INTEGER NOT NULL REFERENCES workspaces(pk),
+                        scope TEXT NOT NULL,
+                        digest BLOB NOT NULL UNIQUE,
+                        label TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        revoked_at INTEGER
+                    );
+                    CREATE TABLE events (
+                        seq INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        id BLOB NOT NULL,
+                        type TEXT NOT NULL,
+                        user_id TEXT,
+                        anonymous_id TEXT,
+                        session_id TEXT,
+                        item_id TEXT,
+                        value REAL,
+                        properties TEXT,
+                        context TEXT,
+                        ts INTEGER NOT NULL,
+                        received_at INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX events_by_id ON events(workspace, id);
+                    CREATE INDEX events_by_user ON events(workspace, user_id, seq) WHERE user_id IS NOT NULL;
+                    CREATE INDEX events_by_anonymous ON events(workspace, anonymous_id, seq)
+                        WHERE anonymous_id IS NOT NULL;
+                    CREATE TABLE actors (
+                        workspace INTEGER NOT NULL,
+                        anonymous INTEGER NOT NULL,
+                        actor_id TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        event_count INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, anonymous, actor_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE workspace_counters (
+                        workspace INTEGER PRIMARY KEY,
+                        events INTEGER NOT NULL
+                    );
+                    CREATE TABLE identities (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        anonymous_id TEXT NOT NULL,
+                        linked_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id, anonymous_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX identities_by_anonymous ON identities(workspace, anonymous_id);
+                    CREATE TABLE user_traits (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        traits TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE items (
+                        workspace INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        title TEXT,
+                        description TEXT,
+                        categories TEXT NOT NULL,
+                        tags TEXT NOT NULL,
+                        properties TEXT,
+                        available INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,57 @@
+import AttuneCore
+import GRDB
+
+extension SQLiteStore: IdentityStore {
+    package func record(_ identify: Identify, in workspace: WorkspaceID) async throws {
+        try await record([identify], in: workspace)
+    }
+
+    package func record(_ identifies: [Identify], in workspace: WorkspaceID) async throws {
+        try await writer.write { db in
+            let key = try self.requireWorkspace(workspace, db)
+            for identify in identifies {
+                if let anonymous = identify.anonymousID {
+                    try db.execute(
+                        sql: """
+                            INSERT INTO identities (workspace, user_id, anonymous_id, linked_at) VALUES (?, ?, ?, ?)
+                            ON CONFLICT DO NOTHING
+                            """,
+                        arguments: [key, identify.userID.rawValue, anonymous.rawValue,
+                                    identify.timestamp.millisecondsSinceEpoch])
+                }
+                if let traits = identify.traits {
+                    // RFC 7396 merge: later calls overwrite keys, a null removes one.
+                    try db.execute(
+                        sql: """
+                            INSERT INTO user_traits (workspace, user_id, traits, updated_at)
+                            VALUES (?, ?, json_patch('{}', ?), ?)
+                            ON CONFLICT (workspace, user_id) DO UPDATE SET
+                                traits = json_patch(traits, excluded.traits),
+                                updated_at = max(updated_at, excluded.updated_at)
+                            """,
+                        arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch])
+                }
+            }
+        }
+    }
+
+    package func anonymousIDs(of user: UserID, in workspace: WorkspaceID) async throws -> [AnonymousID] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            return try String.fetchAll(
+                db,
+                sql: "SELECT anonymous_id FROM identities WHERE workspace = ? AND user_id = ? ORDER BY linked_at, anonymous_id",
+                arguments: [key, user.rawValue]
+            ).map(AnonymousID.init(unchecked:))
+        }
+    }
+
+    package func traits(of user: UserID, in workspace: WorkspaceID) async throws -> String? {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return nil }
+            return try String.fetchOne(
+                db, sql: "SELECT traits FROM user_traits WHERE workspace = ? AND user_id = ?",
+                arguments: [key, user.rawValue])
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import AttuneCore
+import Foundation
+import GRDB
+import Synchronization
+
+/// The embedded store: one SQLite database in WAL mode.
+///
+/// Writes are serialised by SQLite; with `durability == .full` every commit is fsynced before
+/// `append` returns, so an acknowledged event survives a crash of the process or of the machine.
+package final class SQLiteStore: Sendable {
+    package enum Durability: String, Sendable, CaseIterable {
+        /// fsync the WAL on every commit: survives power loss.
+        case full
+        /// fsync at checkpoints only: survives a killed process, not a power cut.
+        case normal
+    }
+
+    package let writer: any DatabaseWriter
+    private let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
+
+    /// Opens (creating if needed) the database file at `path` and migrates it.
+    package init(path: String, durability: Durability = .full) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.writer = pool
+        try SQLiteSchema.migrator.migrate(pool)
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    package init() throws {
+        let queue = try DatabaseQueue()
+        self.writer = queue
+        try SQLiteSchema.migrator.migrate(queue)
+    }
+
+    /// The row key of a workspace, cached; `nil` if it does not exist.
+    func workspaceKey(_ id: WorkspaceID, _ db: Database) throws -> Int64? {
+        if let cached = workspaceKeys.withLock({ $0[id] }) { return cached }
+        guard let key = try Int64.fetchOne(db, sql: "SELECT pk FROM workspaces WHERE name = ?", arguments: [id.rawValue])
+        else { return nil }
+        workspaceKeys.withLock { $0[id] = key }
+        return key
+    }
+
+    func requireWorkspace(_ id: WorkspaceID, _ db: Database) throws -> Int64 {
+        guard let key = try workspaceKey(id, db) else { throw AttuneError.notFound("workspace") }
+        return key
+    }
+
+    /// Copies the WAL into the main file so that the files on disk hold everything.
+    package func checkpoint() async throws {
+        try await writer.writeWithoutTransaction { db in
+            _ = try db.checkpoint(.truncate)
+        }
+    }
+}

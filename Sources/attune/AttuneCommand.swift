@@ -1,0 +1,24 @@
+import ArgumentParser
+
+@main
+struct AttuneCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attune",
+        abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
+        subcommands: [
+            ServeCommand.self, ImportCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
+        ])
+}
+
+/// Options every data-touching command shares.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
+    var dataDirectory: String?
+
+    @Option(help: "Workspace to act on.")
+    var workspace: String = "default"
+
+    var resolvedDataDirectory: String {
+        dataDirectory ?? Environment.value("ATTUNE_DATA_DIR") ?? "./attune-data"
+    }
+}

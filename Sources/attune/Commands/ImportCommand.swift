@@ -1,0 +1,232 @@
+import ArgumentParser
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Foundation
+
+struct ImportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import CSV, TSV or JSON Lines files into a data directory.",
+        subcommands: [ImportEvents.self, ImportItems.self, ImportUsers.self, ImportMovieLens.self])
+}
+
+/// Shared by the file imports.
+struct FileImportOptions: ParsableArguments {
+    @Argument(help: "The file to import.")
+    var file: String
+
+    @Option(help: "csv, tsv or jsonl (default: from the file extension).")
+    var format: String?
+
+    @Flag(help: "Validate and report without storing anything.")
+    var dryRun = false
+
+    @Option(help: "Write every rejected row (line and reason) to this file.")
+    var report: String?
+
+    func validate() throws {
+        if let format, TabularFormat(rawValue: format) == nil { throw ValidationError("--format must be csv, tsv or jsonl") }
+        guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+    }
+
+    var resolvedFormat: TabularFormat? { format.flatMap(TabularFormat.init(rawValue:)) }
+}
+
+enum ImportOutput {
+    static func print(_ title: String, _ report: ImportReport, reportPath: String?) throws {
+        var line = "\(title): \(report.rowsRead) rows read, \(report.imported) \(report.dryRun ? "valid (dry run, nothing stored)" : "imported")"
+        if report.duplicates > 0 { line += ", \(report.duplicates) already present" }
+        line += ", \(report.rejected) rejected"
+        Swift.print(line)
+        for problem in report.problems.prefix(20) {
+            Swift.print("  line \(problem.line): \(problem.message)")
+        }
+        if report.rejected > 20 { Swift.print("  ... \(report.rejected - 20) more") }
+        if let reportPath {
+            let text = report.problems.map { "\($0.line)\t\($0.message)" }.joined(separator: "\n") + "\n"
+            try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
+        }
+    }
+
+    static func openStore(_ data: DataOptions) throws -> (SQLiteStore, WorkspaceID) {
+        let workspace: WorkspaceID
+        do {
+            workspace = try WorkspaceID(validating: data.workspace)
+        } catch {
+            throw ValidationError("--workspace: \(error.message)")
+        }
+        let store = try DataDirectory.openStore(data.resolvedDataDirectory)
+        return (store, workspace)
+    }
+
+    static func ensureWorkspace(_ store: SQLiteStore, _ workspace: WorkspaceID) async throws {
+        if workspace == .default {
+            try await store.ensureWorkspace(.default, at: SystemClock().now())
+        } else if !(try await store.workspaces()).contains(workspace) {
+            throw ValidationError("workspace \(workspace) does not exist; create it with `attune workspaces create`")
+        }
+    }
+}
+
+struct ImportEvents: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "Import behavioural events (one row per event).",
+        discussion: """
+            Columns are found by name: user_id, anonymous_id, item_id, timestamp (epoch seconds, epoch \
+            milliseconds or ISO-8601), type, value, session_id, event_id. Other columns become event \
+            properties. Rows without an event_id get one derived from their content, so importing the \
+            same file twice adds nothing.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var file: FileImportOptions
+    @Option(help: "Column holding the user id.") var userColumn: String?
+    @Option(help: "Column holding the anonymous id.") var anonymousColumn: String?
+    @Option(help: "Column holding the item id.") var itemColumn: String?
+    @Option(help: "Column holding the time.") var timeColumn: String?
+    @Option(help: "Column holding the event type.") var typeColumn: String?
+    @Option(help: "Column holding the value (rating, revenue, ...).") var valueColumn: String?
+    @Option(help: "Column holding the session id.") var sessionColumn: String?
+    @Option(help: "Column holding a UUID event id.") var idColumn: String?
+    @Option(help: "Event type for rows without a type column.") var defaultType: String = "interaction"
+
+    func validate() throws {
+        do {
+            _ = try EventType.validated(defaultType, field: "--default-type")
+        } catch {
+            throw ValidationError("--default-type \(error.message)")
+        }
+    }
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        var options = ImportOptions()
+        options.workspace = workspace
+        options.format = file.resolvedFormat
+        options.dryRun = file.dryRun
+        options.defaultType = EventType(unchecked: defaultType)
+        options.columns = ColumnMapping(
+            user: userColumn, anonymous: anonymousColumn, item: itemColumn, time: timeColumn, type: typeColumn,
+            value: valueColumn, session: sessionColumn, id: idColumn)
+        let bar = ProgressBar(label: "events")
+        let report: ImportReport
+        do {
+            report = try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options) {
+                bar.update($0)
+            }
+        } catch let failure as ImportFailure {
+            bar.finish()
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            bar.finish()
+            throw ValidationError(failure.description)
+        }
+        bar.finish()
+        try ImportOutput.print("events", report, reportPath: file.report)
+    }
+}
+
+struct ImportItems: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "items",
+        abstract: "Import the item catalogue.",
+        discussion: """
+            Columns: item_id (or id), title, description, categories, tags (several values separated by \
+            --list-separator), available. Other columns become item properties; numbers stay numbers.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var file: FileImportOptions
+    @Option(help: "Column holding the item id.") var idColumn: String?
+    @Option(help: "Column holding the title.") var titleColumn: String?
+    @Option(help: "Column holding the categories.") var categoriesColumn: String?
+    @Option(help: "Column holding the tags.") var tagsColumn: String?
+    @Option(help: "Separator of several categories or tags in one cell.") var listSeparator: String = "|"
+
+    func validate() throws {
+        guard listSeparator.count == 1 else { throw ValidationError("--list-separator must be one character") }
+    }
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        var columns = ItemColumns()
+        columns.id = idColumn
+        columns.title = titleColumn
+        columns.categories = categoriesColumn
+        columns.tags = tagsColumn
+        columns.listSeparator = listSeparator.first!
+        let bar = ProgressBar(label: "items")
+        let report: ImportReport
+        do {
+            report = try await ItemImporter(store: store, clock: SystemClock()).run(
+                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun
+            ) { bar.update($0) }
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            throw ValidationError(failure.description)
+        }
+        bar.finish()
+        try ImportOutput.print("items", report, reportPath: file.report)
+    }
+}
+
+struct ImportUsers: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "users",
+        abstract: "Import user attributes (CRM contacts): one row per user, other columns become traits.")
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var file: FileImportOptions
+    @Option(help: "Column holding the user id.") var userColumn: String?
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        let bar = ProgressBar(label: "users")
+        let report: ImportReport
+        do {
+            report = try await UserImporter(store: store, clock: SystemClock()).run(
+                path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
+                dryRun: file.dryRun
+            ) { bar.update($0) }
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            throw ValidationError(failure.description)
+        }
+        bar.finish()
+        try ImportOutput.print("users", report, reportPath: file.report)
+    }
+}
+
+struct ImportMovieLens: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "movielens",
+        abstract: "Import MovieLens 100k as fetched by scripts/fetch-movielens.sh DIR.")
+
+    @OptionGroup var data: DataOptions
+    @Argument(help: "Directory holding ml-100k.inter, ml-100k.item and ml-100k.user.")
+    var directory: String
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        let bar = ProgressBar(label: "movielens")
+        let report: MovieLensImporter.Report
+        do {
+            report = try await MovieLensImporter(store: store, clock: SystemClock())
+                .run(directory: directory, workspace: workspace) { bar.update($0) }
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        }
+        bar.finish()
+        try ImportOutput.print("items", report.items, reportPath: nil)
+        try ImportOutput.print("users", report.users, reportPath: nil)
+        try ImportOutput.print("events", report.events, reportPath: nil)
+    }
+}

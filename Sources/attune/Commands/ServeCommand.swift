@@ -1,0 +1,150 @@
+import ArgumentParser
+import AttuneCore
+import AttuneEngine
+import AttuneServer
+import AttuneStore
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import Prometheus
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the HTTP API.",
+        discussion: """
+            Settings come from flags, then environment variables (ATTUNE_HOST, ATTUNE_PORT, ATTUNE_DATA_DIR, \
+            ATTUNE_DURABILITY), then the --config JSON file (keys host, port, dataDir, durability), then defaults. \
+            ATTUNE_ADMIN_KEY and ATTUNE_WRITE_KEY set the default workspace's keys; without them keys are \
+            generated once and kept in the data directory.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data).")
+    var dataDirectory: String?
+
+    @Option(help: "Address to bind (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on (default 8080; 0 picks a free port).")
+    var port: Int?
+
+    @Option(name: .customLong("config"), help: "JSON configuration file.")
+    var configFile: String?
+
+    @Option(help: "full: fsync every commit (default); normal: survive process crashes only.")
+    var durability: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
+            throw ValidationError("--durability must be full or normal")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level is not a log level") }
+    }
+
+    func run() async throws {
+        let settings = try ServeSettings.resolve(
+            flags: .init(host: host, port: port, dataDirectory: dataDirectory, durability: durability),
+            configFile: configFile)
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "attune")
+
+        let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability)
+        let clock = SystemClock()
+        let keys = try await KeyProvisioning(store: store, clock: clock).provision(
+            dataDirectory: settings.dataDirectory,
+            adminKey: Environment.value("ATTUNE_ADMIN_KEY"),
+            writeKey: Environment.value("ATTUNE_WRITE_KEY"))
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        let writer = EventWriter(store: store, logger: logger)
+
+        var configuration = ServerConfiguration()
+        configuration.host = settings.host
+        configuration.port = settings.port
+        let dependencies = ServerDependencies(
+            store: store, keyring: keyring, clock: clock, registry: registry, writer: writer)
+        let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
+            var lines = ["attune listening on http://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
+            switch keys.source {
+            case .environment:
+                lines.append("API keys: from ATTUNE_ADMIN_KEY / ATTUNE_WRITE_KEY")
+            case .generatedNow, .credentialsFile:
+                lines.append("admin key: \(keys.adminKey ?? "")")
+                lines.append("write key: \(keys.writeKey ?? "")   (safe to embed in web pages)")
+                lines.append("keys are kept in \(keys.credentialsPath)")
+            }
+            // Written straight to the descriptor: a parent process waits for this line on a pipe.
+            FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        }
+        try await app.runService()
+    }
+}
+
+/// Settings after applying precedence: flags > environment > config file > defaults.
+struct ServeSettings {
+    struct Flags {
+        var host: String?
+        var port: Int?
+        var dataDirectory: String?
+        var durability: String?
+    }
+
+    var host = "127.0.0.1"
+    var port = 8080
+    var dataDirectory = "./attune-data"
+    var durability = SQLiteStore.Durability.full
+
+    static func resolve(flags: Flags, configFile: String?) throws -> ServeSettings {
+        var settings = ServeSettings()
+        if let configFile {
+            guard let data = FileManager.default.contents(atPath: configFile) else {
+                throw ValidationError("cannot read the config file \(configFile)")
+            }
+            let json: JSONValue
+            do {
+                json = try JSONParser().parse(Array(data))
+            } catch {
+                throw ValidationError("the config file is not valid JSON: \(error.message)")
+            }
+            guard let members = json.objectMembers else { throw ValidationError("the config file must hold a JSON object") }
+            for member in members {
+                switch (member.key, member.value) {
+                case ("host", .string(let v)): settings.host = v
+                case ("port", .number(let v)) where v == v.rounded() && (0...65_535).contains(v): settings.port = Int(v)
+                case ("dataDir", .string(let v)): settings.dataDirectory = v
+                case ("durability", .string(let v)) where SQLiteStore.Durability(rawValue: v) != nil:
+                    settings.durability = SQLiteStore.Durability(rawValue: v)!
+                default:
+                    throw ValidationError("config file: \"\(member.key)\" is unknown or has an invalid value")
+                }
+            }
+        }
+        if let v = Environment.value("ATTUNE_HOST") { settings.host = v }
+        if let v = Environment.value("ATTUNE_PORT") {
+            guard let port = Int(v), (0...65_535).contains(port) else { throw ValidationError("ATTUNE_PORT must be a port number") }
+            settings.port = port
+        }
+        if let v = Environment.value("ATTUNE_DATA_DIR") { settings.dataDirectory = v }
+        if let v = Environment.value("ATTUNE_DURABILITY") {
+            guard let d = SQLiteStore.Durability(rawValue: v) else { throw ValidationError("ATTUNE_DURABILITY must be full or normal") }
+            settings.durability = d
+        }
+        if let v = flags.host { settings.host = v }
+        if let v = flags.port { settings.port = v }
+        if let v = flags.dataDirectory { settings.dataDirectory = v }
+        if let v = flags.durability, let d = SQLiteStore.Durability(rawValue: v) { settings.durability = d }
+        return settings
+    }
+}

@@ -1,0 +1,49 @@
+import AttuneCore
+import AttuneEngine
+import AttuneServer
+import AttuneStore
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Runs the API inside this process for the length of `body`, then shuts it down gracefully.
+enum InProcessServer {
+    static func with<T: Sendable>(
+        store: SQLiteStore, logger: Logger, _ body: @escaping @Sendable (_ port: Int) async throws -> T
+    ) async throws -> T {
+        let clock = SystemClock()
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        let writer = EventWriter(store: store, logger: logger)
+        var configuration = ServerConfiguration()
+        configuration.port = 0
+        let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(
+                store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer),
+            logger: logger
+        ) { port in
+            portContinuation.yield(port)
+        }
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        return try await withThrowingTaskGroup(of: T?.self) { tasks in
+            tasks.addTask {
+                try await group.run()
+                return nil
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            do {
+                let value = try await body(port)
+                await group.triggerGracefulShutdown()
+                for try await _ in tasks {}
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+    }
+}
