@@ -3,6 +3,11 @@ package struct ImportReport: Sendable, Equatable {
     package struct Problem: Sendable, Equatable {
         package var line: Int
         package var message: String
+
+        package init(line: Int, message: String) {
+            self.line = line
+            self.message = message
+        }
     }
 
     /// Rows kept in `problems`; the count of all rejected rows is `rejected`.

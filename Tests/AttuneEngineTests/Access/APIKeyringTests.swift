@@ -1,0 +1,68 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import AttuneTestSupport
+import Foundation
+import Testing
+
+struct APIKeyringTests {
+    @Test func generatedKeysAreStoredOnlyAsDigestsAndAuthenticate() async throws {
+        let files = try TemporaryDirectory()
+        let store = try SQLiteStore()
+        let clock = FixedClock()
+        let outcome = try await KeyProvisioning(store: store, clock: clock)
+            .provision(dataDirectory: files.url.path, adminKey: nil, writeKey: nil)
+        #expect(outcome.source == .generatedNow)
+        let admin = try #require(outcome.adminKey)
+        let write = try #require(outcome.writeKey)
+        #expect(admin.hasPrefix("atn_admin_"))
+        for key in try await store.keys() {
+            #expect(key.digest.count == 32)
+            #expect(!key.digest.elementsEqual(Array(admin.utf8)))
+        }
+        let attributes = try FileManager.default.attributesOfItem(atPath: outcome.credentialsPath)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        #expect(await keyring.authenticate(admin)?.scope == .admin)
+        #expect(await keyring.authenticate(write)?.scope == .write)
+        #expect(await keyring.authenticate(write + "x") == nil)
+        #expect(await keyring.authenticate("") == nil)
+
+        let again = try await KeyProvisioning(store: store, clock: clock)
+            .provision(dataDirectory: files.url.path, adminKey: nil, writeKey: nil)
+        #expect(again.source == .credentialsFile)
+        #expect(again.adminKey == admin)
+    }
+
+    @Test func environmentKeysReplaceEarlierOnes() async throws {
+        let files = try TemporaryDirectory()
+        let store = try SQLiteStore()
+        let provisioning = KeyProvisioning(store: store, clock: FixedClock())
+        _ = try await provisioning.provision(dataDirectory: files.url.path, adminKey: "first-admin-key-123456", writeKey: nil)
+        _ = try await provisioning.provision(dataDirectory: files.url.path, adminKey: "second-admin-key-123456", writeKey: nil)
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        #expect(await keyring.authenticate("first-admin-key-123456") == nil)
+        #expect(await keyring.authenticate("second-admin-key-123456")?.scope == .admin)
+        await #expect(throws: AttuneError.self) {
+            try await provisioning.provision(dataDirectory: files.url.path, adminKey: "short", writeKey: nil)
+        }
+    }
+
+    @Test func newWorkspacesGetTheirOwnKeys() async throws {
+        let store = try SQLiteStore()
+        let provisioning = KeyProvisioning(store: store, clock: FixedClock())
+        let keys = try await provisioning.createWorkspace(WorkspaceID(unchecked: "shop-b"))
+        let keyring = APIKeyring(store: store)
+        #expect(await keyring.authenticate(keys.admin) == Principal(workspace: WorkspaceID(unchecked: "shop-b"), scope: .admin, keyID: try await store.keys().first { $0.scope == .admin }!.id))
+        await #expect(throws: AttuneError.self) { try await provisioning.createWorkspace(WorkspaceID(unchecked: "shop-b")) }
+    }
+
+    @Test func constantTimeComparison() {
+        #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        #expect(!constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        #expect(!constantTimeEqual([1, 2], [1, 2, 3]))
+    }
+}

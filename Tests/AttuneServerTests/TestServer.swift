@@ -1,0 +1,82 @@
+import AttuneCore
+import AttuneEngine
+import AttuneServer
+import AttuneStore
+import AttuneTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Prometheus
+
+/// An application over an in-memory store with known keys in two workspaces.
+struct TestServer {
+    static let admin = "test-admin-key-0123456789"
+    static let write = "test-write-key-0123456789"
+    static let read = "test-read-key-0123456789"
+    static let otherAdmin = "other-admin-key-0123456789"
+    static let other = WorkspaceID(unchecked: "other")
+
+    let store: SQLiteStore
+    let clock = FixedClock()
+    var limits = ServerLimits()
+
+    init() throws {
+        store = try SQLiteStore()
+    }
+
+    func makeApplication() async throws -> some ApplicationProtocol {
+        let now = clock.now()
+        try await store.ensureWorkspace(.default, at: now)
+        try await store.ensureWorkspace(Self.other, at: now)
+        for (key, workspace, scope) in [
+            (Self.admin, WorkspaceID.default, AccessScope.admin), (Self.write, .default, .write), (Self.read, .default, .read),
+            (Self.otherAdmin, Self.other, .admin),
+        ] {
+            try await store.addKey(APIKeyFactory.record(for: key, workspace: workspace, scope: scope, label: "test", now: now))
+        }
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        let logger = Logger(label: "test")
+        var configuration = ServerConfiguration()
+        configuration.limits = limits
+        return buildApplication(
+            configuration: configuration,
+            dependencies: ServerDependencies(
+                store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(),
+                writer: EventWriter(store: store, logger: logger)),
+            logger: logger)
+    }
+}
+
+struct Reply: Sendable {
+    var status: Int
+    var json: JSONValue?
+    var text: String
+    var headers: HTTPFields
+
+    var errorCode: String? { json?["error"]?["code"]?.stringValue }
+    var errorField: String? { json?["error"]?["field"]?.stringValue }
+
+    func number(_ key: String) -> Double? {
+        if case .number(let n)? = json?[key] { return n }
+        return nil
+    }
+}
+
+extension TestClientProtocol {
+    func call(
+        _ method: HTTPRequest.Method, _ uri: String, key: String? = TestServer.admin, body: String? = nil,
+        bytes: [UInt8]? = nil
+    ) async throws -> Reply {
+        var headers: HTTPFields = [:]
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        var buffer: ByteBuffer?
+        if let body { buffer = ByteBuffer(string: body) }
+        if let bytes { buffer = ByteBuffer(bytes: bytes) }
+        return try await execute(uri: uri, method: method, headers: headers, body: buffer) { response in
+            let text = String(buffer: response.body)
+            return Reply(status: Int(response.status.code), json: try? JSONParser().parse(text), text: text, headers: response.headers)
+        }
+    }
+}

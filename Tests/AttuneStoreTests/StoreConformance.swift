@@ -1,0 +1,169 @@
+import AttuneCore
+import AttuneStore
+import AttuneTestSupport
+import Testing
+
+/// Checks every storage backend must pass. Each takes a fresh, empty store.
+enum StoreConformance {
+    static let other = WorkspaceID(unchecked: "other")
+
+    static func prepare(_ store: some AttuneStorage) async throws {
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        try await store.ensureWorkspace(other, at: Fixtures.now)
+    }
+
+    static func eventsRoundTrip(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        var event = Fixtures.event(1, type: .purchase)
+        event.value = 12.5
+        event.sessionID = SessionID(unchecked: "s1")
+        event.properties = #"{"currency":"EUR"}"#
+        event.context = #"{"ip":"127.0.0.1"}"#
+        let result = try await store.append([EventBatch(workspace: .default, events: [event])])
+        #expect(result == [AppendResult(inserted: 1, duplicates: 0)])
+        let stored = try #require(try await store.event(id: event.id, in: .default))
+        #expect(stored.event == event)
+        #expect(try await store.event(id: event.id, in: other) == nil)
+    }
+
+    static func duplicatesAreStoredOnce(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        let a = Fixtures.event(1)
+        let b = Fixtures.event(2)
+        var changed = a
+        changed.type = .purchase
+        let results = try await store.append([
+            EventBatch(workspace: .default, events: [a, b, a]),
+            EventBatch(workspace: .default, events: [changed]),
+            EventBatch(workspace: other, events: [a]),
+        ])
+        #expect(results == [
+            AppendResult(inserted: 2, duplicates: 1), AppendResult(inserted: 0, duplicates: 1),
+            AppendResult(inserted: 1, duplicates: 0),
+        ])
+        // The first version of a duplicated id wins; a replay cannot rewrite history.
+        #expect(try await store.event(id: a.id, in: .default)?.event.type == .view)
+        #expect(try await store.stats(of: .default).events == 2)
+        #expect(try await store.stats(of: other).events == 1)
+    }
+
+    static func userEventsIncludeLinkedAnonymousActivityAndPaginate(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        let events = [
+            Fixtures.event(1, user: nil, anonymous: "a1", at: 1),
+            Fixtures.event(2, user: "u1", at: 2),
+            Fixtures.event(3, user: "u2", at: 3),
+            Fixtures.event(4, user: "u1", at: 4),
+            Fixtures.event(5, user: nil, anonymous: "a2", at: 5),
+        ]
+        _ = try await store.append([EventBatch(workspace: .default, events: events)])
+        try await store.record(
+            Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: UserID(unchecked: "u1"), traits: nil, timestamp: Fixtures.now),
+            in: .default)
+        let first = try await store.events(of: UserID(unchecked: "u1"), in: .default, after: nil, limit: 2)
+        #expect(first.map(\.event.id) == [Fixtures.eventID(1), Fixtures.eventID(2)])
+        let second = try await store.events(of: UserID(unchecked: "u1"), in: .default, after: first.last!.sequence, limit: 2)
+        #expect(second.map(\.event.id) == [Fixtures.eventID(4)])
+        #expect(try await store.events(of: UserID(unchecked: "u1"), in: other, after: nil, limit: 10).isEmpty)
+        let all = try await store.events(in: .default, after: nil, limit: 100)
+        #expect(all.count == 5)
+        #expect(all.map(\.sequence) == all.map(\.sequence).sorted())
+    }
+
+    static func itemsUpsertKeepCreationTimeAndPaginate(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        let created = Fixtures.now
+        try await store.upsert([Fixtures.item("b", categories: ["x"], at: created), Fixtures.item("a", at: created)], in: .default)
+        let later = created.adding(milliseconds: 5_000)
+        var updated = Fixtures.item("b", title: "New", categories: ["y", "z"], at: later)
+        updated.properties = #"{"price":5}"#
+        try await store.upsert([updated], in: .default)
+        let item = try #require(try await store.item(ItemID(unchecked: "b"), in: .default))
+        #expect(item.title == "New")
+        #expect(item.categories == ["y", "z"])
+        #expect(item.properties == #"{"price":5}"#)
+        #expect(item.createdAt == created)
+        #expect(item.updatedAt == later)
+        let page1 = try await store.items(in: .default, after: nil, limit: 1)
+        #expect(page1.map(\.id.rawValue) == ["a"])
+        let page2 = try await store.items(in: .default, after: page1.last!.id, limit: 5)
+        #expect(page2.map(\.id.rawValue) == ["b"])
+        #expect(try await store.item(ItemID(unchecked: "b"), in: other) == nil)
+    }
+
+    static func deletingAnItemOnlyMarksItUnavailable(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        try await store.upsert([Fixtures.item("a")], in: .default)
+        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: other, at: Fixtures.now) == false)
+        #expect(try await store.markUnavailable(ItemID(unchecked: "missing"), in: .default, at: Fixtures.now) == false)
+        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now) == true)
+        let item = try #require(try await store.item(ItemID(unchecked: "a"), in: .default))
+        #expect(item.available == false)
+        let stats = try await store.stats(of: .default)
+        #expect(stats.items == 1)
+        #expect(stats.availableItems == 0)
+    }
+
+    static func traitsMergeAcrossIdentifyCalls(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        let user = UserID(unchecked: "u1")
+        try await store.record(Identify(anonymousID: nil, userID: user, traits: #"{"age":30,"plan":"free"}"#, timestamp: Fixtures.now), in: .default)
+        try await store.record(Identify(anonymousID: nil, userID: user, traits: #"{"plan":"gold","tmp":null}"#, timestamp: Fixtures.now), in: .default)
+        let traits = try #require(try await store.traits(of: user, in: .default))
+        #expect(try JSONParser().parse(traits) == JSONParser().parse(#"{"age":30,"plan":"gold"}"#))
+        #expect(try await store.traits(of: user, in: other) == nil)
+        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
+        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
+        #expect(try await store.anonymousIDs(of: user, in: .default) == [AnonymousID(unchecked: "a9")])
+    }
+
+    static func statsCountUsersAndAnonymousVisitors(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        _ = try await store.append([EventBatch(workspace: .default, events: [
+            Fixtures.event(1, user: "u1"), Fixtures.event(2, user: "u1"), Fixtures.event(3, user: "u2"),
+            Fixtures.event(4, user: nil, anonymous: "a1"),
+        ])])
+        let stats = try await store.stats(of: .default)
+        #expect(stats == StoreStats(events: 4, users: 2, anonymousVisitors: 1, items: 0, availableItems: 0))
+        #expect(try await store.stats(of: other) == StoreStats())
+    }
+
+    static func workspacesAndKeys(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        await #expect(throws: AttuneError.self) { try await store.createWorkspace(other, at: Fixtures.now) }
+        #expect(try await store.workspaces() == [.default, other])
+        let key = APIKeyRecord(id: "key_1", workspace: other, scope: .write, digest: [1, 2, 3], label: "env:write", createdAt: Fixtures.now)
+        try await store.addKey(key)
+        #expect(try await store.keys() == [key])
+        try await store.revokeKeys(labelled: "env:write", in: other, at: Fixtures.now)
+        #expect(try await store.keys().first?.revokedAt == Fixtures.now)
+        await #expect(throws: AttuneError.self) {
+            try await store.addKey(APIKeyRecord(id: "key_2", workspace: WorkspaceID(unchecked: "nope"), scope: .admin, digest: [9], label: "x", createdAt: Fixtures.now))
+        }
+    }
+
+    static func appendingToAnUnknownWorkspaceStoresNothing(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        await #expect(throws: (any Error).self) {
+            try await store.append([
+                EventBatch(workspace: .default, events: [Fixtures.event(1)]),
+                EventBatch(workspace: WorkspaceID(unchecked: "ghost"), events: [Fixtures.event(2)]),
+            ])
+        }
+        // One transaction: the valid batch before the failure is rolled back too.
+        #expect(try await store.stats(of: .default).events == 0)
+        #expect(try await store.event(id: Fixtures.eventID(1), in: .default) == nil)
+    }
+
+    static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
+        ("eventsRoundTrip", { try await eventsRoundTrip($0) }),
+        ("duplicatesAreStoredOnce", { try await duplicatesAreStoredOnce($0) }),
+        ("userEventsIncludeLinkedAnonymousActivityAndPaginate", { try await userEventsIncludeLinkedAnonymousActivityAndPaginate($0) }),
+        ("itemsUpsertKeepCreationTimeAndPaginate", { try await itemsUpsertKeepCreationTimeAndPaginate($0) }),
+        ("deletingAnItemOnlyMarksItUnavailable", { try await deletingAnItemOnlyMarksItUnavailable($0) }),
+        ("traitsMergeAcrossIdentifyCalls", { try await traitsMergeAcrossIdentifyCalls($0) }),
+        ("statsCountUsersAndAnonymousVisitors", { try await statsCountUsersAndAnonymousVisitors($0) }),
+        ("workspacesAndKeys", { try await workspacesAndKeys($0) }),
+        ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
+    ]
+}
