@@ -1,0 +1,47 @@
+import ArgumentParser
+import Testing
+
+@testable import attune
+
+struct CommandParsingTests {
+    @Test func parsesServeOptions() throws {
+        let command = try AttuneCommand.parseAsRoot(["serve", "--data-dir", "/tmp/x", "--port", "9000", "--host", "0.0.0.0"])
+        let serve = try #require(command as? ServeCommand)
+        #expect(serve.dataDirectory == "/tmp/x")
+        #expect(serve.port == 9000)
+        #expect(serve.host == "0.0.0.0")
+    }
+
+    @Test(arguments: [
+        ["serve", "--port", "70000"],
+        ["serve", "--durability", "sometimes"],
+        ["import", "events", "/definitely/not/here.csv"],
+        ["import", "events", "--format", "xml", "/dev/null"],
+        ["import", "events", "--default-type", "", "/dev/null"],
+        ["import", "items", "--list-separator", "||", "/dev/null"],
+        ["workspaces", "create", "Bad Name"],
+        ["bench", "ingest", "--batch", "0"],
+        ["demo", "--users", "0"],
+        ["no-such-command"],
+    ])
+    func rejectsInvalidArguments(_ arguments: [String]) {
+        #expect(throws: (any Error).self) { try AttuneCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func settingsPrecedenceIsFlagsThenFileThenDefaults() throws {
+        let path = FileManagerTemp.write(#"{"host": "0.0.0.0", "port": 9100, "dataDir": "/srv/attune"}"#)
+        let fromFile = try ServeSettings.resolve(flags: .init(), configFile: path)
+        #expect(fromFile.host == "0.0.0.0")
+        #expect(fromFile.port == 9100)
+        #expect(fromFile.dataDirectory == "/srv/attune")
+        let flagged = try ServeSettings.resolve(flags: .init(port: 9200), configFile: path)
+        #expect(flagged.port == 9200)
+        #expect(flagged.host == "0.0.0.0")
+        let defaults = try ServeSettings.resolve(flags: .init(), configFile: nil)
+        #expect(defaults.host == "127.0.0.1")
+        #expect(defaults.port == 8080)
+        for bad in [#"{"port": "x"}"#, #"{"unknown": 1}"#, "[", #"{"durability": "maybe"}"#] {
+            #expect(throws: (any Error).self) { try ServeSettings.resolve(flags: .init(), configFile: FileManagerTemp.write(bad)) }
+        }
+    }
+}
