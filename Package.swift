@@ -6,19 +6,20 @@ let upcoming: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-// Numeric kernels are compiled for a modern x86-64 so that fused multiply-add and AVX2 are
-// single instructions; other architectures keep the compiler's default target.
-let numericSettings: [SwiftSetting] =
-    upcoming + [
-        .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-        .unsafeFlags(["-Xcc", "-march=haswell", "-target-cpu", "haswell"], .when(platforms: [.linux])),
-    ]
+// The numeric module is built for the machine's vector unit: on baseline x86-64 (SSE2) fused
+// multiply-add and SIMD8 arithmetic become library calls per lane, two orders of magnitude slower.
+// `-Ounchecked` drops the bounds checks that the hot loops already guarantee by construction.
+var numericSettings: [SwiftSetting] = upcoming + [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+#if arch(x86_64)
+numericSettings.append(.unsafeFlags(["-Xcc", "-march=haswell", "-target-cpu", "haswell"]))
+#endif
 
 let package = Package(
     name: "Attune",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "attune", targets: ["attune"])
+        .executable(name: "attune", targets: ["attune"]),
+        .executable(name: "ml-eval", targets: ["ml-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -29,10 +30,28 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
     ],
     targets: [
         .target(
             name: "AttuneCore",
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "AttuneML",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: numericSettings,
+            // squareRoot/exp lower to libm calls in unoptimised builds; Linux does not link it implicitly.
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
+        .target(
+            name: "AttuneExperiments",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(
+            name: "ml-eval",
+            dependencies: ["AttuneML"],
             swiftSettings: upcoming
         ),
         .target(
@@ -49,6 +68,8 @@ let package = Package(
             name: "AttuneEngine",
             dependencies: [
                 "AttuneCore",
+                "AttuneML",
+                "AttuneExperiments",
                 "AttuneStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -76,6 +97,7 @@ let package = Package(
             name: "attune",
             dependencies: [
                 "AttuneCore",
+                "AttuneML",
                 "AttuneStore",
                 "AttuneEngine",
                 "AttuneServer",
@@ -90,6 +112,17 @@ let package = Package(
             name: "AttuneTestSupport",
             dependencies: ["AttuneCore"],
             path: "Tests/AttuneTestSupport",
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AttuneMLTests",
+            dependencies: ["AttuneML"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AttuneExperimentsTests",
+            dependencies: ["AttuneExperiments", .product(name: "RealModule", package: "swift-numerics")],
+            resources: [.copy("Resources")],
             swiftSettings: upcoming
         ),
         .testTarget(

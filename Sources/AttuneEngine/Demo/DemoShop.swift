@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneML
 import Foundation
 
 /// A synthetic shop with the shape of real behaviour: users with attributes and favourite
@@ -37,7 +38,7 @@ package struct DemoShop: Sendable {
     static let languages = ["de", "de", "fr", "en", "en", "es", "it", "nl", "sv", "pl"]
 
     package init(configuration: Configuration = Configuration(), now: Timestamp) {
-        var rng = SplitMix64(seed: configuration.seed)
+        var rng = SeededGenerator(seed: configuration.seed)
         let categoryCount = Self.categories.count
         // Catalogue: each item gets a category, a price and a popularity weight (Zipf over a
         // random permutation so popular items are spread over categories).
@@ -154,7 +155,7 @@ package struct DemoShop: Sendable {
         return p
     }
 
-    static func normal(_ rng: inout SplitMix64) -> Double {
+    static func normal(_ rng: inout SeededGenerator) -> Double {
         let u1 = max(rng.unit(), 1e-12)
         let u2 = rng.unit()
         return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
@@ -173,7 +174,7 @@ struct WeightedSampler: Sendable {
         }
     }
 
-    func sample(_ rng: inout SplitMix64) -> Int {
+    func sample(_ rng: inout SeededGenerator) -> Int {
         guard let total = cumulative.last, total > 0 else { return 0 }
         let target = rng.unit() * total
         var lo = 0

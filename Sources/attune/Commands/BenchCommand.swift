@@ -1,9 +1,11 @@
 import ArgumentParser
 import AttuneCore
 import AttuneEngine
+import AttuneML
 import AttuneStore
 import Dispatch
 import Foundation
+import Synchronization
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -68,7 +70,7 @@ struct BenchIngest: AsyncParsableCommand {
     }
 
     static func syntheticEvents(count: Int, seed: UInt64, now: Timestamp) -> [Event] {
-        var rng = SplitMix64(seed: seed)
+        var rng = SeededGenerator(seed: seed)
         let types: [EventType] = [.view, .view, .view, .click, .addToCart, .purchase]
         return (0..<count).map { i in
             Event(
@@ -113,30 +115,40 @@ struct BenchIngest: AsyncParsableCommand {
             return Array(("{\"batch\":[" + items.joined(separator: ",") + "]}").utf8)
         }
         let latencies = LatencyLog(connections: connections)
-        let failures = LatencyLog(connections: 1)
+        let failures = Atomic<Int>(0)
         let started = DispatchTime.now()
-        DispatchQueue.concurrentPerform(iterations: connections) { worker in
-            let client = LoopbackHTTPClient(port: port)
-            var index = worker
-            while index < bodies.count {
-                let t0 = DispatchTime.now()
-                let response = try? client.send(
-                    method: "POST", path: "/v1/events",
-                    headers: [("Authorization", "Bearer \(writeKey)"), ("Content-Type", "application/json")],
-                    body: bodies[index])
-                let t1 = DispatchTime.now()
-                if response?.status != 200 { failures.record(0, 1) }
-                latencies.record(worker, Double(t1.uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
-                index += connections
+        // One OS thread per connection: a dispatch pool would cap concurrency at the core count.
+        let finished = DispatchGroup()
+        for worker in 0..<connections {
+            finished.enter()
+            let thread = Thread {
+                let client = LoopbackHTTPClient(port: port)
+                var index = worker
+                while index < bodies.count {
+                    let t0 = DispatchTime.now()
+                    let response = try? client.send(
+                        method: "POST", path: "/v1/events",
+                        headers: [("Authorization", "Bearer \(writeKey)"), ("Content-Type", "application/json")],
+                        body: bodies[index])
+                    let t1 = DispatchTime.now()
+                    if response?.status != 200 { failures.add(1, ordering: .relaxed) }
+                    latencies.record(worker, Double(t1.uptimeNanoseconds - t0.uptimeNanoseconds) / 1e6)
+                    index += connections
+                }
+                finished.leave()
             }
+            thread.stackSize = 1 << 20
+            thread.start()
         }
+        finished.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let statsResponse = try LoopbackHTTPClient(port: port).send(
             method: "GET", path: "/v1/stats", headers: [("Authorization", "Bearer \(adminKey)")])
         let stored = (try? JSONParser().parse(statsResponse.text))?["events"].flatMap {
             if case .number(let n) = $0 { return Int(n) } else { return nil }
         } ?? -1
-        if failures.all.count > 0 { print("warning: \(failures.all.count) requests failed") }
+        let failed = failures.load(ordering: .relaxed)
+        if failed > 0 { print("warning: \(failed) requests failed") }
         return HTTPResult(events: events.count, seconds: seconds, latencies: latencies.all, stored: stored)
     }
 
