@@ -15,7 +15,7 @@ if [ ! -x .venv-bench/bin/python ]; then
     .venv-bench/bin/pip install --quiet implicit==0.7.2 threadpoolctl scipy numpy || \
         .venv-bench/bin/pip install --quiet implicit threadpoolctl scipy numpy
 fi
-export OMP_WAIT_POLICY=PASSIVE
+export OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1
 swift build -c release --product ml-eval > /dev/null
 for round in $(seq "$rounds"); do
     echo "round $round, load: $(cut -d' ' -f1-3 /proc/loadavg)"
