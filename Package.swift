@@ -19,7 +19,6 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "attune", targets: ["attune"]),
-        .executable(name: "ml-eval", targets: ["ml-eval"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -47,11 +46,6 @@ let package = Package(
         .target(
             name: "AttuneExperiments",
             dependencies: [.product(name: "RealModule", package: "swift-numerics")],
-            swiftSettings: upcoming
-        ),
-        .executableTarget(
-            name: "ml-eval",
-            dependencies: ["AttuneML"],
             swiftSettings: upcoming
         ),
         .target(

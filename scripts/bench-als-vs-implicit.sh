@@ -16,9 +16,9 @@ if [ ! -x .venv-bench/bin/python ]; then
         .venv-bench/bin/pip install --quiet implicit threadpoolctl scipy numpy
 fi
 export OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1
-swift build -c release --product ml-eval > /dev/null
+swift build -c release --product attune > /dev/null
 for round in $(seq "$rounds"); do
     echo "round $round, load: $(cut -d' ' -f1-3 /proc/loadavg)"
     .venv-bench/bin/python scripts/bench_implicit_als.py "$data/ml-100k.inter" --threads "$threads" --repeats 5
-    .build/release/ml-eval --data "$data/ml-100k.inter" --bench-als --repeats 5 --threads "$threads" | grep attune
+    .build/release/attune bench als --interactions "$data/ml-100k.inter" --repeats 5 --threads "$threads"
 done

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Times implicit's CPU ALS on the MovieLens 100k training split (DESIGN.md section 6: per user,
 sorted by (timestamp, item id), all but the last 10 interactions), for a side-by-side ratio with
-`ml-eval --bench-als`. Same hyper-parameters: 64 factors, regularization 0.05, alpha 5,
+`attune bench als`. Same hyper-parameters: 64 factors, regularization 0.05, alpha 5,
 15 iterations, conjugate gradient; BLAS limited to one thread as implicit recommends.
 
 Usage: bench_implicit_als.py ml-100k.inter [--threads 2] [--repeats 5]

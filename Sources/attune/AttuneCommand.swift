@@ -6,7 +6,8 @@ struct AttuneCommand: AsyncParsableCommand {
         commandName: "attune",
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
-            ServeCommand.self, ImportCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
+            ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
+            WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }
 

@@ -1,0 +1,101 @@
+import AttuneCore
+import AttuneML
+import AttuneStore
+
+/// User-item interactions in dense indices: what every recommender trains on.
+///
+/// Vocabularies are built in ascending id order (numeric when every id is an integer), so that
+/// "ties broken by item id" in the evaluation protocol equals "ties broken by index".
+package struct InteractionLog: Sendable {
+    package var users: Vocabulary<String>
+    package var items: Vocabulary<String>
+    package var userIndices: [Int32] = []
+    package var itemIndices: [Int32] = []
+    /// Seconds since the epoch.
+    package var timestamps: [Int64] = []
+    package var weights: [Float] = []
+
+    package var count: Int { userIndices.count }
+
+    /// Builds the log from raw (user, item, seconds, weight) rows.
+    package init(rows: [(user: String, item: String, time: Int64, weight: Float)]) {
+        users = Vocabulary(Self.naturalOrder(Set(rows.map(\.user))))
+        items = Vocabulary(Self.naturalOrder(Set(rows.map(\.item))))
+        userIndices.reserveCapacity(rows.count)
+        for row in rows {
+            userIndices.append(users.index(of: row.user)!)
+            itemIndices.append(items.index(of: row.item)!)
+            timestamps.append(row.time)
+            weights.append(row.weight)
+        }
+    }
+
+    /// Every event of a workspace that names a known user and an item, weighted by its type.
+    /// Anonymous-only events wait for identity resolution (profiles) before they train models.
+    package static func load(
+        from store: any EventStore, workspace: WorkspaceID, weights: EventWeights = EventWeights()
+    ) async throws -> InteractionLog {
+        var rows: [(user: String, item: String, time: Int64, weight: Float)] = []
+        var cursor: Int64?
+        while true {
+            let page = try await store.events(in: workspace, after: cursor, limit: 50_000)
+            for stored in page {
+                let event = stored.event
+                guard let user = event.userID, let item = event.itemID else { continue }
+                let weight = weights.weight(of: event.type)
+                guard weight > 0 else { continue }
+                rows.append((user.rawValue, item.rawValue, event.timestamp.millisecondsSinceEpoch / 1000, weight))
+            }
+            guard let last = page.last, page.count == 50_000 else { break }
+            cursor = last.sequence
+        }
+        return InteractionLog(rows: rows)
+    }
+
+    /// Ascending, comparing as integers when every key is one.
+    static func naturalOrder(_ keys: Set<String>) -> [String] {
+        let numeric = keys.compactMap { key in Int64(key).map { ($0, key) } }
+        if numeric.count == keys.count { return numeric.sorted { $0.0 < $1.0 }.map(\.1) }
+        return keys.sorted()
+    }
+
+    /// Each user's distinct items in chronological order, `(timestamp, item)` ascending; a
+    /// repeated item keeps its latest time.
+    package func chronologicalSequences() throws -> [[Int32]] {
+        var latest: [Int64: Int64] = [:]
+        latest.reserveCapacity(count)
+        for k in 0..<count {
+            let key = Int64(userIndices[k]) << 32 | Int64(itemIndices[k])
+            latest[key] = max(latest[key] ?? .min, timestamps[k])
+        }
+        var u: [Int32] = []
+        var i: [Int32] = []
+        var t: [Int64] = []
+        for (key, time) in latest {
+            u.append(Int32(key >> 32))
+            i.append(Int32(truncatingIfNeeded: key))
+            t.append(time)
+        }
+        return try HoldoutSplit.chronologicalSequences(users: u, items: i, timestamps: t, userCount: users.count)
+    }
+
+    /// The user x item matrix with summed weights (confidence for ALS, presence for the rest).
+    package func matrix() throws -> SparseMatrix {
+        try SparseMatrix(rowCount: users.count, columnCount: items.count, rows: userIndices, columns: itemIndices, values: weights)
+    }
+}
+
+/// How much each event type counts as evidence of interest.
+package struct EventWeights: Sendable {
+    package var byType: [String: Float] = [
+        "purchase": 4, "add_to_cart": 2, "rate": 1, "view": 1, "click": 1, "interaction": 1, "video_play": 1,
+    ]
+    /// Types not listed (page views, searches, scrolls, custom types).
+    package var other: Float = 0.5
+
+    package init() {}
+
+    package func weight(of type: EventType) -> Float {
+        byType[type.rawValue] ?? other
+    }
+}

@@ -1,0 +1,63 @@
+import AttuneCore
+import Foundation
+
+/// Versioned model snapshots in the data directory: `models/<workspace>/v<version>.model`.
+///
+/// A snapshot is written to a temporary file, fsynced and renamed into place, so a reader never
+/// sees a partial model and a crash never leaves one behind.
+package struct ModelFiles: Sendable {
+    package let directory: URL
+
+    package init(dataDirectory: String) {
+        directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("models")
+    }
+
+    func folder(_ workspace: WorkspaceID) -> URL {
+        directory.appendingPathComponent(workspace.rawValue)
+    }
+
+    /// Stored versions, oldest first.
+    package func versions(in workspace: WorkspaceID) -> [Int] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder(workspace).path)) ?? []
+        return names.compactMap { name -> Int? in
+            guard name.hasPrefix("v"), name.hasSuffix(".model") else { return nil }
+            return Int(name.dropFirst().dropLast(6))
+        }.sorted()
+    }
+
+    package func nextVersion(in workspace: WorkspaceID) -> Int {
+        (versions(in: workspace).last ?? 0) + 1
+    }
+
+    package func save(_ snapshot: ModelSnapshot) throws {
+        let folder = folder(snapshot.workspace)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let final = folder.appendingPathComponent("v\(snapshot.version).model")
+        guard !FileManager.default.fileExists(atPath: final.path) else {
+            throw AttuneError(code: .conflict, message: "model version \(snapshot.version) already exists")
+        }
+        let temporary = folder.appendingPathComponent(".v\(snapshot.version).model.tmp")
+        let bytes = snapshot.serialized()
+        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
+            throw AttuneError(code: .storage, message: "cannot write the model file")
+        }
+        let handle = try FileHandle(forWritingTo: temporary)
+        try handle.synchronize()
+        try handle.close()
+        try FileManager.default.moveItem(at: temporary, to: final)
+    }
+
+    package func load(version: Int, in workspace: WorkspaceID) throws -> ModelSnapshot {
+        let url = folder(workspace).appendingPathComponent("v\(version).model")
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw AttuneError.notFound("model version \(version)")
+        }
+        return try ModelSnapshot(serialized: Array(data))
+    }
+
+    /// The newest snapshot, or `nil` when nothing has been trained.
+    package func latest(in workspace: WorkspaceID) throws -> ModelSnapshot? {
+        guard let version = versions(in: workspace).last else { return nil }
+        return try load(version: version, in: workspace)
+    }
+}

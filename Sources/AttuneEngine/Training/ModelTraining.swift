@@ -1,0 +1,85 @@
+import AttuneCore
+import AttuneML
+import AttuneStore
+
+/// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
+package struct ModelTraining: Sendable {
+    let store: any EventStore
+    let files: ModelFiles
+    let clock: any WallClock
+
+    package init(store: any EventStore, files: ModelFiles, clock: any WallClock) {
+        self.store = store
+        self.files = files
+        self.clock = clock
+    }
+
+    package func run(
+        workspace: WorkspaceID, family: ModelFamily, tuner: ModelTuner, weights: EventWeights = EventWeights()
+    ) async throws -> ModelSnapshot {
+        let log = try await InteractionLog.load(from: store, workspace: workspace, weights: weights)
+        guard log.count > 0 else {
+            throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
+        }
+        let (model, summary) = try tuner.train(log, family: family)
+        let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
+        var metadata: [(key: String, value: JSONValue)] = [
+            ("family", .string(model.family.rawValue)),
+            ("requested", .string(family.rawValue)),
+            ("parameters", .object(summary.chosen.parameters.map { ($0.0, .number($0.1)) })),
+            ("interactions", .number(Double(log.count))),
+            ("users", .number(Double(log.users.count))),
+            ("items", .number(Double(log.items.count))),
+            ("dataFrom", .string(Timestamp(millisecondsSinceEpoch: (log.timestamps.min() ?? 0) * 1000).iso8601)),
+            ("dataTo", .string(Timestamp(millisecondsSinceEpoch: (log.timestamps.max() ?? 0) * 1000).iso8601)),
+            ("candidatesTried", .number(Double(summary.candidatesTried))),
+            ("validationUsers", .number(Double(summary.validationUsers))),
+            ("tuningSeconds", .number((summary.tuningSeconds * 1000).rounded() / 1000)),
+            ("trainingSeconds", .number((summary.trainingSeconds * 1000).rounded() / 1000)),
+        ]
+        if let v = summary.validation {
+            metadata.append(("validation", .object([
+                ("ndcg@10", .number(v.ndcg)), ("precision@10", .number(v.precision)), ("recall@10", .number(v.recall)),
+                ("map@10", .number(v.meanAveragePrecision)), ("hitRate@10", .number(v.hitRate)), ("coverage", .number(v.coverage)),
+            ])))
+        }
+        let snapshot = ModelSnapshot(
+            version: files.nextVersion(in: workspace), workspace: workspace, createdAt: clock.now(),
+            metadata: .object(metadata), users: log.users, items: log.items, seen: seen, model: model)
+        try files.save(snapshot)
+        return snapshot
+    }
+}
+
+/// Recommendations from a snapshot, with the documented fallback: a user the model has not seen
+/// (or who has no history) gets the most popular items of the training data.
+package struct SnapshotRecommender: Sendable {
+    package let snapshot: ModelSnapshot
+    private let popularity: [Int32]
+
+    package init(snapshot: ModelSnapshot) {
+        self.snapshot = snapshot
+        let counts = PopularityModel.fit(interactions: snapshot.seen)
+        var selector = TopKSelector(k: min(1_000, snapshot.items.count))
+        popularity = selector.select(scores: counts.itemScores)
+    }
+
+    /// Top `count` item ids for `user` (never one the user already has), and whether the popular
+    /// fallback answered.
+    package func recommend(user: String, count: Int) -> (items: [String], fallback: Bool) {
+        guard let u = snapshot.users.index(of: user), !snapshot.seen.columns(ofRow: Int(u)).isEmpty else {
+            return (popularity.prefix(count).compactMap { snapshot.items.key(at: $0) }, true)
+        }
+        let history = Array(snapshot.seen.columns(ofRow: Int(u)))
+        let ids = snapshot.model.recommender.recommend(user: Int(u), history: history, k: count)
+        return (ids.compactMap { snapshot.items.key(at: $0) }, false)
+    }
+
+    /// Top `count` for every user, in user order.
+    package func recommendAll(count: Int, threads: Int) -> [(user: String, items: [String])] {
+        let lists = snapshot.model.recommender.recommendAll(seen: snapshot.seen, k: count, threads: threads)
+        return lists.enumerated().map { u, list in
+            (snapshot.users.key(at: Int32(u)) ?? "", list.compactMap { snapshot.items.key(at: $0) })
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import AttuneCore
+import AttuneEngine
+import AttuneML
+import Foundation
+
+struct EvaluateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Run the offline evaluation protocol (DESIGN.md §6) for every model.",
+        discussion: """
+            --dataset DIR reads DIR/ml-100k.inter (as fetched by scripts/fetch-movielens.sh); --interactions \
+            FILE reads any user_id,item_id,timestamp file. Per user the last 10 interactions are the test \
+            set; hyper-parameters are chosen on the same carve inside training.
+            """)
+
+    @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
+    @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
+    @Option(help: "Comma-separated families (default: popular,knn,als,bpr).") var models: String = "popular,knn,als,bpr"
+    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "One candidate per family.") var quick = false
+    @Flag(help: "Print JSON instead of a table.") var json = false
+
+    func validate() throws {
+        guard (dataset != nil) != (interactions != nil) else { throw ValidationError("give either --dataset DIR or --interactions FILE") }
+        for name in models.split(separator: ",") {
+            guard let family = ModelFamily(rawValue: String(name)), family != .best else {
+                throw ValidationError("unknown model \"\(name)\"")
+            }
+        }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be from 1 to 256") }
+    }
+
+    func run() async throws {
+        let path = interactions ?? URL(fileURLWithPath: dataset!).appendingPathComponent("ml-100k.inter").path
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw ValidationError("cannot read \(path)" + (dataset != nil ? "; fetch it with scripts/fetch-movielens.sh \(dataset!)" : ""))
+        }
+        let log: InteractionLog
+        do {
+            log = try OfflineEvaluation.readInteractions(path: path)
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        }
+        var evaluation = OfflineEvaluation()
+        evaluation.tuner.threads = threads
+        evaluation.tuner.quick = quick
+        let families = models.split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
+        let rows = try evaluation.run(log, families: families)
+        if json {
+            let value = JSONValue.array(rows.map { row in
+                .object([
+                    ("model", .string(row.family.rawValue)), ("chosen", .string(row.chosen)),
+                    ("validationNDCG@10", row.validationNDCG.map(JSONValue.number) ?? .null),
+                    ("precision@10", .number(row.test.precision)), ("recall@10", .number(row.test.recall)),
+                    ("ndcg@10", .number(row.test.ndcg)), ("map@10", .number(row.test.meanAveragePrecision)),
+                    ("hitRate@10", .number(row.test.hitRate)), ("coverage", .number(row.test.coverage)),
+                    ("trainSeconds", .number(row.trainSeconds)), ("recommendSeconds", .number(row.recommendSeconds)),
+                ])
+            })
+            print(value.serialized())
+            return
+        }
+        print("\(log.count) interactions, \(log.users.count) users, \(log.items.count) items; test = last 10 per user")
+        print("| model | chosen on validation | val NDCG@10 | P@10 | R@10 | NDCG@10 | MAP@10 | HR@10 | coverage | train s | recommend-all s |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for row in rows {
+            let t = row.test
+            print(String(
+                format: "| %@ | %@ | %@ | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f | %.3f | %.3f |",
+                row.family.rawValue, row.chosen, row.validationNDCG.map { String(format: "%.4f", $0) } ?? "-",
+                t.precision, t.recall, t.ndcg, t.meanAveragePrecision, t.hitRate, t.coverage, row.trainSeconds, row.recommendSeconds))
+        }
+    }
+}
