@@ -1,3 +1,4 @@
+import AttuneCore
 import Foundation
 
 #if canImport(Glibc)
@@ -49,5 +50,24 @@ struct BlockingClient: Sendable {
             let split = text.range(of: "\r\n\r\n")
         else { return nil }
         return (status, String(text[split.upperBound...]))
+    }
+}
+
+extension BlockingClient {
+    /// Every event id stored for `users`, following the pagination cursor to the end.
+    func storedEventIDs(users: [String], key: String) throws -> Set<String> {
+        var stored = Set<String>()
+        for user in users {
+            var cursor: String?
+            repeat {
+                let query = "/v1/users/\(user)/events?limit=1000" + (cursor.map { "&cursor=\($0)" } ?? "")
+                guard let body = get(path: query, key: key) else { throw CocoaError(.fileReadUnknown) }
+                let json = try JSONParser().parse(body)
+                guard case .array(let events)? = json["events"] else { break }
+                for event in events { if let id = event["id"]?.stringValue { stored.insert(id) } }
+                cursor = json["nextCursor"]?.stringValue
+            } while cursor != nil
+        }
+        return stored
     }
 }

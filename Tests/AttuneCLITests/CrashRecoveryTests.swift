@@ -55,19 +55,7 @@ struct CrashRecoveryTests {
             server.terminate()
             server.waitUntilExit()
         }
-        var stored = Set<String>()
-        let client = BlockingClient(port: port)
-        for worker in 0..<4 {
-            var cursor: String?
-            repeat {
-                let query = "/v1/users/u\(worker)/events?limit=1000" + (cursor.map { "&cursor=\($0)" } ?? "")
-                let body = try #require(client.get(path: query, key: Self.admin))
-                let json = try JSONParser().parse(body)
-                guard case .array(let events)? = json["events"] else { break }
-                for event in events { if let id = event["id"]?.stringValue { stored.insert(id) } }
-                cursor = json["nextCursor"]?.stringValue
-            } while cursor != nil
-        }
+        let stored = try BlockingClient(port: port).storedEventIDs(users: (0..<4).map { "u\($0)" }, key: Self.admin)
         let lost = ids.subtracting(stored)
         #expect(lost.isEmpty, "\(lost.count) acknowledged events lost")
     }
