@@ -14,16 +14,21 @@ package struct ServerDependencies: Sendable {
     package var clock: any WallClock
     package var registry: PrometheusCollectorRegistry
     package var writer: EventWriter
+    package var models: ModelRegistry
+    package var modelPollInterval: Duration
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
-        registry: PrometheusCollectorRegistry, writer: EventWriter
+        registry: PrometheusCollectorRegistry, writer: EventWriter, models: ModelRegistry,
+        modelPollInterval: Duration = .seconds(5)
     ) {
         self.store = store
         self.keyring = keyring
         self.clock = clock
         self.registry = registry
         self.writer = writer
+        self.models = models
+        self.modelPollInterval = modelPollInterval
     }
 }
 
@@ -40,6 +45,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ItemsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
+    RecommendationsController(service: RecommendationService(registry: dependencies.models, store: dependencies.store))
+        .addRoutes(to: router)
     return router
 }
 
@@ -59,6 +66,6 @@ package func buildApplication(
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
         logger: logger)
-    app.addServices(dependencies.writer)
+    app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     return app
 }

@@ -7,6 +7,9 @@ package protocol CatalogStore: Sendable {
 
     func item(_ id: ItemID, in workspace: WorkspaceID) async throws -> Item?
 
+    /// The stored items among `ids` (unknown ids are left out), keyed by id.
+    func items(_ ids: [ItemID], in workspace: WorkspaceID) async throws -> [ItemID: Item]
+
     /// Items ordered by id, after `cursor` (an item id), at most `limit`.
     func items(in workspace: WorkspaceID, after cursor: ItemID?, limit: Int) async throws -> [Item]
 

@@ -35,6 +35,9 @@ package protocol EventStore: Sendable {
     func events(of user: UserID, in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws
         -> [StoredEvent]
 
+    /// The user's newest `limit` events (including linked anonymous ids), oldest of them first.
+    func recentEvents(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [StoredEvent]
+
     /// The whole log of a workspace in order, a page at a time.
     func events(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [StoredEvent]
 

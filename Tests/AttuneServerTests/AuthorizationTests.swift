@@ -26,6 +26,7 @@ struct AuthorizationTests {
         Route(method: .delete, path: "/v1/items/i1", scope: .admin),
         Route(method: .get, path: "/v1/users/u/events", scope: .admin),
         Route(method: .get, path: "/v1/stats", scope: .admin),
+        Route(method: .get, path: "/v1/users/u/recommendations", scope: .read),
     ]
 
     static let keys: [(String, AccessScope)] = [(TestServer.write, .write), (TestServer.read, .read), (TestServer.admin, .admin)]

@@ -3,6 +3,7 @@ import AttuneEngine
 import AttuneServer
 import AttuneStore
 import AttuneTestSupport
+import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -20,9 +21,12 @@ struct TestServer {
     let store: SQLiteStore
     let clock = FixedClock()
     var limits = ServerLimits()
+    /// Where trained models are looked for (a fresh folder per server).
+    let dataDirectory: String
 
     init() throws {
         store = try SQLiteStore()
+        dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-server-\(UUID().uuidString)").path
     }
 
     func makeApplication() async throws -> some ApplicationProtocol {
@@ -44,7 +48,9 @@ struct TestServer {
             configuration: configuration,
             dependencies: ServerDependencies(
                 store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(),
-                writer: EventWriter(store: store, logger: logger)),
+                writer: EventWriter(store: store, logger: logger),
+                models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
+                modelPollInterval: .milliseconds(100)),
             logger: logger)
     }
 }

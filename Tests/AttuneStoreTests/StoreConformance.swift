@@ -65,6 +65,8 @@ enum StoreConformance {
         let second = try await store.events(of: UserID(unchecked: "u1"), in: .default, after: first.last!.sequence, limit: 2)
         #expect(second.map(\.event.id) == [Fixtures.eventID(4)])
         #expect(try await store.events(of: UserID(unchecked: "u1"), in: other, after: nil, limit: 10).isEmpty)
+        let recent = try await store.recentEvents(of: UserID(unchecked: "u1"), in: .default, limit: 2)
+        #expect(recent.map(\.event.id) == [Fixtures.eventID(2), Fixtures.eventID(4)])
         let all = try await store.events(in: .default, after: nil, limit: 100)
         #expect(all.count == 5)
         #expect(all.map(\.sequence) == all.map(\.sequence).sorted())
@@ -89,6 +91,10 @@ enum StoreConformance {
         let page2 = try await store.items(in: .default, after: page1.last!.id, limit: 5)
         #expect(page2.map(\.id.rawValue) == ["b"])
         #expect(try await store.item(ItemID(unchecked: "b"), in: other) == nil)
+        let some = try await store.items([ItemID(unchecked: "a"), ItemID(unchecked: "zz"), ItemID(unchecked: "b")], in: .default)
+        #expect(Set(some.keys.map(\.rawValue)) == ["a", "b"])
+        #expect(try await store.items([ItemID(unchecked: "a")], in: other).isEmpty)
+        #expect(try await store.items([], in: .default).isEmpty)
     }
 
     static func deletingAnItemOnlyMarksItUnavailable(_ store: some AttuneStorage) async throws {

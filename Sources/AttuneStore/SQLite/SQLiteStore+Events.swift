@@ -114,6 +114,26 @@ extension SQLiteStore: EventStore {
         }
     }
 
+    package func recentEvents(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [StoredEvent] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM (
+                        SELECT * FROM events WHERE workspace = ?1 AND user_id = ?2
+                        UNION ALL
+                        SELECT * FROM events WHERE workspace = ?1 AND anonymous_id IN
+                            (SELECT anonymous_id FROM identities WHERE workspace = ?1 AND user_id = ?2)
+                            AND (user_id IS NULL OR user_id != ?2)
+                        ORDER BY seq DESC LIMIT ?3)
+                    ORDER BY seq
+                    """,
+                arguments: [key, user.rawValue, limit])
+            return rows.map(Self.storedEvent)
+        }
+    }
+
     package func events(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }

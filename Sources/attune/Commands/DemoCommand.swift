@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         let write = keys.writeKey ?? ""
         var logger = Logger(label: "attune.demo")
         logger.logLevel = .warning
-        let live = try await InProcessServer.with(store: store, logger: logger) { port in
+        let live = try await InProcessServer.with(store: store, dataDirectory: directory, logger: logger) { port in
             try Self.exerciseAPI(port: port, adminKey: admin, writeKey: write)
         }
         print("3. started the API on 127.0.0.1:\(live.port), then stopped it:")

@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "full: fsync every commit (default); normal: survive process crashes only.")
     var durability: String?
 
+    @Option(help: "Seconds between checks for a newer trained model to promote.")
+    var modelPollSeconds: Double = 5
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -44,6 +47,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--durability must be full or normal")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level is not a log level") }
+        guard modelPollSeconds >= 0.1, modelPollSeconds <= 86_400 else {
+            throw ValidationError("--model-poll-seconds must be from 0.1 to 86400")
+        }
     }
 
     func run() async throws {
@@ -73,8 +79,10 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = settings.host
         configuration.port = settings.port
+        let models = ModelRegistry(files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger)
         let dependencies = ServerDependencies(
-            store: store, keyring: keyring, clock: clock, registry: registry, writer: writer)
+            store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
+            modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)))
         let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on http://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
             switch keys.source {

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// Runs the API inside this process for the length of `body`, then shuts it down gracefully.
 enum InProcessServer {
     static func with<T: Sendable>(
-        store: SQLiteStore, logger: Logger, _ body: @escaping @Sendable (_ port: Int) async throws -> T
+        store: SQLiteStore, dataDirectory: String, logger: Logger, _ body: @escaping @Sendable (_ port: Int) async throws -> T
     ) async throws -> T {
         let clock = SystemClock()
         let keyring = APIKeyring(store: store)
@@ -22,7 +22,8 @@ enum InProcessServer {
         let app = buildApplication(
             configuration: configuration,
             dependencies: ServerDependencies(
-                store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer),
+                store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer,
+                models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger)),
             logger: logger
         ) { port in
             portContinuation.yield(port)

@@ -1,0 +1,95 @@
+import AttuneML
+
+/// Item-to-item similarity from whatever the serving model knows: the neighbour lists of item-kNN,
+/// cosine over item factors for ALS and BPR, or co-occurrence cosine over the training matrix
+/// for popularity (which has no notion of similarity of its own).
+package struct ItemSimilarity: Sendable {
+    private enum Source: Sendable {
+        case neighbors(ItemKNN)
+        /// Row-normalised item factors, row-major.
+        case factors([Float], dimension: Int)
+        /// Item -> users (the transposed training matrix) and item popularity.
+        case cooccurrence(SparseMatrix, SparseMatrix)
+    }
+
+    private let source: Source
+    package let itemCount: Int
+
+    package init(snapshot: ModelSnapshot) {
+        itemCount = snapshot.items.count
+        switch snapshot.model {
+        case .knn(let model): source = .neighbors(model)
+        case .als(let model): source = Self.normalized(model.itemFactors)
+        case .bpr(let model): source = Self.normalized(model.itemFactors)
+        case .popular: source = .cooccurrence(snapshot.seen.transposed(), snapshot.seen)
+        }
+    }
+
+    private static func normalized(_ m: DenseMatrix) -> Source {
+        var values = m.values
+        let d = m.columnCount
+        for r in 0..<m.rowCount {
+            var norm: Float = 0
+            for c in 0..<d { norm += values[r * d + c] * values[r * d + c] }
+            let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+            for c in 0..<d { values[r * d + c] *= scale }
+        }
+        return .factors(values, dimension: d)
+    }
+
+    /// The `count` most similar items to `item`, best first, never `item` itself.
+    /// - Complexity: O(neighbors) for item-kNN; O(items · factors) for factor models;
+    ///   O(Σ over the item's users of their history) for co-occurrence.
+    package func similar(to item: Int32, count: Int) -> [(item: Int32, similarity: Float)] {
+        guard item >= 0, Int(item) < itemCount, count > 0 else { return [] }
+        switch source {
+        case .neighbors(let model):
+            return Array(model.neighbors(of: Int(item)).filter { $0.item != item && $0.similarity > 0 }.prefix(count))
+        case .factors(let values, let d):
+            var scores = [Float](repeating: 0, count: itemCount)
+            let base = Int(item) * d
+            for j in 0..<itemCount {
+                var dot: Float = 0
+                for c in 0..<d { dot += values[base + c] * values[j * d + c] }
+                scores[j] = dot
+            }
+            return Self.top(scores, count: count, excluding: item)
+        case .cooccurrence(let byItem, let byUser):
+            var scores = [Float](repeating: 0, count: itemCount)
+            for user in byItem.columns(ofRow: Int(item)) {
+                for other in byUser.columns(ofRow: Int(user)) { scores[Int(other)] += 1 }
+            }
+            let own = Float(byItem.columns(ofRow: Int(item)).count)
+            for j in 0..<itemCount where scores[j] > 0 {
+                scores[j] /= (own * Float(byItem.columns(ofRow: j).count)).squareRoot()
+            }
+            return Self.top(scores, count: count, excluding: item)
+        }
+    }
+
+    /// Similarity of two items (0 when unknown or unrelated).
+    package func similarity(_ a: Int32, _ b: Int32) -> Float {
+        guard a >= 0, b >= 0, Int(a) < itemCount, Int(b) < itemCount else { return 0 }
+        switch source {
+        case .neighbors(let model):
+            return model.neighbors(of: Int(a)).first { $0.item == b }?.similarity ?? 0
+        case .factors(let values, let d):
+            var dot: Float = 0
+            for c in 0..<d { dot += values[Int(a) * d + c] * values[Int(b) * d + c] }
+            return dot
+        case .cooccurrence(let byItem, _):
+            let ua = byItem.columns(ofRow: Int(a))
+            let ub = Set(byItem.columns(ofRow: Int(b)))
+            guard !ua.isEmpty, !ub.isEmpty else { return 0 }
+            let common = ua.filter(ub.contains).count
+            return Float(common) / (Float(ua.count) * Float(ub.count)).squareRoot()
+        }
+    }
+
+    private static func top(_ scores: [Float], count: Int, excluding item: Int32) -> [(item: Int32, similarity: Float)] {
+        var selector = TopKSelector(k: count)
+        return selector.select(scores: scores, excluding: [item])
+            .filter { scores[Int($0)] > 0 }
+            .map { ($0, scores[Int($0)]) }
+    }
+}

@@ -1,0 +1,56 @@
+import AttuneCore
+import AttuneML
+
+/// One loaded snapshot, ready to answer requests: immutable, shared by all requests, replaced
+/// whole when a newer version is promoted.
+package struct ServingModel: Sendable {
+    package let snapshot: ModelSnapshot
+    package let similarity: ItemSimilarity
+    /// Items by training popularity, best first (the fallback for users without history).
+    package let popular: [Int32]
+
+    package init(snapshot: ModelSnapshot) {
+        self.snapshot = snapshot
+        similarity = ItemSimilarity(snapshot: snapshot)
+        let counts = PopularityModel.fit(interactions: snapshot.seen)
+        var selector = TopKSelector(k: snapshot.items.count)
+        popular = selector.select(scores: counts.itemScores)
+    }
+
+    package var version: Int { snapshot.version }
+
+    /// Scored candidates for a user, best first, skipping `excluded` (dense indices, sorted).
+    /// Returns `nil` when the model cannot personalise (unknown user and no usable history).
+    package func personalised(user: String, extraHistory: [Int32], count: Int) -> [(item: Int32, score: Float)]? {
+        let known = snapshot.users.index(of: user)
+        var history = known.map { Array(snapshot.seen.columns(ofRow: Int($0))) } ?? []
+        history.append(contentsOf: extraHistory)
+        history = Array(Set(history)).sorted()
+        guard !history.isEmpty else { return nil }
+        // A user the model has not seen is scored from their history alone (fold-in for factor
+        // models, neighbours for item-kNN); popularity cannot personalise.
+        if case .popular = snapshot.model { return nil }
+        var scores = [Float](repeating: 0, count: snapshot.items.count)
+        let values = [Float](repeating: 1, count: history.count)
+        let userIndex = known.map(Int.init)
+        history.withUnsafeBufferPointer { h in
+            values.withUnsafeBufferPointer { v in
+                scores.withUnsafeMutableBufferPointer { s in
+                    snapshot.model.recommender.score(user: userIndex, history: h, values: v, into: s)
+                }
+            }
+        }
+        var selector = TopKSelector(k: min(count, snapshot.items.count))
+        return selector.select(scores: scores, excluding: history).map { ($0, scores[Int($0)]) }
+    }
+
+    /// The history item most similar to `item`, for a "similar to X" reason.
+    package func closestHistoryItem(to item: Int32, history: [Int32]) -> Int32? {
+        var best: (Int32, Float)?
+        for h in history {
+            let s = similarity.similarity(item, h)
+            if s > 0, best == nil || s > best!.1 { best = (h, s) }
+        }
+        return best?.0
+    }
+}
