@@ -74,7 +74,7 @@ struct RecommendationsAPITests {
             // a1 skipped A1 and A4: those are the only unseen items of its community.
             #expect(Set(items.prefix(2)) == ["A1", "A4"])
             guard case .array(let entries)? = reply.json?["items"] else { return }
-            #expect(entries.first?["reason"]?.stringValue?.hasPrefix("similar to A") == true)
+            #expect(entries.first?["reason"]?.stringValue?.hasPrefix("similar to Item A") == true)
         }
     }
 

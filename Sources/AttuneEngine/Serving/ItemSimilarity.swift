@@ -17,12 +17,17 @@ package struct ItemSimilarity: Sendable {
 
     package init(snapshot: ModelSnapshot) {
         itemCount = snapshot.items.count
-        switch snapshot.model {
-        case .knn(let model): source = .neighbors(model)
-        case .als(let model): source = Self.normalized(model.itemFactors)
-        case .bpr(let model): source = Self.normalized(model.itemFactors)
-        case .popular: source = .cooccurrence(snapshot.seen.transposed(), snapshot.seen)
-        }
+        // A hybrid takes its similarity from the first component that has one, in this order.
+        var models: [any Recommender] = [snapshot.model.model]
+        if let hybrid = snapshot.model.model as? HybridRecommender { models = hybrid.components }
+        let preference: [(any Recommender) -> Source?] = [
+            { ($0 as? ItemKNN).map(Source.neighbors) },
+            { ($0 as? Item2Vec).map { Self.normalized($0.itemVectors) } },
+            { ($0 as? ImplicitALS).map { Self.normalized($0.itemFactors) } },
+            { ($0 as? BPR).map { Self.normalized($0.itemFactors) } },
+        ]
+        source = preference.lazy.compactMap { pick in models.lazy.compactMap(pick).first }.first
+            ?? .cooccurrence(snapshot.seen.transposed(), snapshot.seen)
     }
 
     private static func normalized(_ m: DenseMatrix) -> Source {

@@ -67,11 +67,20 @@ package struct RecommendationService: Sendable {
                 }
             let accepted = try await filter(candidates, model: model, workspace: workspace, request: request, consumed: &consumed)
             if accepted.count >= request.count || fetch >= model.snapshot.items.count {
-                let items = accepted.prefix(request.count).map { candidate -> Recommendation in
+                let chosen = Array(accepted.prefix(request.count))
+                let anchors = chosen.map { strategy == "popular" ? nil : model.closestHistoryItem(to: $0.item, history: history) }
+                let titles = try await self.titles(of: anchors.compactMap { $0 }, model: model, workspace: workspace)
+                let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
                     let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
-                    return Recommendation(
-                        item: id, score: Double(candidate.score),
-                        reason: reason(for: candidate.item, strategy: strategy, model: model, history: history))
+                    let reason: String
+                    if strategy == "popular" {
+                        reason = "popular"
+                    } else if let anchor, let name = titles[anchor] {
+                        reason = "similar to \(name) you interacted with"
+                    } else {
+                        reason = "recommended for you by \(strategy)"
+                    }
+                    return Recommendation(item: id, score: Double(candidate.score), reason: reason)
                 }
                 return RecommendationList(items: items, strategy: strategy, modelVersion: model.version)
             }
@@ -120,14 +129,13 @@ package struct RecommendationService: Sendable {
         return out
     }
 
-    private func reason(for item: Int32, strategy: String, model: ServingModel, history: [Int32]) -> String {
-        if strategy == "popular" { return "popular" }
-        if let anchor = model.closestHistoryItem(to: item, history: history),
-            let key = model.snapshot.items.key(at: anchor)
-        {
-            return "similar to \(key) you interacted with"
-        }
-        return "recommended for you by \(strategy)"
+    /// Display names of items for reasons: the catalogue title, else the id.
+    private func titles(of items: [Int32], model: ServingModel, workspace: WorkspaceID) async throws -> [Int32: String] {
+        let ids = Set(items).compactMap { index in model.snapshot.items.key(at: index).map { (index, ItemID(unchecked: $0)) } }
+        let catalogue = try await store.items(ids.map(\.1), in: workspace)
+        var out: [Int32: String] = [:]
+        for (index, id) in ids { out[index] = catalogue[id]?.title ?? id.rawValue }
+        return out
     }
 
     private func recentItems(of user: UserID, in workspace: WorkspaceID) async throws -> [ItemID] {

@@ -29,7 +29,7 @@ package struct ServingModel: Sendable {
         guard !history.isEmpty else { return nil }
         // A user the model has not seen is scored from their history alone (fold-in for factor
         // models, neighbours for item-kNN); popularity cannot personalise.
-        if case .popular = snapshot.model { return nil }
+        if snapshot.family == .popular { return nil }
         var scores = [Float](repeating: 0, count: snapshot.items.count)
         let values = [Float](repeating: 1, count: history.count)
         let userIndex = known.map(Int.init)

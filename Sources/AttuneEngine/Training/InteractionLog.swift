@@ -62,6 +62,11 @@ package struct InteractionLog: Sendable {
     /// Each user's distinct items in chronological order, `(timestamp, item)` ascending; a
     /// repeated item keeps its latest time.
     package func chronologicalSequences() throws -> [[Int32]] {
+        try chronologicalSequencesWithTimes().items
+    }
+
+    /// The sequences of ``chronologicalSequences()`` with each item's time (seconds).
+    package func chronologicalSequencesWithTimes() throws -> (items: [[Int32]], times: [[Int64]]) {
         var latest: [Int64: Int64] = [:]
         latest.reserveCapacity(count)
         for k in 0..<count {
@@ -76,7 +81,18 @@ package struct InteractionLog: Sendable {
             i.append(Int32(truncatingIfNeeded: key))
             t.append(time)
         }
-        return try HoldoutSplit.chronologicalSequences(users: u, items: i, timestamps: t, userCount: users.count)
+        var perUser = [[(Int64, Int32)]](repeating: [], count: users.count)
+        for k in u.indices { perUser[Int(u[k])].append((t[k], i[k])) }
+        var items: [[Int32]] = []
+        var times: [[Int64]] = []
+        items.reserveCapacity(users.count)
+        times.reserveCapacity(users.count)
+        for events in perUser {
+            let sorted = events.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            items.append(sorted.map(\.1))
+            times.append(sorted.map(\.0))
+        }
+        return (items, times)
     }
 
     /// The user x item matrix with summed weights (confidence for ALS, presence for the rest).

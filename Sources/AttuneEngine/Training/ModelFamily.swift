@@ -7,11 +7,33 @@ package enum ModelFamily: String, Sendable, CaseIterable {
     case knn
     case als
     case bpr
-    /// Tries every family on the validation split and keeps the best.
+    /// TF-IDF over item title, description, categories and tags (needs a catalogue).
+    case content
+    /// Skip-gram item embeddings from each user's time-ordered items.
+    case item2vec
+    /// The per-user normalised blend of the other families, weights learned on validation.
+    case hybrid
+    /// Tries every single family on the validation split and keeps the best.
     case best
 
-    /// The concrete families `best` chooses among, cheapest first.
-    package static let trainable: [ModelFamily] = [.popular, .knn, .als, .bpr]
+    /// The single families `best` and `hybrid` choose among, cheapest first.
+    package static let single: [ModelFamily] = [.popular, .knn, .als, .bpr, .content, .item2vec]
+}
+
+/// What a candidate trains on: the weighted matrix plus what sequence and content models need.
+package struct TrainingInput: Sendable {
+    package var matrix: SparseMatrix
+    /// Per user, distinct items in chronological order.
+    package var sequences: [[Int32]]
+    /// Seconds since the epoch, aligned with `sequences`.
+    package var timestamps: [[Int64]]
+    /// TF-IDF rows per item (`nil` without a catalogue with text).
+    package var itemFeatures: SparseMatrix?
+
+    package var itemCount: Int { matrix.columnCount }
+
+    /// Presence only: neighbour and pairwise models treat any interaction as one.
+    var binary: SparseMatrix { matrix.mapValues { $0 > 0 ? 1 : 0 } }
 }
 
 /// One point of a hyper-parameter grid.
@@ -19,7 +41,7 @@ package struct ModelCandidate: Sendable {
     package var family: ModelFamily
     /// Hyper-parameters by name, as saved with the model.
     package var parameters: [(String, Double)]
-    package var fit: @Sendable (_ interactions: SparseMatrix, _ threads: Int) throws -> TrainedRecommender
+    package var fit: @Sendable (_ input: TrainingInput, _ threads: Int) throws -> any PersistableRecommender
 
     package var label: String {
         family.rawValue + "(" + parameters.map { "\($0.0)=\(formatParameter($0.1))" }.joined(separator: ", ") + ")"
@@ -35,47 +57,25 @@ func formatParameter(_ v: Double) -> String {
 }
 
 /// A trained model of any family, serialisable.
-package enum TrainedRecommender: Sendable {
-    case popular(PopularityModel)
-    case knn(ItemKNN)
-    case als(ImplicitALS)
-    case bpr(BPR)
+package struct TrainedRecommender: Sendable {
+    package var family: ModelFamily
+    package var model: any PersistableRecommender
 
-    package var recommender: any Recommender {
-        switch self {
-        case .popular(let m): m
-        case .knn(let m): m
-        case .als(let m): m
-        case .bpr(let m): m
-        }
+    package init(family: ModelFamily, model: any PersistableRecommender) {
+        self.family = family
+        self.model = model
     }
 
-    package var family: ModelFamily {
-        switch self {
-        case .popular: .popular
-        case .knn: .knn
-        case .als: .als
-        case .bpr: .bpr
-        }
-    }
+    package var recommender: any Recommender { model }
 
-    package func serialized() -> [UInt8] {
-        switch self {
-        case .popular(let m): m.serialized()
-        case .knn(let m): m.serialized()
-        case .als(let m): m.serialized()
-        case .bpr(let m): m.serialized()
-        }
-    }
+    package func serialized() -> [UInt8] { model.serialized() }
 
+    /// Loads a model blob; its header names the kind.
     package init(family: ModelFamily, bytes: [UInt8]) throws {
-        switch family {
-        case .popular: self = .popular(try PopularityModel(serialized: bytes))
-        case .knn: self = .knn(try ItemKNN(serialized: bytes))
-        case .als: self = .als(try ImplicitALS(serialized: bytes))
-        case .bpr: self = .bpr(try BPR(serialized: bytes))
-        case .best: throw AttuneMLError.corruptData("a snapshot names no concrete model family")
-        }
+        guard bytes.count >= 8, let tag = String(validating: bytes[4..<8], as: UTF8.self),
+            let kind = HybridRecommender.loadableKinds.first(where: { $0.modelTag == tag })
+        else { throw AttuneMLError.corruptData("model of an unknown kind") }
+        self.init(family: family, model: try kind.init(serialized: bytes))
     }
 }
 
@@ -85,11 +85,14 @@ package enum ModelGrid {
     /// - Parameter smallerDimension: min(users, items) of the training data; factor models use at
     ///   most an eighth of it as factors, so small data is not fitted exactly (which would score
     ///   every unseen item alike).
-    package static func candidates(for family: ModelFamily, quick: Bool = false, smallerDimension: Int = .max) -> [ModelCandidate] {
+    package static func candidates(
+        for family: ModelFamily, quick: Bool = false, smallerDimension: Int = .max, hasItemText: Bool = true,
+        interactionCount: Int = .max
+    ) -> [ModelCandidate] {
         let factors = max(4, min(64, smallerDimension / 8))
         switch family {
         case .popular:
-            return [ModelCandidate(family: .popular, parameters: []) { m, _ in .popular(PopularityModel.fit(interactions: m)) }]
+            return [ModelCandidate(family: .popular, parameters: []) { input, _ in PopularityModel.fit(interactions: input.matrix) }]
         case .knn:
             var out: [ModelCandidate] = []
             for beta in quick ? [0.25] : [0.25, 0, 0.5] as [Float] {
@@ -99,7 +102,7 @@ package enum ModelGrid {
                         out.append(ModelCandidate(
                             family: .knn,
                             parameters: [("neighbors", Double(k)), ("shrinkage", decimal(shrink)), ("userWeightExponent", decimal(beta))]
-                        ) { m, threads in .knn(try ItemKNN.fit(interactions: Self.binary(m), configuration: c, threads: threads)) })
+                        ) { input, threads in try ItemKNN.fit(interactions: input.binary, configuration: c, threads: threads) })
                     }
                 }
             }
@@ -112,7 +115,7 @@ package enum ModelGrid {
                     out.append(ModelCandidate(
                         family: .als,
                         parameters: [("factors", Double(factors)), ("regularization", decimal(reg)), ("alpha", decimal(alpha)), ("iterations", 15)]
-                    ) { m, threads in .als(try ImplicitALS.fit(interactions: m, configuration: c, threads: threads)) })
+                    ) { input, threads in try ImplicitALS.fit(interactions: input.matrix, configuration: c, threads: threads) })
                 }
             }
             return out
@@ -120,22 +123,59 @@ package enum ModelGrid {
             var out: [ModelCandidate] = []
             for (lr, it) in quick ? [(0.05, 100)] : [(0.05, 200), (0.05, 100), (0.01, 100), (0.01, 200)] as [(Float, Int)] {
                 for reg in quick ? [0.01] : [0.01, 0.001] as [Float] {
-                    // One thread: BPR is then deterministic for the seed.
                     let c = BPR.Configuration(factors: factors, learningRate: lr, regularization: reg, iterations: it, seed: 42)
                     out.append(ModelCandidate(
                         family: .bpr,
                         parameters: [("factors", Double(factors)), ("learningRate", decimal(lr)), ("regularization", decimal(reg)), ("iterations", Double(it))]
-                    ) { m, _ in .bpr(try BPR.fit(interactions: Self.binary(m), configuration: c, threads: 1)) })
+                    ) { input, _ in
+                        // One thread: BPR is then deterministic for the seed.
+                        try BPR.fit(interactions: input.binary, configuration: c, threads: 1)
+                    })
                 }
             }
             return out
-        case .best:
-            return ModelFamily.trainable.flatMap { candidates(for: $0, quick: quick, smallerDimension: smallerDimension) }
+        case .content:
+            guard hasItemText else { return [] }
+            var out: [ModelCandidate] = []
+            for halfLife in quick ? [5] : [5, 3, 10, 0] as [Double] {
+                for popularity in quick ? [1e-6] : [1e-6, 0] as [Float] {
+                    let decay: RecencyDecay = halfLife > 0 ? .position(halfLife: halfLife) : .none
+                    let c = ContentRecommender.Configuration(decay: decay, popularityWeight: popularity)
+                    out.append(ModelCandidate(
+                        family: .content, parameters: [("positionHalfLife", halfLife), ("popularityWeight", decimal(popularity))]
+                    ) { input, _ in
+                        guard let features = input.itemFeatures else {
+                            throw AttuneMLError.invalidArgument("content needs item text from the catalogue")
+                        }
+                        return try ContentRecommender.fit(sequences: input.sequences, itemFeatures: features, configuration: c)
+                    })
+                }
+            }
+            return out
+        case .item2vec:
+            var out: [ModelCandidate] = []
+            // Subsampling frequent items (word2vec's 1e-3) pays on large logs; on a small one it
+            // throws away most of the few training pairs there are.
+            let subsampling = interactionCount < 50_000 ? 0 : 1e-3
+            for (dimensions, epochs) in quick ? [(32, 10)] : [(32, 20), (64, 20), (32, 10)] as [(Int, Int)] {
+                let c = Item2Vec.Configuration(
+                    dimensions: dimensions, window: 50, negatives: 5, epochs: epochs, subsampling: subsampling, seed: 42)
+                out.append(ModelCandidate(
+                    family: .item2vec,
+                    parameters: [("dimensions", Double(dimensions)), ("epochs", Double(epochs)), ("window", 50), ("subsampling", subsampling)]
+                ) { input, _ in
+                    // One thread: deterministic for the seed.
+                    try Item2Vec.fit(sequences: input.sequences, itemCount: input.itemCount, timestamps: input.timestamps,
+                                     configuration: c, threads: 1)
+                })
+            }
+            return out
+        case .best, .hybrid:
+            return ModelFamily.single.flatMap {
+                candidates(
+                    for: $0, quick: quick, smallerDimension: smallerDimension, hasItemText: hasItemText,
+                    interactionCount: interactionCount)
+            }
         }
-    }
-
-    /// Presence only: neighbour and pairwise models treat any interaction as one.
-    static func binary(_ m: SparseMatrix) -> SparseMatrix {
-        m.mapValues { $0 > 0 ? 1 : 0 }
     }
 }

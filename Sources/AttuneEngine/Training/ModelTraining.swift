@@ -5,11 +5,14 @@ import AttuneStore
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
     let store: any EventStore
+    let catalogue: (any CatalogStore)?
     let files: ModelFiles
     let clock: any WallClock
 
-    package init(store: any EventStore, files: ModelFiles, clock: any WallClock) {
+    /// - Parameter catalogue: where item text for the content model comes from (optional).
+    package init(store: any EventStore & CatalogStore, files: ModelFiles, clock: any WallClock) {
         self.store = store
+        self.catalogue = store
         self.files = files
         self.clock = clock
     }
@@ -21,12 +24,13 @@ package struct ModelTraining: Sendable {
         guard log.count > 0 else {
             throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
         }
-        let (model, summary) = try tuner.train(log, family: family)
+        let features = try await CatalogText.features(for: log, from: catalogue, workspace: workspace)
+        let (model, summary) = try tuner.train(log, family: family, itemFeatures: features)
         let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
         var metadata: [(key: String, value: JSONValue)] = [
             ("family", .string(model.family.rawValue)),
             ("requested", .string(family.rawValue)),
-            ("parameters", .object(summary.chosen.parameters.map { ($0.0, .number($0.1)) })),
+            ("parameters", summary.parameters),
             ("interactions", .number(Double(log.count))),
             ("users", .number(Double(log.users.count))),
             ("items", .number(Double(log.items.count))),

@@ -1,20 +1,24 @@
+import AttuneCore
 import AttuneML
 
 /// What tuning found, saved with the model.
 package struct TuningSummary: Sendable {
-    package var chosen: ModelCandidate
-    /// Validation metrics of the chosen candidate; `nil` when there was too little data to tune.
+    package var family: ModelFamily
+    /// Hyper-parameters of the chosen model (for a hybrid: each component's and its weight).
+    package var parameters: JSONValue
+    package var label: String
+    /// Validation metrics of the chosen model; `nil` when there was too little data to tune.
     package var validation: RankingReport?
     package var validationUsers: Int
     package var candidatesTried: Int
-    package var candidatesSkippedByBudget: Int
     package var tuningSeconds: Double
     package var trainingSeconds: Double
 }
 
 /// Chooses hyper-parameters on a validation split carved from the training data the way the
 /// evaluation protocol carves its test (each user's last `holdout` items), within a time budget,
-/// then refits the winner on everything.
+/// then refits the winner on everything. For `hybrid`, the best candidate of every family becomes
+/// a component and the blend weights are learned on the same split (coordinate ascent).
 package struct ModelTuner: Sendable {
     package var holdout = 10
     package var timeBudget: Duration = .seconds(60)
@@ -25,12 +29,25 @@ package struct ModelTuner: Sendable {
 
     package init() {}
 
-    package func train(_ log: InteractionLog, family: ModelFamily) throws -> (TrainedRecommender, TuningSummary) {
+    private struct Scored {
+        var candidate: ModelCandidate
+        var model: any PersistableRecommender
+        var report: RankingReport
+    }
+
+    package func train(_ log: InteractionLog, family: ModelFamily, itemFeatures: SparseMatrix? = nil) throws
+        -> (TrainedRecommender, TuningSummary)
+    {
         guard log.count > 0 else { throw AttuneMLError.invalidArgument("there are no interactions to train on") }
         let smaller = min(log.users.count, log.items.count)
-        let candidates = ModelGrid.candidates(for: family, quick: quick, smallerDimension: smaller)
-        let full = try log.matrix()
-        let sequences = try log.chronologicalSequences()
+        let hasText = itemFeatures != nil
+        let candidates = ModelGrid.candidates(
+            for: family, quick: quick, smallerDimension: smaller, hasItemText: hasText, interactionCount: log.count)
+        guard !candidates.isEmpty else {
+            throw AttuneMLError.invalidArgument("\(family.rawValue) needs item text: import a catalogue with titles or categories")
+        }
+        let (sequences, times) = try log.chronologicalSequencesWithTimes()
+        let full = TrainingInput(matrix: try log.matrix(), sequences: sequences, timestamps: times, itemFeatures: itemFeatures)
         // Short histories (a few events per user) leave no one to validate on with the protocol's
         // ten held-out items; leave-last-one-out still ranks the candidates.
         var split = HoldoutSplit(sequences: sequences, holdout: holdout)
@@ -41,37 +58,87 @@ package struct ModelTuner: Sendable {
         }
         let clock = ContinuousClock()
         let tuningStart = clock.now
-        var best: (ModelCandidate, RankingReport)?
+        var bestByFamily: [ModelFamily: Scored] = [:]
+        var familyOrder: [ModelFamily] = []
         var tried = 0
-        if validationUsers.count >= minimumValidationUsers && candidates.count > 1 {
-            let subtrain = try Self.restrict(full, to: split.head)
-            let seen = try split.trainingMatrix(itemCount: log.items.count)
-            // Every family gets its first (most promising) candidate before the budget applies,
-            // so `best` always compares all families.
+        let canTune = validationUsers.count >= minimumValidationUsers && (candidates.count > 1 || family == .hybrid)
+        var seen = try split.trainingMatrix(itemCount: log.items.count)
+        if canTune {
+            let subtrain = TrainingInput(
+                matrix: try Self.restrict(full.matrix, to: split.head), sequences: split.head,
+                timestamps: zip(split.head, times).map { Array($1.prefix($0.count)) }, itemFeatures: itemFeatures)
+            seen = try split.trainingMatrix(itemCount: log.items.count)
             let order = Self.interleavedByFamily(candidates)
+            let familyCount = Set(candidates.map(\.family)).count
             for (position, candidate) in order.enumerated() {
-                if position >= Set(candidates.map(\.family)).count, clock.now - tuningStart > timeBudget { break }
+                // Every family gets its first (most promising) candidate before the budget applies.
+                if position >= familyCount, clock.now - tuningStart > timeBudget { break }
                 let model = try candidate.fit(subtrain, threads)
-                let recommendations = model.recommender.recommendAll(seen: seen, k: 10, threads: threads)
-                let report = RankingMetrics.evaluate(
-                    recommendations: recommendations, truth: split.tail, seen: split.head, users: validationUsers,
-                    catalogSize: log.items.count, k: 10)
+                let report = evaluate(model, seen: seen, split: split, users: validationUsers, itemCount: log.items.count)
                 tried += 1
-                if best == nil || report.ndcg > best!.1.ndcg { best = (candidate, report) }
+                if bestByFamily[candidate.family] == nil { familyOrder.append(candidate.family) }
+                if bestByFamily[candidate.family].map({ report.ndcg > $0.report.ndcg }) ?? true {
+                    bestByFamily[candidate.family] = Scored(candidate: candidate, model: model, report: report)
+                }
             }
         }
-        let tuningSeconds = Self.seconds(clock.now - tuningStart)
-        // Without validation, `best` falls back to item-kNN: the family least sensitive to
-        // hyper-parameters on small data.
-        let untuned = family == .best ? ModelGrid.candidates(for: .knn, quick: quick, smallerDimension: smaller)[0] : candidates[0]
-        let chosen = best?.0 ?? untuned
+        if family == .hybrid, bestByFamily.count >= 2 {
+            return try trainHybrid(
+                components: familyOrder.compactMap { bestByFamily[$0] }, full: full, seen: seen, split: split,
+                validationUsers: validationUsers, itemCount: log.items.count, tried: tried, tuningStart: tuningStart)
+        }
+        let best = bestByFamily.values.max { $0.report.ndcg < $1.report.ndcg }
+        // Without validation, `best` and `hybrid` fall back to item-kNN: the family least
+        // sensitive to hyper-parameters on small data.
+        let untuned = [.best, .hybrid].contains(family)
+            ? ModelGrid.candidates(for: .knn, quick: quick, smallerDimension: smaller)[0] : candidates[0]
+        let chosen = best?.candidate ?? untuned
+        let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
         let trainStart = clock.now
         let model = try chosen.fit(full, threads)
         let summary = TuningSummary(
-            chosen: chosen, validation: best?.1, validationUsers: validationUsers.count, candidatesTried: tried,
-            candidatesSkippedByBudget: best == nil ? 0 : candidates.count - tried, tuningSeconds: tuningSeconds,
-            trainingSeconds: Self.seconds(clock.now - trainStart))
-        return (model, summary)
+            family: chosen.family, parameters: Self.parameters(chosen), label: chosen.label, validation: best?.report,
+            validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
+            trainingSeconds: ModelTuner.seconds(clock.now - trainStart))
+        return (TrainedRecommender(family: chosen.family, model: model), summary)
+    }
+
+    private func trainHybrid(
+        components: [Scored], full: TrainingInput, seen: SparseMatrix, split: HoldoutSplit, validationUsers: [Int],
+        itemCount: Int, tried: Int, tuningStart: ContinuousClock.Instant
+    ) throws -> (TrainedRecommender, TuningSummary) {
+        let clock = ContinuousClock()
+        let learned = try HybridWeightSearch.learnWeights(
+            components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
+        let validationBlend = try HybridRecommender(components: components.map(\.model), weights: learned.weights)
+        let report = evaluate(validationBlend, seen: seen, split: split, users: validationUsers, itemCount: itemCount)
+        let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
+        let trainStart = clock.now
+        // Components with weight zero add nothing; they are left out of the served blend.
+        let kept = zip(components, learned.weights).filter { $0.1 > 0 }
+        let refitted = try kept.map { try $0.0.candidate.fit(full, threads) }
+        let hybrid = try HybridRecommender(components: refitted, weights: kept.map(\.1))
+        let parameters = JSONValue.object(zip(components, learned.weights).map { scored, weight in
+            (scored.candidate.family.rawValue, .object([("weight", .number(decimal(weight))), ("parameters", Self.parameters(scored.candidate))]))
+        })
+        let label = "hybrid(" + kept.map { "\($0.0.candidate.family.rawValue)×\(formatParameter(decimal($0.1)))" }.joined(separator: ", ") + ")"
+        let summary = TuningSummary(
+            family: .hybrid, parameters: parameters, label: label, validation: report,
+            validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
+            trainingSeconds: ModelTuner.seconds(clock.now - trainStart))
+        return (TrainedRecommender(family: .hybrid, model: hybrid), summary)
+    }
+
+    private func evaluate(_ model: any Recommender, seen: SparseMatrix, split: HoldoutSplit, users: [Int], itemCount: Int)
+        -> RankingReport
+    {
+        let recommendations = model.recommendAll(seen: seen, k: 10, threads: threads)
+        return RankingMetrics.evaluate(
+            recommendations: recommendations, truth: split.tail, seen: split.head, users: users, catalogSize: itemCount, k: 10)
+    }
+
+    static func parameters(_ candidate: ModelCandidate) -> JSONValue {
+        .object(candidate.parameters.map { ($0.0, .number($0.1)) })
     }
 
     /// Candidates reordered round-robin across families (first of each family, then second, ...).

@@ -54,14 +54,32 @@ package struct OfflineEvaluation: Sendable {
         return InteractionLog(rows: rows)
     }
 
-    package func run(_ log: InteractionLog, families: [ModelFamily]) throws -> [Row] {
+    /// Item text aligned with `log`'s items, from a catalogue file (`ml-100k.item` or any CSV
+    /// the item import reads), vectorised as `attune train` does.
+    package static func readItemFeatures(path: String, columns: ItemColumns, log: InteractionLog) throws -> SparseMatrix? {
+        var byID: [String: ItemText] = [:]
+        var resolved: [String: String?]?
+        let now = Timestamp(millisecondsSinceEpoch: 0)
+        try TabularSource(path: path).forEachRow { _, _ in
+        } progress: { _, _ in
+        } _: { row in
+            if resolved == nil { resolved = try ItemImporter.resolve(columns, Set(row.order)) }
+            guard let item = try? ItemImporter.item(from: row, resolved!, separator: columns.listSeparator, now: now) else { return }
+            byID[item.id.rawValue] = ItemText(
+                title: item.title ?? "", description: item.description ?? "", categories: item.categories, tags: item.tags)
+        }
+        let texts = (0..<log.items.count).map { byID[log.items.key(at: Int32($0)) ?? ""] ?? ItemText() }
+        return try CatalogText.vectorise(texts, found: texts.filter { $0 != ItemText() }.count)
+    }
+
+    package func run(_ log: InteractionLog, families: [ModelFamily], itemFeatures: SparseMatrix? = nil) throws -> [Row] {
         let sequences = try log.chronologicalSequences()
         let split = HoldoutSplit(sequences: sequences, holdout: holdout)
         let train = try Self.subset(log, keeping: split.head)
         let seen = try split.trainingMatrix(itemCount: log.items.count)
         var rows: [Row] = []
         for family in families {
-            let (model, summary) = try tuner.train(train, family: family)
+            let (model, summary) = try tuner.train(train, family: family, itemFeatures: itemFeatures)
             let clock = ContinuousClock()
             let start = clock.now
             let recommendations = model.recommender.recommendAll(seen: seen, k: 10, threads: tuner.threads)
@@ -70,7 +88,7 @@ package struct OfflineEvaluation: Sendable {
                 recommendations: recommendations, truth: split.tail, seen: split.head, users: Array(0..<log.users.count),
                 catalogSize: log.items.count, k: 10)
             rows.append(Row(
-                family: family, chosen: summary.chosen.label, validationNDCG: summary.validation?.ndcg, test: report,
+                family: family, chosen: summary.label, validationNDCG: summary.validation?.ndcg, test: report,
                 trainSeconds: summary.trainingSeconds, recommendSeconds: recommendSeconds))
         }
         return rows

@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttuneCore
 import AttuneEngine
+import AttuneML
 import AttuneStore
 import Foundation
 import Logging
@@ -59,6 +60,15 @@ struct DemoCommand: AsyncParsableCommand {
         print("2. imported into \(directory): \(inserted) new events, \(duplicates) already there, "
             + String(format: "%.2f s", importSeconds))
 
+        // Item-kNN with its default candidate: seconds even in a debug build; `attune train` tunes
+        // every family properly.
+        var tuner = ModelTuner()
+        tuner.quick = true
+        let trained = try await ModelTraining(store: store, files: ModelFiles(dataDirectory: directory), clock: clock)
+            .run(workspace: .default, family: .knn, tuner: tuner)
+        print("3. trained model v\(trained.version) (\(trained.family.rawValue)) on \(trained.users.count) users and "
+            + "\(trained.items.count) items in \(trained.metadata["trainingSeconds"]?.serialized() ?? "?") s")
+
         let admin = keys.adminKey ?? ""
         let write = keys.writeKey ?? ""
         var logger = Logger(label: "attune.demo")
@@ -66,12 +76,12 @@ struct DemoCommand: AsyncParsableCommand {
         let live = try await InProcessServer.with(store: store, dataDirectory: directory, logger: logger) { port in
             try Self.exerciseAPI(port: port, adminKey: admin, writeKey: write)
         }
-        print("3. started the API on 127.0.0.1:\(live.port), then stopped it:")
+        print("4. started the API on 127.0.0.1:\(live.port), then stopped it:")
         for line in live.lines { print("   " + line) }
 
         let counts = Dictionary(shop.events.filter { $0.type == .purchase }.map { ($0.itemID!, 1) }, uniquingKeysWith: +)
         let titles = Dictionary(uniqueKeysWithValues: shop.items.map { ($0.id, $0.title ?? $0.id.rawValue) })
-        print("4. best sellers:")
+        print("5. best sellers:")
         for (item, count) in counts.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }).prefix(5) {
             print("   \(count) purchases  \(item)  \(titles[item] ?? "")")
         }
@@ -111,6 +121,15 @@ struct DemoCommand: AsyncParsableCommand {
         let history = try client.send(
             method: "GET", path: "/v1/users/user-1/events?limit=2", headers: [("Authorization", "Bearer \(adminKey)")])
         lines.append("GET /v1/users/user-1/events?limit=2 -> \(history.status), \(history.body.count) bytes")
+        // The registry promotes the freshly trained model within a poll interval.
+        var recommendations = try client.send(
+            method: "GET", path: "/v1/users/user-7/recommendations?count=3", headers: [("Authorization", "Bearer \(adminKey)")])
+        for _ in 0..<50 where (try? JSONParser().parse(recommendations.text))?["modelVersion"] == .null {
+            usleep(100_000)
+            recommendations = try client.send(
+                method: "GET", path: "/v1/users/user-7/recommendations?count=3", headers: [("Authorization", "Bearer \(adminKey)")])
+        }
+        lines.append("GET /v1/users/user-7/recommendations?count=3 -> \(recommendations.status) \(recommendations.text)")
         return LiveReport(port: port, lines: lines)
     }
 

@@ -16,7 +16,8 @@ struct EvaluateCommand: AsyncParsableCommand {
 
     @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
     @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
-    @Option(help: "Comma-separated families (default: popular,knn,als,bpr).") var models: String = "popular,knn,als,bpr"
+    @Option(help: "A catalogue file for the content model (default with --dataset: DIR/ml-100k.item).") var items: String?
+    @Option(help: "Comma-separated families.") var models: String = "popular,knn,als,bpr,content,item2vec,hybrid"
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "One candidate per family.") var quick = false
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -42,11 +43,29 @@ struct EvaluateCommand: AsyncParsableCommand {
         } catch let failure as ImportFailure {
             throw ValidationError(failure.description)
         }
+        var itemsPath = items
+        var columns = ItemColumns()
+        if itemsPath == nil, let dataset {
+            itemsPath = URL(fileURLWithPath: dataset).appendingPathComponent("ml-100k.item").path
+            columns.title = "movie_title"
+            columns.categories = "class"
+            columns.listSeparator = " "
+        }
+        var features: SparseMatrix?
+        if let itemsPath, FileManager.default.isReadableFile(atPath: itemsPath) {
+            features = try OfflineEvaluation.readItemFeatures(path: itemsPath, columns: columns, log: log)
+        }
+        var families = models.split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
+        if features == nil && families.contains(.content) {
+            if models.contains("content") && self.items != nil {
+                throw ValidationError("the catalogue file has no item text for the content model")
+            }
+            families.removeAll { $0 == .content }
+        }
         var evaluation = OfflineEvaluation()
         evaluation.tuner.threads = threads
         evaluation.tuner.quick = quick
-        let families = models.split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
-        let rows = try evaluation.run(log, families: families)
+        let rows = try evaluation.run(log, families: families, itemFeatures: features)
         if json {
             let value = JSONValue.array(rows.map { row in
                 .object([

@@ -12,13 +12,14 @@ struct TrainCommand: AsyncParsableCommand {
         discussion: """
             Hyper-parameters are chosen automatically on a validation split carved from the data (each \
             user's last 10 items), within --time-budget seconds, then the winner is refitted on all the \
-            data. --model best tries every family and keeps the best on validation.
+            data. The default, hybrid, blends the best model of every family with weights learned on that \
+            split; --model best keeps the single best family. The content model uses the catalogue's text.
             """)
 
     @OptionGroup var data: DataOptions
 
     @Option(help: "Model family: \(ModelFamily.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var model: String = ModelFamily.best.rawValue
+    var model: String = ModelFamily.hybrid.rawValue
 
     @Option(help: "Seconds to spend on tuning (each family always gets one candidate).")
     var timeBudget: Double = 60

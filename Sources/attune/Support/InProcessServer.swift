@@ -23,7 +23,8 @@ enum InProcessServer {
             configuration: configuration,
             dependencies: ServerDependencies(
                 store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer,
-                models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger)),
+                models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
+                modelPollInterval: .milliseconds(100)),
             logger: logger
         ) { port in
             portContinuation.yield(port)
