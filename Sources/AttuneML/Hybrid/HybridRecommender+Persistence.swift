@@ -18,6 +18,7 @@ extension ImplicitALS: PersistableRecommender { package static var modelTag: Str
 extension BPR: PersistableRecommender { package static var modelTag: String { "BPRM" } }
 extension ContentRecommender: PersistableRecommender { package static var modelTag: String { "CONT" } }
 extension Item2Vec: PersistableRecommender { package static var modelTag: String { "I2VM" } }
+extension FactorizationMachine: PersistableRecommender { package static var modelTag: String { "FMCH" } }
 
 extension HybridRecommender: PersistableRecommender {
     package static var modelTag: String { "HYBR" }
@@ -25,7 +26,7 @@ extension HybridRecommender: PersistableRecommender {
     /// The kinds of model a saved hybrid may contain.
     package static let loadableKinds: [any PersistableRecommender.Type] = [
         PopularityModel.self, ItemKNN.self, ImplicitALS.self, BPR.self, ContentRecommender.self, Item2Vec.self,
-        HybridRecommender.self,
+        FactorizationMachine.self, HybridRecommender.self,
     ]
 
     /// Serialises the weights and every component, or throws when one cannot be saved.
