@@ -27,6 +27,8 @@ package struct APIError: HTTPResponseError {
             case .unauthorized: .unauthorized
             case .forbidden: .forbidden
             case .conflict: .conflict
+            // The store is unavailable (shutting down, disk trouble): the client may retry.
+            case .storage: .serviceUnavailable
             default: .internalServerError
             }
         self.init(status: status, code: error.code.description, message: error.message, field: error.field)

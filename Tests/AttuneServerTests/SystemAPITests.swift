@@ -35,4 +35,23 @@ struct SystemAPITests {
             }
         }
     }
+
+    @Test(arguments: [
+        (AttuneError.Code.malformedJSON, 400), (.invalidUTF8, 400), (.badRequest, 400), (.invalidValue, 422),
+        (.missingField, 422), (.payloadTooLarge, 413), (.notFound, 404), (.unauthorized, 401), (.forbidden, 403),
+        (.conflict, 409), (.storage, 503),
+    ])
+    func everyErrorCodeHasItsStatus(_ code: AttuneError.Code, _ status: Int) {
+        let error = APIError(AttuneError(code: code, message: "m", field: "f"))
+        #expect(Int(error.status.code) == status)
+        #expect(error.code == code.description)
+        #expect(error.json["error"]?["field"] == .string("f"))
+    }
+
+    @Test func unknownErrorsBecomeABare500() {
+        struct Secret: Error { let detail = "password=hunter2" }
+        let error = APIError.from(Secret())
+        #expect(error.status == .internalServerError)
+        #expect(!error.json.serialized().contains("hunter2"))
+    }
 }

@@ -18,7 +18,6 @@ package final class EventWriter: Service, Sendable {
 
     private struct State {
         var pending: [Pending] = []
-        var running = false
         var stopped = false
     }
 
@@ -41,13 +40,14 @@ package final class EventWriter: Service, Sendable {
         (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Appends a batch and returns once it is durable.
+    /// Appends a batch and returns once it is durable. Batches that arrive before `run()` starts
+    /// (the HTTP server may accept a request first) wait for it.
     /// - Throws: the store's error, or `AttuneError` `storage` when the writer has stopped.
     package func append(_ batch: EventBatch) async throws -> AppendResult {
         if batch.events.isEmpty { return AppendResult() }
         return try await withCheckedThrowingContinuation { continuation in
             let accepted = state.withLock { state -> Bool in
-                guard state.running, !state.stopped else { return false }
+                guard !state.stopped else { return false }
                 state.pending.append(Pending(batch: batch, continuation: continuation))
                 return true
             }
@@ -60,7 +60,6 @@ package final class EventWriter: Service, Sendable {
     }
 
     package func run() async throws {
-        state.withLock { $0.running = true }
         await withGracefulShutdownHandler {
             for await _ in wakeups {
                 await drain()
@@ -73,7 +72,6 @@ package final class EventWriter: Service, Sendable {
         }
         // Requests that raced with shutdown are still written: they were accepted.
         await drain()
-        state.withLock { $0.running = false }
     }
 
     private func drain() async {

@@ -44,4 +44,20 @@ struct EventWriterTests {
             try await writer.append(EventBatch(workspace: .default, events: [Fixtures.event(5_000_000)]))
         }
     }
+
+    @Test func appendsThatArriveBeforeTheWriterStartsAreCommittedOnceItRuns() async throws {
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        let writer = EventWriter(store: store, logger: Logger(label: "test"))
+        let early = Task { try await writer.append(EventBatch(workspace: .default, events: [Fixtures.event(1)])) }
+        try await Task.sleep(for: .milliseconds(50))
+        let group = ServiceGroup(services: [writer], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            #expect(try await early.value == AppendResult(inserted: 1, duplicates: 0))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(try await store.stats(of: .default).events == 1)
+    }
 }
