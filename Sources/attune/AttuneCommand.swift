@@ -7,6 +7,7 @@ struct AttuneCommand: AsyncParsableCommand {
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
+            ModelsCommand.self,
             WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }

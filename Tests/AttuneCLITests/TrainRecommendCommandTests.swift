@@ -90,3 +90,35 @@ struct TrainRecommendCommandTests {
         #expect(out.contains("\"ndcg@10\""))
     }
 }
+
+struct ModelsCommandTests {
+    @Test func listPromoteAndRollBack() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var csv = "user_id,item_id,timestamp\n"
+        for u in 0..<12 { for i in 0..<6 { csv += "u\(u),i\((u + i) % 9),\(1_700_000_000 + i)\n" } }
+        let file = directory.appendingPathComponent("e.csv").path
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data").path
+        _ = try AttuneProcess.run(["import", "events", "--data-dir", data, file])
+        let (empty, emptyOut, _) = try AttuneProcess.run(["models", "list", "--data-dir", data])
+        #expect(empty == 0)
+        #expect(emptyOut.contains("no trained models"))
+        let (noRollback, _, _) = try AttuneProcess.run(["models", "rollback", "--data-dir", data])
+        #expect(noRollback != 0)
+        for family in ["knn", "popular"] {
+            #expect(try AttuneProcess.run(["train", "--data-dir", data, "--model", family, "--quick"]).0 == 0)
+        }
+        let (_, list, _) = try AttuneProcess.run(["models", "list", "--data-dir", data])
+        #expect(list.contains("v1\tknn"))
+        #expect(list.contains("v2\tpopular"))
+        #expect(list.split(separator: "\n").first { $0.hasPrefix("v2") }?.hasSuffix("served") == true)
+        #expect(try AttuneProcess.run(["models", "rollback", "--data-dir", data]).0 == 0)
+        let (_, afterRollback, _) = try AttuneProcess.run(["models", "list", "--data-dir", data])
+        #expect(afterRollback.split(separator: "\n").first { $0.hasPrefix("v1") }?.hasSuffix("served (pinned)") == true)
+        #expect(try AttuneProcess.run(["models", "promote", "--data-dir", data, "7"]).0 != 0)
+        #expect(try AttuneProcess.run(["models", "promote", "--data-dir", data, "--latest"]).0 == 0)
+        let (_, latest, _) = try AttuneProcess.run(["models", "list", "--data-dir", data])
+        #expect(latest.split(separator: "\n").first { $0.hasPrefix("v2") }?.hasSuffix("served") == true)
+    }
+}

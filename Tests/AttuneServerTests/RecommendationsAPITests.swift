@@ -171,3 +171,49 @@ struct RecommendationsAPITests {
         }
     }
 }
+
+struct BatchRecommendationsAPITests {
+    @Test func oneListPerUserWithInvalidIDsReportedByIndex() async throws {
+        let server = try TestServer()
+        try await RecommendationsAPITests.seed(server)
+        try await RecommendationsAPITests.train(server)
+        try await server.makeApplication().test(.router) { client in
+            _ = try await RecommendationsAPITests.waitForVersion(1, client: client)
+            let reply = try await client.call(
+                .post, "/v1/recommendations", key: TestServer.read,
+                body: #"{"users": ["a1", "", "b2", 7, true], "count": 2, "exclude": ["A4"]}"#)
+            #expect(reply.status == 200)
+            guard case .array(let results)? = reply.json?["results"], case .array(let rejected)? = reply.json?["rejected"] else {
+                Issue.record("bad body \(reply.text)")
+                return
+            }
+            #expect(results.map { $0["userId"] } == [.string("a1"), .string("b2"), .string("7")])
+            #expect(rejected.map { $0["index"] } == [.number(1), .number(4)])
+            guard case .array(let first)? = results[0]["items"] else { return }
+            #expect(first.count == 2)
+            #expect(!first.contains { $0["itemId"] == .string("A4") })
+        }
+    }
+
+    @Test(arguments: [
+        (#"{"users": []}"#, 422), (#"{"users": "a1"}"#, 422), (#"{"users": ["a"], "count": 0}"#, 422),
+        (#"{"users": ["a"], "count": 2.5}"#, 422), (#"{"users": ["a"], "extra": 1}"#, 422),
+        (#"{"users": ["a"], "availableOnly": "yes"}"#, 422), (#"{"users": ["a"], "exclude": [1.5]}"#, 422), ("[", 400),
+    ])
+    func badBatchesAreRefused(_ body: String, _ status: Int) async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let reply = try await client.call(.post, "/v1/recommendations", key: TestServer.read, body: body)
+            #expect(reply.status == status, "\(body): \(reply.text)")
+        }
+    }
+
+    @Test func tooManyUsersIsTooLarge() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let users = (0..<1_001).map { "\"u\($0)\"" }.joined(separator: ",")
+            let reply = try await client.call(.post, "/v1/recommendations", key: TestServer.read, body: #"{"users": [\#(users)]}"#)
+            #expect(reply.status == 413)
+        }
+    }
+}

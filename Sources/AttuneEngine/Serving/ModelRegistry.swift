@@ -10,40 +10,71 @@ import Synchronization
 package final class ModelRegistry: Sendable {
     private let files: ModelFiles
     private let current = Mutex<[WorkspaceID: ServingModel]>([:])
+    /// Versions already judged and refused, so each is logged once.
+    private let refused = Mutex<Set<String>>([])
     private let logger: Logger
+    /// A new model whose validation NDCG@10 is lower than the served one's by more than this is
+    /// not promoted automatically (an operator can still pin it).
+    package let promotionMargin: Double
 
-    package init(files: ModelFiles, logger: Logger) {
+    package init(files: ModelFiles, logger: Logger, promotionMargin: Double = 0.01) {
         self.files = files
         self.logger = logger
+        self.promotionMargin = promotionMargin
     }
 
     package func model(for workspace: WorkspaceID) -> ServingModel? {
         current.withLock { $0[workspace] }
     }
 
-    /// Loads the newest snapshot of every workspace that has a newer one than the one served.
-    /// A snapshot that fails to load is logged and skipped; the served model stays.
+    /// Serves, for every workspace, the pinned version or else the newest one, unless the newest is
+    /// worse on validation than the served model by more than `promotionMargin`. A snapshot that
+    /// fails to load is logged and skipped; the served model stays.
     package func refresh() {
         let workspaces = (try? FileManager.default.contentsOfDirectory(atPath: files.directory.path)) ?? []
         for name in workspaces {
             guard let workspace = try? WorkspaceID(validating: name) else { continue }
-            guard let newest = files.versions(in: workspace).last else { continue }
-            if let served = model(for: workspace), served.version >= newest { continue }
+            let pinned = files.pinnedVersion(in: workspace)
+            guard let wanted = pinned ?? files.versions(in: workspace).last else { continue }
+            let served = model(for: workspace)
+            if served?.version == wanted { continue }
+            // Judged per pin state: a version refused automatically may still be pinned by hand.
+            let key = "\(name)/\(wanted)/\(pinned != nil)"
+            if refused.withLock({ $0.contains(key) }) { continue }
             do {
-                let snapshot = try files.load(version: newest, in: workspace)
+                let snapshot = try files.load(version: wanted, in: workspace)
+                if pinned == nil, let served, let reason = Self.regression(of: snapshot, against: served.snapshot, margin: promotionMargin) {
+                    refused.withLock { _ = $0.insert(key) }
+                    logger.warning(
+                        "model not promoted: worse on validation than the served one",
+                        metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
+                                   "model.served": .stringConvertible(served.version), "reason": .string(reason)])
+                    continue
+                }
                 let serving = ServingModel(snapshot: snapshot)
                 current.withLock { $0[workspace] = serving }
                 logger.info(
                     "model promoted",
-                    metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(newest),
-                               "model.family": .string(snapshot.family.rawValue)])
+                    metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
+                               "model.family": .string(snapshot.family.rawValue), "model.pinned": .stringConvertible(pinned != nil)])
             } catch {
+                refused.withLock { _ = $0.insert(key) }
                 logger.warning(
                     "model not promoted: snapshot failed to load",
-                    metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(newest),
+                    metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
                                "error": .string(String(describing: error))])
             }
         }
+    }
+
+    /// Why `candidate` should not replace `served`, or `nil` when it may. Models without
+    /// validation metrics (too little data to tune) are not compared.
+    package static func regression(of candidate: ModelSnapshot, against served: ModelSnapshot, margin: Double) -> String? {
+        guard case .number(let new)? = candidate.metadata["validation"]?["ndcg@10"],
+            case .number(let old)? = served.metadata["validation"]?["ndcg@10"]
+        else { return nil }
+        guard new < old - margin else { return nil }
+        return "validation NDCG@10 \(new) is below the served model's \(old) by more than \(margin)"
     }
 }
 

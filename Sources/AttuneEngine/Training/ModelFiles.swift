@@ -55,6 +55,25 @@ package struct ModelFiles: Sendable {
         return try ModelSnapshot(serialized: Array(data))
     }
 
+    /// The version an operator pinned with `attune models promote|rollback`, if any.
+    package func pinnedVersion(in workspace: WorkspaceID) -> Int? {
+        guard let data = FileManager.default.contents(atPath: folder(workspace).appendingPathComponent("pinned").path),
+            let text = String(data: data, encoding: .utf8)
+        else { return nil }
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Pins `version` (it must exist), or removes the pin with `nil` so the newest is served.
+    package func pin(_ version: Int?, in workspace: WorkspaceID) throws {
+        let url = folder(workspace).appendingPathComponent("pinned")
+        guard let version else {
+            try? FileManager.default.removeItem(at: url)
+            return
+        }
+        guard versions(in: workspace).contains(version) else { throw AttuneError.notFound("model version \(version)") }
+        try Data("\(version)\n".utf8).write(to: url, options: .atomic)
+    }
+
     /// The newest snapshot, or `nil` when nothing has been trained.
     package func latest(in workspace: WorkspaceID) throws -> ModelSnapshot? {
         guard let version = versions(in: workspace).last else { return nil }

@@ -9,6 +9,66 @@ package struct RecommendationsController: Sendable {
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id/recommendations", use: forUser)
         router.get("/v1/items/:id/similar", use: similar)
+        router.post("/v1/recommendations", use: batch)
+    }
+
+    static let maxBatchUsers = 1_000
+
+    /// `{"users": [...], "count": 10, "exclude": [...], "category": "...", "availableOnly": true}`:
+    /// one list per user, for e-mail campaigns; invalid user ids are reported by index.
+    @Sendable func batch(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let body = try await request.jsonBody(limit: 1 << 20)
+        guard let members = body.objectMembers else { throw AttuneError.invalid("", "body must be a JSON object") }
+        let known: Set<String> = ["users", "count", "exclude", "category", "availableOnly"]
+        for member in members where !known.contains(member.key) { throw AttuneError.invalid(member.key, "unknown field") }
+        guard case .array(let users)? = body["users"] else { throw AttuneError.invalid("users", "must be an array of user ids") }
+        guard !users.isEmpty else { throw AttuneError.invalid("users", "must not be empty") }
+        guard users.count <= Self.maxBatchUsers else {
+            throw AttuneError.tooLarge("a batch holds at most \(Self.maxBatchUsers) users")
+        }
+        var parameters = RecommendationRequest()
+        switch body["count"] {
+        case nil, .null?: break
+        case .number(let n)? where n == n.rounded() && n >= 1 && n <= Double(RecommendationService.maxCount):
+            parameters.count = Int(n)
+        default: throw AttuneError.invalid("count", "must be an integer from 1 to \(RecommendationService.maxCount)")
+        }
+        switch body["exclude"] {
+        case nil, .null?: break
+        case .array(let ids)? where ids.count <= 1_000:
+            for (i, id) in ids.enumerated() {
+                guard let value: ItemID = try EventDecoder.identifier(id, field: "exclude[\(i)]") else {
+                    throw AttuneError.invalid("exclude[\(i)]", "must be an item id")
+                }
+                parameters.exclude.insert(value)
+            }
+        default: throw AttuneError.invalid("exclude", "must be an array of at most 1000 item ids")
+        }
+        switch body["category"] {
+        case nil, .null?: break
+        case .string(let c)?: parameters.category = try ItemDecoder.validLabel(c, field: "category")
+        default: throw AttuneError.invalid("category", "must be a string")
+        }
+        switch body["availableOnly"] {
+        case nil, .null?: break
+        case .bool(let b)?: parameters.availableOnly = b
+        default: throw AttuneError.invalid("availableOnly", "must be a boolean")
+        }
+        var results: [JSONValue] = []
+        var rejected: [JSONValue] = []
+        for (index, raw) in users.enumerated() {
+            do {
+                guard let user: UserID = try EventDecoder.identifier(raw, field: "users[\(index)]") else {
+                    throw AttuneError.invalid("users[\(index)]", "must be a user id")
+                }
+                let list = try await service.recommend(user: user, in: principal.workspace, request: parameters)
+                results.append(Self.json(list, subject: ("userId", user.rawValue)))
+            } catch let error as AttuneError {
+                rejected.append(.object([("index", .number(Double(index))), ("error", Rendering.json(error))]))
+            }
+        }
+        return JSONResponse.make(.object([("results", .array(results)), ("rejected", .array(rejected))]))
     }
 
     @Sendable func forUser(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -12,6 +12,7 @@ struct BenchALS: AsyncParsableCommand {
     @Option(help: "A user_id,item_id,timestamp file, e.g. data/ml-100k/ml-100k.inter.") var interactions: String
     @Option(help: "Worker threads.") var threads: Int = 2
     @Option(help: "Timed fits.") var repeats: Int = 5
+    @Flag(help: "Train on every row (value 1) instead of the protocol's training split.") var allRows = false
 
     func validate() throws {
         guard FileManager.default.isReadableFile(atPath: interactions) else { throw ValidationError("cannot read \(interactions)") }
@@ -19,9 +20,17 @@ struct BenchALS: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let loadStart = ContinuousClock.now
         let log = try OfflineEvaluation.readInteractions(path: interactions)
-        let split = HoldoutSplit(sequences: try log.chronologicalSequences(), holdout: 10)
-        let train = try split.trainingMatrix(itemCount: log.items.count)
+        let train: SparseMatrix
+        if allRows {
+            train = try log.matrix().mapValues { _ in 1 }
+        } else {
+            let split = HoldoutSplit(sequences: try log.chronologicalSequences(), holdout: 10)
+            train = try split.trainingMatrix(itemCount: log.items.count)
+        }
+        print(String(format: "loaded %d users x %d items, %d interactions in %.1f s",
+                     train.rowCount, train.columnCount, train.nonZeroCount, DemoCommand.seconds(ContinuousClock.now - loadStart)))
         let configuration = ImplicitALS.Configuration(factors: 64, regularization: 0.05, alpha: 5, iterations: 15, seed: 42)
         var times: [Double] = []
         for _ in 0..<repeats {

@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between checks for a newer trained model to promote.")
     var modelPollSeconds: Double = 5
 
+    @Option(help: "A new model is not promoted when its validation NDCG@10 is lower than the served one's by more than this.")
+    var promotionMargin: Double = 0.01
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -47,6 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--durability must be full or normal")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level is not a log level") }
+        guard promotionMargin >= 0, promotionMargin <= 1 else { throw ValidationError("--promotion-margin must be from 0 to 1") }
         guard modelPollSeconds >= 0.1, modelPollSeconds <= 86_400 else {
             throw ValidationError("--model-poll-seconds must be from 0.1 to 86400")
         }
@@ -79,7 +83,8 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = settings.host
         configuration.port = settings.port
-        let models = ModelRegistry(files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger)
+        let models = ModelRegistry(
+            files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: promotionMargin)
         let dependencies = ServerDependencies(
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)))
