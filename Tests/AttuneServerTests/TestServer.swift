@@ -30,6 +30,13 @@ struct TestServer {
     }
 
     func makeApplication() async throws -> some ApplicationProtocol {
+        var configuration = ServerConfiguration()
+        configuration.limits = limits
+        return buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: Logger(label: "test"))
+    }
+
+    /// The server's dependencies over the in-memory store, with the test keys installed.
+    func dependencies() async throws -> ServerDependencies {
         let now = clock.now()
         try await store.ensureWorkspace(.default, at: now)
         try await store.ensureWorkspace(Self.other, at: now)
@@ -42,16 +49,11 @@ struct TestServer {
         let keyring = APIKeyring(store: store)
         try await keyring.reload()
         let logger = Logger(label: "test")
-        var configuration = ServerConfiguration()
-        configuration.limits = limits
-        return buildApplication(
-            configuration: configuration,
-            dependencies: ServerDependencies(
+        return ServerDependencies(
                 store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(),
                 writer: EventWriter(store: store, logger: logger),
                 models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
-                modelPollInterval: .milliseconds(100)),
-            logger: logger)
+                modelPollInterval: .milliseconds(100))
     }
 }
 
