@@ -233,19 +233,8 @@ package struct BPR: Recommender, Equatable {
     /// A `seen` matrix of another shape (users added since training) goes through the per-user path,
     /// where unknown users are served from their history.
     package func recommendAll(seen: SparseMatrix, k: Int, threads: Int) -> [[Int32]] {
-        guard seen.rowCount <= userCount, seen.columnCount == itemCount else {
-            return RecommendAll.run(userCount: seen.rowCount, itemCount: itemCount, seen: seen, k: k, threads: threads) {
-                user, history, values, scores in
-                self.score(user: user, history: history, values: values, into: scores)
-            }
-        }
-        if seen.rowCount < userCount {
-            // Fewer rows than users: score the first rows only.
-            return FactorScoring.recommendAll(userFactors: userFactors.prefixRows(seen.rowCount), itemFactors: itemFactors, itemBias: itemBias,
-                                              seen: seen, k: k, threads: threads)
-        }
-        return FactorScoring.recommendAll(userFactors: userFactors, itemFactors: itemFactors, itemBias: itemBias,
-                                   seen: seen, k: k, threads: threads)
+        FactorScoring.recommendAll(
+            model: self, userFactors: userFactors, itemFactors: itemFactors, itemBias: itemBias, seen: seen, k: k, threads: threads)
     }
 
     // MARK: Persistence

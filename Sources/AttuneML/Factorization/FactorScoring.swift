@@ -3,6 +3,24 @@ package enum FactorScoring {
     /// Users scored together per matrix product; 32 x 1,682 floats = 215 KB of scores per block.
     static let userBlock = 32
 
+    /// The batch path shared by the factor models: blocked scoring when `seen` has at most one row
+    /// per trained user, otherwise `model`'s per-user path (users added since training are served
+    /// from their history).
+    package static func recommendAll(
+        model: some Recommender, userFactors: DenseMatrix, itemFactors: DenseMatrix, itemBias: [Float],
+        seen: SparseMatrix, k: Int, threads: Int
+    ) -> [[Int32]] {
+        guard seen.rowCount <= userFactors.rowCount, seen.columnCount == itemFactors.rowCount else {
+            return RecommendAll.run(userCount: seen.rowCount, itemCount: model.itemCount, seen: seen, k: k, threads: threads) {
+                user, history, values, scores in
+                model.score(user: user, history: history, values: values, into: scores)
+            }
+        }
+        // Fewer rows than users: score the first rows only.
+        let users = seen.rowCount < userFactors.rowCount ? userFactors.prefixRows(seen.rowCount) : userFactors
+        return recommendAll(userFactors: users, itemFactors: itemFactors, itemBias: itemBias, seen: seen, k: k, threads: threads)
+    }
+
     /// Top-`k` unseen items for every user via blocked `P · Qᵀ` products.
     ///
     /// - Parameters:
