@@ -12,9 +12,7 @@ package struct ServingModel: Sendable {
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
         similarity = ItemSimilarity(snapshot: snapshot)
-        let counts = PopularityModel.fit(interactions: snapshot.seen)
-        var selector = TopKSelector(k: snapshot.items.count)
-        popular = selector.select(scores: counts.itemScores)
+        popular = snapshot.popularItems()
     }
 
     package var version: Int { snapshot.version }

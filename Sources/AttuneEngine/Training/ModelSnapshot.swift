@@ -36,60 +36,41 @@ package struct ModelSnapshot: Sendable {
     package func serialized() -> [UInt8] {
         var writer = BinaryWriter(tag: Self.tag, version: Self.formatVersion)
         writer.write(UInt64(version))
-        Self.write(workspace.rawValue, into: &writer)
+        writer.write(string: workspace.rawValue)
         writer.write(createdAt.millisecondsSinceEpoch)
-        Self.write(metadata.serialized(sortedKeys: true), into: &writer)
-        Self.write(model.family.rawValue, into: &writer)
-        writer.write(UInt64(users.count))
-        for key in users.keys { Self.write(key, into: &writer) }
-        writer.write(UInt64(items.count))
-        for key in items.keys { Self.write(key, into: &writer) }
+        writer.write(string: metadata.serialized(sortedKeys: true))
+        writer.write(string: model.family.rawValue)
+        writer.write(strings: users.keys)
+        writer.write(strings: items.keys)
         writer.write(seen)
-        let body = model.serialized()
-        writer.write(UInt64(body.count))
-        var bytes = writer.bytes
-        bytes.append(contentsOf: body)
-        return bytes
+        writer.write(bytes: model.serialized())
+        return writer.bytes
     }
 
     package init(serialized bytes: [UInt8]) throws {
         var reader = try BinaryReader(bytes, tag: Self.tag, maxVersion: Self.formatVersion)
         version = Int(try reader.read(UInt64.self))
-        workspace = try WorkspaceID(validating: try Self.readString(&reader))
+        workspace = try WorkspaceID(validating: try reader.readString())
         createdAt = Timestamp(millisecondsSinceEpoch: try reader.read(Int64.self))
-        metadata = try JSONParser().parse(try Self.readString(&reader))
-        guard let family = ModelFamily(rawValue: try Self.readString(&reader)) else {
+        metadata = try JSONParser().parse(try reader.readString())
+        guard let family = ModelFamily(rawValue: try reader.readString()) else {
             throw AttuneMLError.corruptData("unknown model family")
         }
-        var userKeys: [String] = []
-        for _ in 0..<Int(try reader.read(UInt64.self)) { userKeys.append(try Self.readString(&reader)) }
-        var itemKeys: [String] = []
-        for _ in 0..<Int(try reader.read(UInt64.self)) { itemKeys.append(try Self.readString(&reader)) }
-        users = Vocabulary(userKeys)
-        items = Vocabulary(itemKeys)
+        users = Vocabulary(try reader.readStrings())
+        items = Vocabulary(try reader.readStrings())
         seen = try reader.readSparseMatrix()
-        let bodyCount = Int(try reader.read(UInt64.self))
-        let start = bytes.count - bodyCount
-        guard bodyCount >= 0, start >= 0 else { throw AttuneMLError.corruptData("truncated snapshot") }
-        model = try TrainedRecommender(family: family, bytes: Array(bytes[start...]))
+        model = try TrainedRecommender(family: family, bytes: try reader.readBytes())
+        try reader.expectEnd()
         guard seen.rowCount == users.count, seen.columnCount == items.count, model.recommender.itemCount == items.count else {
             throw AttuneMLError.corruptData("snapshot parts disagree on their sizes")
         }
     }
 
-    private static func write(_ text: String, into writer: inout BinaryWriter) {
-        let utf8 = Array(text.utf8)
-        writer.write(UInt64(utf8.count))
-        for byte in utf8 { writer.write(byte) }
-    }
-
-    private static func readString(_ reader: inout BinaryReader) throws -> String {
-        let count = Int(try reader.read(UInt64.self))
-        guard count >= 0, count < 1 << 30 else { throw AttuneMLError.corruptData("string length \(count)") }
-        var utf8 = [UInt8]()
-        utf8.reserveCapacity(count)
-        for _ in 0..<count { utf8.append(try reader.read(UInt8.self)) }
-        guard let text = String(validating: utf8, as: UTF8.self) else { throw AttuneMLError.corruptData("invalid UTF-8") }
-        return text
+    /// Item indices by how many training users have them, best first: the fallback for users the
+    /// model cannot personalise.
+    package func popularItems() -> [Int32] {
+        let counts = PopularityModel.fit(interactions: seen)
+        var selector = TopKSelector(k: items.count)
+        return selector.select(scores: counts.itemScores)
     }
 }

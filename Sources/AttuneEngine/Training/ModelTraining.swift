@@ -63,9 +63,7 @@ package struct SnapshotRecommender: Sendable {
 
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
-        let counts = PopularityModel.fit(interactions: snapshot.seen)
-        var selector = TopKSelector(k: min(1_000, snapshot.items.count))
-        popularity = selector.select(scores: counts.itemScores)
+        popularity = snapshot.popularItems()
     }
 
     /// Top `count` item ids for `user` (never one the user already has), and whether the popular
