@@ -51,4 +51,43 @@ struct ImportCommandTests {
         #expect(list.contains("shop-b"))
         #expect(!list.contains("atn_admin_"))
     }
+
+    @Test func embeddingsImportFeedsTheContentModel() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        // Two groups of users and items; the vectors tell the groups apart, there is no catalogue text.
+        var events = "user_id,item_id,timestamp\n"
+        var vectors = "item_id,vector\n"
+        for u in 0..<30 {
+            let group = u % 2
+            for k in 0..<6 { events += "u\(u),g\(group)i\((u * 7 + k * 3) % 12),\(1_600_000_000 + u * 100 + k)\n" }
+        }
+        for group in 0..<2 {
+            for i in 0..<12 { vectors += "g\(group)i\(i),\(group == 0 ? 1 : -1) 0.\(i)\n" }
+        }
+        vectors += "bad,1 2 3\n"
+        let eventsPath = directory.appendingPathComponent("events.csv").path
+        let vectorsPath = directory.appendingPathComponent("vectors.csv").path
+        try events.write(toFile: eventsPath, atomically: true, encoding: .utf8)
+        try vectors.write(toFile: vectorsPath, atomically: true, encoding: .utf8)
+        #expect(try AttuneProcess.run(["import", "events", "--data-dir", data, eventsPath]).0 == 0)
+        let (status, out, err) = try AttuneProcess.run(["import", "embeddings", "--data-dir", data, vectorsPath])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("24 imported"), "\(out)")
+        #expect(out.contains("line 26:"), "\(out)")
+        #expect(out.contains("24 vectors of dimension 2"), "\(out)")
+        let (trained, trainOut, trainErr) = try AttuneProcess.run(["train", "--data-dir", data, "--model", "content", "--quick"])
+        #expect(trained == 0, "\(trainErr)")
+        #expect(trainOut.contains("content"), "\(trainOut)")
+        let (_, recs, _) = try AttuneProcess.run(["recommend", "--data-dir", data, "--user", "u1", "--count", "3"])
+        #expect(recs.contains("g1i"), "\(recs)")
+        #expect(!recs.contains("g0i"), "\(recs)")
+
+        let other = directory.appendingPathComponent("three.csv").path
+        try "item_id,vector\ng0i0,1 2 3\n".write(toFile: other, atomically: true, encoding: .utf8)
+        let (conflict, _, conflictErr) = try AttuneProcess.run(["import", "embeddings", "--data-dir", data, other])
+        #expect(conflict != 0)
+        #expect(conflictErr.contains("clear them first") || conflictErr.contains("--replace"), "\(conflictErr)")
+    }
 }

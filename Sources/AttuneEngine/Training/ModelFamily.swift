@@ -7,7 +7,8 @@ package enum ModelFamily: String, Sendable, CaseIterable {
     case knn
     case als
     case bpr
-    /// TF-IDF over item title, description, categories and tags (needs a catalogue).
+    /// TF-IDF over item title, description, categories and tags, and/or item embeddings the user
+    /// imported (needs one of the two).
     case content
     /// Skip-gram item embeddings from each user's time-ordered items.
     case item2vec
@@ -27,8 +28,8 @@ package struct TrainingInput: Sendable {
     package var sequences: [[Int32]]
     /// Seconds since the epoch, aligned with `sequences`.
     package var timestamps: [[Int64]]
-    /// TF-IDF rows per item (`nil` without a catalogue with text).
-    package var itemFeatures: SparseMatrix?
+    /// Item text and user-supplied vectors, in the log's item order.
+    package var content: ItemContent
 
     package var itemCount: Int { matrix.columnCount }
 
@@ -86,8 +87,8 @@ package enum ModelGrid {
     ///   most an eighth of it as factors, so small data is not fitted exactly (which would score
     ///   every unseen item alike).
     package static func candidates(
-        for family: ModelFamily, quick: Bool = false, smallerDimension: Int = .max, hasItemText: Bool = true,
-        interactionCount: Int = .max
+        for family: ModelFamily, quick: Bool = false, smallerDimension: Int = .max,
+        content: ItemContent.Availability = .text, interactionCount: Int = .max
     ) -> [ModelCandidate] {
         let factors = max(4, min(64, smallerDimension / 8))
         switch family {
@@ -135,20 +136,28 @@ package enum ModelGrid {
             }
             return out
         case .content:
-            guard hasItemText else { return [] }
+            // 0 is text only, 1 embeddings only; in between the cosine blends the two.
+            let shares: [Float]
+            switch content {
+            case .none: return []
+            case .text: shares = [0]
+            case .embeddings: shares = [1]
+            case .both: shares = quick ? [0.5] : [0.5, 0, 1]
+            }
             var out: [ModelCandidate] = []
             for halfLife in quick ? [5] : [5, 3, 10, 0] as [Double] {
                 for popularity in quick ? [1e-6] : [1e-6, 0] as [Float] {
-                    let decay: RecencyDecay = halfLife > 0 ? .position(halfLife: halfLife) : .none
-                    let c = ContentRecommender.Configuration(decay: decay, popularityWeight: popularity)
-                    out.append(ModelCandidate(
-                        family: .content, parameters: [("positionHalfLife", halfLife), ("popularityWeight", decimal(popularity))]
-                    ) { input, _ in
-                        guard let features = input.itemFeatures else {
-                            throw AttuneMLError.invalidArgument("content needs item text from the catalogue")
-                        }
-                        return try ContentRecommender.fit(sequences: input.sequences, itemFeatures: features, configuration: c)
-                    })
+                    for share in shares {
+                        let decay: RecencyDecay = halfLife > 0 ? .position(halfLife: halfLife) : .none
+                        let c = ContentRecommender.Configuration(decay: decay, embeddingWeight: share, popularityWeight: popularity)
+                        var parameters = [("positionHalfLife", halfLife), ("popularityWeight", decimal(popularity))]
+                        if share > 0 { parameters.append(("embeddingWeight", decimal(share))) }
+                        out.append(ModelCandidate(family: .content, parameters: parameters) { input, _ in
+                            try ContentRecommender.fit(
+                                sequences: input.sequences, itemFeatures: share < 1 ? input.content.text : nil,
+                                itemEmbeddings: share > 0 ? input.content.embeddings : nil, configuration: c)
+                        })
+                    }
                 }
             }
             return out
@@ -173,7 +182,7 @@ package enum ModelGrid {
         case .best, .hybrid:
             return ModelFamily.single.flatMap {
                 candidates(
-                    for: $0, quick: quick, smallerDimension: smallerDimension, hasItemText: hasItemText,
+                    for: $0, quick: quick, smallerDimension: smallerDimension, content: content,
                     interactionCount: interactionCount)
             }
         }

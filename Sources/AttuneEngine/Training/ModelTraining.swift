@@ -4,15 +4,13 @@ import AttuneStore
 
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
-    let store: any EventStore
-    let catalogue: (any CatalogStore)?
+    let store: any EventStore & CatalogStore & EmbeddingStore
     let files: ModelFiles
     let clock: any WallClock
 
-    /// - Parameter catalogue: where item text for the content model comes from (optional).
-    package init(store: any EventStore & CatalogStore, files: ModelFiles, clock: any WallClock) {
+    /// - Parameter store: the events, and the item text and vectors the content model uses.
+    package init(store: any EventStore & CatalogStore & EmbeddingStore, files: ModelFiles, clock: any WallClock) {
         self.store = store
-        self.catalogue = store
         self.files = files
         self.clock = clock
     }
@@ -24,8 +22,8 @@ package struct ModelTraining: Sendable {
         guard log.count > 0 else {
             throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
         }
-        let features = try await CatalogText.features(for: log, from: catalogue, workspace: workspace)
-        let (model, summary) = try tuner.train(log, family: family, itemFeatures: features)
+        let content = try await ItemContent.load(for: log, from: store, workspace: workspace)
+        let (model, summary) = try tuner.train(log, family: family, content: content)
         let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
         var metadata: [(key: String, value: JSONValue)] = [
             ("family", .string(model.family.rawValue)),

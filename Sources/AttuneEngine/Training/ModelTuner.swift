@@ -35,19 +35,21 @@ package struct ModelTuner: Sendable {
         var report: RankingReport
     }
 
-    package func train(_ log: InteractionLog, family: ModelFamily, itemFeatures: SparseMatrix? = nil) throws
+    package func train(_ log: InteractionLog, family: ModelFamily, content: ItemContent = ItemContent()) throws
         -> (TrainedRecommender, TuningSummary)
     {
         guard log.count > 0 else { throw AttuneMLError.invalidArgument("there are no interactions to train on") }
         let smaller = min(log.users.count, log.items.count)
-        let hasText = itemFeatures != nil
+        try content.check(itemCount: log.items.count)
         let candidates = ModelGrid.candidates(
-            for: family, quick: quick, smallerDimension: smaller, hasItemText: hasText, interactionCount: log.count)
+            for: family, quick: quick, smallerDimension: smaller, content: content.availability, interactionCount: log.count)
         guard !candidates.isEmpty else {
-            throw AttuneMLError.invalidArgument("\(family.rawValue) needs item text: import a catalogue with titles or categories")
+            throw AttuneMLError.invalidArgument(
+                "\(family.rawValue) needs item text or embeddings: import a catalogue with titles or categories, "
+                    + "or item vectors with `attune import embeddings`")
         }
         let (sequences, times) = try log.chronologicalSequencesWithTimes()
-        let full = TrainingInput(matrix: try log.matrix(), sequences: sequences, timestamps: times, itemFeatures: itemFeatures)
+        let full = TrainingInput(matrix: try log.matrix(), sequences: sequences, timestamps: times, content: content)
         // Short histories (a few events per user) leave no one to validate on with the protocol's
         // ten held-out items; leave-last-one-out still ranks the candidates.
         var split = HoldoutSplit(sequences: sequences, holdout: holdout)
@@ -66,7 +68,7 @@ package struct ModelTuner: Sendable {
         if canTune {
             let subtrain = TrainingInput(
                 matrix: try Self.restrict(full.matrix, to: split.head), sequences: split.head,
-                timestamps: zip(split.head, times).map { Array($1.prefix($0.count)) }, itemFeatures: itemFeatures)
+                timestamps: zip(split.head, times).map { Array($1.prefix($0.count)) }, content: content)
             seen = try split.trainingMatrix(itemCount: log.items.count)
             let order = Self.interleavedByFamily(candidates)
             let familyCount = Set(candidates.map(\.family)).count

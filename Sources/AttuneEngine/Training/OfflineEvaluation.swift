@@ -72,14 +72,33 @@ package struct OfflineEvaluation: Sendable {
         return try CatalogText.vectorise(texts, found: texts.filter { $0 != ItemText() }.count)
     }
 
-    package func run(_ log: InteractionLog, families: [ModelFamily], itemFeatures: SparseMatrix? = nil) throws -> [Row] {
+    /// Vectors per item of `log` from an embeddings file; invalid rows and rows whose dimension
+    /// differs from the first valid one are skipped.
+    package static func readEmbeddings(path: String, log: InteractionLog) throws -> DenseMatrix? {
+        var vectors: [String: [Float]] = [:]
+        var layout: EmbeddingRows?
+        var dimension: Int?
+        try TabularSource(path: path).forEachRow { _, _ in
+        } progress: { _, _ in
+        } _: { row in
+            if layout == nil { layout = try EmbeddingRows(columns: row.order, itemColumn: nil) }
+            guard let parsed = try? layout!.parse(row), parsed.vector.count == (dimension ?? parsed.vector.count) else {
+                return
+            }
+            dimension = parsed.vector.count
+            vectors[parsed.item.rawValue] = parsed.vector
+        }
+        return ItemContent.embeddings(for: log.items, from: vectors)
+    }
+
+    package func run(_ log: InteractionLog, families: [ModelFamily], content: ItemContent = ItemContent()) throws -> [Row] {
         let sequences = try log.chronologicalSequences()
         let split = HoldoutSplit(sequences: sequences, holdout: holdout)
         let train = try Self.subset(log, keeping: split.head)
         let seen = try split.trainingMatrix(itemCount: log.items.count)
         var rows: [Row] = []
         for family in families {
-            let (model, summary) = try tuner.train(train, family: family, itemFeatures: itemFeatures)
+            let (model, summary) = try tuner.train(train, family: family, content: content)
             let clock = ContinuousClock()
             let start = clock.now
             let recommendations = model.recommender.recommendAll(seen: seen, k: 10, threads: tuner.threads)

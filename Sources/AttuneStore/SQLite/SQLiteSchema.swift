@@ -83,6 +83,18 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v2-item-embeddings") { db in
+            // Vectors are little-endian Float32 blobs; the dimension is the blob's length / 4.
+            try db.execute(
+                sql: """
+                    CREATE TABLE item_embeddings (
+                        workspace INTEGER NOT NULL,
+                        item_id TEXT NOT NULL,
+                        vector BLOB NOT NULL,
+                        PRIMARY KEY (workspace, item_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -17,6 +17,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
     @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
     @Option(help: "A catalogue file for the content model (default with --dataset: DIR/ml-100k.item).") var items: String?
+    @Option(help: "Item vectors for the content model (the `attune import embeddings` layouts).") var embeddings: String?
     @Option(help: "Comma-separated families.") var models: String = "popular,knn,als,bpr,content,item2vec,hybrid"
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "One candidate per family.") var quick = false
@@ -55,8 +56,19 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let itemsPath, FileManager.default.isReadableFile(atPath: itemsPath) {
             features = try OfflineEvaluation.readItemFeatures(path: itemsPath, columns: columns, log: log)
         }
+        var content = ItemContent(text: features)
+        if let embeddings {
+            do {
+                content.embeddings = try OfflineEvaluation.readEmbeddings(path: embeddings, log: log)
+            } catch let failure as ImportFailure {
+                throw ValidationError(failure.description)
+            }
+            guard content.embeddings != nil else {
+                throw ValidationError("\(embeddings) has no valid vector for any item of the interactions")
+            }
+        }
         var families = models.split(separator: ",").compactMap { ModelFamily(rawValue: String($0)) }
-        if features == nil && families.contains(.content) {
+        if content.availability == .none && families.contains(.content) {
             if models.contains("content") && self.items != nil {
                 throw ValidationError("the catalogue file has no item text for the content model")
             }
@@ -65,7 +77,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var evaluation = OfflineEvaluation()
         evaluation.tuner.threads = threads
         evaluation.tuner.quick = quick
-        let rows = try evaluation.run(log, families: families, itemFeatures: features)
+        let rows = try evaluation.run(log, families: families, content: content)
         if json {
             let value = JSONValue.array(rows.map { row in
                 .object([

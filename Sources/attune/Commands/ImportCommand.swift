@@ -8,7 +8,7 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import CSV, TSV or JSON Lines files into a data directory.",
-        subcommands: [ImportEvents.self, ImportItems.self, ImportUsers.self, ImportMovieLens.self])
+        subcommands: [ImportEvents.self, ImportItems.self, ImportUsers.self, ImportEmbeddings.self, ImportMovieLens.self])
 }
 
 /// Shared by the file imports.
@@ -201,6 +201,48 @@ struct ImportUsers: AsyncParsableCommand {
         }
         bar.finish()
         try ImportOutput.print("users", report, reportPath: file.report)
+    }
+}
+
+struct ImportEmbeddings: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embeddings",
+        abstract: "Import item vectors (from a text or image encoder) for the content model.",
+        discussion: """
+            One row per item: an item_id column and either a "vector" column (a JSON array in JSON \
+            Lines; numbers separated by spaces, commas or semicolons in CSV/TSV) or one column per \
+            coordinate. Every vector of a workspace has the same dimension. `attune train` then blends \
+            the vectors with the catalogue's text, or uses them alone, choosing on the validation split.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var file: FileImportOptions
+    @Option(help: "Column holding the item id.") var itemColumn: String?
+    @Flag(help: "Delete the workspace's stored vectors first (to change encoders or dimension).")
+    var replace = false
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        let bar = ProgressBar(label: "embeddings")
+        let report: ImportReport
+        do {
+            report = try await EmbeddingImporter(store: store).run(
+                path: file.file, workspace: workspace, format: file.resolvedFormat, itemColumn: itemColumn,
+                replace: replace, dryRun: file.dryRun
+            ) { bar.update($0) }
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            throw ValidationError(failure.description)
+        } catch let error as AttuneError {
+            throw ValidationError(error.reportText + (error.code == .conflict ? " (or import with --replace)" : ""))
+        }
+        bar.finish()
+        try ImportOutput.print("embeddings", report, reportPath: file.report)
+        if let summary = try await store.embeddingSummary(in: workspace) {
+            print("stored: \(summary.count) vectors of dimension \(summary.dimension)")
+        }
     }
 }
 
