@@ -9,4 +9,7 @@ package protocol IdentityStore: Sendable {
 
     /// Declared traits as canonical JSON object text, merged over all calls (RFC 7396).
     func traits(of user: UserID, in workspace: WorkspaceID) async throws -> String?
+
+    /// Every user of the workspace with declared traits, in user id order, after `cursor`, at most `limit`.
+    func traits(in workspace: WorkspaceID, after cursor: UserID?, limit: Int) async throws -> [(user: UserID, traits: String)]
 }

@@ -121,6 +121,13 @@ enum StoreConformance {
         try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
         try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
         #expect(try await store.anonymousIDs(of: user, in: .default) == [AnonymousID(unchecked: "a9")])
+
+        try await store.record(Identify(anonymousID: nil, userID: UserID(unchecked: "u0"), traits: #"{"vip":true}"#, timestamp: Fixtures.now), in: .default)
+        let first = try await store.traits(in: .default, after: nil, limit: 1)
+        #expect(first.map(\.user.rawValue) == ["u0"])
+        let rest = try await store.traits(in: .default, after: first.last?.user, limit: 10)
+        #expect(rest.map(\.user.rawValue) == ["u1"])
+        #expect(try await store.traits(in: other, after: nil, limit: 10).isEmpty)
     }
 
     static func statsCountUsersAndAnonymousVisitors(_ store: some AttuneStorage) async throws {

@@ -12,13 +12,16 @@ package enum ModelFamily: String, Sendable, CaseIterable {
     case content
     /// Skip-gram item embeddings from each user's time-ordered items.
     case item2vec
+    /// A second-order factorisation machine over user and item ids plus their attributes (traits,
+    /// categories, tags, property bands), trained on the pairwise ranking loss.
+    case fm
     /// The per-user normalised blend of the other families, weights learned on validation.
     case hybrid
     /// Tries every single family on the validation split and keeps the best.
     case best
 
     /// The single families `best` and `hybrid` choose among, cheapest first.
-    package static let single: [ModelFamily] = [.popular, .knn, .als, .bpr, .content, .item2vec]
+    package static let single: [ModelFamily] = [.popular, .knn, .als, .bpr, .content, .item2vec, .fm]
 }
 
 /// What a candidate trains on: the weighted matrix plus what sequence and content models need.
@@ -30,6 +33,8 @@ package struct TrainingInput: Sendable {
     package var timestamps: [[Int64]]
     /// Item text and user-supplied vectors, in the log's item order.
     package var content: ItemContent
+    /// User and item attributes as feature keys, for the factorisation machine.
+    package var side = SideFeatures()
 
     package var itemCount: Int { matrix.columnCount }
 
@@ -176,6 +181,21 @@ package enum ModelGrid {
                     // One thread: deterministic for the seed.
                     try Item2Vec.fit(sequences: input.sequences, itemCount: input.itemCount, timestamps: input.timestamps,
                                      configuration: c, threads: 1)
+                })
+            }
+            return out
+        case .fm:
+            var out: [ModelCandidate] = []
+            for (reg, epochs) in quick ? [(0.01, 120)] : [(0.01, 120), (0.03, 120), (0.01, 200), (0.03, 200), (0.001, 60)] as [(Float, Int)] {
+                let c = FactorizationMachine.Configuration(
+                    factors: factors, learningRate: 0.05, regularization: reg, linearRegularization: 0.001,
+                    iterations: epochs, loss: .bpr, seed: 42)
+                out.append(ModelCandidate(
+                    family: .fm,
+                    parameters: [("factors", Double(factors)), ("learningRate", 0.05), ("regularization", decimal(reg)), ("iterations", Double(epochs))]
+                ) { input, _ in
+                    // One thread: deterministic for the seed.
+                    try FactorizationMachineInput.fit(input, configuration: c, threads: 1)
                 })
             }
             return out

@@ -4,12 +4,14 @@ import AttuneStore
 
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
-    let store: any EventStore & CatalogStore & EmbeddingStore
+    let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore
     let files: ModelFiles
     let clock: any WallClock
 
     /// - Parameter store: the events, and the item text and vectors the content model uses.
-    package init(store: any EventStore & CatalogStore & EmbeddingStore, files: ModelFiles, clock: any WallClock) {
+    package init(
+        store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore, files: ModelFiles, clock: any WallClock
+    ) {
         self.store = store
         self.files = files
         self.clock = clock
@@ -23,7 +25,8 @@ package struct ModelTraining: Sendable {
             throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
         }
         let content = try await ItemContent.load(for: log, from: store, workspace: workspace)
-        let (model, summary) = try tuner.train(log, family: family, content: content)
+        let side = try await SideFeatures.load(for: log, from: store, workspace: workspace)
+        let (model, summary) = try tuner.train(log, family: family, content: content, side: side)
         let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
         var metadata: [(key: String, value: JSONValue)] = [
             ("family", .string(model.family.rawValue)),

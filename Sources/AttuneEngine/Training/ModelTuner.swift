@@ -18,7 +18,8 @@ package struct TuningSummary: Sendable {
 /// Chooses hyper-parameters on a validation split carved from the training data the way the
 /// evaluation protocol carves its test (each user's last `holdout` items), within a time budget,
 /// then refits the winner on everything. For `hybrid`, the best candidate of every family becomes
-/// a component and the blend weights are learned on the same split (coordinate ascent).
+/// a component and the blend weights are learned on the same split (coordinate ascent); a stacked
+/// combiner replaces the linear blend when its cross-fitted NDCG is higher.
 package struct ModelTuner: Sendable {
     package var holdout = 10
     package var timeBudget: Duration = .seconds(60)
@@ -26,6 +27,9 @@ package struct ModelTuner: Sendable {
     package var quick = false
     /// Fewer validation users than this and tuning is skipped: the default candidate is used.
     package var minimumValidationUsers = 10
+    /// Whether `hybrid` also tries a stacked combiner (``StackedRecommender``) and keeps it when it
+    /// beats the linear blend out of fold.
+    package var stacking = true
 
     package init() {}
 
@@ -35,7 +39,9 @@ package struct ModelTuner: Sendable {
         var report: RankingReport
     }
 
-    package func train(_ log: InteractionLog, family: ModelFamily, content: ItemContent = ItemContent()) throws
+    package func train(
+        _ log: InteractionLog, family: ModelFamily, content: ItemContent = ItemContent(), side: SideFeatures = SideFeatures()
+    ) throws
         -> (TrainedRecommender, TuningSummary)
     {
         guard log.count > 0 else { throw AttuneMLError.invalidArgument("there are no interactions to train on") }
@@ -49,7 +55,8 @@ package struct ModelTuner: Sendable {
                     + "or item vectors with `attune import embeddings`")
         }
         let (sequences, times) = try log.chronologicalSequencesWithTimes()
-        let full = TrainingInput(matrix: try log.matrix(), sequences: sequences, timestamps: times, content: content)
+        let full = TrainingInput(
+            matrix: try log.matrix(), sequences: sequences, timestamps: times, content: content, side: side)
         // Short histories (a few events per user) leave no one to validate on with the protocol's
         // ten held-out items; leave-last-one-out still ranks the candidates.
         var split = HoldoutSplit(sequences: sequences, holdout: holdout)
@@ -68,7 +75,7 @@ package struct ModelTuner: Sendable {
         if canTune {
             let subtrain = TrainingInput(
                 matrix: try Self.restrict(full.matrix, to: split.head), sequences: split.head,
-                timestamps: zip(split.head, times).map { Array($1.prefix($0.count)) }, content: content)
+                timestamps: zip(split.head, times).map { Array($1.prefix($0.count)) }, content: content, side: side)
             seen = try split.trainingMatrix(itemCount: log.items.count)
             let order = Self.interleavedByFamily(candidates)
             let familyCount = Set(candidates.map(\.family)).count
@@ -114,6 +121,18 @@ package struct ModelTuner: Sendable {
             components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
         let validationBlend = try HybridRecommender(components: components.map(\.model), weights: learned.weights)
         let report = evaluate(validationBlend, seen: seen, split: split, users: validationUsers, itemCount: itemCount)
+        if stacking, validationUsers.count >= 2 * minimumValidationUsers {
+            let popularity = StackedRecommender.popularityFeature(seen)
+            // Out-of-fold for the combiner, in-sample for the blend weights: a tie keeps the blend.
+            let stackedNDCG = try? StackingTrainer.crossValidatedNDCG(
+                components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers,
+                popularity: popularity, threads: threads)
+            if let stackedNDCG, stackedNDCG > report.ndcg {
+                return try trainStacked(
+                    components: components, full: full, seen: seen, split: split, validationUsers: validationUsers,
+                    itemCount: itemCount, tried: tried, tuningStart: tuningStart, crossValidatedNDCG: stackedNDCG)
+            }
+        }
         let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
         let trainStart = clock.now
         // Components with weight zero add nothing; they are left out of the served blend.
@@ -129,6 +148,35 @@ package struct ModelTuner: Sendable {
             validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
             trainingSeconds: ModelTuner.seconds(clock.now - trainStart))
         return (TrainedRecommender(family: .hybrid, model: hybrid), summary)
+    }
+
+    private func trainStacked(
+        components: [Scored], full: TrainingInput, seen: SparseMatrix, split: HoldoutSplit, validationUsers: [Int],
+        itemCount: Int, tried: Int, tuningStart: ContinuousClock.Instant, crossValidatedNDCG: Double
+    ) throws -> (TrainedRecommender, TuningSummary) {
+        let clock = ContinuousClock()
+        let validationModel = try StackingTrainer.fit(
+            components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers,
+            popularity: StackedRecommender.popularityFeature(seen), threads: threads)
+        var report = evaluate(validationModel, seen: seen, split: split, users: validationUsers, itemCount: itemCount)
+        // What the choice was made on, not the combiner's score on the users it was fitted to.
+        report.ndcg = crossValidatedNDCG
+        let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
+        let trainStart = clock.now
+        let refitted = try components.map { try $0.candidate.fit(full, threads) }
+        let stacked = try StackedRecommender(
+            components: refitted, combiner: validationModel.combiner,
+            popularity: StackedRecommender.popularityFeature(full.matrix))
+        let parameters = JSONValue.object([
+            ("combiner", .string("factorisation machine, log loss, over z-scored component scores and popularity")),
+            ("components", .object(components.map { ($0.candidate.family.rawValue, Self.parameters($0.candidate)) })),
+        ])
+        let label = "hybrid(stacked: " + components.map(\.candidate.family.rawValue).joined(separator: ", ") + ")"
+        let summary = TuningSummary(
+            family: .hybrid, parameters: parameters, label: label, validation: report,
+            validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
+            trainingSeconds: ModelTuner.seconds(clock.now - trainStart))
+        return (TrainedRecommender(family: .hybrid, model: stacked), summary)
     }
 
     private func evaluate(_ model: any Recommender, seen: SparseMatrix, split: HoldoutSplit, users: [Int], itemCount: Int)

@@ -57,7 +57,50 @@ package struct OfflineEvaluation: Sendable {
     /// Item text aligned with `log`'s items, from a catalogue file (`ml-100k.item` or any CSV
     /// the item import reads), vectorised as `attune train` does.
     package static func readItemFeatures(path: String, columns: ItemColumns, log: InteractionLog) throws -> SparseMatrix? {
-        var byID: [String: ItemText] = [:]
+        let items = try readCatalogue(path: path, columns: columns)
+        let texts = (0..<log.items.count).map { index -> ItemText in
+            guard let item = items[log.items.key(at: Int32(index)) ?? ""] else { return ItemText() }
+            return ItemText(
+                title: item.title ?? "", description: item.description ?? "", categories: item.categories, tags: item.tags)
+        }
+        return try CatalogText.vectorise(texts, found: texts.filter { $0 != ItemText() }.count)
+    }
+
+    /// User traits (from a user file: an id column and attribute columns, as `attune import users`
+    /// reads) and item attributes (from a catalogue file), as `attune train` derives them.
+    package static func readSideFeatures(
+        usersPath: String?, itemsPath: String?, columns: ItemColumns, log: InteractionLog
+    ) throws -> SideFeatures {
+        var userAttributes = [[(name: String, value: JSONValue)]](repeating: [], count: log.users.count)
+        if let usersPath {
+            var idColumn: String?
+            try TabularSource(path: usersPath).forEachRow { _, _ in
+            } progress: { _, _ in
+            } _: { row in
+                if idColumn == nil {
+                    idColumn = ["user_id", "userid", "user", "customer_id", "id"].first(where: Set(row.order).contains)
+                    guard idColumn != nil else { throw ImportFailure.noIdentityColumn }
+                }
+                guard case .string(let id)? = row.cells[idColumn!], let u = log.users.index(of: id.trimmingSpaces()) else { return }
+                userAttributes[Int(u)] = CellTyping.members(of: row, excluding: [idColumn!]).map { ("user.\($0.key)", $0.value) }
+            }
+        }
+        var itemAttributes = [[(name: String, value: JSONValue)]](repeating: [], count: log.items.count)
+        if let itemsPath {
+            let items = try readCatalogue(path: itemsPath, columns: columns)
+            let parser = JSONParser()
+            for index in 0..<log.items.count {
+                guard let item = items[log.items.key(at: Int32(index)) ?? ""] else { continue }
+                itemAttributes[index] = SideFeatures.attributes(of: item, parser: parser)
+            }
+        }
+        return SideFeatures(
+            users: SideFeatures.featurize(userAttributes, minimumSupport: 5),
+            items: SideFeatures.featurize(itemAttributes, minimumSupport: 2))
+    }
+
+    private static func readCatalogue(path: String, columns: ItemColumns) throws -> [String: Item] {
+        var byID: [String: Item] = [:]
         var resolved: [String: String?]?
         let now = Timestamp(millisecondsSinceEpoch: 0)
         try TabularSource(path: path).forEachRow { _, _ in
@@ -65,11 +108,9 @@ package struct OfflineEvaluation: Sendable {
         } _: { row in
             if resolved == nil { resolved = try ItemImporter.resolve(columns, Set(row.order)) }
             guard let item = try? ItemImporter.item(from: row, resolved!, separator: columns.listSeparator, now: now) else { return }
-            byID[item.id.rawValue] = ItemText(
-                title: item.title ?? "", description: item.description ?? "", categories: item.categories, tags: item.tags)
+            byID[item.id.rawValue] = item
         }
-        let texts = (0..<log.items.count).map { byID[log.items.key(at: Int32($0)) ?? ""] ?? ItemText() }
-        return try CatalogText.vectorise(texts, found: texts.filter { $0 != ItemText() }.count)
+        return byID
     }
 
     /// Vectors per item of `log` from an embeddings file; invalid rows and rows whose dimension
@@ -91,14 +132,17 @@ package struct OfflineEvaluation: Sendable {
         return ItemContent.embeddings(for: log.items, from: vectors)
     }
 
-    package func run(_ log: InteractionLog, families: [ModelFamily], content: ItemContent = ItemContent()) throws -> [Row] {
+    package func run(
+        _ log: InteractionLog, families: [ModelFamily], content: ItemContent = ItemContent(),
+        side: SideFeatures = SideFeatures()
+    ) throws -> [Row] {
         let sequences = try log.chronologicalSequences()
         let split = HoldoutSplit(sequences: sequences, holdout: holdout)
         let train = try Self.subset(log, keeping: split.head)
         let seen = try split.trainingMatrix(itemCount: log.items.count)
         var rows: [Row] = []
         for family in families {
-            let (model, summary) = try tuner.train(train, family: family, content: content)
+            let (model, summary) = try tuner.train(train, family: family, content: content, side: side)
             let clock = ContinuousClock()
             let start = clock.now
             let recommendations = model.recommender.recommendAll(seen: seen, k: 10, threads: tuner.threads)

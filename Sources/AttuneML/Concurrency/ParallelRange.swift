@@ -31,6 +31,21 @@ package enum ParallelRange {
         }
     }
 
+    /// `transform(i)` for every `i` in `0..<count`, in order, computed in parallel chunks.
+    package static func map<T: Sendable>(
+        count: Int, threads: Int, _ transform: @Sendable (Int) -> T
+    ) -> [T] {
+        var out = [T?](repeating: nil, count: count)
+        out.withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let shared = SharedMutablePointer(base)
+            forEachChunk(count: count, threads: threads) { _, range in
+                for i in range { shared.base[i] = transform(i) }
+            }
+        }
+        return out.map { $0! }
+    }
+
     /// The number of chunks `forEachChunk` will use, for sizing per-chunk scratch space.
     package static func chunkCount(count: Int, threads: Int, chunksPerThread: Int = 4) -> Int {
         if count == 0 { return 0 }

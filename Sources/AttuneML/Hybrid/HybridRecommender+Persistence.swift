@@ -26,7 +26,7 @@ extension HybridRecommender: PersistableRecommender {
     /// The kinds of model a saved hybrid may contain.
     package static let loadableKinds: [any PersistableRecommender.Type] = [
         PopularityModel.self, ItemKNN.self, ImplicitALS.self, BPR.self, ContentRecommender.self, Item2Vec.self,
-        FactorizationMachine.self, HybridRecommender.self,
+        FactorizationMachine.self, HybridRecommender.self, StackedRecommender.self,
     ]
 
     /// Serialises the weights and every component, or throws when one cannot be saved.

@@ -54,4 +54,17 @@ extension SQLiteStore: IdentityStore {
                 arguments: [key, user.rawValue])
         }
     }
+
+    package func traits(in workspace: WorkspaceID, after cursor: UserID?, limit: Int) async throws
+        -> [(user: UserID, traits: String)]
+    {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            return try Row.fetchAll(
+                db,
+                sql: "SELECT user_id, traits FROM user_traits WHERE workspace = ? AND user_id > ? ORDER BY user_id LIMIT ?",
+                arguments: [key, cursor?.rawValue ?? "", limit]
+            ).map { (UserID(unchecked: $0["user_id"]), $0["traits"]) }
+        }
+    }
 }

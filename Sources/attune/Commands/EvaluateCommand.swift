@@ -17,8 +17,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
     @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
     @Option(help: "A catalogue file for the content model (default with --dataset: DIR/ml-100k.item).") var items: String?
+    @Option(help: "User attributes for the factorisation machine (default with --dataset: DIR/ml-100k.user).") var users: String?
     @Option(help: "Item vectors for the content model (the `attune import embeddings` layouts).") var embeddings: String?
-    @Option(help: "Comma-separated families.") var models: String = "popular,knn,als,bpr,content,item2vec,hybrid"
+    @Option(help: "Comma-separated families.") var models: String = "popular,knn,als,bpr,content,item2vec,fm,hybrid"
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "One candidate per family.") var quick = false
     @Flag(help: "Print JSON instead of a table.") var json = false
@@ -56,6 +57,17 @@ struct EvaluateCommand: AsyncParsableCommand {
         if let itemsPath, FileManager.default.isReadableFile(atPath: itemsPath) {
             features = try OfflineEvaluation.readItemFeatures(path: itemsPath, columns: columns, log: log)
         }
+        var usersPath = users
+        if usersPath == nil, let dataset { usersPath = URL(fileURLWithPath: dataset).appendingPathComponent("ml-100k.user").path }
+        let side: SideFeatures
+        do {
+            side = try OfflineEvaluation.readSideFeatures(
+                usersPath: usersPath.flatMap { FileManager.default.isReadableFile(atPath: $0) ? $0 : nil },
+                itemsPath: itemsPath.flatMap { FileManager.default.isReadableFile(atPath: $0) ? $0 : nil },
+                columns: columns, log: log)
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        }
         var content = ItemContent(text: features)
         if let embeddings {
             do {
@@ -77,7 +89,7 @@ struct EvaluateCommand: AsyncParsableCommand {
         var evaluation = OfflineEvaluation()
         evaluation.tuner.threads = threads
         evaluation.tuner.quick = quick
-        let rows = try evaluation.run(log, families: families, content: content)
+        let rows = try evaluation.run(log, families: families, content: content, side: side)
         if json {
             let value = JSONValue.array(rows.map { row in
                 .object([
