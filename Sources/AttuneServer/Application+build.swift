@@ -45,7 +45,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ItemsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
-    RecommendationsController(service: RecommendationService(registry: dependencies.models, store: dependencies.store))
+    RecommendationsController(service: RecommendationService(registry: dependencies.models, store: dependencies.store, clock: dependencies.clock))
         .addRoutes(to: router)
     return router
 }

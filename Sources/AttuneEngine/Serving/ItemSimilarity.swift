@@ -20,6 +20,7 @@ package struct ItemSimilarity: Sendable {
         // A hybrid takes its similarity from the first component that has one, in this order.
         var models: [any Recommender] = [snapshot.model.model]
         if let hybrid = snapshot.model.model as? HybridRecommender { models = hybrid.components }
+        if let stacked = snapshot.model.model as? StackedRecommender { models = stacked.components }
         let preference: [(any Recommender) -> Source?] = [
             { ($0 as? ItemKNN).map(Source.neighbors) },
             { ($0 as? Item2Vec).map { Self.normalized($0.itemVectors) } },

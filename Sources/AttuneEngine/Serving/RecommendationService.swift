@@ -18,10 +18,23 @@ package struct RecommendationList: Sendable {
 
 /// Filters a request applies on top of the model.
 package struct RecommendationRequest: Sendable {
+    package enum Strategy: String, Sendable, CaseIterable {
+        /// The served model, with its fallbacks.
+        case `default`
+        /// The most popular items of the training data, for everyone.
+        case popular
+    }
+
     package var count = 10
     package var exclude: Set<ItemID> = []
     package var category: String?
     package var availableOnly = true
+    package var strategy = Strategy.default
+    /// λ of maximal marginal relevance in [0, 1]: 0 keeps the model's order, higher values trade
+    /// relevance for variety across categories (``DiversityReranking``).
+    package var diversity: Float = 0
+    /// Filter and boost rules over item properties.
+    package var rules = ItemRules()
 
     package init() {}
 }
@@ -35,12 +48,15 @@ package struct RecommendationService: Sendable {
 
     let registry: ModelRegistry
     let store: any AttuneStorage
+    /// "Now" for rules such as `days_since(item.created_at) < 30`.
+    let clock: any WallClock
     /// Recent events read per request so that new activity counts before the next training.
     let recentEvents = 200
 
-    package init(registry: ModelRegistry, store: any AttuneStorage) {
+    package init(registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock()) {
         self.registry = registry
         self.store = store
+        self.clock = clock
     }
 
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
@@ -54,20 +70,30 @@ package struct RecommendationService: Sendable {
         var history = model.snapshot.users.index(of: user.rawValue)
             .map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
         history.append(contentsOf: recentIndices)
-        var consumed = Set(history)
-        var wanted = request.count
+        let consumed = Set(history)
+        // Diversity needs a pool to choose from, not just the top `count`.
+        let needed = request.diversity > 0 ? max(request.count * 3, request.count + 20) : request.count
+        var wanted = needed
         // Over-fetch so that filters (availability, category, exclusions) still leave enough.
         while true {
             let fetch = min(model.snapshot.items.count, wanted * 3 + 20)
-            let personal = model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
+            let personal =
+                request.strategy == .popular
+                ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
             let strategy = personal == nil ? "popular" : model.snapshot.family.rawValue
             let candidates: [(item: Int32, score: Float)] =
                 personal ?? model.popular.lazy.filter { !consumed.contains($0) }.prefix(fetch).enumerated().map {
                     ($0.element, Float(fetch - $0.offset) / Float(fetch))
                 }
-            let accepted = try await filter(candidates, model: model, workspace: workspace, request: request, consumed: &consumed)
-            if accepted.count >= request.count || fetch >= model.snapshot.items.count {
-                let chosen = Array(accepted.prefix(request.count))
+            let (accepted, categories) = try await filter(
+                candidates, model: model, workspace: workspace, request: request, consumed: consumed)
+            if accepted.count >= needed || fetch >= model.snapshot.items.count {
+                let chosen = DiversityReranking.rerank(accepted, count: request.count, diversity: request.diversity) { a, b in
+                    if let ca = categories[a], let cb = categories[b], !ca.isEmpty, !cb.isEmpty {
+                        return DiversityReranking.jaccard(ca, cb)
+                    }
+                    return max(0, model.similarity.similarity(a, b))
+                }
                 let anchors = chosen.map { strategy == "popular" ? nil : model.closestHistoryItem(to: $0.item, history: history) }
                 let titles = try await self.titles(of: anchors.compactMap { $0 }, model: model, workspace: workspace)
                 let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
@@ -88,6 +114,21 @@ package struct RecommendationService: Sendable {
         }
     }
 
+    /// The users most likely to want `item` (``Audience``), or `nil` when the served model does
+    /// not know the item.
+    package func audience(of item: ItemID, in workspace: WorkspaceID, count: Int) async throws
+        -> (users: [(user: UserID, score: Double)], modelVersion: Int)?
+    {
+        guard let model = registry.model(for: workspace), let index = model.snapshot.items.index(of: item.rawValue) else {
+            return nil
+        }
+        let found = model.audience.users(for: index, count: count, similarity: model.similarity)
+        let users = found.compactMap { entry in
+            model.snapshot.users.key(at: entry.user).map { (UserID(unchecked: $0), Double(entry.score)) }
+        }
+        return (users, model.version)
+    }
+
     /// Items similar to `item` for product pages, filtered like recommendations.
     package func similar(to item: ItemID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList?
@@ -95,10 +136,10 @@ package struct RecommendationService: Sendable {
         guard let model = registry.model(for: workspace), let index = model.snapshot.items.index(of: item.rawValue) else {
             return nil
         }
-        var consumed: Set<Int32> = [index]
+        let consumed: Set<Int32> = [index]
         let neighbours = model.similarity.similar(to: index, count: min(model.snapshot.items.count, request.count * 3 + 20))
-        let accepted = try await filter(
-            neighbours.map { ($0.item, $0.similarity) }, model: model, workspace: workspace, request: request, consumed: &consumed)
+        let (accepted, _) = try await filter(
+            neighbours.map { ($0.item, $0.similarity) }, model: model, workspace: workspace, request: request, consumed: consumed)
         let items = accepted.prefix(request.count).map {
             Recommendation(
                 item: ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? ""), score: Double($0.score),
@@ -107,26 +148,42 @@ package struct RecommendationService: Sendable {
         return RecommendationList(items: items, strategy: "similar-\(model.snapshot.family.rawValue)", modelVersion: model.version)
     }
 
+    /// The candidates that pass the request's filters, in order, and the categories of those the
+    /// catalogue knows (fetched when a filter or diversity needs them).
     private func filter(
         _ candidates: [(item: Int32, score: Float)], model: ServingModel, workspace: WorkspaceID,
-        request: RecommendationRequest, consumed: inout Set<Int32>
-    ) async throws -> [(item: Int32, score: Float)] {
+        request: RecommendationRequest, consumed: Set<Int32>
+    ) async throws -> (accepted: [(item: Int32, score: Float)], categories: [Int32: [String]]) {
         let fresh = candidates.filter { !consumed.contains($0.item) }
         let ids = fresh.map { ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? "") }
-        let needCatalogue = request.availableOnly || request.category != nil
+        let rules = request.rules
+        let needCatalogue = request.availableOnly || request.category != nil || request.diversity > 0 || !rules.isEmpty
         let catalogue = needCatalogue ? try await store.items(ids, in: workspace) : [:]
+        let now = clock.now()
         var out: [(item: Int32, score: Float)] = []
+        var categories: [Int32: [String]] = [:]
         for (candidate, id) in zip(fresh, ids) {
             if request.exclude.contains(id) { continue }
+            var score = candidate.score
             if needCatalogue {
                 // Items missing from the catalogue are served only when nothing asks about them.
                 let entry = catalogue[id]
                 if request.availableOnly, entry?.available == false { continue }
                 if let category = request.category, !(entry?.categories.contains(category) ?? false) { continue }
+                if !rules.isEmpty {
+                    let fields = ItemFields(id: id, item: entry)
+                    guard rules.admits(fields, now: now) else { continue }
+                    score = rules.boosted(score, fields, now: now)
+                }
+                if let entry { categories[candidate.item] = entry.categories }
             }
-            out.append(candidate)
+            out.append((candidate.item, score))
         }
-        return out
+        if !rules.boosts.isEmpty {
+            // Stable, so equal scores keep the model's order.
+            out = out.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        }
+        return (out, categories)
     }
 
     /// Display names of items for reasons: the catalogue title, else the id.

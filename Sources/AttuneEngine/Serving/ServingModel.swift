@@ -8,11 +8,13 @@ package struct ServingModel: Sendable {
     package let similarity: ItemSimilarity
     /// Items by training popularity, best first (the fallback for users without history).
     package let popular: [Int32]
+    package let audience: Audience
 
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
         similarity = ItemSimilarity(snapshot: snapshot)
         popular = snapshot.popularItems()
+        audience = Audience(snapshot: snapshot)
     }
 
     package var version: Int { snapshot.version }
@@ -21,16 +23,20 @@ package struct ServingModel: Sendable {
     /// Returns `nil` when the model cannot personalise (unknown user and no usable history).
     package func personalised(user: String, extraHistory: [Int32], count: Int) -> [(item: Int32, score: Float)]? {
         let known = snapshot.users.index(of: user)
-        var history = known.map { Array(snapshot.seen.columns(ofRow: Int($0))) } ?? []
-        history.append(contentsOf: extraHistory)
-        history = Array(Set(history)).sorted()
+        let trained = known.map { Array(snapshot.seen.columns(ofRow: Int($0))) } ?? []
+        let history = Array(Set(trained + extraHistory)).sorted()
         guard !history.isEmpty else { return nil }
         // A user the model has not seen is scored from their history alone (fold-in for factor
         // models, neighbours for item-kNN); popularity cannot personalise.
         if snapshot.family == .popular { return nil }
         var scores = [Float](repeating: 0, count: snapshot.items.count)
         let values = [Float](repeating: 1, count: history.count)
-        let userIndex = known.map(Int.init)
+        // A pure factor model would ignore activity since training behind the user's stored vector;
+        // folding the whole history in instead makes a new event count at once. Models that read
+        // the history themselves (neighbours, content, sequences, blends of them) keep the index.
+        let hasNewActivity = history.count > trained.count
+        let foldsIn = hasNewActivity && [.als, .bpr].contains(snapshot.family)
+        let userIndex = foldsIn ? nil : known.map(Int.init)
         history.withUnsafeBufferPointer { h in
             values.withUnsafeBufferPointer { v in
                 scores.withUnsafeMutableBufferPointer { s in

@@ -121,16 +121,21 @@ package struct ModelTuner: Sendable {
             components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
         let validationBlend = try HybridRecommender(components: components.map(\.model), weights: learned.weights)
         let report = evaluate(validationBlend, seen: seen, split: split, users: validationUsers, itemCount: itemCount)
+        var comparison = ""
         if stacking, validationUsers.count >= 2 * minimumValidationUsers {
             let popularity = StackedRecommender.popularityFeature(seen)
-            // Out-of-fold for the combiner, in-sample for the blend weights: a tie keeps the blend.
+            // Both judged out of fold, on the same two halves of the validation users; a tie keeps the blend.
             let stackedNDCG = try? StackingTrainer.crossValidatedNDCG(
                 components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers,
                 popularity: popularity, threads: threads)
-            if let stackedNDCG, stackedNDCG > report.ndcg {
+            let blendNDCG = try HybridWeightSearch.crossValidatedNDCG(
+                components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
+            comparison = " [out of fold: blend \(Self.rounded(blendNDCG)), stacked \(stackedNDCG.map(Self.rounded) ?? "failed")]"
+            if let stackedNDCG, stackedNDCG > blendNDCG {
                 return try trainStacked(
                     components: components, full: full, seen: seen, split: split, validationUsers: validationUsers,
-                    itemCount: itemCount, tried: tried, tuningStart: tuningStart, crossValidatedNDCG: stackedNDCG)
+                    itemCount: itemCount, tried: tried, tuningStart: tuningStart, crossValidatedNDCG: stackedNDCG,
+                    comparison: comparison)
             }
         }
         let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
@@ -143,6 +148,7 @@ package struct ModelTuner: Sendable {
             (scored.candidate.family.rawValue, .object([("weight", .number(decimal(weight))), ("parameters", Self.parameters(scored.candidate))]))
         })
         let label = "hybrid(" + kept.map { "\($0.0.candidate.family.rawValue)×\(formatParameter(decimal($0.1)))" }.joined(separator: ", ") + ")"
+            + comparison
         let summary = TuningSummary(
             family: .hybrid, parameters: parameters, label: label, validation: report,
             validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
@@ -152,7 +158,7 @@ package struct ModelTuner: Sendable {
 
     private func trainStacked(
         components: [Scored], full: TrainingInput, seen: SparseMatrix, split: HoldoutSplit, validationUsers: [Int],
-        itemCount: Int, tried: Int, tuningStart: ContinuousClock.Instant, crossValidatedNDCG: Double
+        itemCount: Int, tried: Int, tuningStart: ContinuousClock.Instant, crossValidatedNDCG: Double, comparison: String
     ) throws -> (TrainedRecommender, TuningSummary) {
         let clock = ContinuousClock()
         let validationModel = try StackingTrainer.fit(
@@ -171,7 +177,7 @@ package struct ModelTuner: Sendable {
             ("combiner", .string("factorisation machine, log loss, over z-scored component scores and popularity")),
             ("components", .object(components.map { ($0.candidate.family.rawValue, Self.parameters($0.candidate)) })),
         ])
-        let label = "hybrid(stacked: " + components.map(\.candidate.family.rawValue).joined(separator: ", ") + ")"
+        let label = "hybrid(stacked: " + components.map(\.candidate.family.rawValue).joined(separator: ", ") + ")" + comparison
         let summary = TuningSummary(
             family: .hybrid, parameters: parameters, label: label, validation: report,
             validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
@@ -186,6 +192,8 @@ package struct ModelTuner: Sendable {
         return RankingMetrics.evaluate(
             recommendations: recommendations, truth: split.tail, seen: split.head, users: users, catalogSize: itemCount, k: 10)
     }
+
+    static func rounded(_ x: Double) -> String { String((x * 10_000).rounded() / 10_000) }
 
     static func parameters(_ candidate: ModelCandidate) -> JSONValue {
         .object(candidate.parameters.map { ($0.0, .number($0.1)) })

@@ -118,6 +118,32 @@ package enum HybridWeightSearch {
         return Result(weights: weights, ndcg: best, singleNDCG: single, evaluations: evaluations)
     }
 
+    /// NDCG@k of the learned blend with two-fold cross-fitting (weights learned on half the users
+    /// rank the other half, and the other way round), comparable with
+    /// ``StackingTrainer/crossValidatedNDCG(components:seen:truth:users:popularity:configuration:threads:)``.
+    /// - Throws: as ``learnWeights(components:seen:truth:users:configuration:threads:)``.
+    package static func crossValidatedNDCG(
+        components: [any Recommender], seen: SparseMatrix, truth: [[Int32]], users: [Int],
+        configuration: Configuration = .init(), threads: Int = 1
+    ) throws -> Double {
+        let halves = [users.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
+                      users.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        var total = 0.0
+        for (fitOn, judgeOn) in [(halves[0], halves[1]), (halves[1], halves[0])] where !judgeOn.isEmpty && !fitOn.isEmpty {
+            let learned = try learnWeights(
+                components: components, seen: seen, truth: truth, users: fitOn, configuration: configuration,
+                threads: threads)
+            let cache = try ScoreCache(
+                components: components, seen: seen, users: judgeOn, normalization: configuration.normalization,
+                threads: threads)
+            let recs = cache.recommend(weights: learned.weights, seen: seen, k: configuration.k, threads: threads)
+            total += RankingMetrics.evaluate(
+                recommendations: recs, truth: truth, users: judgeOn, catalogSize: seen.columnCount, k: configuration.k
+            ).ndcg * Double(judgeOn.count)
+        }
+        return users.isEmpty ? 0 : total / Double(users.count)
+    }
+
     /// Every component's normalised scores for the evaluated users, `components x users x items`.
     private struct ScoreCache {
         let scores: [Float]

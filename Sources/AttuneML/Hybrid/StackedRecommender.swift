@@ -44,6 +44,19 @@ package struct StackedRecommender: Recommender {
         return counts.map { top > 0 ? Float.log(onePlus: $0) / top : 0 }
     }
 
+    /// One component's scores as a combiner feature: z-scored over the candidates and clipped, so
+    /// that one outlying score cannot dominate the combiner (or blow up its SGD steps).
+    static func features(
+        _ model: any Recommender, user: Int?, history: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
+        into row: UnsafeMutableBufferPointer<Float>
+    ) {
+        model.score(user: user, history: history, values: values, into: row)
+        HybridRecommender.normalize(row, excluding: history, normalization)
+        for i in row.indices { row[i] = min(max(row[i], -clip), clip) }
+    }
+
+    static let clip: Float = 4
+
     /// The combiner's output per item (items in `history` get `-∞`).
     package func score(
         user: Int?, history: UnsafeBufferPointer<Int32>, values: UnsafeBufferPointer<Float>,
@@ -56,8 +69,7 @@ package struct StackedRecommender: Recommender {
         features.withUnsafeMutableBufferPointer { f in
             for (c, model) in components.enumerated() {
                 let row = UnsafeMutableBufferPointer(rebasing: f[(c * n)..<((c + 1) * n)])
-                model.score(user: user, history: history, values: values, into: row)
-                HybridRecommender.normalize(row, excluding: history, Self.normalization)
+                Self.features(model, user: user, history: history, values: values, into: row)
             }
             for i in 0..<n { f[(m - 1) * n + i] = popularity[i] }
             combine(UnsafeBufferPointer(f), itemCount: n, into: scores)

@@ -95,8 +95,7 @@ package enum StackingTrainer {
                     features.withUnsafeMutableBufferPointer { f in
                         for (c, model) in components.enumerated() {
                             let row = UnsafeMutableBufferPointer(rebasing: f[(c * n)..<((c + 1) * n)])
-                            model.score(user: u, history: h, values: v, into: row)
-                            HybridRecommender.normalize(row, excluding: h, StackedRecommender.normalization)
+                            StackedRecommender.features(model, user: u, history: h, values: v, into: row)
                             candidates.formUnion(selector.select(scores: Array(row), excluding: history))
                         }
                     }

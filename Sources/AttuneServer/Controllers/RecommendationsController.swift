@@ -10,6 +10,30 @@ package struct RecommendationsController: Sendable {
         router.get("/v1/users/:id/recommendations", use: forUser)
         router.get("/v1/items/:id/similar", use: similar)
         router.post("/v1/recommendations", use: batch)
+        router.get("/v1/items/:id/audience", use: audience)
+    }
+
+    static let maxAudience = 10_000
+
+    /// The users most likely to want an item, best first, for campaigns.
+    @Sendable func audience(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.read)
+        let item = try context.identifier("id", as: ItemID.self)
+        var count = 100
+        if let raw = QueryParameters.string(request, "count") {
+            guard let n = Int(raw), (1...Self.maxAudience).contains(n) else {
+                throw AttuneError.invalid("count", "must be an integer from 1 to \(Self.maxAudience)")
+            }
+            count = n
+        }
+        guard let found = try await service.audience(of: item, in: principal.workspace, count: count) else {
+            throw AttuneError.notFound("item in the served model")
+        }
+        return JSONResponse.make(.object([
+            ("itemId", .string(item.rawValue)),
+            ("modelVersion", .number(Double(found.modelVersion))),
+            ("users", .array(found.users.map { .object([("userId", .string($0.user.rawValue)), ("score", .number($0.score))]) })),
+        ]))
     }
 
     static let maxBatchUsers = 1_000
@@ -20,7 +44,7 @@ package struct RecommendationsController: Sendable {
         let principal = try context.require(.read)
         let body = try await request.jsonBody(limit: 1 << 20)
         guard let members = body.objectMembers else { throw AttuneError.invalid("", "body must be a JSON object") }
-        let known: Set<String> = ["users", "count", "exclude", "category", "availableOnly"]
+        let known: Set<String> = ["users", "count", "exclude", "category", "availableOnly", "filter", "boosts", "diversity", "strategy"]
         for member in members where !known.contains(member.key) { throw AttuneError.invalid(member.key, "unknown field") }
         guard case .array(let users)? = body["users"] else { throw AttuneError.invalid("users", "must be an array of user ids") }
         guard !users.isEmpty else { throw AttuneError.invalid("users", "must not be empty") }
@@ -54,6 +78,39 @@ package struct RecommendationsController: Sendable {
         case nil, .null?: break
         case .bool(let b)?: parameters.availableOnly = b
         default: throw AttuneError.invalid("availableOnly", "must be a boolean")
+        }
+        switch body["filter"] {
+        case nil, .null?: break
+        case .string(let rule)?: parameters.rules.filter = try ItemRules.compile(rule, field: "filter")
+        default: throw AttuneError.invalid("filter", "must be a rule (a string)")
+        }
+        switch body["boosts"] {
+        case nil, .null?: break
+        case .array(let boosts)? where boosts.count <= ItemRules.maxBoosts:
+            for (i, boost) in boosts.enumerated() {
+                guard case .string(let rule)? = boost["rule"], case .number(let factor)? = boost["factor"],
+                    factor > 0, factor <= 1_000, boost.objectMembers?.count == 2
+                else {
+                    throw AttuneError.invalid("boosts[\(i)]", "must be {\"rule\": \"...\", \"factor\": number in (0, 1000]}")
+                }
+                parameters.rules.boosts.append(
+                    ItemRules.Boost(rule: try ItemRules.compile(rule, field: "boosts[\(i)].rule"), factor: factor))
+            }
+        default: throw AttuneError.invalid("boosts", "must be an array of at most \(ItemRules.maxBoosts) boosts")
+        }
+        switch body["diversity"] {
+        case nil, .null?: break
+        case .number(let d)? where d >= 0 && d <= 1: parameters.diversity = Float(d)
+        default: throw AttuneError.invalid("diversity", "must be a number from 0 to 1")
+        }
+        switch body["strategy"] {
+        case nil, .null?: break
+        case .string(let raw)?:
+            guard let strategy = RecommendationRequest.Strategy(rawValue: raw) else {
+                throw AttuneError.invalid("strategy", "unknown strategy")
+            }
+            parameters.strategy = strategy
+        default: throw AttuneError.invalid("strategy", "must be a string")
         }
         var results: [JSONValue] = []
         var rejected: [JSONValue] = []
@@ -111,8 +168,24 @@ package struct RecommendationsController: Sendable {
             guard let flag = Bool(raw) else { throw .invalid("available_only", "must be true or false") }
             parameters.availableOnly = flag
         }
-        if let raw = QueryParameters.string(request, "strategy"), raw != "default" {
-            throw .invalid("strategy", "unknown strategy; only the served model (\"default\") is available")
+        if let raw = QueryParameters.string(request, "strategy") {
+            guard let strategy = RecommendationRequest.Strategy(rawValue: raw) else {
+                let known = RecommendationRequest.Strategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw .invalid("strategy", "unknown strategy; use one of \(known)")
+            }
+            parameters.strategy = strategy
+        }
+        if let raw = QueryParameters.string(request, "filter") {
+            parameters.rules.filter = try ItemRules.compile(raw, field: "filter")
+        }
+        let boosts = QueryParameters.strings(request, "boost")
+        guard boosts.count <= ItemRules.maxBoosts else { throw .invalid("boost", "at most \(ItemRules.maxBoosts) boosts") }
+        for raw in boosts { parameters.rules.boosts.append(try ItemRules.boost(raw, field: "boost")) }
+        if let raw = QueryParameters.string(request, "diversity") {
+            guard let value = Float(raw), value >= 0, value <= 1 else {
+                throw .invalid("diversity", "must be a number from 0 to 1")
+            }
+            parameters.diversity = value
         }
         return parameters
     }

@@ -37,4 +37,9 @@ package enum QueryParameters {
     package static func string(_ request: Request, _ name: String) -> String? {
         request.uri.queryParameters.get(name)
     }
+
+    /// Every value of a repeated parameter (`boost=...&boost=...`), in order.
+    package static func strings(_ request: Request, _ name: String) -> [String] {
+        request.uri.queryParameters[values: name[...]].map(String.init)
+    }
 }
