@@ -16,11 +16,13 @@ package struct ServerDependencies: Sendable {
     package var writer: EventWriter
     package var models: ModelRegistry
     package var modelPollInterval: Duration
+    /// Background retraining; `nil` leaves training to `attune train`.
+    package var retraining: RetrainingSchedule?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
         registry: PrometheusCollectorRegistry, writer: EventWriter, models: ModelRegistry,
-        modelPollInterval: Duration = .seconds(5)
+        modelPollInterval: Duration = .seconds(5), retraining: RetrainingSchedule? = nil
     ) {
         self.store = store
         self.keyring = keyring
@@ -29,6 +31,7 @@ package struct ServerDependencies: Sendable {
         self.writer = writer
         self.models = models
         self.modelPollInterval = modelPollInterval
+        self.retraining = retraining
     }
 }
 
@@ -67,5 +70,11 @@ package func buildApplication(
         },
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
+    if let schedule = dependencies.retraining {
+        app.addServices(
+            RetrainingScheduler(
+                store: dependencies.store, files: dependencies.models.files, registry: dependencies.models,
+                clock: dependencies.clock, schedule: schedule, logger: logger))
+    }
     return app
 }

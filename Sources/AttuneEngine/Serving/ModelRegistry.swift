@@ -8,7 +8,7 @@ import Synchronization
 /// immutable value); a newer snapshot on disk is loaded off the request path and swapped in
 /// whole, so one response never mixes two versions.
 package final class ModelRegistry: Sendable {
-    private let files: ModelFiles
+    package let files: ModelFiles
     private let current = Mutex<[WorkspaceID: ServingModel]>([:])
     /// Versions already judged and refused, so each is logged once.
     private let refused = Mutex<Set<String>>([])

@@ -1,6 +1,7 @@
 import AttuneCore
 import AttuneML
 import AttuneStore
+import Dispatch
 
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
@@ -26,7 +27,11 @@ package struct ModelTraining: Sendable {
         }
         let content = try await ItemContent.load(for: log, from: store, workspace: workspace)
         let side = try await SideFeatures.load(for: log, from: store, workspace: workspace)
-        let (model, summary) = try tuner.train(log, family: family, content: content, side: side)
+        let storedEvents = try await (store as? any WorkspaceStore)?.stats(of: workspace).events
+        // Minutes of numeric work: on a thread of its own, not one of the few that serve requests.
+        let (model, summary) = try await Self.offTheCooperativePool {
+            try tuner.train(log, family: family, content: content, side: side)
+        }
         let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
         var metadata: [(key: String, value: JSONValue)] = [
             ("family", .string(model.family.rawValue)),
@@ -37,6 +42,7 @@ package struct ModelTraining: Sendable {
             ("items", .number(Double(log.items.count))),
             ("dataFrom", .string(Timestamp(millisecondsSinceEpoch: (log.timestamps.min() ?? 0) * 1000).iso8601)),
             ("dataTo", .string(Timestamp(millisecondsSinceEpoch: (log.timestamps.max() ?? 0) * 1000).iso8601)),
+            ("storedEvents", storedEvents.map { .number(Double($0)) } ?? .null),
             ("candidatesTried", .number(Double(summary.candidatesTried))),
             ("validationUsers", .number(Double(summary.validationUsers))),
             ("tuningSeconds", .number((summary.tuningSeconds * 1000).rounded() / 1000)),
@@ -53,6 +59,16 @@ package struct ModelTraining: Sendable {
             metadata: .object(metadata), users: log.users, items: log.items, seen: seen, model: model)
         try files.save(snapshot)
         return snapshot
+    }
+}
+
+extension ModelTraining {
+    static func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
     }
 }
 

@@ -41,6 +41,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A new model is not promoted when its validation NDCG@10 is lower than the served one's by more than this.")
     var promotionMargin: Double = 0.01
 
+    @Option(help: "Seconds between checks for retraining in the background; 0 turns it off.")
+    var retrainSeconds: Double = 3_600
+
+    @Option(help: "New events since the served model's training that trigger a retraining.")
+    var retrainMinEvents: Int = 1_000
+
+    @Option(help: "Model family the scheduled retraining trains.")
+    var retrainModel: String = "hybrid"
+
+    @Option(help: "Seconds of hyper-parameter search per scheduled retraining.")
+    var retrainTimeBudget: Double = 60
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -53,6 +65,16 @@ struct ServeCommand: AsyncParsableCommand {
         guard promotionMargin >= 0, promotionMargin <= 1 else { throw ValidationError("--promotion-margin must be from 0 to 1") }
         guard modelPollSeconds >= 0.1, modelPollSeconds <= 86_400 else {
             throw ValidationError("--model-poll-seconds must be from 0.1 to 86400")
+        }
+        guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
+            throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
+        }
+        guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
+        guard ModelFamily(rawValue: retrainModel) != nil else {
+            throw ValidationError("--retrain-model: unknown model family \"\(retrainModel)\"")
+        }
+        guard retrainTimeBudget >= 0, retrainTimeBudget <= 86_400 else {
+            throw ValidationError("--retrain-time-budget must be from 0 to 86400")
         }
     }
 
@@ -85,9 +107,16 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = settings.port
         let models = ModelRegistry(
             files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: promotionMargin)
+        var retraining: RetrainingSchedule?
+        if retrainSeconds > 0, let family = ModelFamily(rawValue: retrainModel) {
+            var schedule = RetrainingSchedule(
+                interval: .milliseconds(Int64(retrainSeconds * 1000)), minimumNewEvents: retrainMinEvents, family: family)
+            schedule.tuner.timeBudget = .milliseconds(Int64(retrainTimeBudget * 1000))
+            retraining = schedule
+        }
         let dependencies = ServerDependencies(
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
-            modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)))
+            modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on http://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
             switch keys.source {

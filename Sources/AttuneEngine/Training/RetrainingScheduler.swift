@@ -1,0 +1,94 @@
+import AttuneCore
+import AttuneStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// When the server retrains on its own.
+package struct RetrainingSchedule: Sendable {
+    /// How often to check; `nil` turns scheduled retraining off.
+    package var interval: Duration?
+    /// A workspace is retrained when it has at least this many events more than its served model
+    /// was trained on (or, without a model, at least this many events).
+    package var minimumNewEvents: Int
+    package var family: ModelFamily
+    package var tuner: ModelTuner
+
+    package init(interval: Duration? = .seconds(3_600), minimumNewEvents: Int = 1_000, family: ModelFamily = .hybrid) {
+        self.interval = interval
+        self.minimumNewEvents = minimumNewEvents
+        self.family = family
+        tuner = ModelTuner()
+        // One worker: the other core keeps answering requests while the model trains.
+        tuner.threads = 1
+    }
+}
+
+/// Retrains each workspace in the background when enough new events have arrived, then asks the
+/// registry to promote the result (which it does only when the model is not worse on validation).
+/// Serving never waits: the numeric work runs on a thread of its own and the registry swaps
+/// models atomically.
+package final class RetrainingScheduler: Service {
+    let store: any AttuneStorage
+    let files: ModelFiles
+    let registry: ModelRegistry
+    let clock: any WallClock
+    let schedule: RetrainingSchedule
+    let logger: Logger
+    /// Events counted at the last training this process started, per workspace.
+    private let trainedOn = Mutex<[WorkspaceID: Int]>([:])
+
+    package init(
+        store: any AttuneStorage, files: ModelFiles, registry: ModelRegistry, clock: any WallClock,
+        schedule: RetrainingSchedule, logger: Logger
+    ) {
+        self.store = store
+        self.files = files
+        self.registry = registry
+        self.clock = clock
+        self.schedule = schedule
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        guard let interval = schedule.interval else { return }
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            for workspace in (try? await store.workspaces()) ?? [] {
+                if Task.isShuttingDownGracefully { return }
+                do {
+                    _ = try await retrainIfDue(workspace)
+                } catch {
+                    logger.warning(
+                        "scheduled retraining failed",
+                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
+                }
+            }
+        }
+    }
+
+    /// Trains `workspace` when it is due; returns the new snapshot, or `nil` when it was not due.
+    package func retrainIfDue(_ workspace: WorkspaceID) async throws -> ModelSnapshot? {
+        let events = try await store.stats(of: workspace).events
+        var served = 0
+        if case .number(let n)? = registry.model(for: workspace)?.snapshot.metadata["storedEvents"] { served = Int(n) }
+        let baseline = max(trainedOn.withLock { $0[workspace] } ?? 0, served)
+        guard events - baseline >= schedule.minimumNewEvents else { return nil }
+        trainedOn.withLock { $0[workspace] = events }
+        logger.info(
+            "scheduled retraining started",
+            metadata: ["attune.workspace": .string(workspace.rawValue), "events.new": .stringConvertible(events - baseline)])
+        let snapshot = try await ModelTraining(store: store, files: files, clock: clock)
+            .run(workspace: workspace, family: schedule.family, tuner: schedule.tuner)
+        logger.info(
+            "scheduled retraining finished",
+            metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(snapshot.version),
+                       "model.family": .string(snapshot.family.rawValue)])
+        registry.refresh()
+        return snapshot
+    }
+}
