@@ -2,6 +2,7 @@ import AttuneCore
 import AttuneEngine
 import AttuneStore
 import Hummingbird
+import HummingbirdWebSocket
 import Logging
 import NIOCore
 import Prometheus
@@ -18,6 +19,8 @@ package struct ServerDependencies: Sendable {
     package var modelPollInterval: Duration
     /// Background retraining; `nil` leaves training to `attune train`.
     package var retraining: RetrainingSchedule?
+    /// How often a stream subscription is checked for a changed list.
+    package var streamRefreshInterval: Duration = .seconds(1)
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -53,6 +56,18 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     return router
 }
 
+/// The WebSocket routes (`GET /v1/stream`), upgraded before the HTTP router sees the request.
+package func buildStreamRouter(dependencies: ServerDependencies) -> Router<StreamRequestContext> {
+    let streams = Router(context: StreamRequestContext.self)
+    StreamController(
+        keyring: dependencies.keyring,
+        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock),
+        service: RecommendationService(registry: dependencies.models, store: dependencies.store, clock: dependencies.clock),
+        refreshInterval: dependencies.streamRefreshInterval
+    ).addRoutes(to: streams)
+    return streams
+}
+
 /// The server application; the event writer runs as one of its services so that shutdown
 /// drains accepted events before the process exits.
 package func buildApplication(
@@ -62,8 +77,12 @@ package func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
+    let streams = buildStreamRouter(dependencies: dependencies)
     var app = Application(
         router: router,
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: streams,
+            configuration: .init(ws: .init(maxFrameSize: StreamController.maxMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attune"),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)

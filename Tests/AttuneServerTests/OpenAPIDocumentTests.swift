@@ -24,9 +24,10 @@ struct OpenAPIDocumentTests {
         let server = try TestServer()
         let dependencies = try await server.dependencies()
         let router = buildRouter(configuration: ServerConfiguration(), dependencies: dependencies)
+        let streams = buildStreamRouter(dependencies: dependencies)
         let served = Set(router.routes.map { route in
             "\(route.method.rawValue) " + route.path.description.replacingOccurrences(of: ":id", with: "{id}")
-        })
+        }).union(streams.routes.map { "\($0.method.rawValue) \($0.path.description)" })
         let documented = try Self.documentedRoutes()
         #expect(served.subtracting(documented).isEmpty, "undocumented: \(served.subtracting(documented).sorted())")
         #expect(documented.subtracting(served).isEmpty, "documented but missing: \(documented.subtracting(served).sorted())")

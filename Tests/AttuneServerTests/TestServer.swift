@@ -49,11 +49,13 @@ struct TestServer {
         let keyring = APIKeyring(store: store)
         try await keyring.reload()
         let logger = Logger(label: "test")
-        return ServerDependencies(
+        var dependencies = ServerDependencies(
                 store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(),
                 writer: EventWriter(store: store, logger: logger),
                 models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
                 modelPollInterval: .milliseconds(100))
+        dependencies.streamRefreshInterval = .milliseconds(100)
+        return dependencies
     }
 }
 
