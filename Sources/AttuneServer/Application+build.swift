@@ -21,6 +21,8 @@ package struct ServerDependencies: Sendable {
     package var retraining: RetrainingSchedule?
     /// How often a stream subscription is checked for a changed list.
     package var streamRefreshInterval: Duration = .seconds(1)
+    /// Catalogue entries read by serving; item writes through the API invalidate theirs.
+    package var catalogue = CatalogCache()
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -38,6 +40,12 @@ package struct ServerDependencies: Sendable {
     }
 }
 
+extension ServerDependencies {
+    var recommendations: RecommendationService {
+        RecommendationService(registry: models, store: store, clock: clock, catalogue: catalogue)
+    }
+}
+
 /// All routes of the API with their middleware.
 package func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
@@ -48,11 +56,11 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     EventsController(
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
     ).addRoutes(to: router)
-    ItemsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
-        .addRoutes(to: router)
+    ItemsController(
+        store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue
+    ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
-    RecommendationsController(service: RecommendationService(registry: dependencies.models, store: dependencies.store, clock: dependencies.clock))
-        .addRoutes(to: router)
+    RecommendationsController(service: dependencies.recommendations).addRoutes(to: router)
     return router
 }
 
@@ -62,7 +70,7 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
     StreamController(
         keyring: dependencies.keyring,
         ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock),
-        service: RecommendationService(registry: dependencies.models, store: dependencies.store, clock: dependencies.clock),
+        service: dependencies.recommendations,
         refreshInterval: dependencies.streamRefreshInterval
     ).addRoutes(to: streams)
     return streams

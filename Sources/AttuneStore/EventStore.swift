@@ -38,8 +38,33 @@ package protocol EventStore: Sendable {
     /// The user's newest `limit` events (including linked anonymous ids), oldest of them first.
     func recentEvents(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [StoredEvent]
 
+    /// The items of the user's newest `limit` events that name one (including linked anonymous
+    /// ids), oldest of them first: what serving needs from the log, without decoding whole events.
+    func recentItems(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [ItemID]
+
     /// The whole log of a workspace in order, a page at a time.
     func events(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [StoredEvent]
 
+    /// The events that name both a user and an item, in log order, a page at a time, with only
+    /// what training reads: `(sequence, user, item, type, milliseconds)`.
+    func interactions(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [Interaction]
+
     func event(id: EventID, in workspace: WorkspaceID) async throws -> StoredEvent?
+}
+
+/// One user-item event as training reads it.
+package struct Interaction: Sendable, Equatable {
+    package var sequence: Int64
+    package var user: UserID
+    package var item: ItemID
+    package var type: EventType
+    package var timestamp: Timestamp
+
+    package init(sequence: Int64, user: UserID, item: ItemID, type: EventType, timestamp: Timestamp) {
+        self.sequence = sequence
+        self.user = user
+        self.item = item
+        self.type = type
+        self.timestamp = timestamp
+    }
 }

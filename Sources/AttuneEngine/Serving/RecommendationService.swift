@@ -50,13 +50,18 @@ package struct RecommendationService: Sendable {
     let store: any AttuneStorage
     /// "Now" for rules such as `days_since(item.created_at) < 30`.
     let clock: any WallClock
+    let catalogue: CatalogCache
     /// Recent events read per request so that new activity counts before the next training.
     let recentEvents = 200
 
-    package init(registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock()) {
+    package init(
+        registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock(),
+        catalogue: CatalogCache = CatalogCache()
+    ) {
         self.registry = registry
         self.store = store
         self.clock = clock
+        self.catalogue = catalogue
     }
 
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
@@ -94,7 +99,9 @@ package struct RecommendationService: Sendable {
                     }
                     return max(0, model.similarity.similarity(a, b))
                 }
-                let anchors = chosen.map { strategy == "popular" ? nil : model.closestHistoryItem(to: $0.item, history: history) }
+                // Reasons point at what the user did lately: the newest distinct items, not the whole past.
+                let anchorPool = Self.latestDistinct(recentIndices, then: history, limit: Self.reasonHistory)
+                let anchors = chosen.map { strategy == "popular" ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
                 let titles = try await self.titles(of: anchors.compactMap { $0 }, model: model, workspace: workspace)
                 let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
                     let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
@@ -112,6 +119,17 @@ package struct RecommendationService: Sendable {
             }
             wanted *= 4
         }
+    }
+
+    static let reasonHistory = 30
+
+    /// Up to `limit` distinct items, the newest of `recent` (oldest first) first, then `older`.
+    static func latestDistinct(_ recent: [Int32], then older: [Int32], limit: Int) -> [Int32] {
+        var seen = Set<Int32>()
+        var out: [Int32] = []
+        for item in recent.reversed() where out.count < limit && seen.insert(item).inserted { out.append(item) }
+        for item in older where out.count < limit && seen.insert(item).inserted { out.append(item) }
+        return out
     }
 
     /// The users most likely to want `item` (``Audience``), or `nil` when the served model does
@@ -158,7 +176,7 @@ package struct RecommendationService: Sendable {
         let ids = fresh.map { ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? "") }
         let rules = request.rules
         let needCatalogue = request.availableOnly || request.category != nil || request.diversity > 0 || !rules.isEmpty
-        let catalogue = needCatalogue ? try await store.items(ids, in: workspace) : [:]
+        let catalogue = needCatalogue ? try await self.catalogue.items(ids, in: workspace, store: store) : [:]
         let now = clock.now()
         var out: [(item: Int32, score: Float)] = []
         var categories: [Int32: [String]] = [:]
@@ -189,14 +207,14 @@ package struct RecommendationService: Sendable {
     /// Display names of items for reasons: the catalogue title, else the id.
     private func titles(of items: [Int32], model: ServingModel, workspace: WorkspaceID) async throws -> [Int32: String] {
         let ids = Set(items).compactMap { index in model.snapshot.items.key(at: index).map { (index, ItemID(unchecked: $0)) } }
-        let catalogue = try await store.items(ids.map(\.1), in: workspace)
+        let catalogue = try await self.catalogue.items(ids.map(\.1), in: workspace, store: store)
         var out: [Int32: String] = [:]
         for (index, id) in ids { out[index] = catalogue[id]?.title ?? id.rawValue }
         return out
     }
 
     private func recentItems(of user: UserID, in workspace: WorkspaceID) async throws -> [ItemID] {
-        try await store.recentEvents(of: user, in: workspace, limit: recentEvents).compactMap(\.event.itemID)
+        try await store.recentItems(of: user, in: workspace, limit: recentEvents)
     }
 
     /// Before any model is trained: available catalogue items, newest first.

@@ -9,12 +9,15 @@ package struct ServingModel: Sendable {
     /// Items by training popularity, best first (the fallback for users without history).
     package let popular: [Int32]
     package let audience: Audience
+    /// Approximate top-k over item factors for factor models on large catalogues.
+    package let retrieval: FactorRetrieval?
 
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
         similarity = ItemSimilarity(snapshot: snapshot)
         popular = snapshot.popularItems()
         audience = Audience(snapshot: snapshot)
+        retrieval = FactorRetrieval(snapshot.model.model)
     }
 
     package var version: Int { snapshot.version }
@@ -29,14 +32,17 @@ package struct ServingModel: Sendable {
         // A user the model has not seen is scored from their history alone (fold-in for factor
         // models, neighbours for item-kNN); popularity cannot personalise.
         if snapshot.family == .popular { return nil }
-        var scores = [Float](repeating: 0, count: snapshot.items.count)
-        let values = [Float](repeating: 1, count: history.count)
         // A pure factor model would ignore activity since training behind the user's stored vector;
         // folding the whole history in instead makes a new event count at once. Models that read
         // the history themselves (neighbours, content, sequences, blends of them) keep the index.
         let hasNewActivity = history.count > trained.count
         let foldsIn = hasNewActivity && [.als, .bpr].contains(snapshot.family)
         let userIndex = foldsIn ? nil : known.map(Int.init)
+        if let retrieval, let found = retrieval.candidates(user: userIndex, history: history, count: count) {
+            return found
+        }
+        var scores = [Float](repeating: 0, count: snapshot.items.count)
+        let values = [Float](repeating: 1, count: history.count)
         history.withUnsafeBufferPointer { h in
             values.withUnsafeBufferPointer { v in
                 scores.withUnsafeMutableBufferPointer { s in

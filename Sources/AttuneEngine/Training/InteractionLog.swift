@@ -38,15 +38,15 @@ package struct InteractionLog: Sendable {
         var rows: [(user: String, item: String, time: Int64, weight: Float)] = []
         var cursor: Int64?
         while true {
-            let page = try await store.events(in: workspace, after: cursor, limit: 50_000)
-            for stored in page {
-                let event = stored.event
-                guard let user = event.userID, let item = event.itemID else { continue }
-                let weight = weights.weight(of: event.type)
+            let page = try await store.interactions(in: workspace, after: cursor, limit: 100_000)
+            for interaction in page {
+                let weight = weights.weight(of: interaction.type)
                 guard weight > 0 else { continue }
-                rows.append((user.rawValue, item.rawValue, event.timestamp.millisecondsSinceEpoch / 1000, weight))
+                rows.append((
+                    interaction.user.rawValue, interaction.item.rawValue, interaction.timestamp.millisecondsSinceEpoch / 1000,
+                    weight))
             }
-            guard let last = page.last, page.count == 50_000 else { break }
+            guard let last = page.last, page.count == 100_000 else { break }
             cursor = last.sequence
         }
         return InteractionLog(rows: rows)

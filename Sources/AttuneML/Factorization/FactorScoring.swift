@@ -87,10 +87,21 @@ package enum FactorScoring {
         into scores: UnsafeMutableBufferPointer<Float>
     ) {
         let f = itemFactors.columnCount
+        let n = itemFactors.rowCount
         itemFactors.values.withUnsafeBufferPointer { q in
-            for i in 0..<itemFactors.rowCount {
-                scores[i] = VectorKernels.dot(userVector, q.baseAddress! + i * f, count: f)
-                    + (itemBias.isEmpty ? 0 : itemBias[i])
+            let base = q.baseAddress!
+            var i = 0
+            while i &+ 4 <= n {
+                let four = VectorKernels.dot4(userVector, rows: base + i &* f, stride: f, count: f)
+                for j in 0..<4 { scores[i &+ j] = four[j] }
+                i &+= 4
+            }
+            while i < n {
+                scores[i] = VectorKernels.dot(userVector, base + i &* f, count: f)
+                i &+= 1
+            }
+            if !itemBias.isEmpty {
+                for j in 0..<n { scores[j] += itemBias[j] }
             }
         }
     }

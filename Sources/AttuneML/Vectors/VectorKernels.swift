@@ -84,6 +84,41 @@ package enum VectorKernels {
         return (sa, sb)
     }
 
+    /// `x · rowᵢ` for the four rows of `count` floats starting at `rows`, spaced `stride` apart:
+    /// one load of `x` serves four products, and four independent accumulators keep the FMA units
+    /// busy (scoring a catalogue against one user vector).
+    /// - Complexity: O(4 · count).
+    @inlinable @inline(__always)
+    package static func dot4(
+        _ x: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int
+    ) -> SIMD4<Float> {
+        var a0 = SIMD8<Float>()
+        var a1 = SIMD8<Float>()
+        var a2 = SIMD8<Float>()
+        var a3 = SIMD8<Float>()
+        let rx = UnsafeRawPointer(x)
+        let r0 = UnsafeRawPointer(rows)
+        let r1 = UnsafeRawPointer(rows + stride)
+        let r2 = UnsafeRawPointer(rows + 2 &* stride)
+        let r3 = UnsafeRawPointer(rows + 3 &* stride)
+        var i = 0
+        while i &+ 8 <= count {
+            let o = i &* 4
+            let vx = rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            a0.addProduct(r0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a1.addProduct(r1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a2.addProduct(r2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a3.addProduct(r3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            i &+= 8
+        }
+        var out = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
+        while i < count {
+            out += SIMD4<Float>(rows[i], rows[stride &+ i], rows[2 &* stride &+ i], rows[3 &* stride &+ i]) * x[i]
+            i &+= 1
+        }
+        return out
+    }
+
     /// `y += alphaA * a + alphaB * b`, reading and writing `y` once.
     /// - Complexity: O(count).
     @inlinable @inline(__always)

@@ -10,6 +10,8 @@ package struct ItemsController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
     let limits: ServerLimits
+    /// Serving's copy of the catalogue: every write here invalidates what it changed.
+    let catalogue: CatalogCache
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.put("/v1/items/:id", use: put)
@@ -26,6 +28,7 @@ package struct ItemsController: Sendable {
         let item = try ItemDecoder().decode(body, pathID: id, now: clock.now())
         let existed = try await store.item(id, in: principal.workspace) != nil
         try await store.upsert([item], in: principal.workspace)
+        catalogue.invalidate([id], in: principal.workspace)
         let stored = try await store.item(id, in: principal.workspace)
         return JSONResponse.make(stored.map(Rendering.json) ?? .null, status: existed ? .ok : .created)
     }
@@ -56,7 +59,10 @@ package struct ItemsController: Sendable {
                 ]))
             }
         }
-        if !items.isEmpty { try await store.upsert(items, in: principal.workspace) }
+        if !items.isEmpty {
+            try await store.upsert(items, in: principal.workspace)
+            catalogue.invalidate(items.map(\.id), in: principal.workspace)
+        }
         let status: HTTPResponse.Status = items.isEmpty && !elements.isEmpty ? .unprocessableContent : .ok
         return JSONResponse.make(
             .object([("received", .number(Double(elements.count))), ("upserted", .number(Double(items.count))),
@@ -85,6 +91,7 @@ package struct ItemsController: Sendable {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
         let id = try context.identifier("id", as: ItemID.self)
+        defer { catalogue.invalidate([id], in: principal.workspace) }
         guard try await store.markUnavailable(id, in: principal.workspace, at: clock.now()) else {
             throw AttuneError.notFound("item")
         }

@@ -134,6 +134,51 @@ extension SQLiteStore: EventStore {
         }
     }
 
+    package func recentItems(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [ItemID] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            // Cached and column-indexed: this runs on every recommendation request.
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT item_id FROM (
+                        SELECT seq, item_id FROM events WHERE workspace = ?1 AND user_id = ?2 AND item_id IS NOT NULL
+                        UNION ALL
+                        SELECT seq, item_id FROM events WHERE workspace = ?1 AND anonymous_id IN
+                            (SELECT anonymous_id FROM identities WHERE workspace = ?1 AND user_id = ?2)
+                            AND (user_id IS NULL OR user_id != ?2) AND item_id IS NOT NULL
+                        ORDER BY seq DESC LIMIT ?3)
+                    ORDER BY seq
+                    """)
+            statement.setUncheckedArguments([key, user.rawValue, limit])
+            var items: [ItemID] = []
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() { items.append(ItemID(unchecked: row[0])) }
+            return items
+        }
+    }
+
+    package func interactions(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [Interaction] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT seq, user_id, item_id, type, ts FROM events
+                    WHERE workspace = ? AND seq > ? AND user_id IS NOT NULL AND item_id IS NOT NULL
+                    ORDER BY seq LIMIT ?
+                    """)
+            statement.setUncheckedArguments([key, cursor ?? 0, limit])
+            var out: [Interaction] = []
+            out.reserveCapacity(limit)
+            let rows = try Row.fetchCursor(statement)
+            while let row = try rows.next() {
+                out.append(Interaction(
+                    sequence: row[0], user: UserID(unchecked: row[1]), item: ItemID(unchecked: row[2]),
+                    type: EventType(unchecked: row[3]), timestamp: Timestamp(millisecondsSinceEpoch: row[4])))
+            }
+            return out
+        }
+    }
+
     package func events(in workspace: WorkspaceID, after cursor: Int64?, limit: Int) async throws -> [StoredEvent] {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }

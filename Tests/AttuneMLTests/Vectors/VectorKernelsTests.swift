@@ -38,4 +38,20 @@ struct VectorKernelsTests {
         #expect(VectorKernels.dot([1, 2, 3], [4, 5, 6]) == 32)
         #expect(VectorKernels.norm([3, 4]) == 5)
     }
+
+    @Test(arguments: [1, 7, 8, 9, 16, 63, 64, 65])
+    func dot4MatchesFourScalarDots(_ count: Int) {
+        let stride = count + 3
+        let x = Fixtures.randomFloats(count, seed: 11)
+        let rows = Fixtures.randomFloats(4 * stride, seed: 12)
+        let fast = x.withUnsafeBufferPointer { xp in
+            rows.withUnsafeBufferPointer { rp in
+                VectorKernels.dot4(xp.baseAddress!, rows: rp.baseAddress!, stride: stride, count: count)
+            }
+        }
+        for r in 0..<4 {
+            let row = Array(rows[(r * stride)..<(r * stride + count)])
+            #expect(abs(fast[r] - VectorKernels.dotScalar(x, row)) <= 1e-5 * Float(max(1, count)))
+        }
+    }
 }
