@@ -37,7 +37,7 @@ extension SQLiteStore: CatalogStore {
 
     package func items(_ ids: [ItemID], in workspace: WorkspaceID) async throws -> [ItemID: Item] {
         guard !ids.isEmpty else { return [:] }
-        return try await writer.read { db in
+        return try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [:] }
             var found: [ItemID: Item] = [:]
             // Chunks stay under SQLite's bound-parameter limit.

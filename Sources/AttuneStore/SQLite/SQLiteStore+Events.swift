@@ -135,7 +135,7 @@ extension SQLiteStore: EventStore {
     }
 
     package func recentItems(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [ItemID] {
-        try await writer.read { db in
+        try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             // Cached and column-indexed: this runs on every recommendation request.
             let statement = try db.cachedStatement(

@@ -48,6 +48,13 @@ package final class SQLiteStore: Sendable {
         try SQLiteSchema.migrator.migrate(queue)
     }
 
+    /// A read on the calling thread. For the short indexed reads of the serving path: the async
+    /// `read` hops to a dispatch queue and back, and under load those two thread switches cost
+    /// more than the query.
+    func readNow<T>(_ body: (Database) throws -> T) throws -> T {
+        try writer.read(body)
+    }
+
     /// The row key of a workspace, cached; `nil` if it does not exist.
     func workspaceKey(_ id: WorkspaceID, _ db: Database) throws -> Int64? {
         if let cached = workspaceKeys.withLock({ $0[id] }) { return cached }
