@@ -86,6 +86,8 @@ struct RecommendationsAPITests {
             _ = try await Self.waitForVersion(1, client: client)
             let stranger = try await client.call(.get, "/v1/users/newcomer/recommendations?count=4", key: TestServer.read)
             #expect(stranger.json?["strategy"] == .string("popular"))
+            guard case .array(let entries)? = stranger.json?["items"] else { return }
+            #expect(entries.first?["reason"] == .string("trending"))
             #expect(Self.itemIDs(stranger).count == 4)
             _ = try await client.call(
                 .post, "/v1/events", key: TestServer.write,

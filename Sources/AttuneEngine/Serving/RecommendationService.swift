@@ -107,7 +107,7 @@ package struct RecommendationService: Sendable {
                     let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
                     let reason: String
                     if strategy == "popular" {
-                        reason = "popular"
+                        reason = model.trending ? "trending" : "popular"
                     } else if let anchor, let name = titles[anchor] {
                         reason = "similar to \(name) you interacted with"
                     } else {

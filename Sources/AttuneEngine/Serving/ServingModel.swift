@@ -12,10 +12,20 @@ package struct ServingModel: Sendable {
     /// Approximate top-k over item factors for factor models on large catalogues.
     package let retrieval: FactorRetrieval?
 
+    /// Whether `popular` leads with the time-decayed trending list saved at training.
+    package let trending: Bool
+
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
         similarity = ItemSimilarity(snapshot: snapshot)
-        popular = snapshot.popularItems()
+        // Trending first (decayed with a week's half-life at training), then all-time counts.
+        var order: [Int32] = []
+        if case .array(let ids)? = snapshot.metadata["trending"] {
+            order = ids.compactMap { $0.stringValue.flatMap(snapshot.items.index(of:)) }
+        }
+        trending = !order.isEmpty
+        let listed = Set(order)
+        popular = order + snapshot.popularItems().filter { !listed.contains($0) }
         audience = Audience(snapshot: snapshot)
         retrieval = FactorRetrieval(snapshot.model.model)
     }

@@ -48,6 +48,7 @@ package struct ModelTraining: Sendable {
             ("tuningSeconds", .number((summary.tuningSeconds * 1000).rounded() / 1000)),
             ("trainingSeconds", .number((summary.trainingSeconds * 1000).rounded() / 1000)),
         ]
+        metadata.append(("trending", .array(try Self.trending(log).map(JSONValue.string))))
         if let v = summary.validation {
             metadata.append(("validation", .object([
                 ("ndcg@10", .number(v.ndcg)), ("precision@10", .number(v.precision)), ("recall@10", .number(v.recall)),
@@ -63,6 +64,20 @@ package struct ModelTraining: Sendable {
 }
 
 extension ModelTraining {
+    /// Half-life of the trending list that answers users without history: a week.
+    static let trendingHalfLife: Double = 7 * 86_400
+    static let trendingCount = 500
+
+    /// The items with the most time-decayed interactions (each counts `0.5^(age / a week)`, age
+    /// from the newest event), best first: what users the model cannot personalise for are shown.
+    package static func trending(_ log: InteractionLog) throws -> [String] {
+        let popularity = try PopularityModel.fit(
+            items: log.itemIndices, timestamps: log.timestamps, itemCount: log.items.count, now: log.timestamps.max() ?? 0,
+            configuration: .init(halfLife: trendingHalfLife))
+        var selector = TopKSelector(k: min(trendingCount, log.items.count))
+        return selector.select(scores: popularity.itemScores).compactMap { log.items.key(at: $0) }
+    }
+
     static func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {

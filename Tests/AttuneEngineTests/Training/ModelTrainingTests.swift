@@ -130,6 +130,16 @@ struct ModelTrainingTests {
         #expect(summary.validation != nil)
     }
 
+    @Test func trendingFavoursRecentActivityOverAllTimeCounts() throws {
+        let week: Int64 = 7 * 86_400
+        var rows: [(user: String, item: String, time: Int64, weight: Float)] = []
+        // "old" had ten users a year ago; "new" three users this week; "mid" five users a month ago.
+        for u in 0..<10 { rows.append(("u\(u)", "old", 0, 1)) }
+        for u in 0..<5 { rows.append(("m\(u)", "mid", 48 * week, 1)) }
+        for u in 0..<3 { rows.append(("n\(u)", "new", 52 * week, 1)) }
+        #expect(try ModelTraining.trending(InteractionLog(rows: rows)) == ["new", "mid", "old"])
+    }
+
     @Test func anEmptyWorkspaceCannotBeTrained() async throws {
         let store = try SQLiteStore()
         try await store.ensureWorkspace(.default, at: Fixtures.now)
