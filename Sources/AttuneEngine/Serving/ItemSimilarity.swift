@@ -53,11 +53,9 @@ package struct ItemSimilarity: Sendable {
             return Array(model.neighbors(of: Int(item)).filter { $0.item != item && $0.similarity > 0 }.prefix(count))
         case .factors(let values, let d):
             var scores = [Float](repeating: 0, count: itemCount)
-            let base = Int(item) * d
-            for j in 0..<itemCount {
-                var dot: Float = 0
-                for c in 0..<d { dot += values[base + c] * values[j * d + c] }
-                scores[j] = dot
+            values.withUnsafeBufferPointer { v in
+                let target = v.baseAddress! + Int(item) * d
+                for j in 0..<itemCount { scores[j] = VectorKernels.dot(target, v.baseAddress! + j * d, count: d) }
             }
             return Self.top(scores, count: count, excluding: item)
         case .cooccurrence(let byItem, let byUser):
@@ -80,9 +78,9 @@ package struct ItemSimilarity: Sendable {
         case .neighbors(let model):
             return model.neighbors(of: Int(a)).first { $0.item == b }?.similarity ?? 0
         case .factors(let values, let d):
-            var dot: Float = 0
-            for c in 0..<d { dot += values[Int(a) * d + c] * values[Int(b) * d + c] }
-            return dot
+            return values.withUnsafeBufferPointer { v in
+                VectorKernels.dot(v.baseAddress! + Int(a) * d, v.baseAddress! + Int(b) * d, count: d)
+            }
         case .cooccurrence(let byItem, _):
             let ua = byItem.columns(ofRow: Int(a))
             let ub = Set(byItem.columns(ofRow: Int(b)))
