@@ -60,6 +60,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
+    ProfilesController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations).addRoutes(to: router)
     return router
 }

@@ -34,4 +34,4 @@ package protocol WorkspaceStore: Sendable {
 }
 
 /// Everything the engine needs from storage.
-package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & WorkspaceStore
+package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore

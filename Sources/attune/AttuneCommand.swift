@@ -8,7 +8,7 @@ struct AttuneCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
             ModelsCommand.self,
-            WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
+            ProfilesCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }
 

@@ -90,4 +90,17 @@ struct ImportCommandTests {
         #expect(conflict != 0)
         #expect(conflictErr.contains("clear them first") || conflictErr.contains("--replace"), "\(conflictErr)")
     }
+
+    @Test func profilesFollowImportsAndRebuildAgrees() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        let csv = directory.appendingPathComponent("events.csv").path
+        try "user_id,item_id,timestamp,type,value\n1,10,1700000000,view,\n1,11,1700000100,purchase,20\n2,10,1700000200,view,\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        #expect(try AttuneProcess.run(["import", "events", "--data-dir", data, csv]).0 == 0)
+        let (status, out, err) = try AttuneProcess.run(["profiles", "rebuild", "--check", "--data-dir", data])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("2 users from 3 events; 0 differ"), "\(out)")
+    }
 }

@@ -196,6 +196,33 @@ enum StoreConformance {
         #expect(try await store.embeddings([a], in: other) == [a: [1]])
     }
 
+    static func profilesFollowAppendsInTheSameTransaction(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        try await store.upsert([Fixtures.item("i1", categories: ["shoes"])], in: .default)
+        var purchase = Fixtures.event(2, user: "u1", item: "i1", at: 2_000)
+        purchase.type = .purchase
+        purchase.value = 30
+        _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(1, user: "u1", item: "i1", at: 1_000), purchase])])
+        // A replayed event changes nothing; an anonymous-only event has no user profile.
+        _ = try await store.append([EventBatch(workspace: .default, events: [purchase, Fixtures.event(3, user: nil, anonymous: "a")])])
+        let profile = try #require(try await store.profile(of: UserID(unchecked: "u1"), in: .default))
+        #expect(profile.version == 1)
+        #expect(profile.traits.eventCount == 2)
+        #expect(profile.traits.purchaseCount == 1)
+        #expect(profile.traits.monetary == 30)
+        #expect(try await store.profile(of: UserID(unchecked: "u1"), in: other) == nil)
+        _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(4, user: "u1", at: 3_000)])])
+        #expect(try await store.profile(of: UserID(unchecked: "u1"), in: .default)?.version == 2)
+
+        var replaced = ProfileTraits()
+        replaced.apply(type: "view", sessionID: nil, value: nil, timestamp: 1)
+        try await store.replaceProfiles([(UserID(unchecked: "u1"), replaced)], in: .default, at: Fixtures.now)
+        let listed = try await store.profiles(in: .default, after: nil, limit: 10)
+        #expect(listed.map(\.user.rawValue) == ["u1"])
+        #expect(listed.first?.profile.traits == replaced)
+        #expect(listed.first?.profile.version == 3)
+    }
+
     static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
         ("eventsRoundTrip", { try await eventsRoundTrip($0) }),
         ("duplicatesAreStoredOnce", { try await duplicatesAreStoredOnce($0) }),
@@ -207,5 +234,6 @@ enum StoreConformance {
         ("workspacesAndKeys", { try await workspacesAndKeys($0) }),
         ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
         ("embeddingsKeepOneDimensionPerWorkspace", { try await embeddingsKeepOneDimensionPerWorkspace($0) }),
+        ("profilesFollowAppendsInTheSameTransaction", { try await profilesFollowAppendsInTheSameTransaction($0) }),
     ]
 }

@@ -95,6 +95,31 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v3-profiles") { db in
+            // One column per trait: an update reads and writes a row, not a document to parse.
+            try db.execute(
+                sql: """
+                    CREATE TABLE profiles (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        last_seen INTEGER NOT NULL,
+                        events INTEGER NOT NULL,
+                        types TEXT NOT NULL,
+                        sessions INTEGER NOT NULL,
+                        closed_ms INTEGER NOT NULL,
+                        session_id TEXT,
+                        session_start INTEGER NOT NULL,
+                        session_last INTEGER NOT NULL,
+                        purchases INTEGER NOT NULL,
+                        monetary REAL NOT NULL,
+                        last_purchase INTEGER,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 
 extension SQLiteStore: EventStore {
     package func append(_ batches: [EventBatch]) async throws -> [AppendResult] {
@@ -30,6 +30,7 @@ extension SQLiteStore: EventStore {
             let workspace = try store.requireWorkspace(batch.workspace, db)
             var result = AppendResult()
             var actors: [ActorKey: ActorActivity] = [:]
+            var inserted: [Event] = []
             for event in batch.events {
                 sqlite3_reset(statement)
                 sqlite3_bind_int64(statement, 1, workspace)
@@ -62,6 +63,7 @@ extension SQLiteStore: EventStore {
                     continue
                 }
                 result.inserted += 1
+                if event.userID != nil { inserted.append(event) }
                 if let user = event.userID {
                     actors[ActorKey(anonymous: false, id: user.rawValue), default: .init()].add(event.timestamp)
                 } else if let anonymous = event.anonymousID {
@@ -90,6 +92,7 @@ extension SQLiteStore: EventStore {
                         workspace, key.anonymous, key.id, activity.first, activity.last, activity.count,
                     ])
                 }
+                if store.maintainsProfiles { try updateProfiles(inserted, workspace: workspace, db: db) }
             }
             results.append(result)
         }
@@ -218,7 +221,7 @@ extension SQLiteStore: EventStore {
     }
 }
 
-private func bindText(_ statement: OpaquePointer?, _ index: Int32, _ text: String?) {
+func bindText(_ statement: OpaquePointer?, _ index: Int32, _ text: String?) {
     guard let text else {
         sqlite3_bind_null(statement, index)
         return

@@ -16,10 +16,13 @@ package final class SQLiteStore: Sendable {
     }
 
     package let writer: any DatabaseWriter
+    /// Whether appends also fold events into user profiles (off only to measure what that costs).
+    package let maintainsProfiles: Bool
     private let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    package init(path: String, durability: Durability = .full) throws {
+    package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {
+        maintainsProfiles = profiles
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -43,6 +46,7 @@ package final class SQLiteStore: Sendable {
 
     /// A private in-memory database, for tests and dry runs.
     package init() throws {
+        maintainsProfiles = true
         let queue = try DatabaseQueue()
         self.writer = queue
         try SQLiteSchema.migrator.migrate(queue)

@@ -30,6 +30,8 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Events to append straight into the store.") var storeEvents = 1_000_000
     @Option(help: "Rows per store transaction.") var storeChunk = 10_000
     @Option(help: "full (fsync each commit) or normal.") var durability = "full"
+    @Flag(inversion: .prefixedNo, help: "Update user profiles as events are stored (the default, as in the server).")
+    var profiles = true
 
     func validate() throws {
         guard httpEvents >= 0, storeEvents >= 0 else { throw ValidationError("event counts must not be negative") }
@@ -51,8 +53,8 @@ struct BenchIngest: AsyncParsableCommand {
         }
         if storeEvents > 0 {
             let (rows, seconds) = try await runStore(mode)
-            print(String(format: "store  %9d rows    %7.2f s  %10.0f rows/s (transactions of %d rows)",
-                         rows, seconds, Double(rows) / seconds, storeChunk))
+            print(String(format: "store  %9d rows    %7.2f s  %10.0f rows/s (transactions of %d rows, profiles %@)",
+                         rows, seconds, Double(rows) / seconds, storeChunk, profiles ? "on" : "off"))
         }
     }
 
@@ -166,7 +168,7 @@ struct BenchIngest: AsyncParsableCommand {
     func runStore(_ mode: SQLiteStore.Durability) async throws -> (Int, Double) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try DataDirectory.openStore(directory, durability: mode)
+        let store = try DataDirectory.openStore(directory, durability: mode, profiles: profiles)
         try await store.ensureWorkspace(.default, at: SystemClock().now())
         let events = Self.syntheticEvents(count: storeEvents, seed: 11, now: SystemClock().now())
         let started = ContinuousClock.now

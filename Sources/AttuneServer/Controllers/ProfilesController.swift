@@ -1,0 +1,35 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Hummingbird
+
+/// `GET /v1/users/{id}`: the user's profile, declared and computed.
+package struct ProfilesController: Sendable {
+    let store: any AttuneStorage
+    let clock: any WallClock
+    /// Category and tag affinities come from the user's latest items, newest weighted most.
+    static let affinityItems = 200
+
+    package func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/v1/users/:id", use: get)
+    }
+
+    @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let user = try context.identifier("id", as: UserID.self)
+        let stored = try await store.profile(of: user, in: principal.workspace)
+        let declared = try await store.traits(of: user, in: principal.workspace)
+        guard stored != nil || declared != nil else { throw AttuneError.notFound("user") }
+        let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
+        let recent = try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems)
+        let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)
+        let affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
+        return JSONResponse.make(.object([
+            ("userId", .string(user.rawValue)),
+            ("version", .number(Double(stored?.version ?? 0))),
+            ("updatedAt", stored.map { .string($0.updatedAt.iso8601) } ?? .null),
+            ("declared", declaredJSON),
+            ("computed", (stored?.traits ?? ProfileTraits()).publicJSON(now: clock.now(), affinity: affinity)),
+        ]))
+    }
+}

@@ -1,0 +1,148 @@
+import AttuneCore
+import GRDB
+import GRDBSQLite
+
+extension SQLiteStore: ProfileStore {
+    package func profile(of user: UserID, in workspace: WorkspaceID) async throws -> StoredProfile? {
+        try readNow { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return nil }
+            return try Self.loadProfile(key, user.rawValue, db)
+        }
+    }
+
+    package func profiles(in workspace: WorkspaceID, after cursor: UserID?, limit: Int) async throws
+        -> [(user: UserID, profile: StoredProfile)]
+    {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT user_id, \(Self.profileColumns) FROM profiles WHERE workspace = ? AND user_id > ? ORDER BY user_id LIMIT ?",
+                arguments: [key, cursor?.rawValue ?? "", limit])
+            return try rows.map { row in (UserID(unchecked: row[0]), try Self.profile(row, offset: 1)) }
+        }
+    }
+
+    package func replaceProfiles(
+        _ profiles: [(user: UserID, traits: ProfileTraits)], in workspace: WorkspaceID, at time: Timestamp
+    ) async throws {
+        try await writer.write { db in
+            let key = try self.requireWorkspace(workspace, db)
+            for (user, traits) in profiles {
+                let version = try Self.loadProfile(key, user.rawValue, db)?.version ?? 0
+                try Self.saveProfile(key, user.rawValue, traits, version: version + 1, at: time.millisecondsSinceEpoch, db)
+            }
+        }
+    }
+
+    static let profileColumns = """
+        version, first_seen, last_seen, events, types, sessions, closed_ms, session_id, session_start, session_last, \
+        purchases, monetary, last_purchase, updated_at
+        """
+
+    /// Raw stepping, like the event insert: this runs once per user per appended batch.
+    static func loadProfile(_ workspace: Int64, _ user: String, _ db: Database) throws -> StoredProfile? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT \(profileColumns) FROM profiles WHERE workspace = ? AND user_id = ?")
+        let s = statement.sqliteStatement
+        sqlite3_reset(s)
+        sqlite3_bind_int64(s, 1, workspace)
+        bindText(s, 2, user)
+        defer { sqlite3_reset(s) }
+        let code = sqlite3_step(s)
+        if code == SQLITE_DONE { return nil }
+        guard code == SQLITE_ROW else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+        func text(_ i: Int32) -> String? {
+            guard sqlite3_column_type(s, i) != SQLITE_NULL, let p = sqlite3_column_text(s, i) else { return nil }
+            return String(cString: p)
+        }
+        func int(_ i: Int32) -> Int64 { sqlite3_column_int64(s, i) }
+        var t = ProfileTraits()
+        t.firstSeen = int(1)
+        t.lastSeen = int(2)
+        t.eventCount = Int(int(3))
+        t.countsByType = try ProfileTraits.decodeTypeCounts(text(4) ?? "")
+        t.sessionCount = Int(int(5))
+        t.closedSessionMilliseconds = int(6)
+        t.sessionID = text(7)
+        t.sessionStart = int(8)
+        t.sessionLast = int(9)
+        t.purchaseCount = Int(int(10))
+        t.monetary = sqlite3_column_double(s, 11)
+        t.lastPurchase = sqlite3_column_type(s, 12) == SQLITE_NULL ? nil : int(12)
+        return StoredProfile(traits: t, version: Int(int(0)), updatedAt: Timestamp(millisecondsSinceEpoch: int(13)))
+    }
+
+    static func profile(_ row: Row, offset o: Int) throws -> StoredProfile {
+        var t = ProfileTraits()
+        t.firstSeen = row[o + 1]
+        t.lastSeen = row[o + 2]
+        t.eventCount = row[o + 3]
+        t.countsByType = try ProfileTraits.decodeTypeCounts(row[o + 4])
+        t.sessionCount = row[o + 5]
+        t.closedSessionMilliseconds = row[o + 6]
+        t.sessionID = row[o + 7]
+        t.sessionStart = row[o + 8]
+        t.sessionLast = row[o + 9]
+        t.purchaseCount = row[o + 10]
+        t.monetary = row[o + 11]
+        t.lastPurchase = row[o + 12]
+        return StoredProfile(traits: t, version: row[o], updatedAt: Timestamp(millisecondsSinceEpoch: row[o + 13]))
+    }
+
+    static func saveProfile(
+        _ workspace: Int64, _ user: String, _ t: ProfileTraits, version: Int, at time: Int64, _ db: Database
+    ) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT OR REPLACE INTO profiles (workspace, user_id, \(profileColumns))
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+        let s = statement.sqliteStatement
+        sqlite3_reset(s)
+        sqlite3_bind_int64(s, 1, workspace)
+        bindText(s, 2, user)
+        for (index, value) in [
+            (3, Int64(version)), (4, t.firstSeen), (5, t.lastSeen), (6, Int64(t.eventCount)), (8, Int64(t.sessionCount)),
+            (9, t.closedSessionMilliseconds), (11, t.sessionStart), (12, t.sessionLast), (13, Int64(t.purchaseCount)),
+            (16, time),
+        ] as [(Int32, Int64)] {
+            sqlite3_bind_int64(s, index, value)
+        }
+        bindText(s, 7, t.encodedTypeCounts)
+        bindText(s, 10, t.sessionID)
+        sqlite3_bind_double(s, 14, t.monetary)
+        if let last = t.lastPurchase { sqlite3_bind_int64(s, 15, last) } else { sqlite3_bind_null(s, 15) }
+        let code = sqlite3_step(s)
+        sqlite3_reset(s)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
+    /// Folds freshly inserted events into their users' profiles, inside the append transaction.
+    static func updateProfiles(_ events: [Event], workspace: Int64, db: Database) throws {
+        guard !events.isEmpty else { return }
+        var order: [String] = []
+        var byUser: [String: [Event]] = [:]
+        for event in events {
+            guard let user = event.userID?.rawValue else { continue }
+            if byUser[user] == nil { order.append(user) }
+            byUser[user, default: []].append(event)
+        }
+        for user in order {
+            let stored = try loadProfile(workspace, user, db)
+            var traits = stored?.traits ?? ProfileTraits()
+            var latest: Int64 = stored?.updatedAt.millisecondsSinceEpoch ?? 0
+            for event in byUser[user]! {
+                traits.apply(
+                    type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
+                    timestamp: event.timestamp.millisecondsSinceEpoch)
+                latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
+            }
+            try saveProfile(workspace, user, traits, version: (stored?.version ?? 0) + 1, at: latest, db)
+        }
+    }
+}
