@@ -14,11 +14,12 @@ struct FactorBench {
     /// user, all but the last 10 interactions in (timestamp, item) order).
     init(path: String, allRows: Bool) throws {
         let start = ContinuousClock.now
-        let log = try OfflineEvaluation.readInteractions(path: path)
         if allRows {
-            train = try log.matrix().mapValues { _ in 1 }
+            let counts = try IntegerPairReader.matrix(path: path) ?? OfflineEvaluation.readInteractions(path: path).matrix()
+            train = counts.mapValues { _ in 1 }
             heldOut = []
         } else {
+            let log = try OfflineEvaluation.readInteractions(path: path)
             let split = HoldoutSplit(sequences: try log.chronologicalSequences(), holdout: 10)
             train = try split.trainingMatrix(itemCount: log.items.count)
             heldOut = split.tail
