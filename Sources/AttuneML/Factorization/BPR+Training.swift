@@ -24,12 +24,12 @@ extension BPR {
         let items = interactions.columnCount
         var generator = SeededGenerator(seed: configuration.seed)
         // Centred, scaled by 1/f so initial scores are near zero whatever the width.
-        var p = DenseMatrix.random(rowCount: users, columnCount: f, scale: 1 / Float(f), offset: -0.5, using: &generator)
-        var q = DenseMatrix.random(rowCount: items, columnCount: f, scale: 1 / Float(f), offset: -0.5, using: &generator)
-        var bias = [Float](repeating: 0, count: items)
+        let scale = 1 / Float(f)
         let nnz = interactions.nonZeroCount
         guard nnz > 0, items > 1, configuration.iterations > 0 else {
-            return try BPR(configuration: configuration, userFactors: p, itemFactors: q, itemBias: bias)
+            let p = DenseMatrix.random(rowCount: users, columnCount: f, scale: scale, offset: -0.5, using: &generator)
+            let q = DenseMatrix.random(rowCount: items, columnCount: f, scale: scale, offset: -0.5, using: &generator)
+            return try BPR(configuration: configuration, userFactors: p, itemFactors: q, itemBias: [Float](repeating: 0, count: items))
         }
         // User and item of every stored entry in one word, so that drawing an entry costs one
         // cache miss instead of one in a row-owner array and one in the column array.
@@ -39,21 +39,24 @@ extension BPR {
                 entries[e] = UInt64(u) << 32 | UInt64(UInt32(bitPattern: interactions.columnIndices[e]))
             }
         }
-        let table = ItemTable(q, bias: bias)
-        defer { table.deallocate() }
+        let userRows = FactorRows(rowCount: users, factors: f, bias: false, scale: scale, using: &generator)
+        let itemRows = FactorRows(rowCount: items, factors: f, bias: true, scale: scale, using: &generator)
+        defer {
+            userRows.deallocate()
+            itemRows.deallocate()
+        }
         let workers = Swift.max(1, Swift.min(threads, 64))
         let lr = configuration.learningRate
         let reg = configuration.regularization
         entries.withUnsafeBufferPointer { entryBuf in
         interactions.rowOffsets.withUnsafeBufferPointer { offsetBuf in
         interactions.columnIndices.withUnsafeBufferPointer { columnBuf in
-        p.values.withUnsafeMutableBufferPointer { pBuf in
             // Workers share the factors and may race on a row (Hogwild): updates are sparse, so
             // collisions are rare and a lost update only costs a little progress.
             let pass = SGDPass(
                 entries: SharedPointer(entryBuf.baseAddress!), offsets: SharedPointer(offsetBuf.baseAddress!),
-                columns: SharedPointer(columnBuf.baseAddress!), userFactors: SharedMutablePointer(pBuf.baseAddress!),
-                items: table.rows, itemStride: table.stride, entryCount: nnz, itemCount: items, factors: f,
+                columns: SharedPointer(columnBuf.baseAddress!), users: userRows.base, userStride: userRows.stride,
+                items: itemRows.base, itemStride: itemRows.stride, entryCount: nnz, itemCount: items, factors: f,
                 learningRate: lr, regularization: reg)
             for epoch in 0..<configuration.iterations {
                 let epochGenerator = generator.split(stream: epoch)
@@ -64,48 +67,60 @@ extension BPR {
                     }
                 }
             }
-        }}}}
-        table.copy(into: &q, bias: &bias)
+        }}}
+        // Released before the unpadded copies are made, so that they do not raise the peak memory.
+        entries = []
+        let p = userRows.matrix()
+        let q = itemRows.matrix()
+        let bias = itemRows.bias()
         return try BPR(configuration: configuration, userFactors: p, itemFactors: q, itemBias: bias)
     }
 }
 
-/// Item factors and bias side by side during training: row `i` holds `qᵢ` then `bᵢ`, padded to
-/// whole 64-byte lines from a line-aligned base, so that an update touches only the item's own
-/// lines (no bias array shared by every worker, no line shared with the neighbouring item).
-private struct ItemTable {
-    let rows: SharedMutablePointer<Float>
+/// Factor rows during training, each padded to whole 64-byte lines from a line-aligned base and
+/// optionally followed by a bias, so that an update touches only the row's own lines: a user or
+/// item vector costs four lines at 64 factors instead of five, no line is shared with the
+/// neighbouring row (which another worker may be writing), and the item bias needs no array
+/// shared by every worker.
+private struct FactorRows {
+    let base: SharedMutablePointer<Float>
     let stride: Int
     let count: Int
     let factors: Int
 
-    init(_ q: DenseMatrix, bias: [Float]) {
-        factors = q.columnCount
-        count = q.rowCount
-        stride = (factors + 1 + 15) / 16 * 16
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, count * stride) * 4, alignment: 64)
-        let base = raw.initializeMemory(as: Float.self, repeating: 0, count: Swift.max(1, count * stride))
-        let (width, step, items) = (factors, stride, count)
-        q.values.withUnsafeBufferPointer { src in
-            for i in 0..<items {
-                (base + i * step).update(from: src.baseAddress! + i * width, count: width)
-                base[i * step + width] = bias[i]
-            }
+    /// Entries drawn as ``DenseMatrix/random(rowCount:columnCount:scale:offset:using:)`` draws them,
+    /// uniform in `[-scale/2, scale/2)` in row-major order; biases start at zero.
+    init(rowCount: Int, factors: Int, bias: Bool, scale: Float, using generator: inout SeededGenerator) {
+        self.factors = factors
+        count = rowCount
+        stride = (factors + (bias ? 1 : 0) + 15) / 16 * 16
+        let size = Swift.max(1, count * stride)
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: size * 4, alignment: 64)
+        let rows = raw.initializeMemory(as: Float.self, repeating: 0, count: size)
+        for r in 0..<count {
+            for k in 0..<factors { rows[r * stride + k] = (generator.nextUnitFloat() + -0.5) * scale }
         }
-        rows = SharedMutablePointer(base)
+        base = SharedMutablePointer(rows)
     }
 
-    func copy(into q: inout DenseMatrix, bias: inout [Float]) {
-        q.values.withUnsafeMutableBufferPointer { dst in
-            for i in 0..<count {
-                (dst.baseAddress! + i * factors).update(from: rows.base + i * stride, count: factors)
-                bias[i] = rows.base[i * stride + factors]
+    /// The rows without padding, as a matrix.
+    func matrix() -> DenseMatrix {
+        var values = [Float](repeating: 0, count: count * factors)
+        values.withUnsafeMutableBufferPointer { dst in
+            for r in 0..<count {
+                (dst.baseAddress! + r * factors).update(from: base.base + r * stride, count: factors)
             }
         }
+        return try! DenseMatrix(rowCount: count, columnCount: factors, values: values)
+    }
+
+    /// The column after each row's factors.
+    func bias() -> [Float] {
+        (0..<count).map { base.base[$0 * stride + factors] }
     }
 
     func deallocate() {
-        rows.base.deallocate()
+        base.base.deallocate()
     }
 }
 
@@ -120,11 +135,12 @@ private struct ItemTable {
 /// its entry is read and the user's offsets and vector and the positive's vector fetched;
 /// `lookahead` steps before, its row bounds are read and its column list fetched. The triples and
 /// their order are those of the plain loop, so one thread stays deterministic under a seed.
-private struct SGDPass: Sendable {
+struct SGDPass: Sendable {
     let entries: SharedPointer<UInt64>
     let offsets: SharedPointer<Int>
     let columns: SharedPointer<Int32>
-    let userFactors: SharedMutablePointer<Float>
+    let users: SharedMutablePointer<Float>
+    let userStride: Int
     let items: SharedMutablePointer<Float>
     let itemStride: Int
     let entryCount: Int
@@ -133,7 +149,7 @@ private struct SGDPass: Sendable {
     let learningRate: Float
     let regularization: Float
 
-    /// Steps between pipeline stages: at ~40 ns a step, 8 steps cover a DRAM access.
+    /// Steps between pipeline stages (16 measured no faster on the 5M-interaction synthetic set).
     static let lookahead = 8
     /// Ring slots, a power of two above the `3 · lookahead` triples in flight.
     static let ringSize = 32
@@ -155,7 +171,7 @@ private struct SGDPass: Sendable {
             let f = factors
             let userBytes = f * 4, itemBytes = (f + 1) * 4
             let entries = self.entries.base, offsets = self.offsets.base, columns = self.columns.base
-            let p = userFactors.base, q = items.base
+            let p = users.base, q = items.base
             for t in 0..<(samples + 3 * ahead) {
                 if t < samples {
                     let e = rng.nextIndex(below: entryCount)
@@ -172,7 +188,7 @@ private struct SGDPass: Sendable {
                     ring[b & mask].user = u
                     ring[b & mask].item = i
                     Prefetch.line(offsets + u)
-                    Prefetch.lines(p + u * f, bytes: userBytes)
+                    Prefetch.lines(p + u * userStride, bytes: userBytes)
                     Prefetch.lines(q + i * itemStride, bytes: itemBytes)
                 }
                 let c = t - 2 * ahead
@@ -196,7 +212,7 @@ private struct SGDPass: Sendable {
         // A sampled "negative" the user actually has would push a positive down: skip it.
         if Self.contains(columns, from: s.rowStart, to: s.rowEnd, Int32(truncatingIfNeeded: s.negative)) { return }
         let f = factors
-        let pu = p + s.user * f
+        let pu = p + s.user * userStride
         let qi = q + s.item * itemStride
         let qj = q + s.negative * itemStride
         let x = Self.differenceDot(pu, qi, qj, count: f) + qi[f] - qj[f]

@@ -19,16 +19,14 @@ enum Prefetch {
         llvmPrefetch(UnsafeRawPointer(address), 0, 3, 1)
     }
 
-    /// Every 64-byte line of `bytes` bytes from `address`.
+    /// Every 64-byte line that `bytes` bytes from `address` overlap.
     @inline(__always)
     static func lines<T>(_ address: UnsafeMutablePointer<T>, bytes: Int) {
-        let raw = UnsafeRawPointer(address)
-        var offset = 0
-        while offset < bytes {
-            llvmPrefetch(raw + offset, 0, 3, 1)
-            offset &+= 64
+        let end = UInt(bitPattern: address) &+ UInt(bytes)
+        var line = UInt(bitPattern: address) & ~63
+        while line < end {
+            llvmPrefetch(UnsafeRawPointer(bitPattern: line)!, 0, 3, 1)
+            line &+= 64
         }
-        // The last line, which the stride misses when the span does not start on a line.
-        llvmPrefetch(raw + (bytes - 1), 0, 3, 1)
     }
 }
