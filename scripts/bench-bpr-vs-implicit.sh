@@ -45,14 +45,18 @@ export OMP_WAIT_POLICY=PASSIVE OPENBLAS_NUM_THREADS=1
 swift build -c release --product attune > /dev/null
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
-peak() { grep "Maximum resident" "$log" | awk '{printf "%s peak RSS %.0f MB\n", "'"$1"'", $NF / 1024}'; }
+# Peak memory and CPU seconds of the whole process (loading included) from /usr/bin/time -v.
+report() {
+    awk -F': ' -v who="$1" '/Maximum resident/ { rss = $2 } /User time/ { user = $2 } /System time/ { sys = $2 }
+        END { printf "%s process: peak RSS %.0f MB, CPU %.1f s\n", who, rss / 1024, user + sys }' "$log"
+}
 for round in $(seq "$rounds"); do
     echo "round $round, load: $(cut -d' ' -f1-3 /proc/loadavg)"
     /usr/bin/time -v -o "$log" .venv-bench/bin/python scripts/bench_implicit_bpr.py "$file" "${scope[@]}" \
         --threads "$threads" --repeats "$repeats" --epochs "$epochs"
-    peak "implicit BPR"
+    report "implicit BPR"
     echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
     /usr/bin/time -v -o "$log" .build/release/attune bench bpr --interactions "$file" "${scope[@]}" \
         --threads "$threads" --repeats "$repeats" --epochs "$epochs"
-    peak "attune BPR"
+    report "attune BPR"
 done
