@@ -37,9 +37,10 @@ let package = Package(
             name: "AttuneCore",
             swiftSettings: upcoming
         ),
+        .target(name: "CAttuneIntrinsics"),
         .target(
             name: "AttuneML",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")],
+            dependencies: ["CAttuneIntrinsics", .product(name: "RealModule", package: "swift-numerics")],
             swiftSettings: numericSettings,
             // squareRoot/exp lower to libm calls in unoptimised builds; Linux does not link it implicitly.
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
