@@ -23,6 +23,8 @@ package struct ServerDependencies: Sendable {
     package var streamRefreshInterval: Duration = .seconds(1)
     /// Catalogue entries read by serving; item writes through the API invalidate theirs.
     package var catalogue = CatalogCache()
+    /// Online updates of a served factorisation machine from stored events; `nil` turns them off.
+    package var online: OnlineLearning?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -52,7 +54,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
-    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock)
+    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.online)
     EventsController(
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
     ).addRoutes(to: router)
@@ -70,7 +72,7 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
     let streams = Router(context: StreamRequestContext.self)
     StreamController(
         keyring: dependencies.keyring,
-        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock),
+        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.online),
         service: dependencies.recommendations,
         refreshInterval: dependencies.streamRefreshInterval
     ).addRoutes(to: streams)
@@ -98,6 +100,7 @@ package func buildApplication(
         },
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
+    if let online = dependencies.online { app.addServices(online) }
     if let schedule = dependencies.retraining {
         app.addServices(
             RetrainingScheduler(

@@ -23,11 +23,23 @@ package struct EventIngestion: Sendable {
     private let writer: EventWriter
     private let clock: any WallClock
     private let decoder: EventDecoder
+    /// Told about stored events, for models that learn online.
+    private let feedback: (any FeedbackSink)?
 
-    package init(writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder()) {
+    package init(
+        writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder(), feedback: (any FeedbackSink)? = nil
+    ) {
         self.writer = writer
         self.clock = clock
         self.decoder = decoder
+        self.feedback = feedback
+    }
+
+    /// A batch with replays is not passed on: which of its events were new is not known here,
+    /// and learning twice from one event would bias the model.
+    private func report(_ events: [Event], _ result: AppendResult, in workspace: WorkspaceID) {
+        guard let feedback, result.duplicates == 0, result.inserted == events.count else { return }
+        feedback.record(events, in: workspace)
     }
 
     /// Accepts `{...}` (one event) or `{"batch": [...]}`.
@@ -64,12 +76,14 @@ package struct EventIngestion: Sendable {
                 }
             }
             let result = try await writer.append(EventBatch(workspace: workspace, events: events))
+            report(events, result, in: workspace)
             return IngestReport(
                 received: elements.count, accepted: result.inserted, duplicates: result.duplicates,
                 rejected: rejected, ids: events.map(\.id))
         }
         let event = try decoder.decode(body, receivedAt: receivedAt, newID: newID)
         let result = try await writer.append(EventBatch(workspace: workspace, events: [event]))
+        report([event], result, in: workspace)
         return IngestReport(
             received: 1, accepted: result.inserted, duplicates: result.duplicates, rejected: [], ids: [event.id])
     }

@@ -27,6 +27,16 @@ package final class ModelRegistry: Sendable {
         current.withLock { $0[workspace] }
     }
 
+    /// Swaps in `model` (an online update of the served version) unless another version has been
+    /// promoted since; returns whether it did.
+    package func replace(_ model: ServingModel, ifServing version: Int, in workspace: WorkspaceID) -> Bool {
+        current.withLock { all in
+            guard all[workspace]?.version == version else { return false }
+            all[workspace] = model
+            return true
+        }
+    }
+
     /// Serves, for every workspace, the pinned version or else the newest one, unless the newest is
     /// worse on validation than the served model by more than `promotionMargin`. A snapshot that
     /// fails to load is logged and skipped; the served model stays.

@@ -114,9 +114,10 @@ struct ServeCommand: AsyncParsableCommand {
             schedule.tuner.timeBudget = .milliseconds(Int64(retrainTimeBudget * 1000))
             retraining = schedule
         }
-        let dependencies = ServerDependencies(
+        var dependencies = ServerDependencies(
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
+        dependencies.online = OnlineLearning(registry: models, logger: logger)
         let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on http://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
             switch keys.source {
