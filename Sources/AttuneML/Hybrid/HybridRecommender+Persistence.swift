@@ -43,13 +43,7 @@ extension HybridRecommender: PersistableRecommender {
         var w = BinaryWriter(tag: Self.modelTag, version: 1)
         w.write(normalization.rawValue)
         w.write(weights)
-        w.write(UInt64(components.count))
-        for c in components {
-            guard let p = c as? any PersistableRecommender else {
-                preconditionFailure("hybrid component \(type(of: c)) cannot be saved; check `savable` first")
-            }
-            w.write(bytes: p.serialized())
-        }
+        Self.writeComponents(components, to: &w)
         return w.bytes
     }
 
@@ -64,22 +58,43 @@ extension HybridRecommender: PersistableRecommender {
             throw AttuneMLError.corruptData("unknown normalisation")
         }
         let weights = try r.readFloats()
-        let count = try r.readSize()
-        var components: [any Recommender] = []
-        for _ in 0..<count {
-            let blob = try r.readBytes()
-            guard blob.count >= 8, let tag = String(validating: blob[4..<8], as: UTF8.self),
-                let kind = Self.loadableKinds.first(where: { $0.modelTag == tag })
-            else {
-                throw AttuneMLError.corruptData("component of an unknown kind")
-            }
-            components.append(try kind.init(serialized: blob))
-        }
+        let components = try Self.readComponents(from: &r)
         try r.expectEnd()
         do {
             try self.init(components: components, weights: weights, normalization: normalization)
         } catch {
             throw AttuneMLError.corruptData("stored weights do not match the components")
         }
+    }
+}
+
+extension HybridRecommender {
+    /// Writes a count and each component's own blob (which names its kind). Saving a component
+    /// that is not a ``PersistableRecommender`` is a programming error: check first.
+    static func writeComponents(_ components: [any Recommender], to w: inout BinaryWriter) {
+        w.write(UInt64(components.count))
+        for c in components {
+            guard let p = c as? any PersistableRecommender else {
+                preconditionFailure("component \(type(of: c)) cannot be saved; check `savable` first")
+            }
+            w.write(bytes: p.serialized())
+        }
+    }
+
+    /// Reads what ``writeComponents(_:to:)`` wrote.
+    /// - Throws: `AttuneMLError.corruptData` on a component of an unknown kind or a bad blob.
+    static func readComponents(from r: inout BinaryReader) throws -> [any Recommender] {
+        let count = try r.readSize()
+        var components: [any Recommender] = []
+        for _ in 0..<count {
+            let blob = try r.readBytes()
+            guard blob.count >= 8, let tag = String(validating: blob[4..<8], as: UTF8.self),
+                let kind = loadableKinds.first(where: { $0.modelTag == tag })
+            else {
+                throw AttuneMLError.corruptData("component of an unknown kind")
+            }
+            components.append(try kind.init(serialized: blob))
+        }
+        return components
     }
 }

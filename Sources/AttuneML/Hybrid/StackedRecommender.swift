@@ -113,13 +113,7 @@ extension StackedRecommender: PersistableRecommender {
         var w = BinaryWriter(tag: Self.modelTag, version: 1)
         w.write(popularity)
         w.write(bytes: combiner.serialized())
-        w.write(UInt64(components.count))
-        for c in components {
-            guard let p = c as? any PersistableRecommender else {
-                preconditionFailure("stacked component \(type(of: c)) cannot be saved")
-            }
-            w.write(bytes: p.serialized())
-        }
+        HybridRecommender.writeComponents(components, to: &w)
         return w.bytes
     }
 
@@ -127,15 +121,7 @@ extension StackedRecommender: PersistableRecommender {
         var r = try BinaryReader(bytes, tag: Self.modelTag, maxVersion: 1)
         let popularity = try r.readFloats()
         let combiner = try FactorizationMachine(serialized: try r.readBytes())
-        let count = try r.readSize()
-        var components: [any Recommender] = []
-        for _ in 0..<count {
-            let blob = try r.readBytes()
-            guard blob.count >= 8, let tag = String(validating: blob[4..<8], as: UTF8.self),
-                let kind = HybridRecommender.loadableKinds.first(where: { $0.modelTag == tag })
-            else { throw AttuneMLError.corruptData("component of an unknown kind") }
-            components.append(try kind.init(serialized: blob))
-        }
+        let components = try HybridRecommender.readComponents(from: &r)
         try r.expectEnd()
         do {
             try self.init(components: components, combiner: combiner, popularity: popularity)
