@@ -7,6 +7,9 @@ package protocol IdentityStore: Sendable {
 
     func anonymousIDs(of user: UserID, in workspace: WorkspaceID) async throws -> [AnonymousID]
 
+    /// The users an anonymous id has been linked to by `identify`, in id order.
+    func users(linkedTo anonymous: AnonymousID, in workspace: WorkspaceID) async throws -> [UserID]
+
     /// Declared traits as canonical JSON object text, merged over all calls (RFC 7396).
     func traits(of user: UserID, in workspace: WorkspaceID) async throws -> String?
 

@@ -13,8 +13,10 @@ package struct StoredProfile: Sendable, Equatable {
     }
 }
 
-/// Computed user profiles. Stores keep them current as events are appended, in the same
-/// transaction (``EventStore/append(_:)``), for events that carry a user id.
+/// Computed user profiles. Stores keep them current in the same transaction as the change:
+/// an appended event counts for its user, or, when it carries only an anonymous id, for every
+/// user that id is linked to; a new link (`identify`) refolds the user's profile with the
+/// visitor's earlier events. ``ProfileOwnership`` states the rule once.
 package protocol ProfileStore: Sendable {
     func profile(of user: UserID, in workspace: WorkspaceID) async throws -> StoredProfile?
 
@@ -25,4 +27,14 @@ package protocol ProfileStore: Sendable {
     /// Replaces these users' traits (a rebuild), bumping each version; in one transaction.
     func replaceProfiles(_ profiles: [(user: UserID, traits: ProfileTraits)], in workspace: WorkspaceID, at time: Timestamp)
         async throws
+}
+
+/// Which users' profiles an event belongs to: its user when it names one, else the users its
+/// anonymous id is linked to. Streaming and rebuilding both follow this, so they agree.
+package enum ProfileOwnership {
+    package static func owners(of event: Event, linked: (AnonymousID) throws -> [String]) rethrows -> [String] {
+        if let user = event.userID { return [user.rawValue] }
+        if let anonymous = event.anonymousID { return try linked(anonymous) }
+        return []
+    }
 }

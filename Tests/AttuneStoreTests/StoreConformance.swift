@@ -223,6 +223,31 @@ enum StoreConformance {
         #expect(listed.first?.profile.version == 3)
     }
 
+    static func anonymousActivityJoinsTheProfileWhenLinked(_ store: some AttuneStorage) async throws {
+        try await prepare(store)
+        let user = UserID(unchecked: "u1")
+        // Two visits before sign-in, then identify, then one more anonymous event and one of
+        // another user on the same device.
+        _ = try await store.append([EventBatch(workspace: .default, events: [
+            Fixtures.event(1, user: nil, anonymous: "a1", at: 1_000), Fixtures.event(2, user: nil, anonymous: "a1", at: 2_000),
+        ])])
+        #expect(try await store.profile(of: user, in: .default) == nil)
+        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
+        #expect(try await store.profile(of: user, in: .default)?.traits.eventCount == 2)
+        #expect(try await store.users(linkedTo: AnonymousID(unchecked: "a1"), in: .default) == [user])
+        _ = try await store.append([EventBatch(workspace: .default, events: [
+            Fixtures.event(3, user: nil, anonymous: "a1", at: 3_000), Fixtures.event(4, user: "u2", anonymous: "a1", at: 4_000),
+        ])])
+        let profile = try #require(try await store.profile(of: user, in: .default))
+        #expect(profile.traits.eventCount == 3)
+        #expect(profile.traits.lastSeen == Fixtures.now.millisecondsSinceEpoch + 3_000)
+        #expect(try await store.profile(of: UserID(unchecked: "u2"), in: .default)?.traits.eventCount == 1)
+        // Linking again changes nothing.
+        let version = profile.version
+        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
+        #expect(try await store.profile(of: user, in: .default)?.version == version)
+    }
+
     static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
         ("eventsRoundTrip", { try await eventsRoundTrip($0) }),
         ("duplicatesAreStoredOnce", { try await duplicatesAreStoredOnce($0) }),
@@ -235,5 +260,6 @@ enum StoreConformance {
         ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
         ("embeddingsKeepOneDimensionPerWorkspace", { try await embeddingsKeepOneDimensionPerWorkspace($0) }),
         ("profilesFollowAppendsInTheSameTransaction", { try await profilesFollowAppendsInTheSameTransaction($0) }),
+        ("anonymousActivityJoinsTheProfileWhenLinked", { try await anonymousActivityJoinsTheProfileWhenLinked($0) }),
     ]
 }

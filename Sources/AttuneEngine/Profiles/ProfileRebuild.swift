@@ -16,10 +16,10 @@ package struct ProfileRebuild: Sendable {
         package var written = 0
     }
 
-    let store: any EventStore & ProfileStore
+    let store: any EventStore & IdentityStore & ProfileStore
     let clock: any WallClock
 
-    package init(store: any EventStore & ProfileStore, clock: any WallClock) {
+    package init(store: any EventStore & IdentityStore & ProfileStore, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
@@ -27,17 +27,24 @@ package struct ProfileRebuild: Sendable {
     /// Every user's traits recomputed from the log.
     package func compute(workspace: WorkspaceID) async throws -> (traits: [UserID: ProfileTraits], events: Int) {
         var traits: [UserID: ProfileTraits] = [:]
+        var links: [AnonymousID: [String]] = [:]
         var cursor: Int64?
         var events = 0
         while true {
             let page = try await store.events(in: workspace, after: cursor, limit: 20_000)
+            for anonymous in Set(page.compactMap { $0.event.userID == nil ? $0.event.anonymousID : nil })
+            where links[anonymous] == nil {
+                links[anonymous] = try await store.users(linkedTo: anonymous, in: workspace).map(\.rawValue)
+            }
             for stored in page {
                 let event = stored.event
-                guard let user = event.userID else { continue }
-                events += 1
-                traits[user, default: ProfileTraits()].apply(
-                    type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
-                    timestamp: event.timestamp.millisecondsSinceEpoch)
+                let owners = ProfileOwnership.owners(of: event) { links[$0] ?? [] }
+                if !owners.isEmpty { events += 1 }
+                for user in owners {
+                    traits[UserID(unchecked: user), default: ProfileTraits()].apply(
+                        type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
+                        timestamp: event.timestamp.millisecondsSinceEpoch)
+                }
             }
             guard let last = page.last, page.count == 20_000 else { break }
             cursor = last.sequence

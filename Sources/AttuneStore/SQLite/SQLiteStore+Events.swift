@@ -63,7 +63,7 @@ extension SQLiteStore: EventStore {
                     continue
                 }
                 result.inserted += 1
-                if event.userID != nil { inserted.append(event) }
+                if event.userID != nil || event.anonymousID != nil { inserted.append(event) }
                 if let user = event.userID {
                     actors[ActorKey(anonymous: false, id: user.rawValue), default: .init()].add(event.timestamp)
                 } else if let anonymous = event.anonymousID {

@@ -18,6 +18,10 @@ extension SQLiteStore: IdentityStore {
                             """,
                         arguments: [key, identify.userID.rawValue, anonymous.rawValue,
                                     identify.timestamp.millisecondsSinceEpoch])
+                    // A new link brings the visitor's earlier activity into the profile.
+                    if db.changesCount > 0, self.maintainsProfiles {
+                        try Self.refoldProfile(key, identify.userID.rawValue, at: identify.timestamp.millisecondsSinceEpoch, db)
+                    }
                 }
                 if let traits = identify.traits {
                     // RFC 7396 merge: later calls overwrite keys, a null removes one.
@@ -66,5 +70,18 @@ extension SQLiteStore: IdentityStore {
                 arguments: [key, cursor?.rawValue ?? "", limit]
             ).map { (UserID(unchecked: $0["user_id"]), $0["traits"]) }
         }
+    }
+
+    package func users(linkedTo anonymous: AnonymousID, in workspace: WorkspaceID) async throws -> [UserID] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            return try Self.linkedUsers(key, anonymous.rawValue, db).map(UserID.init(unchecked:))
+        }
+    }
+
+    static func linkedUsers(_ workspace: Int64, _ anonymous: String, _ db: Database) throws -> [String] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT user_id FROM identities WHERE workspace = ? AND anonymous_id = ? ORDER BY user_id")
+        return try String.fetchAll(statement, arguments: [workspace, anonymous])
     }
 }

@@ -122,27 +122,56 @@ extension SQLiteStore: ProfileStore {
         }
     }
 
-    /// Folds freshly inserted events into their users' profiles, inside the append transaction.
+    /// Folds freshly inserted events into their owners' profiles, inside the append transaction.
     static func updateProfiles(_ events: [Event], workspace: Int64, db: Database) throws {
         guard !events.isEmpty else { return }
         var order: [String] = []
         var byUser: [String: [Event]] = [:]
+        var links: [String: [String]] = [:]
         for event in events {
-            guard let user = event.userID?.rawValue else { continue }
-            if byUser[user] == nil { order.append(user) }
-            byUser[user, default: []].append(event)
+            let owners = try ProfileOwnership.owners(of: event) { anonymous in
+                if let known = links[anonymous.rawValue] { return known }
+                let found = try linkedUsers(workspace, anonymous.rawValue, db)
+                links[anonymous.rawValue] = found
+                return found
+            }
+            for user in owners {
+                if byUser[user] == nil { order.append(user) }
+                byUser[user, default: []].append(event)
+            }
         }
         for user in order {
             let stored = try loadProfile(workspace, user, db)
             var traits = stored?.traits ?? ProfileTraits()
             var latest: Int64 = stored?.updatedAt.millisecondsSinceEpoch ?? 0
             for event in byUser[user]! {
-                traits.apply(
-                    type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
-                    timestamp: event.timestamp.millisecondsSinceEpoch)
+                fold(event, into: &traits)
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
             try saveProfile(workspace, user, traits, version: (stored?.version ?? 0) + 1, at: latest, db)
         }
+    }
+
+    static func fold(_ event: Event, into traits: inout ProfileTraits) {
+        traits.apply(
+            type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
+            timestamp: event.timestamp.millisecondsSinceEpoch)
+    }
+
+    /// Recomputes one user's profile from every event it owns, in log order (after a new link).
+    static func refoldProfile(_ workspace: Int64, _ user: String, at time: Int64, _ db: Database) throws {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT * FROM events WHERE workspace = ?1 AND (user_id = ?2 OR (user_id IS NULL AND anonymous_id IN
+                    (SELECT anonymous_id FROM identities WHERE workspace = ?1 AND user_id = ?2)))
+                ORDER BY seq
+                """,
+            arguments: [workspace, user])
+        var traits = ProfileTraits()
+        while let row = try rows.next() { fold(storedEvent(row).event, into: &traits) }
+        guard traits.eventCount > 0 else { return }
+        let version = try loadProfile(workspace, user, db)?.version ?? 0
+        try saveProfile(workspace, user, traits, version: version + 1, at: time, db)
     }
 }

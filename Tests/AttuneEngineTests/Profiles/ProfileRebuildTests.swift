@@ -18,10 +18,17 @@ struct ProfileRebuildTests {
         }
         _ = try await store.append([EventBatch(workspace: .default, events: Array(batch.prefix(18)))])
         _ = try await store.append([EventBatch(workspace: .default, events: Array(batch.suffix(15)))])
+        // A visitor who browses, signs in as a1, and browses on; and one who never signs in.
+        let visits = (0..<6).map { Fixtures.event(60_000 + UInt64($0), user: nil, anonymous: $0 < 4 ? "v1" : "v2", item: "A\($0)", at: Int64($0)) }
+        _ = try await store.append([EventBatch(workspace: .default, events: Array(visits.prefix(2)))])
+        try await store.record(
+            Identify(anonymousID: AnonymousID(unchecked: "v1"), userID: UserID(unchecked: "a1"), traits: nil, timestamp: Fixtures.now),
+            in: .default)
+        _ = try await store.append([EventBatch(workspace: .default, events: Array(visits.suffix(4)))])
         let rebuild = ProfileRebuild(store: store, clock: FixedClock())
         let report = try await rebuild.run(workspace: .default, write: false)
         #expect(report.users == 80)
-        #expect(report.events == 830)
+        #expect(report.events == 834, "v2's visits belong to no one yet")
         #expect(report.driftedCount == 0, "\(report.drifted)")
         let streamed = try #require(try await store.profile(of: UserID(unchecked: "a3"), in: .default))
         #expect(streamed.traits.purchaseCount > 0)
