@@ -23,6 +23,7 @@ package struct APIError: HTTPResponseError {
             case .malformedJSON, .invalidUTF8, .badRequest: .badRequest
             case .invalidValue, .missingField: .unprocessableContent
             case .payloadTooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
             case .notFound: .notFound
             case .unauthorized: .unauthorized
             case .forbidden: .forbidden

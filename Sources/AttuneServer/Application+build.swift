@@ -64,6 +64,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations).addRoutes(to: router)
+    StreamController.addUpgradeRequiredRoute(to: router)
+    router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }
 
@@ -91,7 +93,7 @@ package func buildApplication(
     let streams = buildStreamRouter(dependencies: dependencies)
     var app = Application(
         router: router,
-        server: .http1WebSocketUpgrade(
+        server: .http1StreamUpgrade(
             webSocketRouter: streams,
             configuration: .init(ws: .init(maxFrameSize: StreamController.maxMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attune"),

@@ -51,6 +51,20 @@ struct ItemsAPITests {
         }
     }
 
+    @Test func aBatchWithNoValidItemIsUnprocessableAndCarriesTheErrorObject() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let reply = try await client.call(.post, "/v1/items", body: #"{"items": [{"title": "no id"}, {"id": ""}]}"#)
+            #expect(reply.status == 422)
+            #expect(reply.errorCode == "invalid_value")
+            #expect(reply.json?["error"]?["message"] != nil)
+            #expect(reply.number("upserted") == 0)
+            guard case .array(let rejected)? = reply.json?["rejected"] else { Issue.record("no rejected"); return }
+            #expect(rejected.map { $0["error"]?["field"] } == [.string("items[0].id"), .string("items[1].id")])
+        }
+        #expect(try await server.store.stats(of: .default).items == 0)
+    }
+
     @Test(arguments: [
         (#"{"title": ["x"]}"#, 422, "title"),
         (#"{"id": "other"}"#, 422, "id"),

@@ -38,7 +38,7 @@ struct SystemAPITests {
 
     @Test(arguments: [
         (AttuneError.Code.malformedJSON, 400), (.invalidUTF8, 400), (.badRequest, 400), (.invalidValue, 422),
-        (.missingField, 422), (.payloadTooLarge, 413), (.notFound, 404), (.unauthorized, 401), (.forbidden, 403),
+        (.missingField, 422), (.payloadTooLarge, 413), (.unsupportedMediaType, 415), (.notFound, 404), (.unauthorized, 401), (.forbidden, 403),
         (.conflict, 409), (.storage, 503),
     ])
     func everyErrorCodeHasItsStatus(_ code: AttuneError.Code, _ status: Int) {

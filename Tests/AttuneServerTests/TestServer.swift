@@ -77,10 +77,11 @@ struct Reply: Sendable {
 extension TestClientProtocol {
     func call(
         _ method: HTTPRequest.Method, _ uri: String, key: String? = TestServer.admin, body: String? = nil,
-        bytes: [UInt8]? = nil
+        bytes: [UInt8]? = nil, contentType: String? = nil
     ) async throws -> Reply {
         var headers: HTTPFields = [:]
         if let key { headers[.authorization] = "Bearer \(key)" }
+        if let contentType { headers[.contentType] = contentType }
         var buffer: ByteBuffer?
         if let body { buffer = ByteBuffer(string: body) }
         if let bytes { buffer = ByteBuffer(bytes: bytes) }

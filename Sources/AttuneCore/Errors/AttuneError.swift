@@ -11,6 +11,7 @@ package struct AttuneError: Error, Sendable, Equatable, CustomStringConvertible 
             case invalidValue = "invalid_value"
             case missingField = "missing_field"
             case payloadTooLarge = "payload_too_large"
+            case unsupportedMediaType = "unsupported_media_type"
             case notFound = "not_found"
             case unauthorized = "unauthorized"
             case forbidden = "forbidden"
@@ -27,6 +28,7 @@ package struct AttuneError: Error, Sendable, Equatable, CustomStringConvertible 
         package static let invalidValue = Code(.invalidValue)
         package static let missingField = Code(.missingField)
         package static let payloadTooLarge = Code(.payloadTooLarge)
+        package static let unsupportedMediaType = Code(.unsupportedMediaType)
         package static let notFound = Code(.notFound)
         package static let unauthorized = Code(.unauthorized)
         package static let forbidden = Code(.forbidden)

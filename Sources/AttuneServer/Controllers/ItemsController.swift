@@ -63,11 +63,17 @@ package struct ItemsController: Sendable {
             try await store.upsert(items, in: principal.workspace)
             catalogue.invalidate(items.map(\.id), in: principal.workspace)
         }
-        let status: HTTPResponse.Status = items.isEmpty && !elements.isEmpty ? .unprocessableContent : .ok
-        return JSONResponse.make(
-            .object([("received", .number(Double(elements.count))), ("upserted", .number(Double(items.count))),
-                     ("rejected", .array(rejected))]),
-            status: status)
+        var members: [(key: String, value: JSONValue)] = [
+            ("received", .number(Double(elements.count))), ("upserted", .number(Double(items.count))),
+            ("rejected", .array(rejected)),
+        ]
+        // A 422 carries the API's error object like every other error; the report stays beside it.
+        if items.isEmpty && !elements.isEmpty {
+            let error = AttuneError(code: .invalidValue, message: "no item in the batch is valid")
+            members.insert(("error", Rendering.json(error)), at: 0)
+            return JSONResponse.make(.object(members), status: .unprocessableContent)
+        }
+        return JSONResponse.make(.object(members))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

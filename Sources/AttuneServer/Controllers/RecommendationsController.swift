@@ -20,7 +20,7 @@ package struct RecommendationsController: Sendable {
         let principal = try context.require(.read)
         let item = try context.identifier("id", as: ItemID.self)
         var count = 100
-        if let raw = QueryParameters.string(request, "count") {
+        if let raw = try QueryParameters.string(request, "count") {
             guard let n = Int(raw), (1...Self.maxAudience).contains(n) else {
                 throw AttuneError.invalid("count", "must be an integer from 1 to \(Self.maxAudience)")
             }
@@ -148,40 +148,40 @@ package struct RecommendationsController: Sendable {
 
     static func parameters(_ request: Request) throws(AttuneError) -> RecommendationRequest {
         var parameters = RecommendationRequest()
-        if let raw = QueryParameters.string(request, "count") {
+        if let raw = try QueryParameters.string(request, "count") {
             guard let count = Int(raw), (1...RecommendationService.maxCount).contains(count) else {
                 throw .invalid("count", "must be an integer from 1 to \(RecommendationService.maxCount)")
             }
             parameters.count = count
         }
-        if let raw = QueryParameters.string(request, "exclude") {
+        if let raw = try QueryParameters.string(request, "exclude") {
             let ids = raw.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
             guard ids.count <= 1_000 else { throw .invalid("exclude", "lists at most 1000 ids") }
             var exclude = Set<ItemID>()
             for id in ids { exclude.insert(try ItemID.validated(id, field: "exclude")) }
             parameters.exclude = exclude
         }
-        if let raw = QueryParameters.string(request, "category") {
+        if let raw = try QueryParameters.string(request, "category") {
             parameters.category = try ItemDecoder.validLabel(raw, field: "category")
         }
-        if let raw = QueryParameters.string(request, "available_only") {
+        if let raw = try QueryParameters.string(request, "available_only") {
             guard let flag = Bool(raw) else { throw .invalid("available_only", "must be true or false") }
             parameters.availableOnly = flag
         }
-        if let raw = QueryParameters.string(request, "strategy") {
+        if let raw = try QueryParameters.string(request, "strategy") {
             guard let strategy = RecommendationRequest.Strategy(rawValue: raw) else {
                 let known = RecommendationRequest.Strategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw .invalid("strategy", "unknown strategy; use one of \(known)")
             }
             parameters.strategy = strategy
         }
-        if let raw = QueryParameters.string(request, "filter") {
+        if let raw = try QueryParameters.string(request, "filter") {
             parameters.rules.filter = try ItemRules.compile(raw, field: "filter")
         }
         let boosts = QueryParameters.strings(request, "boost")
         guard boosts.count <= ItemRules.maxBoosts else { throw .invalid("boost", "at most \(ItemRules.maxBoosts) boosts") }
         for raw in boosts { parameters.rules.boosts.append(try ItemRules.boost(raw, field: "boost")) }
-        if let raw = QueryParameters.string(request, "diversity") {
+        if let raw = try QueryParameters.string(request, "diversity") {
             guard let value = Float(raw), value >= 0, value <= 1 else {
                 throw .invalid("diversity", "must be a number from 0 to 1")
             }

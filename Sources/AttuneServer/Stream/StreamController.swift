@@ -59,6 +59,18 @@ package struct StreamController: Sendable {
         }
     }
 
+    /// A `GET /v1/stream` without the upgrade headers reaches the HTTP router instead: it gets
+    /// `426` naming the protocol, where a `404` would say the path does not exist.
+    package static func addUpgradeRequiredRoute(to router: Router<AppRequestContext>) {
+        router.get("/v1/stream") { _, _ -> Response in
+            var error = APIError(
+                status: .upgradeRequired, code: "upgrade_required",
+                message: "this path is a WebSocket: send Connection: Upgrade and Upgrade: websocket")
+            error.extraHeaders[.upgrade] = "websocket"
+            throw error
+        }
+    }
+
     private func authenticate(_ request: Request) async -> Principal? {
         var key: String?
         if let header = request.headers[.authorization] {

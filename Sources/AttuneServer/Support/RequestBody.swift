@@ -4,8 +4,13 @@ import NIOCore
 
 extension Request {
     /// Reads and parses a JSON body of at most `limit` bytes.
-    /// - Throws: `AttuneError` `payloadTooLarge` (413), `malformedJSON` / `invalidUTF8` (400).
+    /// - Throws: `AttuneError` `unsupportedMediaType` (415), `payloadTooLarge` (413),
+    ///   `malformedJSON` / `invalidUTF8` (400).
     package func jsonBody(limit: Int) async throws -> JSONValue {
+        if let type = headers[.contentType], !Self.isJSON(type) {
+            throw AttuneError(
+                code: .unsupportedMediaType, message: "the body must be JSON in UTF-8 (Content-Type: application/json)")
+        }
         if let declared = headers[.contentLength].flatMap(Int.init), declared > limit {
             throw AttuneError.tooLarge("the body is larger than \(limit) bytes")
         }
@@ -22,20 +27,41 @@ extension Request {
             try JSONParser().parse(raw.bindMemory(to: UInt8.self))
         }
     }
+
+    /// `application/json` or a `+json` type, in UTF-8 when a charset is named. A body declared as
+    /// something else (a form, text, UTF-16) would otherwise be read as if it were JSON in UTF-8;
+    /// a body with no Content-Type at all is taken as JSON, for the simplest clients.
+    static func isJSON(_ contentType: String) -> Bool {
+        let parts = contentType.lowercased().split(separator: ";").map { part in
+            part.filter { $0 != " " && $0 != "\t" && $0 != "\"" }
+        }
+        guard let type = parts.first,
+            type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json"))
+        else { return false }
+        for parameter in parts.dropFirst() where parameter.hasPrefix("charset=") {
+            guard parameter == "charset=utf-8" || parameter == "charset=utf8" else { return false }
+        }
+        return true
+    }
 }
 
 /// Query-string parsing with clear errors for hostile values.
 package enum QueryParameters {
     package static func limit(_ request: Request, default defaultValue: Int = 100, max: Int = 1_000) throws(AttuneError) -> Int {
-        guard let raw = request.uri.queryParameters.get("limit") else { return defaultValue }
+        guard let raw = try string(request, "limit") else { return defaultValue }
         guard let value = Int(raw), value >= 1, value <= max else {
             throw .invalid("limit", "must be an integer from 1 to \(max)")
         }
         return value
     }
 
-    package static func string(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters.get(name)
+    /// The value of a parameter given at most once. A repeated one (`count=5&count=0`) is refused
+    /// rather than resolved: taking either copy would leave the other unvalidated and the client's
+    /// intent unknown.
+    package static func string(_ request: Request, _ name: String) throws(AttuneError) -> String? {
+        let values = request.uri.queryParameters[values: name[...]]
+        guard values.count <= 1 else { throw .invalid(name, "must be given at most once") }
+        return values.first.map(String.init)
     }
 
     /// Every value of a repeated parameter (`boost=...&boost=...`), in order.

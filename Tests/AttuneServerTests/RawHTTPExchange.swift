@@ -1,0 +1,57 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Bytes written to the server as they are, for requests no HTTP client would send (a raw
+/// non-ASCII byte in the request line, a space in the path), and whatever comes back until the
+/// server closes the connection.
+enum RawHTTPExchange {
+    /// The response text, or `nil` when the server neither answers nor closes within `timeout`
+    /// seconds (the guard that turns a hang into a failure). Runs off the cooperative pool, since
+    /// it blocks.
+    static func roundTrip(_ bytes: [UInt8], port: Int, timeout: Int = 10) async -> String? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: exchange(bytes, port: port, timeout: timeout))
+            }
+        }
+    }
+
+    private static func exchange(_ bytes: [UInt8], port: Int, timeout: Int) -> String? {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return nil }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes {
+                send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            // The server may answer and close before reading everything; what it said still counts.
+            guard n > 0 else { break }
+            offset += n
+        }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n == 0 { break }
+            if n < 0 { return errno == ECONNRESET ? String(decoding: response, as: UTF8.self) : nil }
+            response.append(contentsOf: chunk[0..<n])
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+}
