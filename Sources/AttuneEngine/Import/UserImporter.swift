@@ -3,6 +3,9 @@ import AttuneStore
 
 /// `attune import users FILE`: one row per user; every other column becomes a declared trait.
 package struct UserImporter: Sendable {
+    /// The id column of a user file, when not named: the first of these present.
+    static let idColumns = ["user_id", "userid", "user", "customer_id", "id"]
+
     private let store: any IdentityStore
     private let clock: any WallClock
 
@@ -38,7 +41,7 @@ package struct UserImporter: Sendable {
                         }
                         column = name
                     } else {
-                        column = ["user_id", "userid", "user", "customer_id", "id"].first(where: present.contains)
+                        column = Self.idColumns.first(where: present.contains)
                         guard column != nil else { throw ImportFailure.noIdentityColumn }
                     }
                 }

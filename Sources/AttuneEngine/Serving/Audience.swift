@@ -17,12 +17,10 @@ package struct Audience: Sendable {
     private let usersByItem: SparseMatrix
     static let neighbourCount = 50
 
-    package init(snapshot: ModelSnapshot) {
-        usersByItem = snapshot.seen.transposed()
-        var models: [any Recommender] = [snapshot.model.model]
-        if let hybrid = snapshot.model.model as? HybridRecommender { models = hybrid.components }
-        if let stacked = snapshot.model.model as? StackedRecommender { models = stacked.components }
-        let factors: (DenseMatrix, DenseMatrix)? = models.lazy.compactMap { model -> (DenseMatrix, DenseMatrix)? in
+    /// - Parameter usersByItem: `snapshot.seen` transposed (shared with ``ItemSimilarity``).
+    package init(snapshot: ModelSnapshot, usersByItem: SparseMatrix) {
+        self.usersByItem = usersByItem
+        let factors: (DenseMatrix, DenseMatrix)? = snapshot.model.components.lazy.compactMap { model -> (DenseMatrix, DenseMatrix)? in
             if let als = model as? ImplicitALS { return (als.userFactors, als.itemFactors) }
             if let bpr = model as? BPR { return (bpr.userFactors, bpr.itemFactors) }
             return nil

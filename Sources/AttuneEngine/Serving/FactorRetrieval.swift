@@ -59,18 +59,8 @@ package struct FactorRetrieval: Sendable {
             if let u = user, u >= 0, u < als.userFactors.rowCount { return als.userFactors.row(u) }
             return als.foldIn(items: history)
         case .bpr(let bpr):
-            var vector: [Float]
-            if let u = user, u >= 0, u < bpr.userFactors.rowCount {
-                vector = bpr.userFactors.row(u)
-            } else {
-                // BPR's own fallback: the mean of the history's item factors.
-                let f = bpr.itemFactors.columnCount
-                vector = [Float](repeating: 0, count: f)
-                let known = history.filter { $0 >= 0 && Int($0) < bpr.itemFactors.rowCount }
-                for i in known {
-                    for k in 0..<f { vector[k] += bpr.itemFactors[Int(i), k] / Float(known.count) }
-                }
-            }
+            var vector =
+                if let u = user, u >= 0, u < bpr.userFactors.rowCount { bpr.userFactors.row(u) } else { bpr.foldIn(items: history) }
             vector.append(1)
             return vector
         }

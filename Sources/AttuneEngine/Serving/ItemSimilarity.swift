@@ -15,12 +15,11 @@ package struct ItemSimilarity: Sendable {
     private let source: Source
     package let itemCount: Int
 
-    package init(snapshot: ModelSnapshot) {
+    /// - Parameter usersByItem: `snapshot.seen` transposed (shared with ``Audience``).
+    package init(snapshot: ModelSnapshot, usersByItem: SparseMatrix) {
         itemCount = snapshot.items.count
-        // A hybrid takes its similarity from the first component that has one, in this order.
-        var models: [any Recommender] = [snapshot.model.model]
-        if let hybrid = snapshot.model.model as? HybridRecommender { models = hybrid.components }
-        if let stacked = snapshot.model.model as? StackedRecommender { models = stacked.components }
+        // A blend takes its similarity from the first component that has one, in this order.
+        let models = snapshot.model.components
         let preference: [(any Recommender) -> Source?] = [
             { ($0 as? ItemKNN).map(Source.neighbors) },
             { ($0 as? Item2Vec).map { Self.normalized($0.itemVectors) } },
@@ -28,7 +27,7 @@ package struct ItemSimilarity: Sendable {
             { ($0 as? BPR).map { Self.normalized($0.itemFactors) } },
         ]
         source = preference.lazy.compactMap { pick in models.lazy.compactMap(pick).first }.first
-            ?? .cooccurrence(snapshot.seen.transposed(), snapshot.seen)
+            ?? .cooccurrence(usersByItem, snapshot.seen)
     }
 
     private static func normalized(_ m: DenseMatrix) -> Source {

@@ -17,7 +17,9 @@ package struct ServingModel: Sendable {
 
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
-        similarity = ItemSimilarity(snapshot: snapshot)
+        // One transposition of the training matrix serves both item similarity and audiences.
+        let usersByItem = snapshot.seen.transposed()
+        similarity = ItemSimilarity(snapshot: snapshot, usersByItem: usersByItem)
         // Trending first (decayed with a week's half-life at training), then all-time counts.
         var order: [Int32] = []
         if case .array(let ids)? = snapshot.metadata["trending"] {
@@ -26,7 +28,7 @@ package struct ServingModel: Sendable {
         trending = !order.isEmpty
         let listed = Set(order)
         popular = order + snapshot.popularItems().filter { !listed.contains($0) }
-        audience = Audience(snapshot: snapshot)
+        audience = Audience(snapshot: snapshot, usersByItem: usersByItem)
         retrieval = FactorRetrieval(snapshot.model.model)
     }
 

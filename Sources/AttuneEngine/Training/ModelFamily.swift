@@ -74,6 +74,14 @@ package struct TrainedRecommender: Sendable {
 
     package var recommender: any Recommender { model }
 
+    /// The models a blend (linear or stacked) is made of, or the model itself: where serving
+    /// looks for item factors and neighbour lists.
+    package var components: [any Recommender] {
+        if let hybrid = model as? HybridRecommender { return hybrid.components }
+        if let stacked = model as? StackedRecommender { return stacked.components }
+        return [model]
+    }
+
     package func serialized() -> [UInt8] { model.serialized() }
 
     /// Loads a model blob; its header names the kind.

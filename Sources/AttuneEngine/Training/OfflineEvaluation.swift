@@ -78,7 +78,7 @@ package struct OfflineEvaluation: Sendable {
             } progress: { _, _ in
             } _: { row in
                 if idColumn == nil {
-                    idColumn = ["user_id", "userid", "user", "customer_id", "id"].first(where: Set(row.order).contains)
+                    idColumn = UserImporter.idColumns.first(where: Set(row.order).contains)
                     guard idColumn != nil else { throw ImportFailure.noIdentityColumn }
                 }
                 guard case .string(let id)? = row.cells[idColumn!], let u = log.users.index(of: id.trimmingSpaces()) else { return }

@@ -79,14 +79,21 @@ package struct BPR: Recommender, Equatable {
             }
             return
         }
+        foldIn(items: Array(history)).withUnsafeBufferPointer {
+            FactorScoring.score(userVector: $0.baseAddress!, itemFactors: itemFactors, itemBias: itemBias, into: scores)
+        }
+    }
+
+    /// The vector of a user the model has not seen: the mean of their items' factors (items
+    /// outside the catalogue are skipped; no items gives the zero vector).
+    package func foldIn(items: [Int32]) -> [Float] {
+        let f = configuration.factors
         var mean = [Float](repeating: 0, count: f)
-        let known = history.filter { $0 >= 0 && Int($0) < itemCount }
+        let known = items.filter { $0 >= 0 && Int($0) < itemCount }
         for i in known {
             for k in 0..<f { mean[k] += itemFactors[Int(i), k] / Float(known.count) }
         }
-        mean.withUnsafeBufferPointer {
-            FactorScoring.score(userVector: $0.baseAddress!, itemFactors: itemFactors, itemBias: itemBias, into: scores)
-        }
+        return mean
     }
 
     /// Blocked `P · Qᵀ + b` for every user of `seen` (row `u` = user `u` of training).

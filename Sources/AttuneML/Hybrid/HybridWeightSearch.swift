@@ -126,8 +126,7 @@ package enum HybridWeightSearch {
         components: [any Recommender], seen: SparseMatrix, truth: [[Int32]], users: [Int],
         configuration: Configuration = .init(), threads: Int = 1
     ) throws -> Double {
-        let halves = [users.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
-                      users.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        let halves = crossFittingHalves(users)
         var total = 0.0
         for (fitOn, judgeOn) in [(halves[0], halves[1]), (halves[1], halves[0])] where !judgeOn.isEmpty && !fitOn.isEmpty {
             let learned = try learnWeights(
@@ -142,6 +141,13 @@ package enum HybridWeightSearch {
             ).ndcg * Double(judgeOn.count)
         }
         return users.isEmpty ? 0 : total / Double(users.count)
+    }
+
+    /// The two folds both cross-fitted comparisons use (alternate users), so that the blend and
+    /// the stacked combiner are judged on the same split.
+    package static func crossFittingHalves(_ users: [Int]) -> [[Int]] {
+        [users.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
+         users.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
     }
 
     /// Every component's normalised scores for the evaluated users, `components x users x items`.

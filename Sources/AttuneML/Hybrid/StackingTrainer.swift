@@ -51,8 +51,7 @@ package enum StackingTrainer {
         components: [any Recommender], seen: SparseMatrix, truth: [[Int32]], users: [Int], popularity: [Float],
         configuration: Configuration = .init(), threads: Int = 1
     ) throws -> Double {
-        let halves = [users.enumerated().filter { $0.offset % 2 == 0 }.map(\.element),
-                      users.enumerated().filter { $0.offset % 2 == 1 }.map(\.element)]
+        let halves = HybridWeightSearch.crossFittingHalves(users)
         var total = 0.0
         for (fitOn, judgeOn) in [(halves[0], halves[1]), (halves[1], halves[0])] where !judgeOn.isEmpty {
             let model = try fit(

@@ -40,19 +40,9 @@ extension SQLiteStore: CatalogStore {
         return try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [:] }
             var found: [ItemID: Item] = [:]
-            // Chunks stay under SQLite's bound-parameter limit.
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(start + 500, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                var arguments: [any DatabaseValueConvertible] = [key]
-                arguments.append(contentsOf: chunk.map(\.rawValue))
-                let rows = try Row.fetchAll(
-                    db, sql: "SELECT * FROM items WHERE workspace = ? AND id IN (\(marks))",
-                    arguments: StatementArguments(arguments))
-                for row in rows {
-                    let item = Self.item(row)
-                    found[item.id] = item
-                }
+            try Self.forEachRow(db, select: "*", from: "items", key: "id", workspace: key, in: ids.map(\.rawValue)) { row in
+                let item = Self.item(row)
+                found[item.id] = item
             }
             return found
         }

@@ -27,17 +27,10 @@ extension SQLiteStore: EmbeddingStore {
         return try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [:] }
             var found: [ItemID: [Float]] = [:]
-            for start in stride(from: 0, to: ids.count, by: 500) {
-                let chunk = ids[start..<min(start + 500, ids.count)]
-                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                var arguments: [any DatabaseValueConvertible] = [key]
-                arguments.append(contentsOf: chunk.map(\.rawValue))
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT item_id, vector FROM item_embeddings WHERE workspace = ? AND item_id IN (\(marks))",
-                    arguments: StatementArguments(arguments))
-                while let row = try rows.next() {
-                    found[ItemID(unchecked: row["item_id"])] = Self.vector(row["vector"])
-                }
+            try Self.forEachRow(
+                db, select: "item_id, vector", from: "item_embeddings", key: "item_id", workspace: key, in: ids.map(\.rawValue)
+            ) { row in
+                found[ItemID(unchecked: row["item_id"])] = Self.vector(row["vector"])
             }
             return found
         }

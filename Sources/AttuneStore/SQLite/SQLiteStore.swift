@@ -59,6 +59,24 @@ package final class SQLiteStore: Sendable {
         try writer.read(body)
     }
 
+    /// Rows of `SELECT columns FROM table WHERE workspace = ? AND key IN (ids)`, in chunks that
+    /// stay under SQLite's bound-parameter limit, each handed to `body`.
+    static func forEachRow(
+        _ db: Database, select columns: String, from table: String, key column: String, workspace: Int64,
+        in ids: [String], _ body: (Row) throws -> Void
+    ) throws {
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            let chunk = ids[start..<min(start + 500, ids.count)]
+            let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+            var arguments: [any DatabaseValueConvertible] = [workspace]
+            for id in chunk { arguments.append(id) }
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT \(columns) FROM \(table) WHERE workspace = ? AND \(column) IN (\(marks))",
+                arguments: StatementArguments(arguments))
+            while let row = try rows.next() { try body(row) }
+        }
+    }
+
     /// The row key of a workspace, cached; `nil` if it does not exist.
     func workspaceKey(_ id: WorkspaceID, _ db: Database) throws -> Int64? {
         if let cached = workspaceKeys.withLock({ $0[id] }) { return cached }
