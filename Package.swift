@@ -134,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "AttuneEngineTests",
-            dependencies: ["AttuneCore", "AttuneStore", "AttuneEngine", "AttuneTestSupport"],
+            dependencies: ["AttuneCore", "AttuneStore", "AttuneEngine", "AttuneExperiments", "AttuneTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -25,6 +25,10 @@ package struct ServerDependencies: Sendable {
     package var catalogue = CatalogCache()
     /// Online updates of a served factorisation machine from stored events; `nil` turns them off.
     package var online: OnlineLearning?
+    /// Experiment definitions, assignment and results.
+    package var experiments: ExperimentService
+    /// How often running experiments' guardrails are checked; `nil` turns the automatic stop off.
+    package var guardrailInterval: Duration? = .seconds(60)
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -39,6 +43,7 @@ package struct ServerDependencies: Sendable {
         self.models = models
         self.modelPollInterval = modelPollInterval
         self.retraining = retraining
+        self.experiments = ExperimentService(store: store, clock: clock)
     }
 }
 
@@ -63,7 +68,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
-    RecommendationsController(service: dependencies.recommendations).addRoutes(to: router)
+    RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
+    ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
@@ -103,6 +109,9 @@ package func buildApplication(
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     if let online = dependencies.online { app.addServices(online) }
+    if let interval = dependencies.guardrailInterval {
+        app.addServices(GuardrailMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
+    }
     if let schedule = dependencies.retraining {
         app.addServices(
             RetrainingScheduler(

@@ -35,3 +35,4 @@ package protocol WorkspaceStore: Sendable {
 
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
+    & ExperimentStore

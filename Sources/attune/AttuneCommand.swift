@@ -7,7 +7,7 @@ struct AttuneCommand: AsyncParsableCommand {
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
-            ModelsCommand.self,
+            ModelsCommand.self, ExperimentCommand.self,
             ProfilesCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
         ])
 }

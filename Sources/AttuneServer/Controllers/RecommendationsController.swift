@@ -1,10 +1,13 @@
 import AttuneCore
 import AttuneEngine
+import Foundation
 import Hummingbird
 
 /// `GET /v1/users/{id}/recommendations` and `GET /v1/items/{id}/similar`.
 package struct RecommendationsController: Sendable {
     let service: RecommendationService
+    /// Routes `?experiment=KEY` requests to the variant's strategy; `nil` refuses the parameter.
+    var experiments: ExperimentService?
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id/recommendations", use: forUser)
@@ -131,9 +134,19 @@ package struct RecommendationsController: Sendable {
     @Sendable func forUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let user = try context.identifier("id", as: UserID.self)
-        let parameters = try Self.parameters(request)
+        var parameters = try Self.parameters(request)
+        var assignment: ExperimentAssignment?
+        if let raw = try QueryParameters.string(request, "experiment") {
+            guard let experiments else { throw AttuneError.invalid("experiment", "experiments are not enabled") }
+            let key = try ExperimentKey.validated(raw, field: "experiment")
+            let assigned = try await experiments.assign(key, unit: user, in: principal.workspace)
+            if let name = assigned.strategy, let strategy = RecommendationRequest.Strategy(rawValue: name) {
+                parameters.strategy = strategy
+            }
+            assignment = assigned
+        }
         let list = try await service.recommend(user: user, in: principal.workspace, request: parameters)
-        return JSONResponse.make(Self.json(list, subject: ("userId", user.rawValue)))
+        return JSONResponse.make(Self.json(list, subject: ("userId", user.rawValue), assignment: assignment))
     }
 
     @Sendable func similar(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -190,14 +203,26 @@ package struct RecommendationsController: Sendable {
         return parameters
     }
 
-    static func json(_ list: RecommendationList, subject: (String, String)) -> JSONValue {
-        .object([
+    /// A list as JSON. `recommendationId` is fresh per list: clients echo it in the properties of
+    /// the impression and click events they send, which is what ties a click to the list it came
+    /// from when click-through rates are compared between variants.
+    static func json(_ list: RecommendationList, subject: (String, String), assignment: ExperimentAssignment? = nil) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
             (subject.0, .string(subject.1)),
+            ("recommendationId", .string(UUID().uuidString.lowercased())),
             ("strategy", .string(list.strategy)),
             ("modelVersion", list.modelVersion.map { .number(Double($0)) } ?? .null),
             ("items", .array(list.items.map { r in
                 .object([("itemId", .string(r.item.rawValue)), ("score", .number(r.score)), ("reason", .string(r.reason))])
             })),
-        ])
+        ]
+        if let assignment {
+            members.append(("experiment", .object([
+                ("key", .string(assignment.experiment.rawValue)),
+                ("variant", assignment.variantKey.map(JSONValue.string) ?? .null),
+                ("inExperiment", .bool(assignment.enrolled)),
+            ])))
+        }
+        return .object(members)
     }
 }

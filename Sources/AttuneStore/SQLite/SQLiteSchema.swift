@@ -120,6 +120,37 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v4-experiments") { db in
+            // Exposures keep the first (unit, experiment) only: the primary key is the dedup.
+            try db.execute(
+                sql: """
+                    CREATE TABLE experiments (
+                        workspace INTEGER NOT NULL,
+                        key TEXT NOT NULL,
+                        definition TEXT NOT NULL,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, key)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE exposures (
+                        workspace INTEGER NOT NULL,
+                        experiment TEXT NOT NULL,
+                        unit_id TEXT NOT NULL,
+                        variant INTEGER NOT NULL,
+                        exposed_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, experiment, unit_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE experiment_actions (
+                        seq INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        experiment TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        evidence TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX experiment_actions_by_key ON experiment_actions(workspace, experiment, seq);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,79 @@
+/// One variation of an experiment. `strategy` names the recommendation strategy its units are
+/// served, which is how recommenders are compared against each other.
+package struct ExperimentVariant: Sendable, Hashable {
+    package var key: String
+    package var weight: Double
+    package var strategy: String?
+
+    package init(key: String, weight: Double, strategy: String? = nil) {
+        self.key = key
+        self.weight = weight
+        self.strategy = strategy
+    }
+}
+
+/// A slice [start, end) of a mutually exclusive layer: experiments in one layer with disjoint
+/// slices never share a unit.
+package struct ExperimentLayer: Sendable, Hashable {
+    package var name: String
+    package var start: Double
+    package var end: Double
+
+    package init(name: String, start: Double, end: Double) {
+        self.name = name
+        self.start = start
+        self.end = end
+    }
+}
+
+/// Everything that decides who sees what in an experiment and how it is judged. The first variant
+/// is the control.
+package struct ExperimentDefinition: Sendable, Hashable {
+    package var key: ExperimentKey
+    package var name: String
+    package var variants: [ExperimentVariant]
+    /// Share of eligible units enrolled, in [0, 1].
+    package var coverage: Double
+    /// Hash seed; the key unless set. Changing it reshuffles every unit, so it is fixed at creation.
+    package var seed: String
+    package var layer: ExperimentLayer?
+    /// A rule over the user's declared attributes (`user.country == "DE"`); units it rejects are
+    /// not enrolled.
+    package var targeting: String?
+    package var status: ExperimentStatus
+    package var metrics: [ExperimentMetric]
+    /// Metrics that must not get worse; a significant drop stops the experiment.
+    package var guardrails: [ExperimentMetric]
+    package var alpha: Double
+    /// Relative minimum detectable effect on the first metric, for power and run time.
+    package var minimumDetectableEffect: Double
+    package var startedAt: Timestamp?
+    package var stoppedAt: Timestamp?
+    /// Why the experiment stopped, when it was stopped automatically.
+    package var stopReason: String?
+
+    package init(
+        key: ExperimentKey, name: String, variants: [ExperimentVariant], coverage: Double = 1, seed: String? = nil,
+        layer: ExperimentLayer? = nil, targeting: String? = nil, status: ExperimentStatus = .draft,
+        metrics: [ExperimentMetric] = [], guardrails: [ExperimentMetric] = [], alpha: Double = 0.05,
+        minimumDetectableEffect: Double = 0.05
+    ) {
+        self.key = key
+        self.name = name
+        self.variants = variants
+        self.coverage = coverage
+        self.seed = seed ?? key.rawValue
+        self.layer = layer
+        self.targeting = targeting
+        self.status = status
+        self.metrics = metrics
+        self.guardrails = guardrails
+        self.alpha = alpha
+        self.minimumDetectableEffect = minimumDetectableEffect
+    }
+
+    package var weights: [Double] { variants.map(\.weight) }
+
+    /// Every metric, judged ones first.
+    package var allMetrics: [ExperimentMetric] { metrics + guardrails }
+}

@@ -1,0 +1,45 @@
+import AttuneCore
+import AttuneStore
+import Logging
+import ServiceLifecycle
+
+/// Checks the guardrails of every running experiment on an interval and stops those a variant
+/// breaches; the always-valid test makes frequent checks safe.
+package struct GuardrailMonitor: Service {
+    let experiments: ExperimentService
+    let interval: Duration
+    let logger: Logger
+
+    package init(experiments: ExperimentService, interval: Duration, logger: Logger) {
+        self.experiments = experiments
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+            for workspace in (try? await experiments.store.workspaces()) ?? [] {
+                do {
+                    for action in try await experiments.enforceGuardrails(in: workspace) {
+                        logger.warning(
+                            "experiment stopped automatically",
+                            metadata: [
+                                "attune.workspace": .string(workspace.rawValue),
+                                "attune.experiment": .string(action.experiment.rawValue),
+                                "evidence": .string(action.evidence),
+                            ])
+                    }
+                } catch {
+                    logger.warning(
+                        "guardrail check failed",
+                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
+                }
+            }
+        }
+    }
+}
