@@ -27,8 +27,8 @@ package struct ServerDependencies: Sendable {
     package var online: OnlineLearning?
     /// Experiment definitions, assignment and results.
     package var experiments: ExperimentService
-    /// How often running experiments' guardrails are checked; `nil` turns the automatic stop off.
-    package var guardrailInterval: Duration? = .seconds(60)
+    /// How often bandit splits are updated and guardrails checked; `nil` turns both off.
+    package var experimentMonitorInterval: Duration? = .seconds(60)
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -109,8 +109,8 @@ package func buildApplication(
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     if let online = dependencies.online { app.addServices(online) }
-    if let interval = dependencies.guardrailInterval {
-        app.addServices(GuardrailMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
+    if let interval = dependencies.experimentMonitorInterval {
+        app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
     }
     if let schedule = dependencies.retraining {
         app.addServices(

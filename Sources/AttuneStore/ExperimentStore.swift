@@ -70,6 +70,8 @@ package protocol ExperimentStore: Sendable {
     /// Stores first exposures; a unit already exposed keeps its first record. Returns how many were new.
     @discardableResult
     func recordExposures(_ exposures: [Exposure], in workspace: WorkspaceID) async throws -> Int
+    /// The variant a unit was first exposed to, if it was.
+    func exposure(of experiment: ExperimentKey, unit: String, in workspace: WorkspaceID) async throws -> Int?
     /// Units exposed, per variant index.
     func exposureCounts(of experiment: ExperimentKey, in workspace: WorkspaceID) async throws -> [Int: Int]
     /// Every exposed unit with totals of `types` from its events (matched by user id or anonymous id

@@ -64,6 +64,7 @@ struct ExperimentAnalysisTests {
             settings: AnalysisSettings(weights: [0.5, 0.5]))
         let reduction = try #require(adjusted.metrics[0].arms[1].cupedVarianceReduction)
         #expect(reduction > 0.8, "the covariate explains ~90% of the variance")
+        #expect(abs(try #require(adjusted.metrics[0].arms[1].preExperimentBalance)) < 0.1, "randomised arms are balanced")
         #expect(try #require(adjusted.metrics[0].arms[1].pValue) < 0.001)
         #expect(try #require(plain.metrics[0].arms[1].pValue) > adjusted.metrics[0].arms[1].pValue!)
     }

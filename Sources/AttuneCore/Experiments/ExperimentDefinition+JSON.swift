@@ -7,9 +7,9 @@ extension ExperimentDefinition {
 
     private static let creatable: Set<String> = [
         "key", "name", "variants", "coverage", "seed", "layer", "targeting", "status", "metrics", "guardrails",
-        "alpha", "minimumDetectableEffect",
+        "alpha", "minimumDetectableEffect", "allocation", "minimumShare",
     ]
-    private static let storedOnly: Set<String> = ["startedAt", "stoppedAt", "stopReason"]
+    private static let storedOnly: Set<String> = ["startedAt", "stoppedAt", "stopReason", "banditWeights", "banditUpdatedAt"]
 
     /// Decodes a definition. `stored` admits the fields only the server sets (start and stop times).
     /// - Throws: `AttuneError` naming the offending field.
@@ -51,7 +51,37 @@ extension ExperimentDefinition {
         definition.alpha = try number(json["alpha"], field: "alpha", in: 0.0001...0.5) ?? 0.05
         definition.minimumDetectableEffect =
             try number(json["minimumDetectableEffect"], field: "minimumDetectableEffect", in: 0.001...10) ?? 0.05
+        if let raw = try text(json["allocation"], field: "allocation", max: 32) {
+            guard let mode = ExperimentAllocationMode(rawValue: raw) else {
+                let known = ExperimentAllocationMode.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+                throw .invalid("allocation", "must be one of \(known)")
+            }
+            definition.allocation = mode
+        }
+        if definition.allocation != .fixed {
+            guard definition.variants.count >= 2 else { throw .invalid("allocation", "a bandit needs at least two variants") }
+            guard definition.metrics.first?.kind == .conversion else {
+                throw .invalid("metrics", "a bandit optimises the first metric, which must be a conversion")
+            }
+        }
+        if let share = try number(json["minimumShare"], field: "minimumShare", in: 0...0.5) {
+            guard share * Double(definition.variants.count) < 1 else {
+                throw .invalid("minimumShare", "times the number of variants must stay below 1")
+            }
+            definition.minimumShare = share
+        } else {
+            definition.minimumShare = min(0.05, 0.5 / Double(definition.variants.count))
+        }
         if stored {
+            if case .array(let items)? = json["banditWeights"] {
+                var weights: [Double] = []
+                for item in items {
+                    guard case .number(let w) = item, w >= 0, w.isFinite else { throw .invalid("banditWeights", "must be numbers") }
+                    weights.append(w)
+                }
+                definition.banditWeights = weights
+            }
+            definition.banditUpdatedAt = try time(json["banditUpdatedAt"], field: "banditUpdatedAt")
             definition.startedAt = try time(json["startedAt"], field: "startedAt")
             definition.stoppedAt = try time(json["stoppedAt"], field: "stoppedAt")
             definition.stopReason = try text(json["stopReason"], field: "stopReason", max: 4_096)
@@ -78,6 +108,10 @@ extension ExperimentDefinition {
         members.append(("startedAt", startedAt.map { .string($0.iso8601) } ?? .null))
         members.append(("stoppedAt", stoppedAt.map { .string($0.iso8601) } ?? .null))
         members.append(("stopReason", stopReason.map(JSONValue.string) ?? .null))
+        members.append(("allocation", .string(allocation.rawValue)))
+        members.append(("minimumShare", .number(minimumShare)))
+        members.append(("banditWeights", banditWeights.map { .array($0.map(JSONValue.number)) } ?? .null))
+        members.append(("banditUpdatedAt", banditUpdatedAt.map { .string($0.iso8601) } ?? .null))
         return .object(members)
     }
 

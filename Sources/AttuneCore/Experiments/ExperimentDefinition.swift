@@ -26,6 +26,15 @@ package struct ExperimentLayer: Sendable, Hashable {
     }
 }
 
+/// How traffic is split between variants: fixed weights, or a bandit that moves traffic towards
+/// the variant converting best on the first metric while keeping a minimum share for each.
+package enum ExperimentAllocationMode: String, Sendable, Hashable, CaseIterable {
+    case fixed
+    case thompson
+    case ucb1
+    case epsilonGreedy = "epsilon_greedy"
+}
+
 /// Everything that decides who sees what in an experiment and how it is judged. The first variant
 /// is the control.
 package struct ExperimentDefinition: Sendable, Hashable {
@@ -51,6 +60,13 @@ package struct ExperimentDefinition: Sendable, Hashable {
     package var stoppedAt: Timestamp?
     /// Why the experiment stopped, when it was stopped automatically.
     package var stopReason: String?
+    package var allocation: ExperimentAllocationMode = .fixed
+    /// Bandits only: the least share of new units each variant keeps.
+    package var minimumShare: Double = 0.05
+    /// Bandits only: the split new units get now, recomputed from outcomes on a schedule; `nil`
+    /// until the first update (the configured weights apply).
+    package var banditWeights: [Double]?
+    package var banditUpdatedAt: Timestamp?
 
     package init(
         key: ExperimentKey, name: String, variants: [ExperimentVariant], coverage: Double = 1, seed: String? = nil,
@@ -73,6 +89,12 @@ package struct ExperimentDefinition: Sendable, Hashable {
     }
 
     package var weights: [Double] { variants.map(\.weight) }
+
+    /// The split new units get: the bandit's current one, or the configured weights.
+    package var currentWeights: [Double] {
+        if allocation != .fixed, let banditWeights, banditWeights.count == variants.count { return banditWeights }
+        return weights
+    }
 
     /// Every metric, judged ones first.
     package var allMetrics: [ExperimentMetric] { metrics + guardrails }

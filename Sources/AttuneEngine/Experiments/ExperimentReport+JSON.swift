@@ -58,6 +58,7 @@ extension ArmResult {
             ("pValue", number(pValue)), ("pValueHolm", number(holmPValue)), ("pValueFDR", number(fdrPValue)),
             ("sequential", seq), ("probabilityToBeatControl", number(probabilityToBeatControl)),
             ("expectedLoss", number(expectedLoss)), ("cupedVarianceReduction", number(cupedVarianceReduction)),
+            ("preExperimentBalance", number(preExperimentBalance)),
             ("guardrailBreached", .bool(guardrailBreached)),
             ("notEnoughData", notEnoughData.map(JSONValue.string) ?? .null),
         ]

@@ -20,6 +20,7 @@ extension ExperimentService {
         let now = clock.now()
         var settings = AnalysisSettings(
             alpha: definition.alpha, weights: definition.weights, minimumDetectableEffect: definition.minimumDetectableEffect)
+        settings.checksSampleRatio = definition.allocation == .fixed
         if let started = definition.startedAt {
             let end = definition.stoppedAt ?? now
             let days = max(1, Double(end.millisecondsSinceEpoch - started.millisecondsSinceEpoch) / 86_400_000)

@@ -104,6 +104,16 @@ package final class ExperimentService: Sendable {
                 return result
             }
         }
+        if definition.allocation != .fixed {
+            // A bandit moves the split over time; a unit keeps the variant it was first shown.
+            var known = exposures.variant(of: key, unit: unit.rawValue, in: workspace)
+            if known == nil { known = try await store.exposure(of: key, unit: unit.rawValue, in: workspace) }
+            if let known {
+                serve(known, of: definition, in: &result)
+                result.enrolled = true
+                return result
+            }
+        }
         switch compiled.allocation.assign(unitID: unit.rawValue, holdout: holdout) {
         case .excluded(let why):
             result.reason = switch why {
@@ -114,10 +124,10 @@ package final class ExperimentService: Sendable {
             }
             return result
         case .variation(let index):
-            serve(index, of: definition, in: &result)
-            result.enrolled = true
-            try await exposures.record(
+            let held = try await exposures.record(
                 Exposure(experiment: key, unit: unit.rawValue, variant: index, time: clock.now()), in: workspace, store: store)
+            serve(held, of: definition, in: &result)
+            result.enrolled = true
             return result
         }
     }
@@ -142,7 +152,7 @@ package final class ExperimentService: Sendable {
         return compiled
     }
 
-    private func forget(_ key: ExperimentKey, in workspace: WorkspaceID) {
+    func forget(_ key: ExperimentKey, in workspace: WorkspaceID) {
         _ = cache.withLock { $0.removeValue(forKey: workspace.rawValue + "\u{1F}" + key.rawValue) }
     }
 
@@ -157,7 +167,7 @@ package final class ExperimentService: Sendable {
         let allocation: ExperimentAllocation
         do {
             allocation = try ExperimentAllocation(
-                seed: definition.seed, variationCount: definition.variants.count, weights: definition.weights,
+                seed: definition.seed, variationCount: definition.variants.count, weights: definition.currentWeights,
                 coverage: definition.coverage,
                 namespace: definition.layer.map { Namespace(id: $0.name, start: $0.start, end: $0.end) })
         } catch {

@@ -1,12 +1,15 @@
 import AttuneCore
 import AttuneML
 import AttuneStore
+import Metrics
 
 /// One recommended item with its score and a short reason.
 package struct Recommendation: Sendable, Equatable {
     package var item: ItemID
     package var score: Double
     package var reason: String
+    /// An exploration slot: an item the model has little data on, shown to learn about it.
+    package var exploration = false
 }
 
 package struct RecommendationList: Sendable {
@@ -35,6 +38,9 @@ package struct RecommendationRequest: Sendable {
     package var diversity: Float = 0
     /// Filter and boost rules over item properties.
     package var rules = ItemRules()
+    /// Share of the slots, in [0, 0.5], given to items the model has little data on, so that the
+    /// feedback loop does not only confirm what the model already believes.
+    package var exploration: Float = 0
 
     package init() {}
 }
@@ -115,13 +121,45 @@ package struct RecommendationService: Sendable {
                     }
                     return Recommendation(item: id, score: Double(candidate.score), reason: reason)
                 }
-                return RecommendationList(items: items, strategy: strategy, modelVersion: model.version)
+                let explored = try await explore(
+                    items, model: model, workspace: workspace, request: request, consumed: consumed.union(chosen.map(\.item)))
+                return RecommendationList(items: explored, strategy: strategy, modelVersion: model.version)
             }
             wanted *= 4
         }
     }
 
     static let reasonHistory = 30
+    static let explorationSlots = Counter(label: "attune_recommendation_exploration_slots_total")
+
+    /// Replaces `round(count × exploration)` slots (at least one when exploration is on) at random
+    /// positions with random items from the model's least-known half that pass the request's
+    /// filters; each is marked as exploration and counted.
+    private func explore(
+        _ items: [Recommendation], model: ServingModel, workspace: WorkspaceID, request: RecommendationRequest,
+        consumed: Set<Int32>
+    ) async throws -> [Recommendation] {
+        guard request.exploration > 0, !items.isEmpty, !model.uncertain.isEmpty else { return items }
+        let slots = min(items.count, max(1, Int((Float(items.count) * request.exploration).rounded())))
+        var rng = SystemRandomNumberGenerator()
+        var pool: [(item: Int32, score: Float)] = []
+        for _ in 0..<min(model.uncertain.count, slots * 8) {
+            let item = model.uncertain[Int.random(in: 0..<model.uncertain.count, using: &rng)]
+            if !consumed.contains(item), !pool.contains(where: { $0.item == item }) { pool.append((item, 0)) }
+        }
+        let (accepted, _) = try await filter(pool, model: model, workspace: workspace, request: request, consumed: consumed)
+        guard !accepted.isEmpty else { return items }
+        var out = items
+        var positions = Array(out.indices).shuffled(using: &rng).prefix(min(slots, accepted.count))
+        positions.sort()
+        for (position, candidate) in zip(positions, accepted) {
+            out[position] = Recommendation(
+                item: ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? ""), score: out[position].score,
+                reason: "exploration: little is known about this item yet", exploration: true)
+        }
+        Self.explorationSlots.increment(by: positions.count)
+        return out
+    }
 
     /// Up to `limit` distinct items, the newest of `recent` (oldest first) first, then `older`.
     static func latestDistinct(_ recent: [Int32], then older: [Int32], limit: Int) -> [Int32] {

@@ -14,6 +14,9 @@ package struct ServingModel: Sendable {
 
     /// Whether `popular` leads with the time-decayed trending list saved at training.
     package let trending: Bool
+    /// The half of the items with the fewest training interactions, fewest first: where the model
+    /// knows least, and so where exploration slots learn most.
+    package let uncertain: [Int32]
 
     package init(snapshot: ModelSnapshot) {
         self.snapshot = snapshot
@@ -27,7 +30,9 @@ package struct ServingModel: Sendable {
         }
         trending = !order.isEmpty
         let listed = Set(order)
-        popular = order + snapshot.popularItems().filter { !listed.contains($0) }
+        let allTime = snapshot.popularItems()
+        popular = order + allTime.filter { !listed.contains($0) }
+        uncertain = Array(allTime.suffix(allTime.count / 2).reversed())
         audience = Audience(snapshot: snapshot, usersByItem: usersByItem)
         retrieval = FactorRetrieval(snapshot.model.model)
     }

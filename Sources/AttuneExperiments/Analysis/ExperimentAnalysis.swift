@@ -28,7 +28,7 @@ package enum ExperimentAnalysis {
         }
         try correct(&results)
         var report = ExperimentReport(unitsPerArm: units, metrics: results)
-        if armCount >= 2, settings.weights.allSatisfy({ $0 > 0 }) {
+        if settings.checksSampleRatio, armCount >= 2, settings.weights.allSatisfy({ $0 > 0 }) {
             report.sampleRatioMismatch = try SampleRatioMismatch.check(counts: units, expectedRatios: settings.weights).value
         }
         if let first = metrics.first, let control = results.first?.arms.first {
@@ -83,6 +83,9 @@ package enum ExperimentAnalysis {
             }
             if i > 0 {
                 try compare(metric, control: 0, arm: i, summaries: s, alpha: alpha, sequential: sequential, into: &arm)
+                if let covariates = metric.covariates, covariates.contains(where: { $0.contains { $0 != 0 } }) {
+                    arm.preExperimentBalance = balance(covariates[0], covariates[i])
+                }
             }
             arms.append(arm)
         }
@@ -163,6 +166,14 @@ package enum ExperimentAnalysis {
             let harmful = better ? difference < 0 : difference > 0
             arm.guardrailBreached = metric.isGuardrail && seq.rejectsNull && harmful
         }
+    }
+
+    private static func balance(_ control: [Double], _ treatment: [Double]) -> Double? {
+        let c = SampleSummary(control)
+        let t = SampleSummary(treatment)
+        let pooled = ((c.variance + t.variance) / 2).squareRoot()
+        guard c.count >= 2, t.count >= 2, pooled > 0, pooled.isFinite else { return nil }
+        return (t.mean - c.mean) / pooled
     }
 
     private static func bayesian(_ control: SampleSummary, _ treatment: SampleSummary, better: Bool, into arm: inout ArmResult) {

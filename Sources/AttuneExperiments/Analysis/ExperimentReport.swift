@@ -21,6 +21,10 @@ package struct ArmResult: Sendable, Hashable {
     /// Expected loss of choosing this arm over control, in the metric's units.
     package var expectedLoss: Double?
     package var cupedVarianceReduction: Double?
+    /// Standardised difference of the pre-experiment covariate against control,
+    /// (x̄ₜ − x̄꜀)/√((s²ₜ + s²꜀)/2): randomisation should keep it near 0, and |d| > 0.1 is the usual
+    /// sign of an imbalance worth investigating before trusting the result.
+    package var preExperimentBalance: Double?
     /// Why a comparison could not be made, in a stable word (`noTraffic`, `noVariance`, ...).
     package var notEnoughData: String?
     /// A guardrail metric that is significantly worse (by the always-valid test).

@@ -48,6 +48,8 @@ package struct AnalysisSettings: Sendable, Hashable {
     package var dailyUnits: Double?
     /// Total units at which the always-valid interval is tightest.
     package var sequentialTuning: Double
+    /// Whether arm sizes should follow `weights`; off for bandits, whose split moves on purpose.
+    package var checksSampleRatio = true
 
     package init(
         alpha: Double = 0.05, weights: [Double], minimumDetectableEffect: Double = 0.05, power: Double = 0.8,

@@ -47,7 +47,9 @@ package struct RecommendationsController: Sendable {
         let principal = try context.require(.read)
         let body = try await request.jsonBody(limit: 1 << 20)
         guard let members = body.objectMembers else { throw AttuneError.invalid("", "body must be a JSON object") }
-        let known: Set<String> = ["users", "count", "exclude", "category", "availableOnly", "filter", "boosts", "diversity", "strategy"]
+        let known: Set<String> = [
+            "users", "count", "exclude", "category", "availableOnly", "filter", "boosts", "diversity", "strategy", "exploration",
+        ]
         for member in members where !known.contains(member.key) { throw AttuneError.invalid(member.key, "unknown field") }
         guard case .array(let users)? = body["users"] else { throw AttuneError.invalid("users", "must be an array of user ids") }
         guard !users.isEmpty else { throw AttuneError.invalid("users", "must not be empty") }
@@ -105,6 +107,11 @@ package struct RecommendationsController: Sendable {
         case nil, .null?: break
         case .number(let d)? where d >= 0 && d <= 1: parameters.diversity = Float(d)
         default: throw AttuneError.invalid("diversity", "must be a number from 0 to 1")
+        }
+        switch body["exploration"] {
+        case nil, .null?: break
+        case .number(let e)? where e >= 0 && e <= 0.5: parameters.exploration = Float(e)
+        default: throw AttuneError.invalid("exploration", "must be a number from 0 to 0.5")
         }
         switch body["strategy"] {
         case nil, .null?: break
@@ -200,6 +207,12 @@ package struct RecommendationsController: Sendable {
             }
             parameters.diversity = value
         }
+        if let raw = try QueryParameters.string(request, "exploration") {
+            guard let value = Float(raw), value >= 0, value <= 0.5 else {
+                throw .invalid("exploration", "must be a number from 0 to 0.5")
+            }
+            parameters.exploration = value
+        }
         return parameters
     }
 
@@ -213,7 +226,12 @@ package struct RecommendationsController: Sendable {
             ("strategy", .string(list.strategy)),
             ("modelVersion", list.modelVersion.map { .number(Double($0)) } ?? .null),
             ("items", .array(list.items.map { r in
-                .object([("itemId", .string(r.item.rawValue)), ("score", .number(r.score)), ("reason", .string(r.reason))])
+                r.exploration
+                    ? .object([
+                        ("itemId", .string(r.item.rawValue)), ("score", .number(r.score)), ("reason", .string(r.reason)),
+                        ("exploration", .bool(true)),
+                    ])
+                    : .object([("itemId", .string(r.item.rawValue)), ("score", .number(r.score)), ("reason", .string(r.reason))])
             })),
         ]
         if let assignment {

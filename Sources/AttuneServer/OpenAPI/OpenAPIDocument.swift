@@ -111,6 +111,8 @@ package enum OpenAPIDocument {
              "schema": {"type": "string", "minLength": 1, "maxLength": 4096}},
             {"name": "boost", "in": "query", "description": "FACTOR:RULE, repeatable (at most 10): multiplies the score of matching items, e.g. 1.2:item.margin > 0.3",
              "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 10}, "style": "form", "explode": true},
+            {"name": "exploration", "in": "query", "description": "Share of slots (at most half) given to items the model has little data on, marked exploration: true",
+             "schema": {"type": "number", "minimum": 0, "maximum": 0.5}},
             {"name": "experiment", "in": "query", "description": "An experiment key: the user is assigned (exposure logged) and served the variant's strategy",
              "schema": {"$ref": "#/components/schemas/ExperimentKey"}}],
           "responses": {"200": {"description": "Recommendations", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RecommendationList"}}}},
@@ -124,6 +126,7 @@ package enum OpenAPIDocument {
               "exclude": {"type": ["array", "null"], "maxItems": 1000, "items": {"$ref": "#/components/schemas/Identifier"}},
               "category": {"oneOf": [{"$ref": "#/components/schemas/Label"}, {"type": "null"}]}, "availableOnly": {"type": ["boolean", "null"]},
               "filter": {"type": ["string", "null"], "minLength": 1, "maxLength": 4096}, "diversity": {"type": ["number", "null"], "minimum": 0, "maximum": 1},
+              "exploration": {"type": ["number", "null"], "minimum": 0, "maximum": 0.5},
               "strategy": {"type": ["string", "null"], "enum": ["default", "popular", null]},
               "boosts": {"type": ["array", "null"], "maxItems": 10, "items": {"type": "object", "required": ["rule", "factor"], "additionalProperties": false,
                 "properties": {"rule": {"type": "string", "minLength": 1, "maxLength": 4096}, "factor": {"type": "number", "exclusiveMinimum": 0, "maximum": 1000}}}}}}}}},
@@ -252,19 +255,24 @@ package enum OpenAPIDocument {
             "metrics": {"type": ["array", "null"], "maxItems": 20, "items": {"$ref": "#/components/schemas/Metric"}},
             "guardrails": {"type": ["array", "null"], "maxItems": 20, "items": {"$ref": "#/components/schemas/Metric"}},
             "alpha": {"type": ["number", "null"], "minimum": 0.0001, "maximum": 0.5},
-            "minimumDetectableEffect": {"type": ["number", "null"], "minimum": 0.001, "maximum": 10}}},
+            "minimumDetectableEffect": {"type": ["number", "null"], "minimum": 0.001, "maximum": 10},
+            "allocation": {"type": ["string", "null"], "enum": ["fixed", "thompson", "ucb1", "epsilon_greedy", null],
+              "description": "A bandit moves new units towards the variant converting best on the first metric (which must be a conversion); exposed units keep their variant"},
+            "minimumShare": {"type": ["number", "null"], "minimum": 0, "maximum": 0.5, "description": "Bandits: the least share of new units per variant"}}},
           "Experiment": {"type": "object", "required": ["key", "name", "status", "variants", "metrics", "guardrails"], "properties": {
             "key": {"type": "string"}, "name": {"type": "string"}, "status": {"type": "string", "enum": ["draft", "running", "stopped"]},
             "variants": {"type": "array"}, "coverage": {"type": "number"}, "seed": {"type": "string"}, "layer": {"type": ["object", "null"]},
             "targeting": {"type": ["string", "null"]}, "metrics": {"type": "array"}, "guardrails": {"type": "array"},
             "alpha": {"type": "number"}, "minimumDetectableEffect": {"type": "number"}, "startedAt": {"type": ["string", "null"]},
-            "stoppedAt": {"type": ["string", "null"]}, "stopReason": {"type": ["string", "null"]}}},
+            "stoppedAt": {"type": ["string", "null"]}, "stopReason": {"type": ["string", "null"]},
+            "allocation": {"type": "string"}, "minimumShare": {"type": "number"}, "banditWeights": {"type": ["array", "null"], "items": {"type": "number"}},
+            "banditUpdatedAt": {"type": ["string", "null"]}}},
           "RecommendationList": {"type": "object", "required": ["strategy", "modelVersion", "items"], "properties": {
             "userId": {"type": "string"}, "itemId": {"type": "string"}, "strategy": {"type": "string"}, "modelVersion": {"type": ["integer", "null"]},
             "recommendationId": {"type": "string", "description": "Echo it in impression and click events' properties to attribute clicks to this list"},
             "experiment": {"type": "object", "properties": {"key": {"type": "string"}, "variant": {"type": ["string", "null"]}, "inExperiment": {"type": "boolean"}}},
             "items": {"type": "array", "items": {"type": "object", "required": ["itemId", "score", "reason"], "properties": {
-              "itemId": {"type": "string"}, "score": {"type": "number"}, "reason": {"type": "string"}}}}}}
+              "itemId": {"type": "string"}, "score": {"type": "number"}, "reason": {"type": "string"}, "exploration": {"type": "boolean"}}}}}}
         }
       }
     }

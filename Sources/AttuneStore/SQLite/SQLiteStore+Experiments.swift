@@ -63,6 +63,15 @@ extension SQLiteStore: ExperimentStore {
         }
     }
 
+    package func exposure(of experiment: ExperimentKey, unit: String, in workspace: WorkspaceID) async throws -> Int? {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return nil }
+            return try Int.fetchOne(
+                db, sql: "SELECT variant FROM exposures WHERE workspace = ? AND experiment = ? AND unit_id = ?",
+                arguments: [key, experiment.rawValue, unit])
+        }
+    }
+
     package func exposureCounts(of experiment: ExperimentKey, in workspace: WorkspaceID) async throws -> [Int: Int] {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [:] }

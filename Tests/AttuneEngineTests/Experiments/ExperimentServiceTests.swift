@@ -117,3 +117,55 @@ struct ExperimentServiceTests {
         #expect(try await service.enforceGuardrails(in: .default).isEmpty, "a stopped experiment is not checked again")
     }
 }
+
+struct ExperimentBanditTests {
+    @Test func aBanditMovesNewUnitsToTheBestVariantAndKeepsOldOnesWhereTheyWere() async throws {
+        let store = try SQLiteStore()
+        let clock = FixedClock()
+        try await store.ensureWorkspace(.default, at: clock.now())
+        let service = ExperimentService(store: store, clock: clock)
+        let key = ExperimentKey(unchecked: "headline")
+        _ = try await service.create(
+            try JSONParser().parse(
+                #"{"key": "headline", "variants": [{"key": "a"}, {"key": "b"}, {"key": "c"}], "status": "running", "allocation": "thompson", "minimumShare": 0.05}"#),
+            in: .default)
+        var first: [String: Int] = [:]
+        var events: [Event] = []
+        let rates = [0.02, 0.05, 0.30]
+        for i in 0..<900 {
+            let user = "u\(i)"
+            let arm = try #require(try await service.assign(key, unit: UserID(unchecked: user), in: .default).variant)
+            first[user] = arm
+            // A deterministic share of each arm's units converts at its rate.
+            if Double(i % 100) < rates[arm] * 100 {
+                events.append(ExperimentServiceTests.event(user: user, type: .purchase, at: clock.now().adding(milliseconds: 1_000)))
+            }
+        }
+        _ = try await store.append([EventBatch(workspace: .default, events: events)])
+        #expect(try await service.updateBandits(in: .default, seed: 1) == [key])
+        let weights = try #require(try await service.experiment(key, in: .default).banditWeights)
+        #expect(weights[2] > 0.8, "\(weights)")
+        #expect(weights.allSatisfy { $0 >= 0.05 - 1e-9 })
+        // New units now go mostly to c; units already exposed keep their variant.
+        let fresh = ExperimentService(store: store, clock: clock)
+        var toC = 0
+        for i in 900..<1_300 where try await fresh.assign(key, unit: UserID(unchecked: "u\(i)"), in: .default).variant == 2 { toC += 1 }
+        #expect(toC > 280, "\(toC) of 400 new units")
+        for i in stride(from: 0, to: 900, by: 7) {
+            #expect(try await fresh.assign(key, unit: UserID(unchecked: "u\(i)"), in: .default).variant == first["u\(i)"])
+        }
+        let results = try await fresh.results(of: key, in: .default)
+        #expect(results.report.sampleRatioMismatch == nil, "a bandit's split moves on purpose")
+    }
+
+    @Test func aBanditNeedsAConversionMetricAndRoomForItsFloor() async throws {
+        for body in [
+            #"{"key": "x", "variants": [{"key": "a"}, {"key": "b"}], "allocation": "ucb1", "metrics": [{"name": "n", "kind": "count", "event": "view"}]}"#,
+            #"{"key": "x", "variants": [{"key": "a"}, {"key": "b"}, {"key": "c"}], "allocation": "thompson", "minimumShare": 0.4}"#,
+            #"{"key": "x", "variants": [{"key": "a"}], "allocation": "thompson"}"#,
+            #"{"key": "x", "variants": [{"key": "a"}, {"key": "b"}], "allocation": "greedy"}"#,
+        ] {
+            #expect(throws: AttuneError.self, "\(body)") { try ExperimentDefinition.decode(try JSONParser().parse(body)) }
+        }
+    }
+}

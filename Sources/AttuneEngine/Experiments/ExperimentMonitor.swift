@@ -3,9 +3,10 @@ import AttuneStore
 import Logging
 import ServiceLifecycle
 
-/// Checks the guardrails of every running experiment on an interval and stops those a variant
-/// breaches; the always-valid test makes frequent checks safe.
-package struct GuardrailMonitor: Service {
+/// On an interval: moves the traffic of running bandit experiments towards their best variant, and
+/// stops experiments whose guardrail a variant breaches (the always-valid test makes frequent
+/// checks safe).
+package struct ExperimentMonitor: Service {
     let experiments: ExperimentService
     let interval: Duration
     let logger: Logger
@@ -24,6 +25,13 @@ package struct GuardrailMonitor: Service {
                 return
             }
             for workspace in (try? await experiments.store.workspaces()) ?? [] {
+                do {
+                    try await experiments.updateBandits(in: workspace)
+                } catch {
+                    logger.warning(
+                        "bandit update failed",
+                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
+                }
                 do {
                     for action in try await experiments.enforceGuardrails(in: workspace) {
                         logger.warning(
