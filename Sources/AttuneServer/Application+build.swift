@@ -27,6 +27,11 @@ package struct ServerDependencies: Sendable {
     package var online: OnlineLearning?
     /// Experiment definitions, assignment and results.
     package var experiments: ExperimentService
+    /// Impressions and clicks per served model version, for the click-through health check.
+    package var clickThrough: ClickThroughTracker
+    /// How often the served model's click-through is judged; `nil` turns the check off.
+    package var modelHealthInterval: Duration? = .seconds(60)
+    package var modelHealthPolicy = ModelHealthPolicy()
     /// How often bandit splits are updated and guardrails checked; `nil` turns both off.
     package var experimentMonitorInterval: Duration? = .seconds(60)
 
@@ -44,6 +49,14 @@ package struct ServerDependencies: Sendable {
         self.modelPollInterval = modelPollInterval
         self.retraining = retraining
         self.experiments = ExperimentService(store: store, clock: clock)
+        self.clickThrough = ClickThroughTracker(registry: models)
+    }
+
+    /// Everything told about stored events: online learning (when on) and click-through counting.
+    var feedback: any FeedbackSink {
+        var sinks: [any FeedbackSink] = [clickThrough]
+        if let online { sinks.append(online) }
+        return FeedbackFanout(sinks)
     }
 }
 
@@ -59,7 +72,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
-    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.online)
+    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback)
     EventsController(
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
     ).addRoutes(to: router)
@@ -80,7 +93,7 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
     let streams = Router(context: StreamRequestContext.self)
     StreamController(
         keyring: dependencies.keyring,
-        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.online),
+        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback),
         service: dependencies.recommendations,
         refreshInterval: dependencies.streamRefreshInterval
     ).addRoutes(to: streams)
@@ -112,11 +125,23 @@ package func buildApplication(
     if let interval = dependencies.experimentMonitorInterval {
         app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
     }
+    var scheduler: RetrainingScheduler?
     if let schedule = dependencies.retraining {
+        let made = RetrainingScheduler(
+            store: dependencies.store, files: dependencies.models.files, registry: dependencies.models,
+            clock: dependencies.clock, schedule: schedule, logger: logger)
+        app.addServices(made)
+        scheduler = made
+    }
+    if let interval = dependencies.modelHealthInterval {
+        var retrain: (@Sendable (WorkspaceID) async throws -> Void)?
+        if let scheduler {
+            retrain = { workspace in _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped") }
+        }
         app.addServices(
-            RetrainingScheduler(
-                store: dependencies.store, files: dependencies.models.files, registry: dependencies.models,
-                clock: dependencies.clock, schedule: schedule, logger: logger))
+            ModelHealthMonitor(
+                tracker: dependencies.clickThrough, registry: dependencies.models, policy: dependencies.modelHealthPolicy,
+                interval: interval, logger: logger, retrain: retrain))
     }
     return app
 }

@@ -9,6 +9,17 @@ package protocol FeedbackSink: Sendable {
     func record(_ events: [Event], in workspace: WorkspaceID)
 }
 
+/// Several sinks told about the same stored events.
+package struct FeedbackFanout: FeedbackSink {
+    let sinks: [any FeedbackSink]
+
+    package init(_ sinks: [any FeedbackSink]) { self.sinks = sinks }
+
+    package func record(_ events: [Event], in workspace: WorkspaceID) {
+        for sink in sinks { sink.record(events, in: workspace) }
+    }
+}
+
 /// Online updates of a served factorisation machine from feedback events.
 ///
 /// Events are queued as they are stored; every `interval` the queue is folded into a copy of the

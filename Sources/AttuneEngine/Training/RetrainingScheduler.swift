@@ -79,13 +79,19 @@ package final class RetrainingScheduler: Service {
         let baseline = max(trainedOn.withLock { $0[workspace] } ?? 0, served)
         guard events - baseline >= schedule.minimumNewEvents else { return nil }
         trainedOn.withLock { $0[workspace] = events }
+        return try await retrainNow(workspace, reason: "\(events - baseline) new events")
+    }
+
+    /// Trains `workspace` now, whatever its event count (e.g. when the served model's
+    /// click-through has dropped), and asks the registry to promote the result.
+    @discardableResult
+    package func retrainNow(_ workspace: WorkspaceID, reason: String) async throws -> ModelSnapshot {
         logger.info(
-            "scheduled retraining started",
-            metadata: ["attune.workspace": .string(workspace.rawValue), "events.new": .stringConvertible(events - baseline)])
+            "retraining started", metadata: ["attune.workspace": .string(workspace.rawValue), "reason": .string(reason)])
         let snapshot = try await ModelTraining(store: store, files: files, clock: clock)
             .run(workspace: workspace, family: schedule.family, tuner: schedule.tuner)
         logger.info(
-            "scheduled retraining finished",
+            "retraining finished",
             metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(snapshot.version),
                        "model.family": .string(snapshot.family.rawValue)])
         registry.refresh()

@@ -1,0 +1,48 @@
+import AttuneCore
+import AttuneEngine
+import AttuneTestSupport
+import Foundation
+import Logging
+import Testing
+
+struct ModelHealthTests {
+    typealias Counts = ClickThroughTracker.Counts
+
+    @Test func aSignificantDropBelowTheBestEarlierVersionIsFlagged() throws {
+        let policy = ModelHealthPolicy(ratio: 0.8, minimumImpressions: 1_000, alpha: 0.01)
+        let history: [Int: Counts] = [1: Counts(impressions: 5_000, clicks: 400), 2: Counts(impressions: 5_000, clicks: 500)]
+        // v3 at 5% against v2's 10%: well below 0.8 × 10%.
+        let evidence = try #require(policy.verdict(current: 3, counts: history.merging([3: Counts(impressions: 4_000, clicks: 200)]) { $1 }))
+        #expect(evidence.contains("model v3 click-through 0.05 (200/4000)"))
+        #expect(evidence.contains("v2's 0.1 (500/5000)"))
+        // Slightly below the threshold with little data is noise, not a drop.
+        #expect(policy.verdict(current: 3, counts: history.merging([3: Counts(impressions: 1_000, clicks: 78)]) { $1 }) == nil)
+        // Healthy, unjudged (too few impressions) or without a baseline: nothing.
+        #expect(policy.verdict(current: 3, counts: history.merging([3: Counts(impressions: 4_000, clicks: 390)]) { $1 }) == nil)
+        #expect(policy.verdict(current: 3, counts: history.merging([3: Counts(impressions: 999, clicks: 0)]) { $1 }) == nil)
+        #expect(policy.verdict(current: 1, counts: [1: Counts(impressions: 9_000, clicks: 1)]) == nil)
+        #expect(policy.verdict(current: 2, counts: [1: Counts(impressions: 5_000, clicks: 0), 2: Counts(impressions: 5_000, clicks: 0)]) == nil)
+    }
+
+    @Test func impressionsAndClicksAreCountedPerEchoedModelVersion() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ctr-\(UUID().uuidString)").path
+        let tracker = ClickThroughTracker(registry: ModelRegistry(files: ModelFiles(dataDirectory: directory), logger: Logger(label: "t")))
+        func event(_ n: UInt64, _ type: String, version: Int?) -> Event {
+            Event(
+                id: Fixtures.eventID(n), type: EventType(unchecked: type), userID: UserID(unchecked: "u"),
+                properties: version.map { #"{"modelVersion":\#($0),"recommendationId":"r"}"# }, timestamp: Fixtures.now,
+                receivedAt: Fixtures.now)
+        }
+        tracker.record(
+            [event(1, "impression", version: 4), event(2, "impression", version: 4), event(3, "click", version: 4),
+             event(4, "impression", version: 12), event(5, "view", version: 4),
+             // Without an echoed version and with no model served, the event cannot be attributed.
+             event(6, "impression", version: nil)],
+            in: .default)
+        let counts = tracker.counts(in: .default)
+        #expect(counts[4] == Counts(impressions: 2, clicks: 1))
+        #expect(counts[12] == Counts(impressions: 1, clicks: 0))
+        #expect(counts.count == 2)
+        #expect(tracker.counts(in: WorkspaceID(unchecked: "other")).isEmpty)
+    }
+}
