@@ -53,7 +53,7 @@ package struct AnalysisSettings: Sendable, Hashable {
 
     package init(
         alpha: Double = 0.05, weights: [Double], minimumDetectableEffect: Double = 0.05, power: Double = 0.8,
-        dailyUnits: Double? = nil, sequentialTuning: Double = 10_000
+        dailyUnits: Double? = nil, sequentialTuning: Double = 5_000
     ) {
         self.alpha = alpha
         self.weights = weights

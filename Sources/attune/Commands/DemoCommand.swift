@@ -130,6 +130,7 @@ struct DemoCommand: AsyncParsableCommand {
                 method: "GET", path: "/v1/users/user-7/recommendations?count=3", headers: [("Authorization", "Bearer \(adminKey)")])
         }
         lines.append("GET /v1/users/user-7/recommendations?count=3 -> \(recommendations.status) \(recommendations.text)")
+        lines += try DemoExperiment.run(client, adminKey: adminKey, writeKey: writeKey)
         return LiveReport(port: port, lines: lines)
     }
 
