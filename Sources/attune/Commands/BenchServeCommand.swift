@@ -84,6 +84,10 @@ struct BenchServe: AsyncParsableCommand {
 
     /// Imports and trains when the data directory has no model yet.
     func prepare() throws {
+        try Self.prepare(dataDir: dataDir, interactions: interactions, model: model)
+    }
+
+    static func prepare(dataDir: String, interactions: String, model: String) throws {
         let models = URL(fileURLWithPath: dataDir).appendingPathComponent("models").path
         if FileManager.default.fileExists(atPath: models) { return }
         guard FileManager.default.isReadableFile(atPath: interactions) else {
@@ -226,6 +230,7 @@ final class ChildServer {
     let process = Process()
     let port: Int
     let dataDirectory: String
+    let writeKey = APIKeyFactory.generate(scope: .write)
     var pid: Int32 { process.processIdentifier }
 
     init(dataDirectory: String, adminKey: String) throws {
@@ -236,7 +241,7 @@ final class ChildServer {
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["ATTUNE_ADMIN_KEY"] = adminKey
-        environment["ATTUNE_WRITE_KEY"] = APIKeyFactory.generate(scope: .write)
+        environment["ATTUNE_WRITE_KEY"] = writeKey
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -250,9 +255,25 @@ final class ChildServer {
 
     /// The user ids of the newest model (read from its snapshot, as the server does).
     func modelUsers() throws -> [String] {
+        try modelVocabularies().users
+    }
+
+    /// The user and item ids of the newest model.
+    func modelVocabularies() throws -> (users: [String], items: [String]) {
         let files = ModelFiles(dataDirectory: dataDirectory)
         guard let snapshot = try files.latest(in: .default) else { throw ValidationError("no model in \(dataDirectory)") }
-        return (0..<snapshot.users.count).compactMap { snapshot.users.key(at: Int32($0)) }
+        return (
+            (0..<snapshot.users.count).compactMap { snapshot.users.key(at: Int32($0)) },
+            (0..<snapshot.items.count).compactMap { snapshot.items.key(at: Int32($0)) }
+        )
+    }
+
+    /// The server's resident memory in KiB (VmRSS), or nil when /proc cannot tell.
+    func residentKiB() -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return nil }
+        return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
     }
 
     func stop() {
