@@ -70,6 +70,7 @@ extension ServerDependencies {
 package func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: LoadSheddingMiddleware(limiter: InFlightLimiter(limit: configuration.limits.maxInFlightRequests)))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
     let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback)
@@ -114,7 +115,9 @@ package func buildApplication(
         router: router,
         server: .http1StreamUpgrade(
             webSocketRouter: streams,
-            configuration: .init(ws: .init(maxFrameSize: StreamController.maxMessageBytes))),
+            configuration: .init(
+                http1: .init(idleTimeout: .nanoseconds(Int64(configuration.limits.idleTimeout.components.seconds) * 1_000_000_000)),
+                ws: .init(maxFrameSize: StreamController.maxMessageBytes))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attune"),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)

@@ -6,6 +6,10 @@ package struct ServerLimits: Sendable {
     package var maxSmallBodyBytes = 256 << 10
     /// `POST /v1/items`: a batch of up to 1,000 items.
     package var maxItemBodyBytes = 8 << 20
+    /// Requests answered at once; more are refused with 503 and `Retry-After` (load shedding).
+    package var maxInFlightRequests = 512
+    /// A connection with no traffic for this long is closed.
+    package var idleTimeout: Duration = .seconds(60)
 
     package init() {}
 }

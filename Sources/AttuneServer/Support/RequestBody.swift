@@ -3,10 +3,15 @@ import Hummingbird
 import NIOCore
 
 extension Request {
+    /// How long a body may take to arrive: a client that trickles its body is cut off with 408
+    /// instead of holding a connection and a request slot indefinitely.
+    package static let bodyTimeout: Duration = .seconds(30)
+
     /// Reads and parses a JSON body of at most `limit` bytes.
     /// - Throws: `AttuneError` `unsupportedMediaType` (415), `payloadTooLarge` (413),
-    ///   `malformedJSON` / `invalidUTF8` (400).
-    package func jsonBody(limit: Int) async throws -> JSONValue {
+    ///   `malformedJSON` / `invalidUTF8` (400); `APIError` 408 when the body does not arrive within
+    ///   `timeout`.
+    package func jsonBody(limit: Int, timeout: Duration = Request.bodyTimeout) async throws -> JSONValue {
         if let type = headers[.contentType], !Self.isJSON(type) {
             throw AttuneError(
                 code: .unsupportedMediaType, message: "the body must be JSON in UTF-8 (Content-Type: application/json)")
@@ -16,7 +21,7 @@ extension Request {
         }
         let buffer: ByteBuffer
         do {
-            buffer = try await body.collect(upTo: limit)
+            buffer = try await collectBody(upTo: limit, timeout: timeout)
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw AttuneError.tooLarge("the body is larger than \(limit) bytes")
         } catch is NIOTooManyBytesError {
@@ -25,6 +30,24 @@ extension Request {
         guard buffer.readableBytes > 0 else { throw AttuneError.malformedJSON("the body is empty") }
         return try buffer.withUnsafeReadableBytes { raw throws(AttuneError) -> JSONValue in
             try JSONParser().parse(raw.bindMemory(to: UInt8.self))
+        }
+    }
+
+    private func collectBody(upTo limit: Int, timeout: Duration) async throws -> ByteBuffer {
+        let body = self.body
+        return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+            group.addTask { try await body.collect(upTo: limit) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard case .some(.some(let buffer)) = try await group.next() else {
+                throw APIError(
+                    status: .requestTimeout, code: "request_timeout",
+                    message: "the request body did not arrive within \(timeout.components.seconds) s")
+            }
+            return buffer
         }
     }
 
