@@ -2,6 +2,8 @@ import AttuneCore
 import AttuneEngine
 import AttuneStore
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWebSocket
 import Logging
 import NIOCore
@@ -34,6 +36,8 @@ package struct ServerDependencies: Sendable {
     package var modelHealthPolicy = ModelHealthPolicy()
     /// How often bandit splits are updated and guardrails checked; `nil` turns both off.
     package var experimentMonitorInterval: Duration? = .seconds(60)
+    /// Monotonic nanoseconds for the rate limiter; tests fix it.
+    package var monotonicNow: @Sendable () -> UInt64 = monotonicNanoseconds
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -64,15 +68,23 @@ extension ServerDependencies {
     var recommendations: RecommendationService {
         RecommendationService(registry: models, store: store, clock: clock, catalogue: catalogue)
     }
+
+    var audit: AuditLog { AuditLog(store: store, clock: clock) }
 }
 
 /// All routes of the API with their middleware.
 package func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    // Outermost, so that error answers carry the CORS headers too and a browser can read them.
+    if !configuration.corsOrigins.isEmpty {
+        router.add(middleware: CORSAllowListMiddleware(origins: configuration.corsOrigins))
+    }
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: LoadSheddingMiddleware(limiter: InFlightLimiter(limit: configuration.limits.maxInFlightRequests)))
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
+    dependencies.keyring.setDefaultRateLimit(configuration.rateLimit)
+    router.add(middleware: RateLimitMiddleware(now: dependencies.monotonicNow))
     let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback)
     EventsController(
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
@@ -81,7 +93,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
-    ProfilesController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
+    ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
@@ -102,28 +114,33 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
 }
 
 /// The server application; the event writer runs as one of its services so that shutdown
-/// drains accepted events before the process exits.
+/// drains accepted events before the process exits. Serves HTTPS when `configuration.tls` is set.
 package func buildApplication(
     configuration: ServerConfiguration,
     dependencies: ServerDependencies,
     logger: Logger,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
+) throws -> some ApplicationProtocol {
     let router = buildRouter(configuration: configuration, dependencies: dependencies)
     let streams = buildStreamRouter(dependencies: dependencies)
+    var server = HTTPServerBuilder.http1StreamUpgrade(
+        webSocketRouter: streams,
+        configuration: .init(
+            http1: .init(idleTimeout: .nanoseconds(Int64(configuration.limits.idleTimeout.components.seconds) * 1_000_000_000)),
+            ws: .init(maxFrameSize: StreamController.maxMessageBytes)))
+    if let tls = configuration.tls {
+        server = try .tls(server, tlsConfiguration: tls)
+    }
     var app = Application(
         router: router,
-        server: .http1StreamUpgrade(
-            webSocketRouter: streams,
-            configuration: .init(
-                http1: .init(idleTimeout: .nanoseconds(Int64(configuration.limits.idleTimeout.components.seconds) * 1_000_000_000)),
-                ws: .init(maxFrameSize: StreamController.maxMessageBytes))),
+        server: server,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "attune"),
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
+    app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
     if let interval = dependencies.experimentMonitorInterval {
         app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))

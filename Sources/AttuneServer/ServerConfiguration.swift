@@ -1,3 +1,6 @@
+import AttuneEngine
+import NIOSSL
+
 /// Request size limits. Defaults follow the API's documented bounds.
 package struct ServerLimits: Sendable {
     /// `POST /v1/events`: a batch of up to 1,000 events or 1 MiB.
@@ -20,6 +23,25 @@ package struct ServerConfiguration: Sendable {
     package var host = "127.0.0.1"
     package var port = 8080
     package var limits = ServerLimits()
+    /// Each key's request rate unless the key has its own; `nil` turns limiting off.
+    /// Default: 100 requests per second with bursts of 200, per key.
+    package var rateLimit: RateLimit? = ServerConfiguration.defaultRateLimit
+    /// HTTPS when set (`TLSFiles.serverConfiguration`); plain HTTP otherwise.
+    package var tls: TLSConfiguration?
+    /// Web origins (`https://shop.example`) whose pages may call the API; none by default.
+    package var corsOrigins: [String] = []
+    /// How often the keyring rereads the stored keys: a revoked key stops working within it.
+    package var keyReloadInterval: Duration = .seconds(1)
+
+    package static let defaultRateLimit = try? RateLimit(perSecond: 100, burst: 200)
 
     package init() {}
+
+    /// The security-relevant settings in one stable line, audited when it changes.
+    package var auditSummary: String {
+        let rate = rateLimit.map { "\($0.perSecond)/s burst \($0.burst)" } ?? "off"
+        let cors = corsOrigins.isEmpty ? "none" : corsOrigins.sorted().joined(separator: ",")
+        return "host=\(host) port=\(port) tls=\(tls == nil ? "off" : "on") rate=\(rate) cors=\(cors)"
+            + " maxEventBody=\(limits.maxEventBodyBytes) maxItemBody=\(limits.maxItemBodyBytes)"
+    }
 }

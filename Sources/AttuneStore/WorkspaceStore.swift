@@ -29,10 +29,17 @@ package protocol WorkspaceStore: Sendable {
     func keys() async throws -> [APIKeyRecord]
     /// Revokes every live key of `workspace` whose label is `label`.
     func revokeKeys(labelled label: String, in workspace: WorkspaceID, at time: Timestamp) async throws
+    /// Revokes the key with handle `id` and returns it as revoked; `nil` when there is no such
+    /// key. Revoking a revoked key keeps its first revocation time.
+    func revokeKey(id: String, at time: Timestamp) async throws -> APIKeyRecord?
 
     func stats(of workspace: WorkspaceID) async throws -> StoreStats
 }
 
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
+<<<<<<< HEAD
     & ExperimentStore
+=======
+    & AuditStore
+>>>>>>> Privacy and security: API key management, per-key rate limits, a hash-chained audit log, TLS and a CORS allow-list

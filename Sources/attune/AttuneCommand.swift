@@ -7,8 +7,13 @@ struct AttuneCommand: AsyncParsableCommand {
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
+<<<<<<< HEAD
             ModelsCommand.self, ExperimentCommand.self,
             ProfilesCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
+=======
+            ModelsCommand.self,
+            ProfilesCommand.self, WorkspacesCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self, BenchCommand.self,
+>>>>>>> Privacy and security: API key management, per-key rate limits, a hash-chained audit log, TLS and a CORS allow-list
         ])
 }
 
@@ -20,7 +25,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Workspace to act on.")
     var workspace: String = "default"
 
-    var resolvedDataDirectory: String {
+    var resolvedDataDirectory: String { Self.resolve(dataDirectory) }
+
+    /// A `--data-dir` value, else ATTUNE_DATA_DIR, else the default.
+    static func resolve(_ dataDirectory: String?) -> String {
         dataDirectory ?? Environment.value("ATTUNE_DATA_DIR") ?? "./attune-data"
     }
 }

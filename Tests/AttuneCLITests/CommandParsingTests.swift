@@ -1,4 +1,5 @@
 import ArgumentParser
+import AttuneEngine
 import Testing
 
 @testable import attune
@@ -15,6 +16,13 @@ struct CommandParsingTests {
     @Test(arguments: [
         ["serve", "--port", "70000"],
         ["serve", "--durability", "sometimes"],
+        ["serve", "--rate-limit", "-1"],
+        ["serve", "--rate-limit", "nan"],
+        ["serve", "--rate-burst", "0"],
+        ["serve", "--tls-cert", "/tmp/cert.pem"],
+        ["serve", "--tls-key", "/tmp/key.pem"],
+        ["serve", "--cors-origin", "*"],
+        ["serve", "--cors-origin", "https://shop.example/"],
         ["import", "events", "/definitely/not/here.csv"],
         ["import", "events", "--format", "xml", "/dev/null"],
         ["import", "events", "--default-type", "", "/dev/null"],
@@ -29,6 +37,21 @@ struct CommandParsingTests {
     ])
     func rejectsInvalidArguments(_ arguments: [String]) {
         #expect(throws: (any Error).self) { try AttuneCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func parsesSecurityOptions() throws {
+        let command = try AttuneCommand.parseAsRoot([
+            "serve", "--rate-limit", "50", "--rate-burst", "10", "--cors-origin", "https://a.example",
+            "--cors-origin", "http://localhost:3000", "--tls-cert", "c.pem", "--tls-key", "k.pem",
+        ])
+        let serve = try #require(command as? ServeCommand)
+        #expect(try serve.resolvedRateLimit() == (try RateLimit(perSecond: 50, burst: 10)))
+        #expect(serve.corsOrigins == ["https://a.example", "http://localhost:3000"])
+        #expect(serve.tlsCertificate == "c.pem" && serve.tlsKey == "k.pem")
+        let off = try #require(try AttuneCommand.parseAsRoot(["serve", "--rate-limit", "0"]) as? ServeCommand)
+        #expect(try off.resolvedRateLimit() == nil)
+        let defaults = try #require(try AttuneCommand.parseAsRoot(["serve"]) as? ServeCommand)
+        #expect(try defaults.resolvedRateLimit() == (try RateLimit(perSecond: 100, burst: 200)))
     }
 
     @Test func settingsPrecedenceIsFlagsThenFileThenDefaults() throws {

@@ -8,7 +8,9 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import NIOSSL
 import Prometheus
+import Synchronization
 
 /// An application over an in-memory store with known keys in two workspaces.
 struct TestServer {
@@ -21,6 +23,12 @@ struct TestServer {
     let store: SQLiteStore
     let clock = FixedClock()
     var limits = ServerLimits()
+    /// Off unless a test sets it: most tests send more requests than a default burst.
+    var rateLimit: RateLimit?
+    var corsOrigins: [String] = []
+    var tls: TLSConfiguration?
+    /// The rate limiter's clock; fixed, so that whether a request is limited never depends on timing.
+    let monotonicNow = FixedMonotonicClock()
     /// Where trained models are looked for (a fresh folder per server).
     let dataDirectory: String
 
@@ -32,7 +40,10 @@ struct TestServer {
     func makeApplication() async throws -> some ApplicationProtocol {
         var configuration = ServerConfiguration()
         configuration.limits = limits
-        return buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: Logger(label: "test"))
+        configuration.rateLimit = rateLimit
+        configuration.corsOrigins = corsOrigins
+        configuration.tls = tls
+        return try buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: Logger(label: "test"))
     }
 
     /// The server's dependencies over the in-memory store, with the test keys installed.
@@ -55,8 +66,17 @@ struct TestServer {
                 models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
                 modelPollInterval: .milliseconds(100))
         dependencies.streamRefreshInterval = .milliseconds(100)
+        let monotonic = monotonicNow
+        dependencies.monotonicNow = { monotonic.nanoseconds }
         return dependencies
     }
+}
+
+/// Monotonic time that moves only when a test says so.
+final class FixedMonotonicClock: Sendable {
+    private let value = Mutex<UInt64>(1_000_000_000)
+    var nanoseconds: UInt64 { value.withLock { $0 } }
+    func advance(seconds: Double) { value.withLock { $0 += UInt64(seconds * 1e9) } }
 }
 
 struct Reply: Sendable {

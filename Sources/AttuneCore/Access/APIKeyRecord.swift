@@ -8,10 +8,12 @@ package struct APIKeyRecord: Sendable, Equatable {
     package var label: String
     package var createdAt: Timestamp
     package var revokedAt: Timestamp?
+    /// This key's own request rate (requests per second), overriding the server's default.
+    package var rate: Double?
 
     package init(
         id: String, workspace: WorkspaceID, scope: AccessScope, digest: [UInt8], label: String,
-        createdAt: Timestamp, revokedAt: Timestamp? = nil
+        createdAt: Timestamp, revokedAt: Timestamp? = nil, rate: Double? = nil
     ) {
         self.id = id
         self.workspace = workspace
@@ -20,5 +22,6 @@ package struct APIKeyRecord: Sendable, Equatable {
         self.label = label
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.rate = rate
     }
 }

@@ -24,13 +24,15 @@ package struct KeyProvisioning: Sendable {
 
     package static let credentialsFileName = "credentials.json"
 
-    let store: any WorkspaceStore
+    let store: any WorkspaceStore & AuditStore
     let clock: any WallClock
 
-    package init(store: any WorkspaceStore, clock: any WallClock) {
+    package init(store: any WorkspaceStore & AuditStore, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
+
+    private var audit: AuditLog { AuditLog(store: store, clock: clock) }
 
     package func provision(dataDirectory: String, adminKey: String?, writeKey: String?) async throws -> Outcome {
         let now = clock.now()
@@ -58,21 +60,32 @@ package struct KeyProvisioning: Sendable {
         let write = APIKeyFactory.generate(scope: .write)
         try Self.writeCredentials(path, admin: admin, write: write)
         for (key, scope) in [(admin, AccessScope.admin), (write, .write)] {
-            try await store.addKey(
-                APIKeyFactory.record(for: key, workspace: .default, scope: scope, label: "generated:\(scope.rawValue)", now: now))
+            let record = APIKeyFactory.record(
+                for: key, workspace: .default, scope: scope, label: "generated:\(scope.rawValue)", now: now)
+            try await store.addKey(record)
+            try await audit.record(
+                .keyCreated, actor: AuditLog.commandLineActor, workspace: .default, subject: record.id,
+                detail: "scope=\(scope.rawValue) label=\(record.label)")
         }
         return Outcome(source: .generatedNow, adminKey: admin, writeKey: write, credentialsPath: path)
     }
 
     /// Creates a workspace with a fresh admin and write key; the keys are returned once and
     /// only their digests are stored.
-    package func createWorkspace(_ id: WorkspaceID) async throws -> (admin: String, write: String) {
+    package func createWorkspace(_ id: WorkspaceID, actor: String = AuditLog.commandLineActor) async throws
+        -> (admin: String, write: String)
+    {
         let now = clock.now()
         try await store.createWorkspace(id, at: now)
+        try await audit.record(.workspaceCreated, actor: actor, workspace: id, subject: id.rawValue)
         let admin = APIKeyFactory.generate(scope: .admin)
         let write = APIKeyFactory.generate(scope: .write)
-        try await store.addKey(APIKeyFactory.record(for: admin, workspace: id, scope: .admin, label: "initial:admin", now: now))
-        try await store.addKey(APIKeyFactory.record(for: write, workspace: id, scope: .write, label: "initial:write", now: now))
+        for (key, scope) in [(admin, AccessScope.admin), (write, .write)] {
+            let record = APIKeyFactory.record(for: key, workspace: id, scope: scope, label: "initial:\(scope.rawValue)", now: now)
+            try await store.addKey(record)
+            try await audit.record(
+                .keyCreated, actor: actor, workspace: id, subject: record.id, detail: "scope=\(scope.rawValue) label=\(record.label)")
+        }
         return (admin, write)
     }
 

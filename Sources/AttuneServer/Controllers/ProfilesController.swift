@@ -3,10 +3,13 @@ import AttuneEngine
 import AttuneStore
 import Hummingbird
 
-/// `GET /v1/users/{id}`: the user's profile, declared and computed.
+/// `GET /v1/users/{id}`: the user's profile, declared and computed. Every read that returns a
+/// profile is audited (an admin key looked at a person's data); a read that cannot be audited
+/// is refused.
 package struct ProfilesController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
+    let audit: AuditLog
     /// Category and tag affinities come from the user's latest items, newest weighted most.
     static let affinityItems = 200
 
@@ -20,6 +23,7 @@ package struct ProfilesController: Sendable {
         let stored = try await store.profile(of: user, in: principal.workspace)
         let declared = try await store.traits(of: user, in: principal.workspace)
         guard stored != nil || declared != nil else { throw AttuneError.notFound("user") }
+        try await audit.record(.profileRead, actor: principal.keyID, workspace: principal.workspace, subject: user.rawValue)
         let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
         let recent = try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems)
         let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)

@@ -151,6 +151,30 @@ enum SQLiteSchema {
                     CREATE INDEX experiment_actions_by_key ON experiment_actions(workspace, experiment, seq);
                     """)
         }
+        migrator.registerMigration("v4-key-rates-and-audit") { db in
+            // The triggers make accidental edits fail loudly; deliberate tampering (dropping
+            // them) is what the hash chain detects.
+            try db.execute(
+                sql: """
+                    ALTER TABLE api_keys ADD COLUMN rate REAL;
+                    CREATE TABLE audit_log (
+                        seq INTEGER PRIMARY KEY,
+                        at INTEGER NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        workspace TEXT,
+                        subject TEXT,
+                        detail TEXT,
+                        prev_hash BLOB NOT NULL,
+                        hash BLOB NOT NULL
+                    );
+                    CREATE INDEX audit_log_by_action ON audit_log(action, seq);
+                    CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

@@ -33,12 +33,12 @@ extension SQLiteStore: WorkspaceStore {
             let workspace = try self.requireWorkspace(key.workspace, db)
             try db.execute(
                 sql: """
-                    INSERT INTO api_keys (id, workspace, scope, digest, label, created_at, revoked_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO api_keys (id, workspace, scope, digest, label, created_at, revoked_at, rate)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (digest) DO UPDATE SET revoked_at = NULL
                     """,
                 arguments: [key.id, workspace, key.scope.rawValue, Data(key.digest), key.label,
-                            key.createdAt.millisecondsSinceEpoch, key.revokedAt?.millisecondsSinceEpoch])
+                            key.createdAt.millisecondsSinceEpoch, key.revokedAt?.millisecondsSinceEpoch, key.rate])
         }
     }
 
@@ -50,19 +50,36 @@ extension SQLiteStore: WorkspaceStore {
                     SELECT k.*, w.name AS workspace_name FROM api_keys k JOIN workspaces w ON w.pk = k.workspace
                     ORDER BY w.name, k.created_at, k.id
                     """
-            ).map { row in
-                let digest: Data = row["digest"]
-                let revoked: Int64? = row["revoked_at"]
-                return APIKeyRecord(
-                    id: row["id"],
-                    workspace: WorkspaceID(unchecked: row["workspace_name"]),
-                    scope: AccessScope(rawValue: row["scope"]) ?? .write,
-                    digest: Array(digest),
-                    label: row["label"],
-                    createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
-                    revokedAt: revoked.map(Timestamp.init(millisecondsSinceEpoch:)))
-            }
+            ).map(Self.keyRecord)
         }
+    }
+
+    package func revokeKey(id: String, at time: Timestamp) async throws -> APIKeyRecord? {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                arguments: [time.millisecondsSinceEpoch, id])
+            return try Row.fetchOne(
+                db,
+                sql: "SELECT k.*, w.name AS workspace_name FROM api_keys k JOIN workspaces w ON w.pk = k.workspace WHERE k.id = ?",
+                arguments: [id]
+            ).map(Self.keyRecord)
+        }
+    }
+
+    private static func keyRecord(_ row: Row) -> APIKeyRecord {
+        let digest: Data = row["digest"]
+        let revoked: Int64? = row["revoked_at"]
+        return APIKeyRecord(
+            id: row["id"],
+            workspace: WorkspaceID(unchecked: row["workspace_name"]),
+            // An unreadable scope falls to the least privilege rather than failing every key.
+            scope: AccessScope(rawValue: row["scope"]) ?? .write,
+            digest: Array(digest),
+            label: row["label"],
+            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
+            revokedAt: revoked.map(Timestamp.init(millisecondsSinceEpoch:)),
+            rate: row["rate"])
     }
 
     package func revokeKeys(labelled label: String, in workspace: WorkspaceID, at time: Timestamp) async throws {

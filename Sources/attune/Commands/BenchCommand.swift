@@ -91,7 +91,11 @@ struct BenchIngest: AsyncParsableCommand {
         let writeKey = APIKeyFactory.generate(scope: .write)
         let server = Process()
         server.executableURL = URL(fileURLWithPath: "/proc/self/exe")
-        server.arguments = ["serve", "--data-dir", directory, "--port", "0", "--durability", durability, "--log-level", "warning"]
+        // Rate limiting off: the benchmark drives one key far past any per-key limit.
+        server.arguments = [
+            "serve", "--data-dir", directory, "--port", "0", "--durability", durability, "--log-level", "warning",
+            "--rate-limit", "0",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["ATTUNE_ADMIN_KEY"] = adminKey
         environment["ATTUNE_WRITE_KEY"] = writeKey

@@ -236,8 +236,10 @@ final class ChildServer {
     init(dataDirectory: String, adminKey: String) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
+        // Rate limiting off: the benchmark measures serving, one key far past any per-key limit.
         process.arguments = [
             "serve", "--data-dir", dataDirectory, "--port", "0", "--log-level", "warning", "--retrain-seconds", "0",
+            "--rate-limit", "0",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["ATTUNE_ADMIN_KEY"] = adminKey

@@ -17,7 +17,9 @@ struct ServeCommand: AsyncParsableCommand {
             Settings come from flags, then environment variables (ATTUNE_HOST, ATTUNE_PORT, ATTUNE_DATA_DIR, \
             ATTUNE_DURABILITY), then the --config JSON file (keys host, port, dataDir, durability), then defaults. \
             ATTUNE_ADMIN_KEY and ATTUNE_WRITE_KEY set the default workspace's keys; without them keys are \
-            generated once and kept in the data directory.
+            generated once and kept in the data directory. Keys made or revoked with `attune keys` take effect \
+            in a running server within a second. Changes of the security settings (bind address, TLS, rate \
+            limit, CORS origins, body limits) are written to the audit log at start-up.
             """)
 
     @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data).")
@@ -56,6 +58,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
+    @Option(help: "Requests per second each API key may make, unless the key has its own rate; 0 turns limiting off.")
+    var rateLimit: Double = 100
+
+    @Option(help: "Requests a key may make at once before its rate applies.")
+    var rateBurst: Int = 200
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key of the certificate.")
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("cors-origin"),
+        help: "A web origin (https://shop.example) whose pages may call the API; repeat for more. None by default.")
+    var corsOrigins: [String] = []
+
     func validate() throws {
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
@@ -75,6 +94,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard retrainTimeBudget >= 0, retrainTimeBudget <= 86_400 else {
             throw ValidationError("--retrain-time-budget must be from 0 to 86400")
+        }
+        _ = try resolvedRateLimit()
+        guard (tlsCertificate == nil) == (tlsKey == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        for origin in corsOrigins {
+            do {
+                try CORSAllowListMiddleware<AppRequestContext>.validate(origin)
+            } catch {
+                throw ValidationError("--cors-origin \(origin): \(error.message)")
+            }
+        }
+    }
+
+    /// `nil` when limiting is off.
+    func resolvedRateLimit() throws -> RateLimit? {
+        guard rateLimit != 0 else { return nil }
+        do {
+            return try RateLimit(perSecond: rateLimit, burst: rateBurst)
+        } catch {
+            throw ValidationError("--rate-limit / --rate-burst: \(error.message)")
         }
     }
 
@@ -105,6 +145,17 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = settings.host
         configuration.port = settings.port
+        configuration.rateLimit = try resolvedRateLimit()
+        configuration.corsOrigins = corsOrigins
+        if let tlsCertificate, let tlsKey {
+            do {
+                configuration.tls = try TLSFiles.serverConfiguration(certificatePath: tlsCertificate, keyPath: tlsKey)
+            } catch {
+                throw ValidationError(error.message)
+            }
+        }
+        try await AuditLog(store: store, clock: clock).recordConfiguration(
+            configuration.auditSummary, actor: AuditLog.commandLineActor)
         let models = ModelRegistry(
             files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: promotionMargin)
         var retraining: RetrainingSchedule?
@@ -118,8 +169,9 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
-        let app = buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
-            var lines = ["attune listening on http://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
+            var lines = ["attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
             switch keys.source {
             case .environment:
                 lines.append("API keys: from ATTUNE_ADMIN_KEY / ATTUNE_WRITE_KEY")
