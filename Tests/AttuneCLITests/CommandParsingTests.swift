@@ -45,13 +45,34 @@ struct CommandParsingTests {
             "--cors-origin", "http://localhost:3000", "--tls-cert", "c.pem", "--tls-key", "k.pem",
         ])
         let serve = try #require(command as? ServeCommand)
-        #expect(try serve.resolvedRateLimit() == (try RateLimit(perSecond: 50, burst: 10)))
-        #expect(serve.corsOrigins == ["https://a.example", "http://localhost:3000"])
-        #expect(serve.tlsCertificate == "c.pem" && serve.tlsKey == "k.pem")
+        let settings = try ServeSettings.resolve(flags: serve.flags, configFile: nil)
+        #expect(try settings.resolvedRateLimit() == (try RateLimit(perSecond: 50, burst: 10)))
+        #expect(settings.corsOrigins == ["https://a.example", "http://localhost:3000"])
+        #expect(settings.tlsCertificate == "c.pem" && settings.tlsKey == "k.pem")
         let off = try #require(try AttuneCommand.parseAsRoot(["serve", "--rate-limit", "0"]) as? ServeCommand)
-        #expect(try off.resolvedRateLimit() == nil)
-        let defaults = try #require(try AttuneCommand.parseAsRoot(["serve"]) as? ServeCommand)
+        #expect(try ServeSettings.resolve(flags: off.flags, configFile: nil).resolvedRateLimit() == nil)
+        let defaults = try ServeSettings.resolve(flags: .init(), configFile: nil)
         #expect(try defaults.resolvedRateLimit() == (try RateLimit(perSecond: 100, burst: 200)))
+        #expect(defaults.corsOrigins.isEmpty && defaults.tlsCertificate == nil)
+    }
+
+    @Test func securitySettingsComeFromTheConfigFileUnderFlags() throws {
+        let path = FileManagerTemp.write(
+            #"{"rateLimit": 5, "rateBurst": 7, "corsOrigins": ["https://a.example"], "tlsCert": "c.pem", "tlsKey": "k.pem"}"#)
+        let fromFile = try ServeSettings.resolve(flags: .init(), configFile: path)
+        #expect(try fromFile.resolvedRateLimit() == (try RateLimit(perSecond: 5, burst: 7)))
+        #expect(fromFile.corsOrigins == ["https://a.example"])
+        #expect(fromFile.tlsCertificate == "c.pem" && fromFile.tlsKey == "k.pem")
+        let flagged = try ServeSettings.resolve(
+            flags: .init(rateLimit: 0, corsOrigins: ["https://b.example"]), configFile: path)
+        #expect(try flagged.resolvedRateLimit() == nil)
+        #expect(flagged.corsOrigins == ["https://b.example"])
+        for bad in [
+            #"{"rateLimit": -1}"#, #"{"rateBurst": 0}"#, #"{"rateBurst": 1.5}"#, #"{"corsOrigins": "https://a.example"}"#,
+            #"{"corsOrigins": [1]}"#, #"{"corsOrigins": ["*"]}"#, #"{"tlsCert": "c.pem"}"#, #"{"rateLimit": 2000000}"#,
+        ] {
+            #expect(throws: (any Error).self) { try ServeSettings.resolve(flags: .init(), configFile: FileManagerTemp.write(bad)) }
+        }
     }
 
     @Test func settingsPrecedenceIsFlagsThenFileThenDefaults() throws {

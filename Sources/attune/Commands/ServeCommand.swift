@@ -15,7 +15,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the HTTP API.",
         discussion: """
             Settings come from flags, then environment variables (ATTUNE_HOST, ATTUNE_PORT, ATTUNE_DATA_DIR, \
-            ATTUNE_DURABILITY), then the --config JSON file (keys host, port, dataDir, durability), then defaults. \
+            ATTUNE_DURABILITY, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_TLS_CERT, ATTUNE_TLS_KEY, \
+            ATTUNE_CORS_ORIGINS comma-separated), then the --config JSON file (keys host, port, dataDir, durability, \
+            rateLimit, rateBurst, tlsCert, tlsKey, corsOrigins), then defaults. \
             ATTUNE_ADMIN_KEY and ATTUNE_WRITE_KEY set the default workspace's keys; without them keys are \
             generated once and kept in the data directory. Keys made or revoked with `attune keys` take effect \
             in a running server within a second. Changes of the security settings (bind address, TLS, rate \
@@ -58,11 +60,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
-    @Option(help: "Requests per second each API key may make, unless the key has its own rate; 0 turns limiting off.")
-    var rateLimit: Double = 100
+    @Option(help: "Requests per second each API key may make, unless the key has its own rate (default 100; 0 turns limiting off).")
+    var rateLimit: Double?
 
-    @Option(help: "Requests a key may make at once before its rate applies.")
-    var rateBurst: Int = 200
+    @Option(help: "Requests a key may make at once before its rate applies (default 200).")
+    var rateBurst: Int?
 
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
@@ -95,33 +97,26 @@ struct ServeCommand: AsyncParsableCommand {
         guard retrainTimeBudget >= 0, retrainTimeBudget <= 86_400 else {
             throw ValidationError("--retrain-time-budget must be from 0 to 86400")
         }
-        _ = try resolvedRateLimit()
-        guard (tlsCertificate == nil) == (tlsKey == nil) else {
-            throw ValidationError("--tls-cert and --tls-key go together")
+        // The flags alone must make sense; `ServeSettings` checks them again after merging.
+        var flagged = ServeSettings()
+        flagged.rateLimit = rateLimit ?? flagged.rateLimit
+        flagged.rateBurst = rateBurst ?? flagged.rateBurst
+        flagged.corsOrigins = corsOrigins
+        if tlsCertificate != nil || tlsKey != nil {
+            flagged.tlsCertificate = tlsCertificate
+            flagged.tlsKey = tlsKey
         }
-        for origin in corsOrigins {
-            do {
-                try CORSAllowListMiddleware<AppRequestContext>.validate(origin)
-            } catch {
-                throw ValidationError("--cors-origin \(origin): \(error.message)")
-            }
-        }
+        try flagged.validateSecurity()
     }
 
-    /// `nil` when limiting is off.
-    func resolvedRateLimit() throws -> RateLimit? {
-        guard rateLimit != 0 else { return nil }
-        do {
-            return try RateLimit(perSecond: rateLimit, burst: rateBurst)
-        } catch {
-            throw ValidationError("--rate-limit / --rate-burst: \(error.message)")
-        }
+    var flags: ServeSettings.Flags {
+        ServeSettings.Flags(
+            host: host, port: port, dataDirectory: dataDirectory, durability: durability, rateLimit: rateLimit,
+            rateBurst: rateBurst, tlsCertificate: tlsCertificate, tlsKey: tlsKey, corsOrigins: corsOrigins)
     }
 
     func run() async throws {
-        let settings = try ServeSettings.resolve(
-            flags: .init(host: host, port: port, dataDirectory: dataDirectory, durability: durability),
-            configFile: configFile)
+        let settings = try ServeSettings.resolve(flags: flags, configFile: configFile)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -145,9 +140,9 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = settings.host
         configuration.port = settings.port
-        configuration.rateLimit = try resolvedRateLimit()
-        configuration.corsOrigins = corsOrigins
-        if let tlsCertificate, let tlsKey {
+        configuration.rateLimit = try settings.resolvedRateLimit()
+        configuration.corsOrigins = settings.corsOrigins
+        if let tlsCertificate = settings.tlsCertificate, let tlsKey = settings.tlsKey {
             do {
                 configuration.tls = try TLSFiles.serverConfiguration(certificatePath: tlsCertificate, keyPath: tlsKey)
             } catch {
@@ -184,62 +179,5 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))
         }
         try await app.runService()
-    }
-}
-
-/// Settings after applying precedence: flags > environment > config file > defaults.
-struct ServeSettings {
-    struct Flags {
-        var host: String?
-        var port: Int?
-        var dataDirectory: String?
-        var durability: String?
-    }
-
-    var host = "127.0.0.1"
-    var port = 8080
-    var dataDirectory = "./attune-data"
-    var durability = SQLiteStore.Durability.full
-
-    static func resolve(flags: Flags, configFile: String?) throws -> ServeSettings {
-        var settings = ServeSettings()
-        if let configFile {
-            guard let data = FileManager.default.contents(atPath: configFile) else {
-                throw ValidationError("cannot read the config file \(configFile)")
-            }
-            let json: JSONValue
-            do {
-                json = try JSONParser().parse(Array(data))
-            } catch {
-                throw ValidationError("the config file is not valid JSON: \(error.message)")
-            }
-            guard let members = json.objectMembers else { throw ValidationError("the config file must hold a JSON object") }
-            for member in members {
-                switch (member.key, member.value) {
-                case ("host", .string(let v)): settings.host = v
-                case ("port", .number(let v)) where v == v.rounded() && (0...65_535).contains(v): settings.port = Int(v)
-                case ("dataDir", .string(let v)): settings.dataDirectory = v
-                case ("durability", .string(let v)) where SQLiteStore.Durability(rawValue: v) != nil:
-                    settings.durability = SQLiteStore.Durability(rawValue: v)!
-                default:
-                    throw ValidationError("config file: \"\(member.key)\" is unknown or has an invalid value")
-                }
-            }
-        }
-        if let v = Environment.value("ATTUNE_HOST") { settings.host = v }
-        if let v = Environment.value("ATTUNE_PORT") {
-            guard let port = Int(v), (0...65_535).contains(port) else { throw ValidationError("ATTUNE_PORT must be a port number") }
-            settings.port = port
-        }
-        if let v = Environment.value("ATTUNE_DATA_DIR") { settings.dataDirectory = v }
-        if let v = Environment.value("ATTUNE_DURABILITY") {
-            guard let d = SQLiteStore.Durability(rawValue: v) else { throw ValidationError("ATTUNE_DURABILITY must be full or normal") }
-            settings.durability = d
-        }
-        if let v = flags.host { settings.host = v }
-        if let v = flags.port { settings.port = v }
-        if let v = flags.dataDirectory { settings.dataDirectory = v }
-        if let v = flags.durability, let d = SQLiteStore.Durability(rawValue: v) { settings.durability = d }
-        return settings
     }
 }
