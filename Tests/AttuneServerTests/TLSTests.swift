@@ -4,6 +4,8 @@ import AttuneTestSupport
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import Synchronization
 import Testing
 
 /// A self-signed certificate made for the test with the `openssl` command.
@@ -43,6 +45,25 @@ struct TLSTests {
         }
     }
 
+    @Test func plainHTTPOnTheHTTPSPortIsClosedWithoutAnErrorInTheLog() async throws {
+        let files = try SelfSignedCertificate()
+        let server = try TestServer()
+        var configuration = ServerConfiguration()
+        configuration.tls = try TLSFiles.serverConfiguration(certificatePath: files.certificate, keyPath: files.key)
+        let records = LogRecords()
+        let logger = Logger(label: "tls-test") { _ in RecordingLogHandler(records: records) }
+        let app = try buildApplication(configuration: configuration, dependencies: try await server.dependencies(), logger: logger)
+        try await app.test(.ahc(.https)) { client async throws in
+            let port = try #require(client.port)
+            let reply = await RawHTTPExchange.roundTrip(Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: port)
+            #expect(reply != nil, "the connection was left open")
+            #expect(reply?.contains("200") != true)
+            // The server still serves HTTPS afterwards.
+            #expect(try await client.call(.get, "/healthz", key: nil).status == 200)
+        }
+        #expect(records.levels.allSatisfy { $0 < .error }, "\(records.messages)")
+    }
+
     @Test func missingOrUnreadableFilesAreClearErrors() throws {
         let files = try SelfSignedCertificate()
         let garbage = files.directory.appendingPathComponent("garbage.pem").path
@@ -65,5 +86,28 @@ struct TLSTests {
         let one = try SelfSignedCertificate()
         let two = try SelfSignedCertificate()
         #expect(throws: AttuneError.self) { try TLSFiles.serverConfiguration(certificatePath: one.certificate, keyPath: two.key) }
+    }
+}
+
+/// Log records kept in memory, for checking what a server logged.
+final class LogRecords: Sendable {
+    private let entries = Mutex<[(Logger.Level, String)]>([])
+    func append(_ level: Logger.Level, _ message: String) { entries.withLock { $0.append((level, message)) } }
+    var levels: [Logger.Level] { entries.withLock { $0.map(\.0) } }
+    var messages: [String] { entries.withLock { $0.map(\.1) } }
+}
+
+struct RecordingLogHandler: LogHandler {
+    let records: LogRecords
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        records.append(event.level, "\(event.message)")
     }
 }

@@ -19,7 +19,13 @@ struct HTTP1UpgradeChannel: ServerChildChannel {
     let base: HTTP1WebSocketUpgradeChannel
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+        do {
+            // First of this channel's handlers: under TLS that is right after the TLS handler.
+            try channel.pipeline.syncOperations.addHandler(TLSFailureHandler())
+        } catch {
+            return channel.eventLoop.makeFailedFuture(error)
+        }
+        return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.pipeline.syncOperations.addHandler(UnparsableRequestHandler())
             return value
         }
