@@ -56,6 +56,13 @@ struct CommandParsingTests {
         #expect(defaults.corsOrigins.isEmpty && defaults.tlsCertificate == nil)
     }
 
+    @Test func plainHTTPBeyondLoopbackIsFlagged() throws {
+        #expect(try !ServeSettings.resolve(flags: .init(), configFile: nil).exposesPlainHTTP)
+        #expect(try !ServeSettings.resolve(flags: .init(host: "localhost"), configFile: nil).exposesPlainHTTP)
+        #expect(try ServeSettings.resolve(flags: .init(host: "0.0.0.0"), configFile: nil).exposesPlainHTTP)
+        #expect(try !ServeSettings.resolve(flags: .init(host: "0.0.0.0", tlsCertificate: "c", tlsKey: "k"), configFile: nil).exposesPlainHTTP)
+    }
+
     @Test func securitySettingsComeFromTheConfigFileUnderFlags() throws {
         let path = FileManagerTemp.write(
             #"{"rateLimit": 5, "rateBurst": 7, "corsOrigins": ["https://a.example"], "tlsCert": "c.pem", "tlsKey": "k.pem"}"#)

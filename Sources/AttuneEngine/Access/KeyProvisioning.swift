@@ -6,7 +6,8 @@ import Foundation
 ///
 /// `ATTUNE_ADMIN_KEY` / `ATTUNE_WRITE_KEY` win when set. Otherwise keys are generated once,
 /// their digests stored, and the keys themselves kept in `credentials.json` (mode 0600) in the
-/// data directory so that they can be shown at each start-up.
+/// data directory so that they can be shown at each start-up. A key revoked with
+/// `attune keys revoke` stays revoked across restarts; every change is audited.
 package struct KeyProvisioning: Sendable {
     package enum Source: Sendable, Equatable {
         case environment
@@ -16,7 +17,8 @@ package struct KeyProvisioning: Sendable {
 
     package struct Outcome: Sendable {
         package var source: Source
-        /// The keys to show the operator; `nil` for keys that came from the environment.
+        /// The keys to show the operator; `nil` for keys that came from the environment, and for
+        /// a saved key that has since been revoked.
         package var adminKey: String?
         package var writeKey: String?
         package var credentialsPath: String
@@ -35,39 +37,61 @@ package struct KeyProvisioning: Sendable {
     private var audit: AuditLog { AuditLog(store: store, clock: clock) }
 
     package func provision(dataDirectory: String, adminKey: String?, writeKey: String?) async throws -> Outcome {
-        let now = clock.now()
-        try await store.ensureWorkspace(.default, at: now)
         let path = URL(fileURLWithPath: dataDirectory).appendingPathComponent(Self.credentialsFileName).path
         if adminKey != nil || writeKey != nil {
-            for (key, scope, name) in [(adminKey, AccessScope.admin, "ATTUNE_ADMIN_KEY"), (writeKey, .write, "ATTUNE_WRITE_KEY")] {
-                let label = "env:\(scope.rawValue)"
-                // A changed environment key replaces the previous one.
-                try await store.revokeKeys(labelled: label, in: .default, at: now)
-                guard let key else { continue }
-                try APIKeyFactory.validateSupplied(key, name: name)
-                try await store.addKey(APIKeyFactory.record(for: key, workspace: .default, scope: scope, label: label, now: now))
-            }
+            // Both keys are checked before anything is stored.
+            if let adminKey { try APIKeyFactory.validateSupplied(adminKey, name: "ATTUNE_ADMIN_KEY") }
+            if let writeKey { try APIKeyFactory.validateSupplied(writeKey, name: "ATTUNE_WRITE_KEY") }
+            try await store.ensureWorkspace(.default, at: clock.now())
+            try await install(adminKey, scope: .admin, label: "env:admin", name: "ATTUNE_ADMIN_KEY")
+            try await install(writeKey, scope: .write, label: "env:write", name: "ATTUNE_WRITE_KEY")
             return Outcome(source: .environment, adminKey: nil, writeKey: nil, credentialsPath: path)
         }
+        try await store.ensureWorkspace(.default, at: clock.now())
         if let saved = try Self.readCredentials(path) {
-            for (key, scope) in [(saved.admin, AccessScope.admin), (saved.write, .write)] {
-                try await store.addKey(
-                    APIKeyFactory.record(for: key, workspace: .default, scope: scope, label: "generated:\(scope.rawValue)", now: now))
-            }
-            return Outcome(source: .credentialsFile, adminKey: saved.admin, writeKey: saved.write, credentialsPath: path)
+            let admin = try await install(saved.admin, scope: .admin, label: "generated:admin", name: nil)
+            let write = try await install(saved.write, scope: .write, label: "generated:write", name: nil)
+            return Outcome(
+                source: .credentialsFile, adminKey: admin ? saved.admin : nil, writeKey: write ? saved.write : nil,
+                credentialsPath: path)
         }
         let admin = APIKeyFactory.generate(scope: .admin)
         let write = APIKeyFactory.generate(scope: .write)
         try Self.writeCredentials(path, admin: admin, write: write)
-        for (key, scope) in [(admin, AccessScope.admin), (write, .write)] {
-            let record = APIKeyFactory.record(
-                for: key, workspace: .default, scope: scope, label: "generated:\(scope.rawValue)", now: now)
-            try await store.addKey(record)
-            try await audit.record(
-                .keyCreated, actor: AuditLog.commandLineActor, workspace: .default, subject: record.id,
-                detail: "scope=\(scope.rawValue) label=\(record.label)")
-        }
+        try await install(admin, scope: .admin, label: "generated:admin", name: nil)
+        try await install(write, scope: .write, label: "generated:write", name: nil)
         return Outcome(source: .generatedNow, adminKey: admin, writeKey: write, credentialsPath: path)
+    }
+
+    /// Makes `key` the one live key labelled `label` in the default workspace, auditing what
+    /// changed. A key that was revoked stays revoked: a restart never brings it back.
+    /// - Parameter name: the environment variable it came from; such a key, when revoked, stops
+    ///   the start-up (the operator must set a new one). Without a name a revoked key is skipped.
+    /// - Returns: whether `key` is live.
+    @discardableResult
+    private func install(_ key: String?, scope: AccessScope, label: String, name: String?) async throws -> Bool {
+        let now = clock.now()
+        let existing = try await store.keys().filter { $0.workspace == .default }
+        let digest = key.map(APIKeyFactory.digest(of:))
+        if let digest, let stored = existing.first(where: { $0.digest == digest }), stored.revokedAt != nil {
+            if let name {
+                throw AttuneError(code: .conflict, message: "\(name) holds a revoked key; set a new one", field: name)
+            }
+            return false
+        }
+        // A changed (or removed) environment key replaces the previous one.
+        for old in existing where old.label == label && old.revokedAt == nil && old.digest != digest {
+            _ = try await store.revokeKey(id: old.id, at: now)
+            try await audit.record(.keyRevoked, actor: AuditLog.commandLineActor, workspace: .default, subject: old.id)
+        }
+        guard let key, let digest else { return false }
+        if existing.contains(where: { $0.digest == digest }) { return true }
+        let record = APIKeyFactory.record(for: key, workspace: .default, scope: scope, label: label, now: now)
+        try await store.addKey(record)
+        try await audit.record(
+            .keyCreated, actor: AuditLog.commandLineActor, workspace: .default, subject: record.id,
+            detail: "scope=\(scope.rawValue) label=\(label)")
+        return true
     }
 
     /// Creates a workspace with a fresh admin and write key; the keys are returned once and

@@ -126,6 +126,12 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "attune")
+        if settings.exposesPlainHTTP {
+            // A TLS-terminating proxy in front is a fine setup too; say it once, not per request.
+            logger.warning(
+                "serving plain HTTP beyond loopback: API keys cross the network in clear; use --tls-cert and --tls-key or a TLS proxy",
+                metadata: ["http.host": .string(settings.host)])
+        }
 
         let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability)
         let clock = SystemClock()
@@ -171,8 +177,9 @@ struct ServeCommand: AsyncParsableCommand {
             case .environment:
                 lines.append("API keys: from ATTUNE_ADMIN_KEY / ATTUNE_WRITE_KEY")
             case .generatedNow, .credentialsFile:
-                lines.append("admin key: \(keys.adminKey ?? "")")
-                lines.append("write key: \(keys.writeKey ?? "")   (safe to embed in web pages)")
+                let revoked = "(revoked; make a new key with attune keys create)"
+                lines.append("admin key: \(keys.adminKey ?? revoked)")
+                lines.append("write key: \(keys.writeKey ?? revoked)   (safe to embed in web pages)")
                 lines.append("keys are kept in \(keys.credentialsPath)")
             }
             // Written straight to the descriptor: a parent process waits for this line on a pipe.

@@ -67,6 +67,13 @@ struct ServeSettings {
         }
     }
 
+    /// Whether keys would cross a network in clear: plain HTTP bound beyond loopback.
+    var exposesPlainHTTP: Bool {
+        guard tlsCertificate == nil else { return false }
+        let loopback = host == "localhost" || host == "::1" || host == "[::1]" || host.hasPrefix("127.")
+        return !loopback
+    }
+
     /// `nil` when limiting is off.
     func resolvedRateLimit() throws -> RateLimit? {
         guard rateLimit != 0 else { return nil }

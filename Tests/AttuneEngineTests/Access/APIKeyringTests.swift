@@ -51,6 +51,53 @@ struct APIKeyringTests {
         }
     }
 
+    @Test func aRevokedKeyStaysRevokedAcrossRestarts() async throws {
+        let files = try TemporaryDirectory()
+        let store = try SQLiteStore()
+        let provisioning = KeyProvisioning(store: store, clock: FixedClock())
+        let first = try await provisioning.provision(dataDirectory: files.url.path, adminKey: nil, writeKey: nil)
+        let admin = try #require(first.adminKey)
+        let adminID = try #require(try await store.keys().first { $0.digest == APIKeyFactory.digest(of: admin) }?.id)
+        _ = try await KeyAdministration(store: store, clock: FixedClock()).revoke(id: adminID, actor: "cli")
+        let restarted = try await provisioning.provision(dataDirectory: files.url.path, adminKey: nil, writeKey: nil)
+        #expect(restarted.adminKey == nil)
+        #expect(restarted.writeKey == first.writeKey)
+        let keyring = APIKeyring(store: store)
+        try await keyring.reload()
+        #expect(await keyring.authenticate(admin) == nil)
+
+        _ = try await provisioning.provision(dataDirectory: files.url.path, adminKey: "env-admin-key-123456", writeKey: nil)
+        let envID = try #require(try await store.keys().first { $0.label == "env:admin" }?.id)
+        _ = try await KeyAdministration(store: store, clock: FixedClock()).revoke(id: envID, actor: "cli")
+        await #expect(throws: AttuneError.self) {
+            try await provisioning.provision(dataDirectory: files.url.path, adminKey: "env-admin-key-123456", writeKey: nil)
+        }
+    }
+
+    @Test func aBadEnvironmentKeyChangesNothing() async throws {
+        let files = try TemporaryDirectory()
+        let store = try SQLiteStore()
+        let provisioning = KeyProvisioning(store: store, clock: FixedClock())
+        _ = try await provisioning.provision(dataDirectory: files.url.path, adminKey: "good-admin-key-123456", writeKey: nil)
+        let before = try await store.keys()
+        await #expect(throws: AttuneError.self) {
+            try await provisioning.provision(dataDirectory: files.url.path, adminKey: "other-admin-key-123456", writeKey: "bad key")
+        }
+        #expect(try await store.keys() == before)
+    }
+
+    @Test func environmentKeyChangesAreAuditedOnlyWhenTheyChange() async throws {
+        let files = try TemporaryDirectory()
+        let store = try SQLiteStore()
+        let provisioning = KeyProvisioning(store: store, clock: FixedClock())
+        for key in ["first-admin-key-123456", "first-admin-key-123456", "second-admin-key-123456"] {
+            _ = try await provisioning.provision(dataDirectory: files.url.path, adminKey: key, writeKey: nil)
+        }
+        let actions = try await store.auditRecords(after: 0, limit: 10).map(\.entry.action)
+        #expect(actions == [.keyCreated, .keyRevoked, .keyCreated])
+        #expect(try await AuditLog(store: store, clock: FixedClock()).verify().isIntact)
+    }
+
     @Test func newWorkspacesGetTheirOwnKeys() async throws {
         let store = try SQLiteStore()
         let provisioning = KeyProvisioning(store: store, clock: FixedClock())
