@@ -71,11 +71,16 @@ package struct KeyProvisioning: Sendable {
     @discardableResult
     private func install(_ key: String?, scope: AccessScope, label: String, name: String?) async throws -> Bool {
         let now = clock.now()
-        let existing = try await store.keys().filter { $0.workspace == .default }
+        let all = try await store.keys()
+        let existing = all.filter { $0.workspace == .default }
         let digest = key.map(APIKeyFactory.digest(of:))
-        if let digest, let stored = existing.first(where: { $0.digest == digest }), stored.revokedAt != nil {
+        // Digests are unique across workspaces: a key of another workspace is never taken over.
+        if let digest, let stored = all.first(where: { $0.digest == digest }),
+            stored.revokedAt != nil || stored.workspace != .default
+        {
             if let name {
-                throw AttuneError(code: .conflict, message: "\(name) holds a revoked key; set a new one", field: name)
+                let problem = stored.revokedAt != nil ? "a revoked key" : "a key of another workspace"
+                throw AttuneError(code: .conflict, message: "\(name) holds \(problem); set a new one", field: name)
             }
             return false
         }
