@@ -38,8 +38,4 @@ package protocol WorkspaceStore: Sendable {
 
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
-<<<<<<< HEAD
-    & ExperimentStore
-=======
-    & AuditStore
->>>>>>> Privacy and security: API key management, per-key rate limits, a hash-chained audit log, TLS and a CORS allow-list
+    & ExperimentStore & AuditStore

@@ -7,13 +7,8 @@ struct AttuneCommand: AsyncParsableCommand {
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
-<<<<<<< HEAD
             ModelsCommand.self, ExperimentCommand.self,
-            ProfilesCommand.self, WorkspacesCommand.self, DemoCommand.self, BenchCommand.self,
-=======
-            ModelsCommand.self,
             ProfilesCommand.self, WorkspacesCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self, BenchCommand.self,
->>>>>>> Privacy and security: API key management, per-key rate limits, a hash-chained audit log, TLS and a CORS allow-list
         ])
 }
 
