@@ -36,6 +36,13 @@ struct AuthorizationTests {
         Route(method: .get, path: "/v1/items/i1/similar", scope: .read, status: 404, pattern: "/v1/items/{id}/similar"),
         Route(method: .get, path: "/v1/items/i1/audience", scope: .read, status: 404, pattern: "/v1/items/{id}/audience"),
         Route(method: .post, path: "/v1/recommendations", body: #"{"users":["u"]}"#, scope: .read),
+        Route(method: .post, path: "/v1/experiments", body: #"{"key":"e1","variants":[{"key":"a"},{"key":"b"}]}"#, scope: .admin, status: 201),
+        Route(method: .get, path: "/v1/experiments", scope: .admin),
+        // No experiment e0 exists: a permitted key reaches the lookup and gets 404.
+        Route(method: .get, path: "/v1/experiments/e0", scope: .admin, status: 404, pattern: "/v1/experiments/{key}"),
+        Route(method: .patch, path: "/v1/experiments/e0", body: #"{"status":"running"}"#, scope: .admin, status: 404, pattern: "/v1/experiments/{key}"),
+        Route(method: .get, path: "/v1/experiments/e0/assignment?user=u", scope: .read, status: 404, pattern: "/v1/experiments/{key}/assignment"),
+        Route(method: .get, path: "/v1/experiments/e0/results", scope: .admin, status: 404, pattern: "/v1/experiments/{key}/results"),
     ]
 
     /// Routes that answer without a key.
