@@ -22,11 +22,28 @@ struct ExpressionCompiler {
 
     private var slots: [[String]: FieldSlot] = [:]
     private var fieldPaths: [FieldPath] = []
+    private var aggregates: [EventAggregate] = []
 
-    static func compile(_ root: ExpressionSyntax) -> (CompiledNode, [FieldPath]) {
+    static func compile(_ root: ExpressionSyntax) -> (CompiledNode, [FieldPath], [EventAggregate]) {
         var compiler = ExpressionCompiler()
         let node = compiler.compile(root).node
-        return (node, compiler.fieldPaths)
+        return (node, compiler.fieldPaths, compiler.aggregates)
+    }
+
+    /// An aggregate becomes a field whose path is its canonical text under `@aggregate`, so that
+    /// the same aggregate written twice is computed once.
+    private mutating func compileAggregate(_ node: ExpressionSyntax) -> Operand {
+        guard case .aggregate(let function, let filter, let window) = node.kind else { return .constant(.null) }
+        var text = ""
+        ExpressionPrinter.write(node, to: &text)
+        let known = fieldPaths.count
+        let field = slot([EventAggregate.pathRoot, text])
+        if field.index == known {
+            let condition = filter.map { RuleExpression(syntax: $0, type: .bool) }
+            aggregates.append(
+                EventAggregate(function: function, filter: condition, windowSeconds: window, slot: field, description: text))
+        }
+        return .field(field)
     }
 
     private mutating func slot(_ segments: [String]) -> FieldSlot {
@@ -60,6 +77,8 @@ struct ExpressionCompiler {
             }
         case .call(let function, let arguments):
             return compileCall(function, arguments)
+        case .aggregate:
+            return compileAggregate(node)
         }
     }
 

@@ -77,13 +77,26 @@ struct ExpressionLexer {
             }
             skipDigits()
         }
-        if let byte = peek(), byte.isIdentifierByte {
-            throw ExpressionFailure(.syntax, "unexpected letter after a number", at: index)
-        }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
+        // A unit letter right after the digits makes a duration (`90d`); any other letter is a typo.
+        var unit: Double?
+        if let byte = peek(), byte.isIdentifierByte {
+            switch byte {
+            case UInt8(ascii: "h"): unit = 3_600
+            case UInt8(ascii: "d"): unit = 86_400
+            case UInt8(ascii: "w"): unit = 604_800
+            default: break
+            }
+            if unit != nil, let after = peek(1), after.isIdentifierByte { unit = nil }
+            guard unit != nil else {
+                throw ExpressionFailure(.syntax, "unexpected letter after a number", at: index)
+            }
+            index += 1
+        }
         guard let value = Double(text), value.isFinite else {
             throw ExpressionFailure(.syntax, "number out of range", at: start)
         }
+        if let unit { return .duration(value * unit) }
         return .number(value)
     }
 
@@ -203,6 +216,7 @@ struct ExpressionLexer {
         case UInt8(ascii: "*"): return .star
         case UInt8(ascii: "/"): return .slash
         case UInt8(ascii: "%"): return .percent
+        case UInt8(ascii: ":"): return .colon
         case UInt8(ascii: "="): return try pair("=", .equal, else: nil)
         case UInt8(ascii: "!"): return try pair("=", .notEqual, else: .bang)
         case UInt8(ascii: "<"): return try pair("=", .lessEqual, else: .less)

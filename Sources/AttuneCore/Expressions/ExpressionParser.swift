@@ -12,7 +12,8 @@
 ///     unary      := "-" unary | primary
 ///     primary    := number | string | "true" | "false" | "null" | list | call | path | "(" rule ")"
 ///     list       := "[" (rule ("," rule)* ","?)? "]"
-///     call       := name "(" (rule ("," rule)*)? ")"
+///     call       := name "(" (rule ("," rule)*)? ")" | aggregate
+///     aggregate  := ("count" | "sum") "(" "events" ("," rule)? ("," "within" ":" duration)? ")"
 ///     path       := name ("." segment)*
 ///
 /// Recursion happens only through brackets and prefix operators, each of which counts against
@@ -214,11 +215,73 @@ struct ExpressionParser {
         case .symbol(.leftBracket):
             return try parseList()
         case .identifier(let name):
+            if peekKind(1) == .symbol(.leftParen), let function = EventAggregate.Function(rawValue: name) {
+                return try parseAggregate(function)
+            }
             if peekKind(1) == .symbol(.leftParen) { return try parseCall(name) }
             return try parsePath(name)
+        case .duration:
+            throw ExpressionFailure(
+                .syntax, "a duration such as 90d is only allowed after 'within:' in count() or sum()", at: token.offset)
         default:
             throw unexpected(expecting: "a value, a field or '('")
         }
+    }
+
+    /// `count(events, type == "purchase", within: 90d)`; `sum` adds up the matching events' values.
+    private mutating func parseAggregate(_ function: EventAggregate.Function) throws(ExpressionFailure)
+        -> ExpressionSyntax
+    {
+        let offset = current.offset
+        advance()
+        advance()
+        let (filter, window) = try nested { (parser) throws(ExpressionFailure) in
+            try parser.parseAggregateArguments(function)
+        }
+        return try node(.aggregate(function, filter: filter, window: window), offset: offset, start: offset)
+    }
+
+    private mutating func parseAggregateArguments(_ function: EventAggregate.Function) throws(ExpressionFailure)
+        -> (ExpressionSyntax?, Double?)
+    {
+        let name = "\(function.rawValue)()"
+        guard case .identifier("events") = current.kind, peekKind(1) != .symbol(.dot) else {
+            throw ExpressionFailure(.syntax, "the first argument of \(name) must be 'events'", at: current.offset)
+        }
+        advance()
+        var filter: ExpressionSyntax?
+        var window: Double?
+        while current.kind == .symbol(.comma) {
+            advance()
+            if case .identifier(let option) = current.kind, peekKind(1) == .symbol(.colon) {
+                guard option == "within" else {
+                    throw ExpressionFailure(
+                        .syntax, "unknown option \(quoted(option)) of \(name); it takes 'within:'", at: current.offset)
+                }
+                guard window == nil else {
+                    throw ExpressionFailure(.syntax, "'within:' is given twice", at: current.offset)
+                }
+                advance()
+                advance()
+                guard case .duration(let seconds) = current.kind else {
+                    throw unexpected(expecting: "a duration such as 12h, 90d or 2w")
+                }
+                guard seconds > 0, seconds <= EventAggregate.maxWindowSeconds else {
+                    throw ExpressionFailure(
+                        .limitExceeded, "the window must be longer than 0 and at most 3650d", at: current.offset)
+                }
+                window = seconds
+                advance()
+            } else {
+                guard filter == nil, window == nil else {
+                    throw ExpressionFailure(
+                        .syntax, "\(name) takes one condition, then 'within:'", at: current.offset)
+                }
+                filter = try parseOr()
+            }
+        }
+        try expect(.rightParen)
+        return (filter, window)
     }
 
     private mutating func parseList() throws(ExpressionFailure) -> ExpressionSyntax {
@@ -234,7 +297,8 @@ struct ExpressionParser {
         let offset = current.offset
         guard let function = ExpressionFunction(rawValue: name) else {
             var message = "unknown function \(quoted(name))"
-            if let near = suggestion(for: name, among: ExpressionFunction.allCases.map(\.name)) {
+            let names = ExpressionFunction.allCases.map(\.name) + EventAggregate.Function.allCases.map(\.rawValue)
+            if let near = suggestion(for: name, among: names) {
                 message += " (did you mean '\(near)'?)"
             }
             throw ExpressionFailure(.unknownFunction, message, at: offset)

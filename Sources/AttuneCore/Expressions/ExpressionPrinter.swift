@@ -21,6 +21,18 @@ enum ExpressionPrinter {
             out += "("
             writeSeparated(arguments, to: &out)
             out += ")"
+        case .aggregate(let function, let filter, let window):
+            out += function.rawValue
+            out += "(events"
+            if let filter {
+                out += ", "
+                write(filter, to: &out)
+            }
+            if let window {
+                out += ", within: "
+                writeDuration(window, to: &out)
+            }
+            out += ")"
         case .unary(.not, let operand):
             out += "not "
             write(operand, parenthesized: operand.precedence < Precedence.not, to: &out)
@@ -66,6 +78,18 @@ enum ExpressionPrinter {
                 write(element, to: &out)
             }
             out += "]"
+        }
+    }
+
+    /// The largest unit that divides the window evenly, so `90d` prints as written.
+    static func writeDuration(_ seconds: Double, to out: inout String) {
+        for (unit, letter) in [(604_800.0, "w"), (86_400, "d"), (3_600, "h")] {
+            let count = seconds / unit
+            if count == count.rounded() || unit == 3_600 {
+                writeNumber(count, to: &out)
+                out += letter
+                return
+            }
         }
     }
 

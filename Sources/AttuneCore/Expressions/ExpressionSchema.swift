@@ -8,10 +8,16 @@ package struct ExpressionSchema: Sendable, Hashable {
     /// When `true`, paths the schema does not cover are accepted with type `any`; when `false`
     /// they are a compile error, which catches misspelt field names.
     package var allowsUnknownFields: Bool
+    /// The fields a condition of `count(events, ...)` or `sum(events, ...)` may read; `nil` forbids
+    /// event aggregates, which only rules over users (segments) can answer.
+    package var eventFields: [String: ExpressionType]?
 
-    package init(fields: [String: ExpressionType], allowsUnknownFields: Bool = false) {
+    package init(
+        fields: [String: ExpressionType], allowsUnknownFields: Bool = false, eventFields: [String: ExpressionType]? = nil
+    ) {
         self.fields = fields
         self.allowsUnknownFields = allowsUnknownFields
+        self.eventFields = eventFields
     }
 
     /// The declared type of `path`, or `nil` when the schema does not cover it.

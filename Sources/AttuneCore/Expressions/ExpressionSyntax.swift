@@ -10,6 +10,9 @@ struct ExpressionSyntax {
         case unary(UnaryOperator, ExpressionSyntax)
         case binary(BinaryOperator, ExpressionSyntax, ExpressionSyntax)
         case call(ExpressionFunction, [ExpressionSyntax])
+        /// `count(events, condition, within: 90d)`: the condition reads event fields, not the
+        /// rule's; the window is in seconds, `nil` for all time.
+        case aggregate(EventAggregate.Function, filter: ExpressionSyntax?, window: Double?)
     }
 
     var kind: Kind
@@ -74,7 +77,7 @@ extension ExpressionSyntax {
     var precedence: Int {
         switch kind {
         case .literal(.number(let n)) where n.sign == .minus: Precedence.negate
-        case .literal, .path, .list, .call: Precedence.primary
+        case .literal, .path, .list, .call, .aggregate: Precedence.primary
         case .unary(.not, _): Precedence.not
         case .unary(.negate, _): Precedence.negate
         case .binary(let op, _, _): op.precedence

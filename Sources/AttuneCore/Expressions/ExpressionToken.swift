@@ -25,12 +25,15 @@ struct ExpressionToken: Equatable {
         case ampersands = "&&"
         case bars = "||"
         case bang = "!"
+        case colon = ":"
     }
 
     enum Kind: Equatable {
         case identifier(String)
         case keyword(Keyword)
         case number(Double)
+        /// A length of time such as `90d`, `12h` or `2w`, in seconds; only `within:` takes one.
+        case duration(Double)
         case string(String)
         case symbol(Symbol)
         case end
@@ -46,6 +49,7 @@ struct ExpressionToken: Equatable {
         case .identifier(let name): quoted(name)
         case .keyword(let keyword): "'\(keyword.rawValue)'"
         case .number: "a number"
+        case .duration: "a duration"
         case .string: "a string"
         case .symbol(let symbol): "'\(symbol.rawValue)'"
         case .end: "the end of the rule"

@@ -36,7 +36,30 @@ struct ExpressionTypeChecker {
             return try checkBinary(op, left, right, at: node.offset)
         case .call(let function, let arguments):
             return try checkCall(function, arguments)
+        case .aggregate(let function, let filter, _):
+            try checkAggregate(function, filter, at: node.offset)
+            return Inferred(type: .number)
         }
+    }
+
+    /// The condition is checked against the event fields; without a schema any field goes, but
+    /// aggregates never nest (the condition's own schema has no event fields).
+    private func checkAggregate(_ function: EventAggregate.Function, _ filter: ExpressionSyntax?, at offset: Int)
+        throws(ExpressionFailure)
+    {
+        let eventSchema: ExpressionSchema
+        if let schema {
+            guard let fields = schema.eventFields else {
+                throw ExpressionFailure(
+                    .unknownFunction, "\(function.rawValue)(events, ...) is only available in segment rules", at: offset)
+            }
+            eventSchema = ExpressionSchema(fields: fields)
+        } else {
+            eventSchema = ExpressionSchema(fields: [:], allowsUnknownFields: true)
+        }
+        guard let filter else { return }
+        let type = try ExpressionTypeChecker(schema: eventSchema).check(filter).type
+        try require(.bool, type, "the condition of \(function.rawValue)() must be true or false", at: filter.start)
     }
 
     private func fieldType(_ segments: [String], at offset: Int) throws(ExpressionFailure) -> ExpressionType {

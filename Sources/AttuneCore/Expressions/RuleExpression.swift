@@ -18,7 +18,9 @@
 /// number literals (`50`, `0.3`, `1e3`), double-quoted strings with JSON escapes, `true`, `false`,
 /// `null`, list literals (`[1, "a"]`), dotted field paths (`user.traits.age`, segments
 /// `[A-Za-z_][A-Za-z0-9_]*`), parentheses and calls of `lower upper len contains starts_with
-/// ends_with exists days_since abs min max coalesce`. Keywords are case-insensitive.
+/// ends_with exists days_since abs min max coalesce`. Keywords are case-insensitive. Rules over
+/// users may also read aggregates of the user's events (see ``EventAggregate``):
+/// `count(events, type == "purchase", within: 90d) >= 3`, where durations are `12h`, `90d`, `2w`.
 ///
 /// **Nulls and errors at run time**: a missing field is `null`. `==` and `!=` compare `null` like
 /// any value, and values of different types are unequal. Ordering, arithmetic and functions given
@@ -34,6 +36,9 @@
 package struct RuleExpression: Sendable, Hashable, CustomStringConvertible {
     /// The fields the rule reads, indexed by `FieldSlot.index`; each distinct path appears once.
     package let fieldPaths: [FieldPath]
+    /// The event aggregates the rule reads, each through its own slot of `fieldPaths` (whose root
+    /// is `EventAggregate.pathRoot`); the caller computes them.
+    package let aggregates: [EventAggregate]
     /// The static type of the result (`any` when it depends on untyped fields).
     package let resultType: ExpressionType
     /// The canonical text of the rule. It compiles to the same rule; it can be longer than the
@@ -86,10 +91,10 @@ package struct RuleExpression: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    private init(syntax: ExpressionSyntax, type: ExpressionType) {
+    init(syntax: ExpressionSyntax, type: ExpressionType) {
         var text = ""
         ExpressionPrinter.write(syntax, to: &text)
-        (root, fieldPaths) = ExpressionCompiler.compile(syntax)
+        (root, fieldPaths, aggregates) = ExpressionCompiler.compile(syntax)
         resultType = type
         description = text
     }
