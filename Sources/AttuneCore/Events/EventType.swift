@@ -10,6 +10,7 @@ package struct EventType: Hashable, Sendable, Comparable, CustomStringConvertibl
         for byte in raw.utf8 where byte < 0x20 || byte == 0x7F {
             throw .invalid(field, "must not contain control characters")
         }
+        if SegmentEvents.isSegmentEvent(raw) { throw .invalid(field, "is reserved for the engine's segment events") }
         return EventType(unchecked: raw)
     }
 

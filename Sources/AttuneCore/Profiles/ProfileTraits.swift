@@ -30,7 +30,9 @@ package struct ProfileTraits: Sendable, Equatable {
     package init() {}
 
     /// Folds one event in.
+    /// Segment events are the engine's record of its own evaluation, not behaviour: they are skipped.
     package mutating func apply(type: String, sessionID: String?, value: Double?, timestamp: Int64) {
+        if SegmentEvents.isSegmentEvent(type) { return }
         if eventCount == 0 {
             firstSeen = timestamp
             lastSeen = timestamp

@@ -38,6 +38,8 @@ package struct ProfileRebuild: Sendable {
             }
             for stored in page {
                 let event = stored.event
+                // The store's own segment events are not behaviour (and may name users without a profile).
+                if SegmentEvents.isSegmentEvent(event.type.rawValue) { continue }
                 let owners = ProfileOwnership.owners(of: event) { links[$0] ?? [] }
                 if !owners.isEmpty { events += 1 }
                 for user in owners {

@@ -175,6 +175,37 @@ enum SQLiteSchema {
                         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v4-segments") { db in
+            // Memberships are the current state; entering and leaving are also events in the log.
+            // `details` holds a learned segment's explanation as JSON.
+            try db.execute(
+                sql: """
+                    CREATE TABLE segments (
+                        workspace INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        rule TEXT,
+                        details TEXT,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, id)
+                    ) WITHOUT ROWID;
+                    CREATE UNIQUE INDEX segments_by_name ON segments(workspace, name);
+                    CREATE TABLE segment_memberships (
+                        workspace INTEGER NOT NULL,
+                        segment_id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        entered_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, segment_id, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX segment_memberships_by_user ON segment_memberships(workspace, user_id);
+                    CREATE TABLE segment_generations (
+                        workspace INTEGER PRIMARY KEY,
+                        generation INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

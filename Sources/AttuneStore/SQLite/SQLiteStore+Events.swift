@@ -92,7 +92,12 @@ extension SQLiteStore: EventStore {
                         workspace, key.anonymous, key.id, activity.first, activity.last, activity.count,
                     ])
                 }
-                if store.maintainsProfiles { try updateProfiles(inserted, workspace: workspace, db: db) }
+                if store.maintainsProfiles {
+                    let users = try updateProfiles(inserted, workspace: workspace, db: db)
+                    // Time for windows is the receipt of the batch: the injected clock, not the client's.
+                    let now = inserted.map(\.receivedAt.millisecondsSinceEpoch).max() ?? 0
+                    try store.reevaluateSegments(users, workspace: workspace, now: now, db)
+                }
             }
             results.append(result)
         }

@@ -35,6 +35,11 @@ extension SQLiteStore: IdentityStore {
                             """,
                         arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch])
                 }
+                // Declared traits and a linked visitor's history both feed segment rules.
+                if self.maintainsProfiles {
+                    try self.reevaluateSegments(
+                        [identify.userID.rawValue], workspace: key, now: identify.timestamp.millisecondsSinceEpoch, db)
+                }
             }
         }
     }

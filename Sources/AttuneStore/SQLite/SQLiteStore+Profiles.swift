@@ -123,8 +123,10 @@ extension SQLiteStore: ProfileStore {
     }
 
     /// Folds freshly inserted events into their owners' profiles, inside the append transaction.
-    static func updateProfiles(_ events: [Event], workspace: Int64, db: Database) throws {
-        guard !events.isEmpty else { return }
+    /// - Returns: the users whose profile changed, in first-seen order.
+    @discardableResult
+    static func updateProfiles(_ events: [Event], workspace: Int64, db: Database) throws -> [String] {
+        guard !events.isEmpty else { return [] }
         var order: [String] = []
         var byUser: [String: [Event]] = [:]
         var links: [String: [String]] = [:]
@@ -150,6 +152,7 @@ extension SQLiteStore: ProfileStore {
             }
             try saveProfile(workspace, user, traits, version: (stored?.version ?? 0) + 1, at: latest, db)
         }
+        return order
     }
 
     static func fold(_ event: Event, into traits: inout ProfileTraits) {

@@ -19,6 +19,9 @@ package final class SQLiteStore: Sendable {
     /// Whether appends also fold events into user profiles (off only to measure what that costs).
     package let maintainsProfiles: Bool
     private let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
+    /// Each workspace's rule segments with the generation they were compiled at: ingestion parses
+    /// rules only after a segment write (in this process or another one) bumps the generation.
+    let segmentRuleCache = Mutex<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {
