@@ -38,6 +38,8 @@ package struct ServerDependencies: Sendable {
     package var experimentMonitorInterval: Duration? = .seconds(60)
     /// Monotonic nanoseconds for the rate limiter; tests fix it.
     package var monotonicNow: @Sendable () -> UInt64 = monotonicNanoseconds
+    /// How often every rule segment is re-evaluated for time windows; `nil` turns the sweep off.
+    package var segmentSweepInterval: Duration? = .seconds(3_600)
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -94,6 +96,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
+    SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
+        .addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
@@ -142,6 +146,9 @@ package func buildApplication(
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
+    if let interval = dependencies.segmentSweepInterval {
+        app.addServices(SegmentSweep(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
+    }
     if let interval = dependencies.experimentMonitorInterval {
         app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
     }

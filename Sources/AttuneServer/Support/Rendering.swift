@@ -36,6 +36,22 @@ enum Rendering {
         return .object(members)
     }
 
+    static func json(_ segment: Segment, members: Int) -> JSONValue {
+        let explanation: JSONValue = segment.explanation.map { e -> JSONValue in
+            .object([
+                ("rules", .string(e.rules)), ("fidelity", .number(e.fidelity)),
+                ("features", .array(e.features.map(JSONValue.string))),
+                ("centroid", .array(e.centroid.map(JSONValue.number))),
+            ])
+        } ?? .null
+        return .object([
+            ("id", .string(segment.id.rawValue)), ("name", .string(segment.name)), ("kind", .string(segment.kind.rawValue)),
+            ("rule", segment.rule.map(JSONValue.string) ?? .null), ("explanation", explanation),
+            ("members", .number(Double(members))), ("createdAt", .string(segment.createdAt.iso8601)),
+            ("updatedAt", .string(segment.updatedAt.iso8601)),
+        ])
+    }
+
     static func json(_ error: AttuneError) -> JSONValue {
         APIError(error).json["error"] ?? .null
     }

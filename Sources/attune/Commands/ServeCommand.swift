@@ -57,6 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds of hyper-parameter search per scheduled retraining.")
     var retrainTimeBudget: Double = 60
 
+    @Option(help: "Seconds between re-evaluations of every rule segment (for time windows); 0 turns it off.")
+    var segmentSweepSeconds: Double = 3_600
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -89,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
             throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
+        }
+        guard segmentSweepSeconds == 0 || (segmentSweepSeconds >= 1 && segmentSweepSeconds <= 7 * 86_400) else {
+            throw ValidationError("--segment-sweep-seconds must be 0 (off) or from 1 to 604800")
         }
         guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
         guard ModelFamily(rawValue: retrainModel) != nil else {
@@ -170,6 +176,7 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
+        dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
