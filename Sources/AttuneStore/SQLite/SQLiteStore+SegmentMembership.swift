@@ -50,8 +50,13 @@ extension SQLiteStore {
         guard !rules.isEmpty, !users.isEmpty else { return changes }
         let ruleIDs = Set(rules.entries.map(\.id.rawValue))
         let instant = Timestamp(millisecondsSinceEpoch: now)
+        // Cached statements: a busy batch changes many memberships, and parsing SQL per row showed.
         let current = try db.cachedStatement(
             sql: "SELECT segment_id FROM segment_memberships WHERE workspace = ? AND user_id = ?")
+        let enter = try db.cachedStatement(
+            sql: "INSERT INTO segment_memberships (workspace, segment_id, user_id, entered_at) VALUES (?, ?, ?, ?)")
+        let leave = try db.cachedStatement(
+            sql: "DELETE FROM segment_memberships WHERE workspace = ? AND segment_id = ? AND user_id = ?")
         for user in users {
             var record = ProfileRecord(user: user, traits: try Self.loadProfile(workspace, user, db)?.traits)
             if rules.readsAttributes { record.attributes = try Self.declaredTraits(workspace, user, db) }
@@ -59,16 +64,12 @@ extension SQLiteStore {
             let matched = Set(rules.matching(record, now: instant).map(\.rawValue))
             let before = Set(try String.fetchAll(current, arguments: [workspace, user])).intersection(ruleIDs)
             for id in matched.subtracting(before).sorted() {
-                try db.execute(
-                    sql: "INSERT INTO segment_memberships (workspace, segment_id, user_id, entered_at) VALUES (?, ?, ?, ?)",
-                    arguments: [workspace, id, user, now])
+                try enter.execute(arguments: [workspace, id, user, now])
                 try Self.recordSegmentEvent(SegmentEvents.entered, segment: id, user: user, workspace: workspace, at: now, db)
                 changes.entered += 1
             }
             for id in before.subtracting(matched).sorted() {
-                try db.execute(
-                    sql: "DELETE FROM segment_memberships WHERE workspace = ? AND segment_id = ? AND user_id = ?",
-                    arguments: [workspace, id, user])
+                try leave.execute(arguments: [workspace, id, user])
                 try Self.recordSegmentEvent(SegmentEvents.left, segment: id, user: user, workspace: workspace, at: now, db)
                 changes.left += 1
             }
@@ -117,8 +118,8 @@ extension SQLiteStore {
         var generator = SystemRandomNumberGenerator()
         let id = EventID.random(using: &generator)
         let properties = JSONValue.object([("segment", .string(segment))]).serialized()
-        try db.execute(
-            sql: "INSERT INTO events (workspace, id, type, user_id, properties, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [workspace, Data(id.bytes), type.rawValue, user, properties, time, time])
+        let insert = try db.cachedStatement(
+            sql: "INSERT INTO events (workspace, id, type, user_id, properties, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+        try insert.execute(arguments: [workspace, Data(id.bytes), type.rawValue, user, properties, time, time])
     }
 }
