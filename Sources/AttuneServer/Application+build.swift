@@ -25,6 +25,8 @@ package struct ServerDependencies: Sendable {
     package var streamRefreshInterval: Duration = .seconds(1)
     /// Catalogue entries read by serving; item writes through the API invalidate theirs.
     package var catalogue = CatalogCache()
+    /// What each segment's members consume, for `segment=` on recommendations.
+    package var segmentPopularity = SegmentPopularity()
     /// Online updates of a served factorisation machine from stored events; `nil` turns them off.
     package var online: OnlineLearning?
     /// Experiment definitions, assignment and results.
@@ -68,7 +70,8 @@ package struct ServerDependencies: Sendable {
 
 extension ServerDependencies {
     var recommendations: RecommendationService {
-        RecommendationService(registry: models, store: store, clock: clock, catalogue: catalogue)
+        RecommendationService(
+            registry: models, store: store, clock: clock, catalogue: catalogue, segments: segmentPopularity)
     }
 
     var audit: AuditLog { AuditLog(store: store, clock: clock) }

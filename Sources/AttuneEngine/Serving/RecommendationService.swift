@@ -41,6 +41,9 @@ package struct RecommendationRequest: Sendable {
     /// Share of the slots, in [0, 0.5], given to items the model has little data on, so that the
     /// feedback loop does not only confirm what the model already believes.
     package var exploration: Float = 0
+    /// Favour what this segment's members consume: their popular items for users without a
+    /// personal list, a boost of up to ×2 (by the share of members who have the item) otherwise.
+    package var segment: SegmentID?
 
     package init() {}
 }
@@ -57,24 +60,33 @@ package struct RecommendationService: Sendable {
     /// "Now" for rules such as `days_since(item.created_at) < 30`.
     let clock: any WallClock
     let catalogue: CatalogCache
+    let segments: SegmentPopularity
     /// Recent events read per request so that new activity counts before the next training.
     let recentEvents = 200
 
     package init(
         registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock(),
-        catalogue: CatalogCache = CatalogCache()
+        catalogue: CatalogCache = CatalogCache(), segments: SegmentPopularity = SegmentPopularity()
     ) {
         self.registry = registry
         self.store = store
         self.clock = clock
         self.catalogue = catalogue
+        self.segments = segments
     }
 
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList
     {
+        if let segment = request.segment, try await store.segment(segment, in: workspace) == nil {
+            throw AttuneError.invalid("segment", "no segment with this id")
+        }
         guard let model = registry.model(for: workspace) else {
             return try await catalogueFallback(workspace: workspace, request: request)
+        }
+        var inSegment: SegmentPopularity.Ranking?
+        if let segment = request.segment {
+            inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
         let recent = try await recentItems(of: user, in: workspace)
         let recentIndices = recent.compactMap { model.snapshot.items.index(of: $0.rawValue) }
@@ -91,11 +103,15 @@ package struct RecommendationService: Sendable {
             let personal =
                 request.strategy == .popular
                 ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
-            let strategy = personal == nil ? "popular" : model.snapshot.family.rawValue
-            let candidates: [(item: Int32, score: Float)] =
+            var strategy = personal == nil ? "popular" : model.snapshot.family.rawValue
+            var candidates: [(item: Int32, score: Float)] =
                 personal ?? model.popular.lazy.filter { !consumed.contains($0) }.prefix(fetch).enumerated().map {
                     ($0.element, Float(fetch - $0.offset) / Float(fetch))
                 }
+            if let inSegment {
+                if personal == nil { strategy = "popular-in-segment" }
+                candidates = Self.favouring(inSegment, candidates, personal: personal != nil, consumed: consumed, count: fetch)
+            }
             let (accepted, categories) = try await filter(
                 candidates, model: model, workspace: workspace, request: request, consumed: consumed)
             if accepted.count >= needed || fetch >= model.snapshot.items.count {
@@ -107,13 +123,15 @@ package struct RecommendationService: Sendable {
                 }
                 // Reasons point at what the user did lately: the newest distinct items, not the whole past.
                 let anchorPool = Self.latestDistinct(recentIndices, then: history, limit: Self.reasonHistory)
-                let anchors = chosen.map { strategy == "popular" ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
+                let anchors = chosen.map { personal == nil ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
                 let titles = try await self.titles(of: anchors.compactMap { $0 }, model: model, workspace: workspace)
                 let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
                     let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
                     let reason: String
-                    if strategy == "popular" {
-                        reason = model.trending ? "trending" : "popular"
+                    if personal == nil {
+                        reason =
+                            inSegment?.shares[candidate.item] != nil
+                            ? "popular in this segment" : model.trending ? "trending" : "popular"
                     } else if let anchor, let name = titles[anchor] {
                         reason = "similar to \(name) you interacted with"
                     } else {
@@ -158,6 +176,28 @@ package struct RecommendationService: Sendable {
                 reason: "exploration: little is known about this item yet", exploration: true)
         }
         Self.explorationSlots.increment(by: positions.count)
+        return out
+    }
+
+    /// Candidates reordered for a segment. A personal list keeps its items, each score multiplied
+    /// by 1 + the share of members who have the item (divided when negative, so it still rises);
+    /// a popularity list puts the segment's popular items first, then the rest in their order.
+    static func favouring(
+        _ ranking: SegmentPopularity.Ranking, _ candidates: [(item: Int32, score: Float)], personal: Bool,
+        consumed: Set<Int32>, count: Int
+    ) -> [(item: Int32, score: Float)] {
+        if personal {
+            let boosted = candidates.map { candidate -> (item: Int32, score: Float) in
+                let factor = 1 + (ranking.shares[candidate.item] ?? 0)
+                return (candidate.item, candidate.score >= 0 ? candidate.score * factor : candidate.score / factor)
+            }
+            return boosted.enumerated()
+                .sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        }
+        var out: [(item: Int32, score: Float)] = ranking.items.lazy.filter { !consumed.contains($0.item) }.prefix(count)
+            .map { (item: $0.item, score: 1 + $0.share) }
+        let taken = Set(out.map(\.item))
+        out += candidates.filter { !taken.contains($0.item) }.map { (item: $0.item, score: min($0.score, 1)) }
         return out
     }
 

@@ -201,6 +201,9 @@ package struct RecommendationsController: Sendable {
         let boosts = QueryParameters.strings(request, "boost")
         guard boosts.count <= ItemRules.maxBoosts else { throw .invalid("boost", "at most \(ItemRules.maxBoosts) boosts") }
         for raw in boosts { parameters.rules.boosts.append(try ItemRules.boost(raw, field: "boost")) }
+        if let raw = try QueryParameters.string(request, "segment") {
+            parameters.segment = try SegmentID.validated(raw, field: "segment")
+        }
         if let raw = try QueryParameters.string(request, "diversity") {
             guard let value = Float(raw), value >= 0, value <= 1 else {
                 throw .invalid("diversity", "must be a number from 0 to 1")
