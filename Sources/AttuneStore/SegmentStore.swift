@@ -22,7 +22,8 @@ package struct MembershipChanges: Sendable, Equatable {
 /// those up for every user.
 package protocol SegmentStore: Sendable {
     /// Stores a new rule segment; existing users are evaluated by a following refresh.
-    /// - Throws: `AttuneError` `conflict` when the name is taken, `notFound` for the workspace.
+    /// - Throws: `AttuneError` `conflict` when the name is taken or the workspace already has the
+    ///   most rule segments it may (1,000), `notFound` for the workspace.
     func createSegment(_ segment: Segment, in workspace: WorkspaceID) async throws
 
     /// Every segment, by name.

@@ -102,4 +102,16 @@ struct SegmentMembershipTests {
         _ = try await store.append([EventBatch(workspace: .default, events: [event(9, .view, receivedAt: day)])])
         #expect(try await segmentEvents(store).map(\.0) == ["segment_entered"])
     }
+
+    @Test func aWorkspaceHoldsABoundedNumberOfRuleSegments() async throws {
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        func segment(_ n: Int) -> Segment {
+            Segment(id: SegmentID(unchecked: "seg_\(n)"), name: "s\(n)", kind: .rule, rule: "traits.events > \(n)",
+                    createdAt: Fixtures.now, updatedAt: Fixtures.now)
+        }
+        for n in 0..<SQLiteStore.maxRuleSegments { try await store.createSegment(segment(n), in: .default) }
+        await #expect(throws: AttuneError.self) { try await store.createSegment(segment(-1), in: .default) }
+        #expect(try await store.segments(in: .default).count == SQLiteStore.maxRuleSegments)
+    }
 }

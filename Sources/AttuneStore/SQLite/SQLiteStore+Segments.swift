@@ -8,6 +8,12 @@ extension SQLiteStore: SegmentStore {
             guard try Self.segmentID(named: segment.name, key, db) == nil else {
                 throw AttuneError(code: .conflict, message: "a segment with this name exists", field: "name")
             }
+            let rules = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM segments WHERE workspace = ? AND kind = 'rule'", arguments: [key]) ?? 0
+            guard segment.kind != .rule || rules < Self.maxRuleSegments else {
+                throw AttuneError(
+                    code: .conflict, message: "a workspace holds at most \(Self.maxRuleSegments) rule segments")
+            }
             try Self.insert(segment, key, db)
             try self.invalidateSegmentRules(key, db)
         }
@@ -135,6 +141,9 @@ extension SQLiteStore: SegmentStore {
             try self.invalidateSegmentRules(key, db)
         }
     }
+
+    /// Every profile change evaluates every rule segment of its workspace, so their number is bounded.
+    package static let maxRuleSegments = 1_000
 
     static func segmentID(named name: String, _ workspace: Int64, _ db: Database) throws -> String? {
         try String.fetchOne(
