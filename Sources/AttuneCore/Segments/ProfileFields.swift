@@ -22,7 +22,8 @@ package enum ProfileFields {
         case aggregate(Int)
         case trait(Trait)
         case eventsOfType(String)
-        case attribute(ArraySlice<String>)
+        /// An index into the set's distinct attribute paths, each read once per user.
+        case attribute(Int)
         case userID
         case missing
     }
@@ -31,14 +32,16 @@ package enum ProfileFields {
         case events, sessions, meanSessionSeconds, purchases, monetary, firstSeen, lastSeen, lastPurchase
     }
 
-    /// - Parameter aggregateIndex: where an aggregate's value sits in the accumulator, by its text.
-    static func source(of path: FieldPath, aggregateIndex: [String: Int]) -> Source {
+    /// - Parameters:
+    ///   - aggregateIndex: where an aggregate's value sits in the accumulator, by its text.
+    ///   - attributeIndex: where a declared attribute's value sits, by its path below `attributes`.
+    static func source(of path: FieldPath, aggregateIndex: [String: Int], attributeIndex: [[String]: Int]) -> Source {
         let s = path.segments
         switch s.first {
         case EventAggregate.pathRoot:
             return s.count == 2 ? aggregateIndex[s[1]].map(Source.aggregate) ?? .missing : .missing
         case "attributes" where s.count >= 2:
-            return .attribute(s.dropFirst())
+            return attributeIndex[Array(s.dropFirst())].map(Source.attribute) ?? .missing
         case "user" where s == ["user", "id"]:
             return .userID
         case "traits" where s.count == 3 && s[1] == "events_by_type":
@@ -73,12 +76,11 @@ package struct ProfileRecord {
         self.aggregates = aggregates
     }
 
-    func value(_ source: ProfileFields.Source) -> ExpressionValue {
+    /// - Parameter attributes: the values of the rule set's attribute paths for this user.
+    func value(_ source: ProfileFields.Source, attributes: [ExpressionValue]) -> ExpressionValue {
         switch source {
         case .aggregate(let index): return index < aggregates.count ? .number(aggregates[index]) : .null
-        case .attribute(let path):
-            guard let attributes else { return .null }
-            return ExpressionValue(attributes, at: path)
+        case .attribute(let index): return attributes[index]
         case .userID: return .string(user)
         case .eventsOfType(let type): return .number(Double(traits?.countsByType[type] ?? 0))
         case .trait(let trait): return value(trait)
@@ -86,18 +88,19 @@ package struct ProfileRecord {
         }
     }
 
+    /// Reads the stored traits in place: copying them (their counts dictionary) per field showed.
     private func value(_ trait: ProfileFields.Trait) -> ExpressionValue {
-        let t = traits ?? ProfileTraits()
         func instant(_ ms: Int64) -> ExpressionValue { .number(Double(ms) / 1000) }
+        let events = traits?.eventCount ?? 0
         switch trait {
-        case .events: return .number(Double(t.eventCount))
-        case .sessions: return .number(Double(t.sessionCount))
-        case .meanSessionSeconds: return .number(t.meanSessionSeconds)
-        case .purchases: return .number(Double(t.purchaseCount))
-        case .monetary: return .number(t.monetary)
-        case .firstSeen: return t.eventCount > 0 ? instant(t.firstSeen) : .null
-        case .lastSeen: return t.eventCount > 0 ? instant(t.lastSeen) : .null
-        case .lastPurchase: return t.lastPurchase.map(instant) ?? .null
+        case .events: return .number(Double(events))
+        case .sessions: return .number(Double(traits?.sessionCount ?? 0))
+        case .meanSessionSeconds: return .number(traits?.meanSessionSeconds ?? 0)
+        case .purchases: return .number(Double(traits?.purchaseCount ?? 0))
+        case .monetary: return .number(traits?.monetary ?? 0)
+        case .firstSeen: return events > 0 ? instant(traits?.firstSeen ?? 0) : .null
+        case .lastSeen: return events > 0 ? instant(traits?.lastSeen ?? 0) : .null
+        case .lastPurchase: return traits?.lastPurchase.map(instant) ?? .null
         }
     }
 }

@@ -13,7 +13,9 @@ package struct SegmentRuleSet: Sendable {
     /// Every distinct aggregate of every rule; ``ProfileRecord/aggregates`` follows this order.
     package let aggregates: [EventAggregate]
     /// Whether any rule reads `attributes.*` (so declared traits must be loaded).
-    package let readsAttributes: Bool
+    package var readsAttributes: Bool { !attributePaths.isEmpty }
+    /// Distinct paths below `attributes`, read once per user however many rules use them.
+    private let attributePaths: [[String]]
     /// Whether any aggregate condition reads `properties.*` (so event properties must be parsed).
     package let readsEventProperties: Bool
     /// The longest window of any aggregate in seconds, `nil` when one covers all time: events older
@@ -28,20 +30,29 @@ package struct SegmentRuleSet: Sendable {
     package init(rules: [(id: SegmentID, rule: RuleExpression)]) {
         var aggregates: [EventAggregate] = []
         var aggregateIndex: [String: Int] = [:]
-        var readsAttributes = false
+        var attributePaths: [[String]] = []
+        var attributeIndex: [[String]: Int] = [:]
         var entries: [Entry] = []
         for (id, rule) in rules {
             for aggregate in rule.aggregates where aggregateIndex[aggregate.description] == nil {
                 aggregateIndex[aggregate.description] = aggregates.count
                 aggregates.append(aggregate)
             }
-            let sources = rule.fieldPaths.map { ProfileFields.source(of: $0, aggregateIndex: aggregateIndex) }
-            readsAttributes = readsAttributes || rule.fieldPaths.contains { $0.root == "attributes" }
+            for path in rule.fieldPaths where path.root == "attributes" && path.segments.count >= 2 {
+                let below = Array(path.segments.dropFirst())
+                if attributeIndex[below] == nil {
+                    attributeIndex[below] = attributePaths.count
+                    attributePaths.append(below)
+                }
+            }
+            let sources = rule.fieldPaths.map {
+                ProfileFields.source(of: $0, aggregateIndex: aggregateIndex, attributeIndex: attributeIndex)
+            }
             entries.append(Entry(id: id, rule: rule, sources: sources))
         }
         self.entries = entries
         self.aggregates = aggregates
-        self.readsAttributes = readsAttributes
+        self.attributePaths = attributePaths
         readsEventProperties = aggregates.contains { aggregate in
             aggregate.filter?.fieldPaths.contains { path in path.root == "properties" } ?? false
         }
@@ -51,8 +62,12 @@ package struct SegmentRuleSet: Sendable {
 
     /// The segments whose rule the user satisfies (gives exactly `true`).
     package func matching(_ record: ProfileRecord, now: Timestamp) -> [SegmentID] {
+        let attributes = attributePaths.map { path in
+            record.attributes.map { ExpressionValue($0, at: path[...]) } ?? .null
+        }
         var out: [SegmentID] = []
-        for entry in entries where entry.rule.matches(now: now, { record.value(entry.sources[$0.index]) }) {
+        for entry in entries
+        where entry.rule.matches(now: now, { record.value(entry.sources[$0.index], attributes: attributes) }) {
             out.append(entry.id)
         }
         return out
