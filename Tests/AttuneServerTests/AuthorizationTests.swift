@@ -43,6 +43,13 @@ struct AuthorizationTests {
         Route(method: .patch, path: "/v1/experiments/e0", body: #"{"status":"running"}"#, scope: .admin, status: 404, pattern: "/v1/experiments/{key}"),
         Route(method: .get, path: "/v1/experiments/e0/assignment?user=u", scope: .read, status: 404, pattern: "/v1/experiments/{key}/assignment"),
         Route(method: .get, path: "/v1/experiments/e0/results", scope: .admin, status: 404, pattern: "/v1/experiments/{key}/results"),
+        Route(method: .post, path: "/v1/segments", body: #"{"name":"s1","rule":"traits.events > 0"}"#, scope: .admin, status: 201),
+        Route(method: .get, path: "/v1/segments", scope: .read),
+        // No segment s0 exists: a permitted key reaches the lookup and gets 404.
+        Route(method: .get, path: "/v1/segments/s0", scope: .read, status: 404, pattern: "/v1/segments/{id}"),
+        Route(method: .delete, path: "/v1/segments/s0", scope: .admin, status: 404, pattern: "/v1/segments/{id}"),
+        Route(method: .get, path: "/v1/segments/s0/members", scope: .read, status: 404, pattern: "/v1/segments/{id}/members"),
+        Route(method: .get, path: "/v1/users/u/segments", scope: .read, pattern: "/v1/users/{id}/segments"),
     ]
 
     /// Routes that answer without a key.
