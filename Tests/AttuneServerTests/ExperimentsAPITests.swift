@@ -208,4 +208,35 @@ struct ExperimentsAPITests {
             #expect(solo.json?["results"]?["powerNotAvailable"] == .string("singleVariant"))
         }
     }
+
+    @Test func resultsBreakDownBySegment() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            _ = try await client.call(.post, "/v1/experiments", body: Self.definition)
+            let segment = try await client.call(.post, "/v1/segments", body: #"{"name": "gold", "rule": "attributes.plan == \"gold\""}"#)
+            #expect(segment.status == 201, "\(segment.text)")
+            let id = try #require(segment.json?["id"]?.stringValue)
+            for i in 0..<40 {
+                if i % 4 == 0 {
+                    _ = try await client.call(.post, "/v1/identify", key: TestServer.write, body: #"{"userId": "g\#(i)", "traits": {"plan": "gold"}}"#)
+                }
+                _ = try await client.call(.get, "/v1/experiments/rec-strategy/assignment?user=g\(i)", key: TestServer.read)
+            }
+            let all = try await client.call(.get, "/v1/experiments/rec-strategy/results")
+            let gold = try await client.call(.get, "/v1/experiments/rec-strategy/results?segment=\(id)")
+            #expect(gold.status == 200, "\(gold.text)")
+            #expect(gold.json?["segment"] == .string(id))
+            func units(_ reply: Reply) -> Double {
+                guard case .array(let arms)? = reply.json?["results"]?["units"] else { return -1 }
+                return arms.reduce(0) { total, arm in
+                    if case .number(let n)? = arm["units"] { return total + n }
+                    return total
+                }
+            }
+            #expect(units(all) == 40)
+            #expect(units(gold) == 10)
+            let unknown = try await client.call(.get, "/v1/experiments/rec-strategy/results?segment=nope")
+            #expect(unknown.status == 404)
+        }
+    }
 }

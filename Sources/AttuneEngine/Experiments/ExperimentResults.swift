@@ -8,15 +8,24 @@ package struct ExperimentResults: Sendable {
     package var report: ExperimentReport
     package var actions: [ExperimentAction]
     package var computedAt: Timestamp
+    /// The segment the units were restricted to, if any.
+    package var segment: SegmentID?
 }
 
 extension ExperimentService {
-    /// Analyses an experiment from its exposures and the exposed units' events.
-    package func results(of key: ExperimentKey, in workspace: WorkspaceID) async throws -> ExperimentResults {
+    /// Analyses an experiment from its exposures and the exposed units' events; with `segment`,
+    /// only the units that are members of it now (a breakdown; the split check still applies,
+    /// since membership is independent of the variant when the variant does not change it).
+    /// - Throws: `AttuneError.notFound` for an unknown experiment or segment.
+    package func results(of key: ExperimentKey, in workspace: WorkspaceID, segment: SegmentID? = nil) async throws -> ExperimentResults {
         let definition = try await experiment(key, in: workspace)
         let types = Array(Set(definition.allMetrics.flatMap(\.eventTypes))).sorted()
-        let outcomes = try await store.unitOutcomes(
+        var outcomes = try await store.unitOutcomes(
             of: key, types: types, lookbackMilliseconds: ExperimentObservations.lookbackDays * 86_400_000, in: workspace)
+        if let segment {
+            let members = try await members(of: segment, in: workspace)
+            outcomes = outcomes.filter { members.contains($0.unit) }
+        }
         let now = clock.now()
         var settings = AnalysisSettings(
             alpha: definition.alpha, weights: definition.weights, minimumDetectableEffect: definition.minimumDetectableEffect)
@@ -33,7 +42,21 @@ extension ExperimentService {
             throw AttuneError.invalid(error.field ?? "experiment", error.message)
         }
         return ExperimentResults(
-            definition: definition, report: report, actions: try await store.actions(of: key, in: workspace), computedAt: now)
+            definition: definition, report: report, actions: try await store.actions(of: key, in: workspace), computedAt: now,
+            segment: segment)
+    }
+
+    /// Every member of a segment, read a page at a time.
+    private func members(of segment: SegmentID, in workspace: WorkspaceID) async throws -> Set<String> {
+        guard try await store.segment(segment, in: workspace) != nil else { throw AttuneError.notFound("segment") }
+        var out = Set<String>()
+        var cursor: UserID?
+        while true {
+            let page = try await store.members(of: segment, in: workspace, after: cursor, limit: 5_000)
+            for user in page { out.insert(user.rawValue) }
+            guard page.count == 5_000, let last = page.last else { return out }
+            cursor = last
+        }
     }
 
     /// Stops every running experiment in `workspace` whose guardrail a variant significantly

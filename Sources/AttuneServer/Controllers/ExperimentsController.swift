@@ -65,10 +65,14 @@ package struct ExperimentsController: Sendable {
 
     @Sendable func results(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let results = try await service.results(of: try Self.key(context), in: principal.workspace)
+        let segment = try QueryParameters.string(request, "segment").map { raw throws(AttuneError) in
+            try SegmentID.validated(raw, field: "segment")
+        }
+        let results = try await service.results(of: try Self.key(context), in: principal.workspace, segment: segment)
         let definition = results.definition
         return JSONResponse.make(.object([
             ("experiment", .string(definition.key.rawValue)), ("status", .string(definition.status.rawValue)),
+            ("segment", segment.map { .string($0.rawValue) } ?? .null),
             ("computedAt", .string(results.computedAt.iso8601)),
             ("results", results.report.json(variants: definition.variants.map(\.key))),
             ("actions", .array(results.actions.map { a in
