@@ -101,6 +101,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
+    UsersController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)

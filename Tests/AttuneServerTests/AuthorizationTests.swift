@@ -50,6 +50,8 @@ struct AuthorizationTests {
         Route(method: .delete, path: "/v1/segments/s0", scope: .admin, status: 404, pattern: "/v1/segments/{id}"),
         Route(method: .get, path: "/v1/segments/s0/members", scope: .read, status: 404, pattern: "/v1/segments/{id}/members"),
         Route(method: .get, path: "/v1/users/u/segments", scope: .read, pattern: "/v1/users/{id}/segments"),
+        Route(method: .patch, path: "/v1/users/u", body: #"{"age":30}"#, scope: .admin, pattern: "/v1/users/{id}"),
+        Route(method: .get, path: "/v1/users", scope: .admin),
     ]
 
     /// Routes that answer without a key.

@@ -24,16 +24,18 @@ extension SQLiteStore: IdentityStore {
                     }
                 }
                 if let traits = identify.traits {
-                    // RFC 7396 merge: later calls overwrite keys, a null removes one.
+                    // RFC 7396 merge: later calls overwrite keys, a null removes one. The stored
+                    // row is patched with the call's own text: `excluded.traits` has had its nulls
+                    // applied to '{}' already, which would leave them nothing to remove.
                     try db.execute(
                         sql: """
                             INSERT INTO user_traits (workspace, user_id, traits, updated_at)
                             VALUES (?, ?, json_patch('{}', ?), ?)
                             ON CONFLICT (workspace, user_id) DO UPDATE SET
-                                traits = json_patch(traits, excluded.traits),
+                                traits = json_patch(traits, ?),
                                 updated_at = max(updated_at, excluded.updated_at)
                             """,
-                        arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch])
+                        arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch, traits])
                 }
                 // Declared traits and a linked visitor's history both feed segment rules.
                 if self.maintainsProfiles {
