@@ -40,6 +40,8 @@ package struct ServerDependencies: Sendable {
     package var experimentMonitorInterval: Duration? = .seconds(60)
     /// Monotonic nanoseconds for the rate limiter; tests fix it.
     package var monotonicNow: @Sendable () -> UInt64 = monotonicNanoseconds
+    /// How often a sample of streamed profiles is checked against their events; `nil` turns it off.
+    package var profileAuditInterval: Duration?
     /// How often every rule segment is re-evaluated for time windows; `nil` turns the sweep off.
     package var segmentSweepInterval: Duration? = .seconds(3_600)
 
@@ -150,6 +152,9 @@ package func buildApplication(
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
+    if let interval = dependencies.profileAuditInterval {
+        app.addServices(ProfileAuditScheduler(store: dependencies.store, interval: interval, logger: logger))
+    }
     if let interval = dependencies.segmentSweepInterval {
         app.addServices(SegmentSweep(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
     }

@@ -60,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between re-evaluations of every rule segment (for time windows); 0 turns it off.")
     var segmentSweepSeconds: Double = 3_600
 
+    @Option(help: "Minutes between audits of a sample of streamed profiles against their events; 0 turns it off.")
+    var profileAuditMinutes: Double = 360
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -92,6 +95,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
             throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
+        }
+        guard profileAuditMinutes == 0 || (profileAuditMinutes >= 1 && profileAuditMinutes <= 7 * 1_440) else {
+            throw ValidationError("--profile-audit-minutes must be 0 (off) or from 1 to 10080")
         }
         guard segmentSweepSeconds == 0 || (segmentSweepSeconds >= 1 && segmentSweepSeconds <= 7 * 86_400) else {
             throw ValidationError("--segment-sweep-seconds must be 0 (off) or from 1 to 604800")
@@ -177,6 +183,7 @@ struct ServeCommand: AsyncParsableCommand {
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
+        dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
