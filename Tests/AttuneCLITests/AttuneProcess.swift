@@ -37,11 +37,14 @@ struct AttuneProcess {
     }
 
     /// Starts `attune serve` on a free port and waits until it listens.
-    static func startServer(dataDirectory: String, adminKey: String, writeKey: String) throws -> (Process, Int) {
+    static func startServer(
+        dataDirectory: String, adminKey: String, writeKey: String, extraArguments: [String] = []
+    ) throws -> (Process, Int) {
         let process = Process()
         process.executableURL = executable
         // These tests send bursts with one key; rate limiting has tests of its own.
         process.arguments = ["serve", "--data-dir", dataDirectory, "--port", "0", "--log-level", "error", "--rate-limit", "0"]
+            + extraArguments
         var env = ProcessInfo.processInfo.environment
         env["ATTUNE_ADMIN_KEY"] = adminKey
         env["ATTUNE_WRITE_KEY"] = writeKey

@@ -56,7 +56,12 @@ struct BlockingClient: Sendable {
 extension BlockingClient {
     /// Every event id stored for `users`, following the pagination cursor to the end.
     func storedEventIDs(users: [String], key: String) throws -> Set<String> {
-        var stored = Set<String>()
+        Set(try storedEventIDList(users: users, key: key))
+    }
+
+    /// Every stored event id of these users, once per stored event (a duplicate would appear twice).
+    func storedEventIDList(users: [String], key: String) throws -> [String] {
+        var stored: [String] = []
         for user in users {
             var cursor: String?
             repeat {
@@ -64,7 +69,7 @@ extension BlockingClient {
                 guard let body = get(path: query, key: key) else { throw CocoaError(.fileReadUnknown) }
                 let json = try JSONParser().parse(body)
                 guard case .array(let events)? = json["events"] else { break }
-                for event in events { if let id = event["id"]?.stringValue { stored.insert(id) } }
+                for event in events { if let id = event["id"]?.stringValue { stored.append(id) } }
                 cursor = json["nextCursor"]?.stringValue
             } while cursor != nil
         }
