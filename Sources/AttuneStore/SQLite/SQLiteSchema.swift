@@ -206,6 +206,19 @@ enum SQLiteSchema {
                     );
                     """)
         }
+        migrator.registerMigration("v5-erased-users") { db in
+            // Only the SHA-256 of an erased user id is kept: enough to leave the person out of
+            // later training, without keeping the id itself.
+            try db.execute(
+                sql: """
+                    CREATE TABLE erased_users (
+                        workspace INTEGER NOT NULL,
+                        digest BLOB NOT NULL,
+                        erased_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, digest)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -39,6 +39,9 @@ package final class SQLiteStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -131072")
             try db.execute(sql: "PRAGMA mmap_size = 1073741824")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Deleted rows are overwritten with zeros, not left in free space: after an erasure
+            // and a checkpoint the person's data is gone from the files, not merely unlinked.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         // Fewer, larger checkpoints: each one is an fsync of the main file.

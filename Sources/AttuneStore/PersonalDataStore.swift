@@ -1,0 +1,49 @@
+import AttuneCore
+
+/// How many rows of each kind an erasure removed.
+package struct ErasureCounts: Sendable, Equatable {
+    package var events = 0
+    package var profiles = 0
+    package var declaredTraits = 0
+    package var identityLinks = 0
+    package var segmentMemberships = 0
+    package var exposures = 0
+    /// Activity summaries (first/last seen) kept per user and per anonymous id.
+    package var activitySummaries = 0
+
+    package init() {}
+
+    /// Whether the store held anything about the person at all.
+    package var isEmpty: Bool {
+        events + profiles + declaredTraits + identityLinks + segmentMemberships + exposures + activitySummaries == 0
+    }
+}
+
+/// The rights of the person: reading everything held about one user, erasing it, and the
+/// retention limit on the event log.
+package protocol PersonalDataStore: Sendable {
+    /// Every first exposure of any of `units` (a user id and its anonymous ids), by experiment.
+    func exposures(ofUnits units: [String], in workspace: WorkspaceID) async throws -> [Exposure]
+
+    /// Deletes, in one transaction, the user's events and those of every anonymous id linked to
+    /// them, their profile, declared traits, identity links (all links of those anonymous ids),
+    /// segment memberships (without segment events: those would name the user again), experiment
+    /// exposures and activity summaries, and records `digest` as erased.
+    /// - Returns: what was deleted, or `nil` when the store held nothing about the user (nothing
+    ///   is recorded then).
+    func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws
+        -> ErasureCounts?
+
+    /// Moves the write-ahead log into the main file and empties it, so that erased rows (zeroed
+    /// there) are not left in the log either.
+    func checkpoint() async throws
+
+    /// The SHA-256 digests of every user erased from the workspace.
+    func erasedUserDigests(in workspace: WorkspaceID) async throws -> Set<[UInt8]>
+
+    /// Deletes events of every workspace whose event time is before `time`, `batchSize` per
+    /// transaction so that ingestion is never blocked for long. Profiles and activity summaries are
+    /// left as they are (they are derived totals, not the events themselves).
+    /// - Returns: how many events were deleted.
+    func purgeEvents(olderThan time: Timestamp, batchSize: Int) async throws -> Int
+}
