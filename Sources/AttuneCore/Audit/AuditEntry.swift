@@ -5,7 +5,7 @@ package struct AuditEntry: Sendable, Equatable {
     package var actor: String
     package var action: AuditAction
     package var workspace: WorkspaceID?
-    /// What it was done to: a key id, a user id, a workspace.
+    /// What it was done to: a key id, a workspace, a user by the digest of their id (never the id).
     package var subject: String?
     /// Free-form detail (a scope, a configuration summary). Never a secret.
     package var detail: String?

@@ -24,7 +24,7 @@ package struct AuditLog: Sendable {
     /// - Parameters:
     ///   - action: what happened (`AuditAction.keyCreated`, or an action of a later feature).
     ///   - actor: an API key's id, or `AuditLog.commandLineActor`.
-    ///   - subject: what it happened to (a key id, a user id).
+    ///   - subject: what it happened to (a key id; a user as `UserDigest.auditSubject`, never the id).
     ///   - detail: context that is never a secret (a scope, a configuration summary).
     /// - Throws: the store's error; callers that must not act unaudited fail with it.
     @discardableResult

@@ -28,13 +28,29 @@ package final class ModelRegistry: Sendable {
     }
 
     /// Swaps in `model` (an online update of the served version) unless another version has been
-    /// promoted since; returns whether it did.
+    /// promoted since; returns whether it did. The served user vocabulary is kept: an online update
+    /// never changes it, and it may hold erasures made while the update was computed.
     package func replace(_ model: ServingModel, ifServing version: Int, in workspace: WorkspaceID) -> Bool {
         current.withLock { all in
-            guard all[workspace]?.version == version else { return false }
-            all[workspace] = model
+            guard let served = all[workspace], served.version == version else { return false }
+            all[workspace] = model.replacingUsers(served.snapshot.users)
             return true
         }
+    }
+
+    /// Stops serving `user`'s learned vector at once: the served model and every stored snapshot
+    /// of the workspace get a placeholder in place of the id (files are rewritten whole and
+    /// renamed over the old ones). Returns how many stored snapshots named the user.
+    /// - Throws: when a snapshot cannot be rewritten; the served model is redacted before that.
+    @discardableResult
+    package func redact(user: UserID, in workspace: WorkspaceID) throws -> Int {
+        current.withLock { all in
+            guard let served = all[workspace],
+                let redacted = served.snapshot.redactingUsers(where: { $0 == user.rawValue })
+            else { return }
+            all[workspace] = served.replacingUsers(redacted.users)
+        }
+        return try files.redact(user: user, in: workspace)
     }
 
     /// Serves, for every workspace, the pinned version or else the newest one, unless the newest is

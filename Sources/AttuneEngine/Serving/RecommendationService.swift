@@ -219,8 +219,12 @@ package struct RecommendationService: Sendable {
             return nil
         }
         let found = model.audience.users(for: index, count: count, similarity: model.similarity)
-        let users = found.compactMap { entry in
-            model.snapshot.users.key(at: entry.user).map { (UserID(unchecked: $0), Double(entry.score)) }
+        let users = found.compactMap { entry -> (user: UserID, score: Double)? in
+            // An erased user's row stays in the served model until retraining, under a placeholder.
+            guard let key = model.snapshot.users.key(at: entry.user), !ModelSnapshot.isErasedPlaceholder(key) else {
+                return nil
+            }
+            return (UserID(unchecked: key), Double(entry.score))
         }
         return (users, model.version)
     }

@@ -4,7 +4,7 @@ import AttuneML
 /// One loaded snapshot, ready to answer requests: immutable, shared by all requests, replaced
 /// whole when a newer version is promoted.
 package struct ServingModel: Sendable {
-    package let snapshot: ModelSnapshot
+    package private(set) var snapshot: ModelSnapshot
     package let similarity: ItemSimilarity
     /// Items by training popularity, best first (the fallback for users without history).
     package let popular: [Int32]
@@ -38,6 +38,15 @@ package struct ServingModel: Sendable {
     }
 
     package var version: Int { snapshot.version }
+
+    /// The same model with another user vocabulary of the same size (erased users replaced by
+    /// placeholders): everything derived from the snapshot is by index, so nothing else changes.
+    package func replacingUsers(_ users: Vocabulary<String>) -> ServingModel {
+        precondition(users.count == snapshot.users.count, "a user vocabulary swap must keep every index")
+        var copy = self
+        copy.snapshot.users = users
+        return copy
+    }
 
     /// Scored candidates for a user, best first, skipping `excluded` (dense indices, sorted).
     /// Returns `nil` when the model cannot personalise (unknown user and no usable history).

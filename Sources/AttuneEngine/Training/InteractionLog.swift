@@ -32,16 +32,19 @@ package struct InteractionLog: Sendable {
 
     /// Every event of a workspace that names a known user and an item, weighted by its type.
     /// Anonymous-only events wait for identity resolution (profiles) before they train models.
+    /// Users whose digest is in `erased` are left out (events sent after their erasure).
     package static func load(
-        from store: any EventStore, workspace: WorkspaceID, weights: EventWeights = EventWeights()
+        from store: any EventStore, workspace: WorkspaceID, weights: EventWeights = EventWeights(),
+        erased: Set<[UInt8]> = []
     ) async throws -> InteractionLog {
         var rows: [(user: String, item: String, time: Int64, weight: Float)] = []
         var cursor: Int64?
+        var filter = ErasedUserFilter(digests: erased)
         while true {
             let page = try await store.interactions(in: workspace, after: cursor, limit: 100_000)
             for interaction in page {
                 let weight = weights.weight(of: interaction.type)
-                guard weight > 0 else { continue }
+                guard weight > 0, !filter.isErased(interaction.user.rawValue) else { continue }
                 rows.append((
                     interaction.user.rawValue, interaction.item.rawValue, interaction.timestamp.millisecondsSinceEpoch / 1000,
                     weight))

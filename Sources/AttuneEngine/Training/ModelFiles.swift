@@ -80,3 +80,30 @@ package struct ModelFiles: Sendable {
         return try load(version: version, in: workspace)
     }
 }
+
+extension ModelFiles {
+    /// Rewrites every stored snapshot of the workspace that names `user`, with a placeholder in
+    /// its place (``ModelSnapshot/redactingUsers(where:)``): written to a temporary file, fsynced
+    /// and renamed over the old one. Returns how many snapshots were rewritten.
+    package func redact(user: UserID, in workspace: WorkspaceID) throws -> Int {
+        var rewritten = 0
+        for version in versions(in: workspace) {
+            let snapshot = try load(version: version, in: workspace)
+            guard let redacted = snapshot.redactingUsers(where: { $0 == user.rawValue }) else { continue }
+            let final = folder(workspace).appendingPathComponent("v\(version).model")
+            let temporary = folder(workspace).appendingPathComponent(".v\(version).model.redact")
+            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(redacted.serialized())) else {
+                throw AttuneError(code: .storage, message: "cannot write the model file")
+            }
+            let handle = try FileHandle(forWritingTo: temporary)
+            try handle.synchronize()
+            try handle.close()
+            // rename(2) replaces the old file atomically: a reader sees the old or the new snapshot.
+            guard rename(temporary.path, final.path) == 0 else {
+                throw AttuneError(code: .storage, message: "cannot replace the model file")
+            }
+            rewritten += 1
+        }
+        return rewritten
+    }
+}

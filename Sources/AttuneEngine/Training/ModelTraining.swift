@@ -5,13 +5,14 @@ import Dispatch
 
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
-    let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore
+    let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore
     let files: ModelFiles
     let clock: any WallClock
 
     /// - Parameter store: the events, and the item text and vectors the content model uses.
     package init(
-        store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore, files: ModelFiles, clock: any WallClock
+        store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore, files: ModelFiles,
+        clock: any WallClock
     ) {
         self.store = store
         self.files = files
@@ -21,7 +22,8 @@ package struct ModelTraining: Sendable {
     package func run(
         workspace: WorkspaceID, family: ModelFamily, tuner: ModelTuner, weights: EventWeights = EventWeights()
     ) async throws -> ModelSnapshot {
-        let log = try await InteractionLog.load(from: store, workspace: workspace, weights: weights)
+        let erased = try await store.erasedUserDigests(in: workspace)
+        let log = try await InteractionLog.load(from: store, workspace: workspace, weights: weights, erased: erased)
         guard log.count > 0 else {
             throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
         }
@@ -55,9 +57,15 @@ package struct ModelTraining: Sendable {
                 ("map@10", .number(v.meanAveragePrecision)), ("hitRate@10", .number(v.hitRate)), ("coverage", .number(v.coverage)),
             ])))
         }
-        let snapshot = ModelSnapshot(
+        var snapshot = ModelSnapshot(
             version: files.nextVersion(in: workspace), workspace: workspace, createdAt: clock.now(),
             metadata: .object(metadata), users: log.users, items: log.items, seen: seen, model: model)
+        // A person erased while the model trained must not be saved in it.
+        let erasedSince = try await store.erasedUserDigests(in: workspace).subtracting(erased)
+        if !erasedSince.isEmpty {
+            var late = ErasedUserFilter(digests: erasedSince)
+            if let redacted = snapshot.redactingUsers(where: { late.isErased($0) }) { snapshot = redacted }
+        }
         try files.save(snapshot)
         return snapshot
     }
@@ -112,8 +120,9 @@ package struct SnapshotRecommender: Sendable {
     /// Top `count` for every user, in user order.
     package func recommendAll(count: Int, threads: Int) -> [(user: String, items: [String])] {
         let lists = snapshot.model.recommender.recommendAll(seen: snapshot.seen, k: count, threads: threads)
-        return lists.enumerated().map { u, list in
-            (snapshot.users.key(at: Int32(u)) ?? "", list.compactMap { snapshot.items.key(at: $0) })
+        return lists.enumerated().compactMap { u, list in
+            guard let user = snapshot.users.key(at: Int32(u)), !ModelSnapshot.isErasedPlaceholder(user) else { return nil }
+            return (user, list.compactMap { snapshot.items.key(at: $0) })
         }
     }
 }

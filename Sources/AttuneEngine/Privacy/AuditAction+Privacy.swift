@@ -1,0 +1,10 @@
+import AttuneCore
+
+extension AuditAction {
+    /// Everything about a person was exported; the subject is the user id's digest.
+    package static let userExported = AuditAction("user.export")
+    /// A person was erased; the subject is the user id's digest, the detail the receipt.
+    package static let userErased = AuditAction("user.erase")
+    /// Events past the retention limit were deleted.
+    package static let eventsPurged = AuditAction("events.purge")
+}

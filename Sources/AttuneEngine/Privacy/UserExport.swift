@@ -1,0 +1,117 @@
+import AttuneCore
+import AttuneStore
+
+/// Everything held about one person as one JSON document: declared traits, computed profile,
+/// linked anonymous ids, segment memberships, experiment exposures, the served model's vector for
+/// them, and every event (their own and their anonymous ids').
+///
+/// The document is written in pieces: events are read `pageSize` at a time and handed on, so a
+/// user with a long history never needs it all in memory. The server and `attune users export`
+/// both come here.
+package struct UserExport: Sendable {
+    /// Everything but the events, read before anything is written so that an unknown user can
+    /// still be answered with a 404.
+    package struct Summary: Sendable {
+        package var user: UserID
+        package var workspace: WorkspaceID
+        package var json: [(key: String, value: JSONValue)]
+    }
+
+    let store: any AttuneStorage
+    let clock: any WallClock
+    /// The model whose vector is exported; `nil` when none is served.
+    let model: @Sendable (WorkspaceID) -> ModelSnapshot?
+    package var pageSize = 1_000
+
+    package init(store: any AttuneStorage, clock: any WallClock, model: @escaping @Sendable (WorkspaceID) -> ModelSnapshot?) {
+        self.store = store
+        self.clock = clock
+        self.model = model
+    }
+
+    /// Reads what is held about `user` apart from events, and audits the export.
+    /// - Returns: `nil` when nothing is held (nothing is audited then).
+    package func begin(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> Summary? {
+        let declared = try await store.traits(of: user, in: workspace)
+        let profile = try await store.profile(of: user, in: workspace)
+        let anonymous = try await store.anonymousIDs(of: user, in: workspace)
+        let segmentIDs = try await store.segments(of: user, in: workspace)
+        let exposures = try await store.exposures(ofUnits: [user.rawValue] + anonymous.map(\.rawValue), in: workspace)
+        let firstEvent = try await store.events(of: user, in: workspace, after: nil, limit: 1)
+        guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
+            || !firstEvent.isEmpty
+        else { return nil }
+
+        var segments: [JSONValue] = []
+        for id in segmentIDs {
+            let name = try await store.segment(id, in: workspace)?.name
+            segments.append(.object([("id", .string(id.rawValue)), ("name", name.map(JSONValue.string) ?? .null)]))
+        }
+        let now = clock.now()
+        let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .null
+        let profileJSON = profile.map { stored -> JSONValue in
+            .object([
+                ("version", .number(Double(stored.version))), ("updatedAt", .string(stored.updatedAt.iso8601)),
+                ("computed", stored.traits.publicJSON(now: now)),
+            ])
+        } ?? .null
+        let exposuresJSON = exposures.map { e -> JSONValue in
+            .object([
+                ("experiment", .string(e.experiment.rawValue)), ("unit", .string(e.unit)),
+                ("variant", .number(Double(e.variant))), ("exposedAt", .string(e.time.iso8601)),
+            ])
+        }
+        var vector: JSONValue = .null
+        if let snapshot = model(workspace), let values = snapshot.userVector(of: user.rawValue) {
+            vector = .object([
+                ("modelVersion", .number(Double(snapshot.version))), ("family", .string(snapshot.family.rawValue)),
+                ("userVector", .array(values.map { .number(Double($0)) })),
+            ])
+        }
+        let summary = Summary(user: user, workspace: workspace, json: [
+            ("userId", .string(user.rawValue)),
+            ("workspace", .string(workspace.rawValue)),
+            ("exportedAt", .string(now.iso8601)),
+            ("declared", declaredJSON),
+            ("profile", profileJSON),
+            ("identifiers", .object([("anonymousIds", .array(anonymous.map { .string($0.rawValue) }))])),
+            ("segments", .array(segments)),
+            ("exposures", .array(exposuresJSON)),
+            ("model", vector),
+        ])
+        try await AuditLog(store: store, clock: clock).record(
+            .userExported, actor: actor, workspace: workspace, subject: UserDigest.auditSubject(user))
+        return summary
+    }
+
+    /// Writes the whole document to `sink` in pieces of roughly `chunkBytes`; events last.
+    /// - Returns: how many events were written.
+    @discardableResult
+    package func write(
+        _ summary: Summary, chunkBytes: Int = 64 * 1024, to sink: (String) async throws -> Void
+    ) async throws -> Int {
+        // The summary serialised as an object, reopened to append the events array to it.
+        var text = JSONValue.object(summary.json).serialized()
+        text.removeLast()
+        text += #","events":["#
+        var count = 0
+        var cursor: Int64?
+        while true {
+            let page = try await store.events(of: summary.user, in: summary.workspace, after: cursor, limit: pageSize)
+            for event in page {
+                if count > 0 { text += "," }
+                text += event.json.serialized()
+                count += 1
+                if text.utf8.count >= chunkBytes {
+                    try await sink(text)
+                    text = ""
+                }
+            }
+            guard let last = page.last, page.count == pageSize else { break }
+            cursor = last.sequence
+        }
+        text += "]}"
+        try await sink(text)
+        return count
+    }
+}

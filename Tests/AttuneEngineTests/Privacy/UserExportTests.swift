@@ -1,0 +1,75 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import AttuneTestSupport
+import Foundation
+import Logging
+import Testing
+
+struct UserExportTests {
+    func export(_ fixture: PersonFixture, model: ModelSnapshot?, pageSize: Int = 1_000) async throws -> (JSONValue, Int)? {
+        var exporter = UserExport(store: fixture.store, clock: FixedClock()) { _ in model }
+        exporter.pageSize = pageSize
+        guard let summary = try await exporter.begin(PersonFixture.user, in: .default, actor: "key_test") else { return nil }
+        var text = ""
+        var pieces = 0
+        try await exporter.write(summary, chunkBytes: 64) { piece in
+            text += piece
+            pieces += 1
+        }
+        return (try JSONParser().parse(text), pieces)
+    }
+
+    @Test(arguments: [1, 3, 1_000])
+    func theExportHoldsEveryKindOfData(pageSize: Int) async throws {
+        let fixture = try await PersonFixture()
+        let snapshot = try await fixture.train()
+        let (document, pieces) = try #require(try await export(fixture, model: snapshot, pageSize: pageSize))
+        #expect(pieces > 1, "written in pieces, not as one string")
+        #expect(document["userId"]?.stringValue == PersonFixture.user.rawValue)
+        #expect(document["declared"]?["email"]?.stringValue == PersonFixture.email)
+        #expect(document["profile"]?["computed"]?["events"] != nil)
+        #expect(document["identifiers"]?["anonymousIds"] == .array([.string(PersonFixture.visitor.rawValue)]))
+        #expect(document["segments"] == .array([.object([("id", .string("seg_active")), ("name", .string("active"))])]))
+        guard case .array(let exposures)? = document["exposures"] else { Issue.record("no exposures"); return }
+        #expect(exposures.compactMap { $0["experiment"]?.stringValue } == ["exp1", "exp2"])
+        #expect(document["model"]?["modelVersion"] == .number(Double(snapshot.version)))
+        guard case .array(let vector)? = document["model"]?["userVector"] else { Issue.record("no vector"); return }
+        #expect(vector.count == snapshot.userVector(of: PersonFixture.user.rawValue)?.count)
+        #expect(!vector.isEmpty)
+        guard case .array(let events)? = document["events"] else { Issue.record("no events"); return }
+        // Six of their own, one as the linked visitor, one segment_entered.
+        #expect(events.count == 8)
+        #expect(events.contains { $0["anonymousId"]?.stringValue == PersonFixture.visitor.rawValue })
+        #expect(events.contains { $0["properties"]?["contact"]?.stringValue == PersonFixture.email })
+    }
+
+    @Test func anExportIsAuditedUnderTheDigestAndAnUnknownUserIsNil() async throws {
+        let fixture = try await PersonFixture()
+        let exporter = UserExport(store: fixture.store, clock: FixedClock()) { _ in nil }
+        #expect(try await exporter.begin(UserID(unchecked: "nobody"), in: .default, actor: "key_test") == nil)
+        #expect(try await fixture.store.auditRecords(after: 0, limit: 10).isEmpty)
+        let (document, _) = try #require(try await export(fixture, model: nil))
+        #expect(document["model"] == .null)
+        let rows = try await fixture.store.auditRecords(after: 0, limit: 10)
+        #expect(rows.map(\.entry.action) == [.userExported])
+        #expect(rows.first?.entry.subject == UserDigest.auditSubject(PersonFixture.user))
+        #expect(rows.first?.entry.actor == "key_test")
+    }
+
+    @Test func retentionPurgeDeletesOldEventsAndIsAudited() async throws {
+        let fixture = try await PersonFixture()
+        let clock = FixedClock(Fixtures.now.adding(milliseconds: 10 * 86_400_000))
+        let total = try await fixture.store.stats(of: .default).events
+        // Fixture events are one second apart from Fixtures.now; 10 days on, a 10-day limit cuts
+        // none and a 9-day one cuts all.
+        #expect(try await RetentionPurge(store: fixture.store, clock: clock, days: 10).run(actor: "cli") == 0)
+        #expect(try await fixture.store.auditRecords(after: 0, limit: 10).isEmpty)
+        let deleted = try await RetentionPurge(store: fixture.store, clock: clock, days: 9).run(actor: "cli")
+        #expect(deleted >= total)
+        #expect(try await fixture.store.stats(of: .default).events == 0)
+        #expect(try await fixture.store.profile(of: PersonFixture.user, in: .default) != nil, "profiles are not recomputed")
+        #expect(try await fixture.store.auditRecords(after: 0, limit: 10).map(\.entry.action) == [.eventsPurged])
+        #expect(throws: AttuneError.self) { try RetentionPurge(store: fixture.store, clock: clock, days: 0) }
+    }
+}
