@@ -44,6 +44,8 @@ package struct ServerDependencies: Sendable {
     package var profileAuditInterval: Duration?
     /// How often every rule segment is re-evaluated for time windows; `nil` turns the sweep off.
     package var segmentSweepInterval: Duration? = .seconds(3_600)
+    /// The event log's retention limit, purged hourly; `nil` keeps events forever.
+    package var retention: RetentionPurge?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -101,6 +103,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
+    PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models).addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
@@ -157,6 +160,9 @@ package func buildApplication(
     }
     if let interval = dependencies.segmentSweepInterval {
         app.addServices(SegmentSweep(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
+    }
+    if let retention = dependencies.retention {
+        app.addServices(RetentionService(purge: retention, logger: logger))
     }
     if let interval = dependencies.experimentMonitorInterval {
         app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))

@@ -52,6 +52,9 @@ struct AuthorizationTests {
         Route(method: .get, path: "/v1/users/u/segments", scope: .read, pattern: "/v1/users/{id}/segments"),
         Route(method: .patch, path: "/v1/users/u", body: #"{"age":30}"#, scope: .admin, pattern: "/v1/users/{id}"),
         Route(method: .get, path: "/v1/users", scope: .admin),
+        Route(method: .get, path: "/v1/users/u/export", scope: .admin, pattern: "/v1/users/{id}/export"),
+        // Admin is tried last, so the user is still there to erase.
+        Route(method: .delete, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),
     ]
 
     /// Routes that answer without a key.

@@ -20,7 +20,7 @@ struct ProfileAuditTests {
         #expect(rows.count == 1)
         let entry = try #require(rows.first?.entry)
         #expect(entry.action == .profileRead)
-        #expect(entry.subject == "u9")
+        #expect(entry.subject == UserDigest.auditSubject(UserID(unchecked: "u9")))
         #expect(entry.workspace == .default)
         let adminID = try #require(try await server.store.keys().first { $0.digest == APIKeyFactory.digest(of: TestServer.admin) }?.id)
         #expect(entry.actor == adminID)

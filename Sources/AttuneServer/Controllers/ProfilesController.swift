@@ -23,7 +23,9 @@ package struct ProfilesController: Sendable {
         let stored = try await store.profile(of: user, in: principal.workspace)
         let declared = try await store.traits(of: user, in: principal.workspace)
         guard stored != nil || declared != nil else { throw AttuneError.notFound("user") }
-        try await audit.record(.profileRead, actor: principal.keyID, workspace: principal.workspace, subject: user.rawValue)
+        // By digest: an audit row must not keep an id that an erasure later removes everywhere else.
+        try await audit.record(
+            .profileRead, actor: principal.keyID, workspace: principal.workspace, subject: UserDigest.auditSubject(user))
         let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
         let recent = try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems)
         let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)

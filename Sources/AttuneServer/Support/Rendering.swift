@@ -4,24 +4,7 @@ import AttuneStore
 
 /// JSON shapes of the API's resources, defined once.
 enum Rendering {
-    static func json(_ stored: StoredEvent) -> JSONValue {
-        let event = stored.event
-        var members: [(key: String, value: JSONValue)] = [
-            ("id", .string(event.id.uuidString)),
-            ("sequence", .number(Double(stored.sequence))),
-            ("type", .string(event.type.rawValue)),
-        ]
-        if let v = event.userID { members.append(("userId", .string(v.rawValue))) }
-        if let v = event.anonymousID { members.append(("anonymousId", .string(v.rawValue))) }
-        if let v = event.sessionID { members.append(("sessionId", .string(v.rawValue))) }
-        if let v = event.itemID { members.append(("itemId", .string(v.rawValue))) }
-        if let v = event.value { members.append(("value", .number(v))) }
-        if let v = event.properties.flatMap(parsed) { members.append(("properties", v)) }
-        if let v = event.context.flatMap(parsed) { members.append(("context", v)) }
-        members.append(("timestamp", .string(event.timestamp.iso8601)))
-        members.append(("receivedAt", .string(event.receivedAt.iso8601)))
-        return .object(members)
-    }
+    static func json(_ stored: StoredEvent) -> JSONValue { stored.json }
 
     static func json(_ item: Item) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [("id", .string(item.id.rawValue))]
