@@ -8,7 +8,8 @@ struct AttuneCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
             ModelsCommand.self, ExperimentCommand.self,
-            ProfilesCommand.self, SegmentCommand.self, WorkspacesCommand.self, KeysCommand.self, AuditCommand.self, DemoCommand.self,
+            ProfilesCommand.self, UsersCommand.self, RetentionCommand.self, SegmentCommand.self, WorkspacesCommand.self,
+            KeysCommand.self, AuditCommand.self, DemoCommand.self,
             BenchCommand.self,
         ])
 }

@@ -63,6 +63,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Minutes between audits of a sample of streamed profiles against their events; 0 turns it off.")
     var profileAuditMinutes: Double = 360
 
+    @Option(help: "Delete events older than this many days, hourly (default: keep them). Profiles are not recomputed.")
+    var retentionDays: Int?
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -103,6 +106,9 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--segment-sweep-seconds must be 0 (off) or from 1 to 604800")
         }
         guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
+        if let retentionDays, !(1...RetentionPurge.maxDays).contains(retentionDays) {
+            throw ValidationError("--retention-days must be from 1 to \(RetentionPurge.maxDays)")
+        }
         guard ModelFamily(rawValue: retrainModel) != nil else {
             throw ValidationError("--retrain-model: unknown model family \"\(retrainModel)\"")
         }
@@ -184,6 +190,9 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
         dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
+        if let retentionDays {
+            dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
+        }
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = ["attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
