@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneML
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -12,6 +13,9 @@ package final class ModelRegistry: Sendable {
     private let current = Mutex<[WorkspaceID: ServingModel]>([:])
     /// Versions already judged and refused, so each is logged once.
     private let refused = Mutex<Set<String>>([])
+    /// The file identity (``ModelFiles/stamp(version:in:)``) of each served snapshot when it was
+    /// read: a rewritten file means an erasure by another process (the command line).
+    private let stamps = Mutex<[WorkspaceID: String]>([:])
     private let logger: Logger
     /// A new model whose validation NDCG@10 is lower than the served one's by more than this is
     /// not promoted automatically (an operator can still pin it).
@@ -50,7 +54,42 @@ package final class ModelRegistry: Sendable {
             else { return }
             all[workspace] = served.replacingUsers(redacted.users)
         }
-        return try files.redact(user: user, in: workspace)
+        let rewritten = try files.redact(user: user, in: workspace)
+        if let served = model(for: workspace), let stamp = files.stamp(version: served.version, in: workspace) {
+            stamps.withLock { $0[workspace] = stamp }
+        }
+        return rewritten
+    }
+
+    /// Takes the erasures another process wrote into the served snapshot's file: its placeholders
+    /// replace the served ids at the same indices. Only ever adds placeholders, and keeps online
+    /// updates (the factors are not reloaded).
+    private func adoptRedactions(of served: ServingModel, in workspace: WorkspaceID) {
+        guard let stamp = files.stamp(version: served.version, in: workspace),
+            stamp != stamps.withLock({ $0[workspace] })
+        else { return }
+        stamps.withLock { $0[workspace] = stamp }
+        do {
+            let stored = try files.load(version: served.version, in: workspace).users
+            current.withLock { all in
+                guard let now = all[workspace], now.version == served.version, stored.count == now.snapshot.users.count else {
+                    return
+                }
+                var keys = now.snapshot.users.keys
+                var changed = false
+                for (index, key) in stored.keys.enumerated()
+                where ModelSnapshot.isErasedPlaceholder(key) && !ModelSnapshot.isErasedPlaceholder(keys[index]) {
+                    keys[index] = key
+                    changed = true
+                }
+                if changed { all[workspace] = now.replacingUsers(Vocabulary(keys)) }
+            }
+        } catch {
+            logger.warning(
+                "served model file unreadable: erasures in it not taken",
+                metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(served.version),
+                           "error": .string(String(describing: error))])
+        }
     }
 
     /// Serves, for every workspace, the pinned version or else the newest one, unless the newest is
@@ -63,11 +102,15 @@ package final class ModelRegistry: Sendable {
             let pinned = files.pinnedVersion(in: workspace)
             guard let wanted = pinned ?? files.versions(in: workspace).last else { continue }
             let served = model(for: workspace)
-            if served?.version == wanted { continue }
+            if let served, served.version == wanted {
+                adoptRedactions(of: served, in: workspace)
+                continue
+            }
             // Judged per pin state: a version refused automatically may still be pinned by hand.
             let key = "\(name)/\(wanted)/\(pinned != nil)"
             if refused.withLock({ $0.contains(key) }) { continue }
             do {
+                let stamp = files.stamp(version: wanted, in: workspace)
                 let snapshot = try files.load(version: wanted, in: workspace)
                 if pinned == nil, let served, let reason = Self.regression(of: snapshot, against: served.snapshot, margin: promotionMargin) {
                     refused.withLock { _ = $0.insert(key) }
@@ -79,6 +122,7 @@ package final class ModelRegistry: Sendable {
                 }
                 let serving = ServingModel(snapshot: snapshot)
                 current.withLock { $0[workspace] = serving }
+                stamps.withLock { $0[workspace] = stamp }
                 logger.info(
                     "model promoted",
                     metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),

@@ -55,6 +55,16 @@ package struct ModelFiles: Sendable {
         return try ModelSnapshot(serialized: Array(data))
     }
 
+    /// The identity of a stored snapshot's file (inode and modification time): it changes when the
+    /// file is rewritten, as an erasure does. `nil` when there is no such file.
+    package func stamp(version: Int, in workspace: WorkspaceID) -> String? {
+        let path = folder(workspace).appendingPathComponent("v\(version).model").path
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else { return nil }
+        let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value ?? 0
+        let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+        return "\(inode)/\(modified)"
+    }
+
     /// The version an operator pinned with `attune models promote|rollback`, if any.
     package func pinnedVersion(in workspace: WorkspaceID) -> Int? {
         guard let data = FileManager.default.contents(atPath: folder(workspace).appendingPathComponent("pinned").path),

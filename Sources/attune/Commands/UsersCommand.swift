@@ -70,8 +70,7 @@ struct UsersErase: AsyncParsableCommand {
             Deletes the user's events (and those of their linked anonymous ids), profile, declared traits, identity \
             links, segment memberships and experiment exposures, rewrites stored model snapshots without the id, and \
             keeps only its SHA-256 so that later training leaves the user out. A server running on the same data \
-            directory keeps its in-memory model until it promotes another one: erase through the API \
-            (DELETE /v1/users/{id}) to stop serving the vector at once. Exits 1 for an unknown user.
+            directory stops serving the user's vector at its next model poll. Exits 1 for an unknown user.
             """)
 
     @OptionGroup var data: DataOptions

@@ -76,6 +76,21 @@ struct UserErasureTests {
         #expect(registry.model(for: .default)?.snapshot.users.index(of: PersonFixture.user.rawValue) == nil)
     }
 
+    @Test func aServerTakesAnErasureMadeByAnotherProcessOnItsNextPoll() async throws {
+        let fixture = try await PersonFixture()
+        try await fixture.train()
+        let registry = ModelRegistry(files: fixture.files, logger: Logger(label: "test"))
+        registry.refresh()
+        // The command line erases: it has no registry, only the files.
+        _ = try await UserErasure(store: fixture.store, clock: FixedClock(), registry: nil, files: fixture.files)
+            .erase(PersonFixture.user, in: .default, actor: "cli")
+        #expect(registry.model(for: .default)?.snapshot.users.index(of: PersonFixture.user.rawValue) != nil)
+        registry.refresh()
+        let served = try #require(registry.model(for: .default))
+        #expect(served.snapshot.users.index(of: PersonFixture.user.rawValue) == nil)
+        #expect(served.snapshot.users.index(of: "a1") != nil)
+    }
+
     @Test func erasureIsAuditedUnderTheDigestAndAnUnknownUserWritesNothing() async throws {
         let fixture = try await PersonFixture()
         let erasure = UserErasure(store: fixture.store, clock: FixedClock(), registry: nil, files: fixture.files)
