@@ -66,6 +66,30 @@ struct PrivacyAPITests {
         #expect(rows.first?.entry.subject == UserDigest.auditSubject(UserID(unchecked: "p1")))
     }
 
+    @Test func anErasedUserIsServedAsUnknownAtOnce() async throws {
+        let server = try TestServer()
+        try await RecommendationsAPITests.seed(server)
+        try await RecommendationsAPITests.train(server, .als)
+        try await server.makeApplication().test(.router) { client async throws in
+            let before = try await RecommendationsAPITests.waitForVersion(1, client: client)
+            #expect(before.json?["strategy"]?.stringValue == "als")
+            let export = try await client.call(.get, "/v1/users/a1/export")
+            guard case .array(let vector)? = export.json?["model"]?["userVector"] else {
+                Issue.record("no user vector: \(export.text)")
+                return
+            }
+            #expect(!vector.isEmpty)
+            let receipt = try await client.call(.delete, "/v1/users/a1")
+            #expect(receipt.status == 200)
+            #expect(receipt.json?["deleted"]?["modelSnapshots"] == .number(1))
+            let after = try await client.call(.get, "/v1/users/a1/recommendations", key: TestServer.read)
+            #expect(after.json?["strategy"]?.stringValue == "popular")
+            #expect(after.json?["modelVersion"] == .number(1))
+            let audience = try await client.call(.get, "/v1/items/A1/audience?count=100", key: TestServer.read)
+            #expect(!audience.text.contains("erased"))
+        }
+    }
+
     @Test(arguments: [(HTTPRequest.Method.get, "/v1/users/%@/export"), (.delete, "/v1/users/%@")])
     func badRequestsAreRefusedAndChangeNothing(_ method: HTTPRequest.Method, _ pattern: String) async throws {
         let server = try TestServer()

@@ -1,7 +1,8 @@
 /// One audited action, before it is sealed into the chain.
 package struct AuditEntry: Sendable, Equatable {
     package var time: Timestamp
-    /// Who did it: an API key's id (`key_…`) or `cli` for the command-line tool.
+    /// Who did it: an API key's id (`key_…`), `cli` for the command-line tool, or `retention` for the
+    /// scheduled purge of old events.
     package var actor: String
     package var action: AuditAction
     package var workspace: WorkspaceID?

@@ -31,6 +31,7 @@ struct UserErasureTests {
             #expect(holding.isEmpty, "\(text) is still in \(holding)")
         }
         #expect(fixture.fileNames().contains { $0.hasSuffix("-wal") }, "the WAL was searched too")
+        #expect(fixture.fileNames().contains { $0.hasSuffix("-shm") }, "and the shared-memory index")
     }
 
     @Test func theErasedUserIsServedAsUnknownAtOnceAndLeftOutOfTheNextTraining() async throws {
