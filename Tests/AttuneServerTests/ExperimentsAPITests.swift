@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneEngine
 import AttuneStore
 import AttuneTestSupport
 import Hummingbird
@@ -237,6 +238,59 @@ struct ExperimentsAPITests {
             #expect(units(gold) == 10)
             let unknown = try await client.call(.get, "/v1/experiments/rec-strategy/results?segment=nope")
             #expect(unknown.status == 404)
+        }
+    }
+
+    @Test func aSegmentTargetedExperimentEnrolsOnlyMembers() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let segment = try await client.call(.post, "/v1/segments", body: #"{"name": "gold", "rule": "attributes.plan == \"gold\""}"#)
+            let id = try #require(segment.json?["id"]?.stringValue)
+            let missing = try await client.call(
+                .post, "/v1/experiments", body: #"{"key": "x", "variants": [{"key": "a"}, {"key": "b"}], "segment": "nope"}"#)
+            #expect(missing.status == 422 && missing.errorField == "segment", "\(missing.text)")
+            let created = try await client.call(
+                .post, "/v1/experiments",
+                body: #"{"key": "gold-only", "variants": [{"key": "a"}, {"key": "b"}], "status": "running", "segment": "\#(id)"}"#)
+            #expect(created.status == 201, "\(created.text)")
+            _ = try await client.call(.post, "/v1/identify", key: TestServer.write, body: #"{"userId": "rich", "traits": {"plan": "gold"}}"#)
+            _ = try await client.call(.post, "/v1/identify", key: TestServer.write, body: #"{"userId": "poor", "traits": {"plan": "free"}}"#)
+            let rich = try await client.call(.get, "/v1/experiments/gold-only/assignment?user=rich", key: TestServer.read)
+            let poor = try await client.call(.get, "/v1/experiments/gold-only/assignment?user=poor", key: TestServer.read)
+            #expect(rich.json?["inExperiment"] == .bool(true), "\(rich.text)")
+            #expect(poor.json?["reason"] == .string("segment"), "\(poor.text)")
+        }
+    }
+
+    /// Gold members convert on b, everyone else on a: a contextual bandit learns both.
+    @Test func aContextualBanditLearnsASplitPerSegment() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let segment = try await client.call(.post, "/v1/segments", body: #"{"name": "gold", "rule": "attributes.plan == \"gold\""}"#)
+            let id = try #require(segment.json?["id"]?.stringValue)
+            let created = try await client.call(
+                .post, "/v1/experiments",
+                body: #"{"key": "ctx", "variants": [{"key": "a"}, {"key": "b"}], "status": "running", "allocation": "thompson", "banditContexts": ["\#(id)"]}"#)
+            #expect(created.status == 201, "\(created.text)")
+            var events: [String] = []
+            for i in 0..<200 {
+                let gold = i % 2 == 0
+                if gold {
+                    _ = try await client.call(.post, "/v1/identify", key: TestServer.write, body: #"{"userId": "c\#(i)", "traits": {"plan": "gold"}}"#)
+                }
+                let reply = try await client.call(.get, "/v1/experiments/ctx/assignment?user=c\(i)", key: TestServer.read)
+                let variant = reply.json?["variant"]?.stringValue
+                let converts = (gold && variant == "b") || (!gold && variant == "a") ? i % 10 < 5 : i % 20 == 1
+                if converts { events.append(#"{"type": "purchase", "userId": "c\#(i)", "timestamp": 1767225700000}"#) }
+            }
+            _ = try await client.call(.post, "/v1/events", key: TestServer.write, body: #"{"batch": [\#(events.joined(separator: ","))]}"#)
+            let service = ExperimentService(store: server.store, clock: server.clock)
+            #expect(try await service.updateBandits(in: .default, seed: 3).count == 1)
+            let definition = try await service.experiment(ExperimentKey(unchecked: "ctx"), in: .default)
+            let goldWeights = try #require(definition.banditContextWeights[id])
+            let otherWeights = try #require(definition.banditContextWeights["*"])
+            #expect(goldWeights[1] > 0.8, "gold: \(goldWeights)")
+            #expect(otherWeights[0] > 0.8, "others: \(otherWeights)")
         }
     }
 }

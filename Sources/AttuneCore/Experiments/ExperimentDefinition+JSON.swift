@@ -7,9 +7,11 @@ extension ExperimentDefinition {
 
     private static let creatable: Set<String> = [
         "key", "name", "variants", "coverage", "seed", "layer", "targeting", "status", "metrics", "guardrails",
-        "alpha", "minimumDetectableEffect", "allocation", "minimumShare",
+        "alpha", "minimumDetectableEffect", "allocation", "minimumShare", "segment", "banditContexts",
     ]
-    private static let storedOnly: Set<String> = ["startedAt", "stoppedAt", "stopReason", "banditWeights", "banditUpdatedAt"]
+    private static let storedOnly: Set<String> = [
+        "startedAt", "stoppedAt", "stopReason", "banditWeights", "banditUpdatedAt", "banditContextWeights",
+    ]
 
     /// Decodes a definition. `stored` admits the fields only the server sets (start and stop times).
     /// - Throws: `AttuneError` naming the offending field.
@@ -33,6 +35,18 @@ extension ExperimentDefinition {
                 throw error.attuneError(field: "targeting")
             }
             definition.targeting = rule
+        }
+        if let raw = try text(json["segment"], field: "segment", max: 256) {
+            definition.segment = try SegmentID.validated(raw, field: "segment")
+        }
+        switch json["banditContexts"] {
+        case nil, .null?: break
+        case .array(let items)? where items.count <= 20:
+            for (i, item) in items.enumerated() {
+                guard case .string(let raw) = item else { throw .invalid("banditContexts[\(i)]", "must be a segment id") }
+                definition.banditContexts.append(try SegmentID.validated(raw, field: "banditContexts[\(i)]"))
+            }
+        default: throw .invalid("banditContexts", "must be an array of at most 20 segment ids")
         }
         if let raw = try text(json["status"], field: "status", max: 16) {
             guard let status = ExperimentStatus(rawValue: raw) else {
@@ -58,6 +72,9 @@ extension ExperimentDefinition {
             }
             definition.allocation = mode
         }
+        if !definition.banditContexts.isEmpty && definition.allocation == .fixed {
+            throw .invalid("banditContexts", "only a bandit allocation learns per context")
+        }
         if definition.allocation != .fixed {
             guard definition.variants.count >= 2 else { throw .invalid("allocation", "a bandit needs at least two variants") }
             guard definition.metrics.first?.kind == .conversion else {
@@ -82,6 +99,17 @@ extension ExperimentDefinition {
                 definition.banditWeights = weights
             }
             definition.banditUpdatedAt = try time(json["banditUpdatedAt"], field: "banditUpdatedAt")
+            if case .object(let contexts)? = json["banditContextWeights"] {
+                for (context, value) in contexts {
+                    guard case .array(let items) = value else { throw .invalid("banditContextWeights", "must map contexts to weights") }
+                    var weights: [Double] = []
+                    for item in items {
+                        guard case .number(let w) = item, w >= 0, w.isFinite else { throw .invalid("banditContextWeights", "must be numbers") }
+                        weights.append(w)
+                    }
+                    definition.banditContextWeights[context] = weights
+                }
+            }
             definition.startedAt = try time(json["startedAt"], field: "startedAt")
             definition.stoppedAt = try time(json["stoppedAt"], field: "stoppedAt")
             definition.stopReason = try text(json["stopReason"], field: "stopReason", max: 4_096)
@@ -112,6 +140,12 @@ extension ExperimentDefinition {
         members.append(("minimumShare", .number(minimumShare)))
         members.append(("banditWeights", banditWeights.map { .array($0.map(JSONValue.number)) } ?? .null))
         members.append(("banditUpdatedAt", banditUpdatedAt.map { .string($0.iso8601) } ?? .null))
+        members.append(("segment", segment.map { .string($0.rawValue) } ?? .null))
+        members.append(("banditContexts", .array(banditContexts.map { .string($0.rawValue) })))
+        members.append((
+            "banditContextWeights",
+            .object(banditContextWeights.sorted { $0.key < $1.key }.map { ($0.key, .array($0.value.map(JSONValue.number))) })
+        ))
         return .object(members)
     }
 

@@ -49,6 +49,13 @@ package struct ExperimentDefinition: Sendable, Hashable {
     /// A rule over the user's declared attributes (`user.country == "DE"`); units it rejects are
     /// not enrolled.
     package var targeting: String?
+    /// Only members of this segment are enrolled (checked when a unit is first assigned).
+    package var segment: SegmentID?
+    /// Bandits only: one split per segment in this list (a unit's context is the first listed
+    /// segment it belongs to, else the rest), so that what works for one audience is learnt apart.
+    package var banditContexts: [SegmentID] = []
+    /// Bandits with contexts: the current split per context key (a segment id, or "*").
+    package var banditContextWeights: [String: [Double]] = [:]
     package var status: ExperimentStatus
     package var metrics: [ExperimentMetric]
     /// Metrics that must not get worse; a significant drop stops the experiment.
@@ -94,6 +101,19 @@ package struct ExperimentDefinition: Sendable, Hashable {
     package var currentWeights: [Double] {
         if allocation != .fixed, let banditWeights, banditWeights.count == variants.count { return banditWeights }
         return weights
+    }
+
+    /// The context key of a bandit unit: the first listed context segment it is a member of.
+    package func banditContext(memberOf segments: Set<SegmentID>) -> String {
+        banditContexts.first(where: segments.contains)?.rawValue ?? Self.otherContext
+    }
+
+    package static let otherContext = "*"
+
+    /// The split new units of `context` get.
+    package func currentWeights(context: String) -> [Double] {
+        if let weights = banditContextWeights[context], weights.count == variants.count { return weights }
+        return currentWeights
     }
 
     /// Every metric, judged ones first.

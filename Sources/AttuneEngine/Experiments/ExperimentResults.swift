@@ -47,7 +47,7 @@ extension ExperimentService {
     }
 
     /// Every member of a segment, read a page at a time.
-    private func members(of segment: SegmentID, in workspace: WorkspaceID) async throws -> Set<String> {
+    func members(of segment: SegmentID, in workspace: WorkspaceID) async throws -> Set<String> {
         guard try await store.segment(segment, in: workspace) != nil else { throw AttuneError.notFound("segment") }
         var out = Set<String>()
         var cursor: UserID?

@@ -13,18 +13,36 @@ extension ExperimentService {
         for var definition in try await experiments(in: workspace) where definition.status == .running && definition.allocation != .fixed {
             guard let metric = definition.metrics.first else { continue }
             let outcomes = try await store.unitOutcomes(of: definition.key, types: [metric.event], lookbackMilliseconds: 0, in: workspace)
-            var arms = Array(repeating: ArmStatistics(), count: definition.variants.count)
-            for outcome in outcomes where arms.indices.contains(outcome.variant) {
-                arms[outcome.variant].pulls += 1
-                if (outcome.after[metric.event]?.count ?? 0) > 0 { arms[outcome.variant].rewardSum += 1 }
+            // Each unit's context: the first listed segment it is a member of now, else the rest.
+            var contextOf: [String: String] = [:]
+            for context in definition.banditContexts.reversed() {
+                // A context segment deleted since creation simply has no members.
+                for unit in (try? await members(of: context, in: workspace)) ?? [] { contextOf[unit] = context.rawValue }
             }
-            let weights: [Double]
+            var arms = Array(repeating: ArmStatistics(), count: definition.variants.count)
+            var byContext: [String: [ArmStatistics]] = [:]
+            for outcome in outcomes where arms.indices.contains(outcome.variant) {
+                let converted = (outcome.after[metric.event]?.count ?? 0) > 0 ? 1.0 : 0.0
+                arms[outcome.variant].pulls += 1
+                arms[outcome.variant].rewardSum += converted
+                if !definition.banditContexts.isEmpty {
+                    let context = contextOf[outcome.unit] ?? ExperimentDefinition.otherContext
+                    byContext[context, default: Array(repeating: ArmStatistics(), count: arms.count)][outcome.variant].pulls += 1
+                    byContext[context, default: Array(repeating: ArmStatistics(), count: arms.count)][outcome.variant].rewardSum += converted
+                }
+            }
             do {
-                weights = try Self.policyWeights(definition, arms: arms, using: &rng)
+                definition.banditWeights = try Self.policyWeights(definition, arms: arms, using: &rng)
+                var contextWeights: [String: [Double]] = [:]
+                for context in definition.banditContexts.map(\.rawValue) + [ExperimentDefinition.otherContext] {
+                    // A context with no units yet starts from the pooled split.
+                    guard let stats = byContext[context] else { continue }
+                    contextWeights[context] = try Self.policyWeights(definition, arms: stats, using: &rng)
+                }
+                definition.banditContextWeights = contextWeights
             } catch {
                 throw AttuneError.invalid(error.field ?? "minimumShare", error.message)
             }
-            definition.banditWeights = weights
             definition.banditUpdatedAt = clock.now()
             try await store.updateExperiment(definition, in: workspace, at: clock.now())
             forget(definition.key, in: workspace)

@@ -41,6 +41,12 @@ package final class ExperimentService: Sendable {
     package func create(_ json: JSONValue, in workspace: WorkspaceID) async throws -> ExperimentDefinition {
         var definition = try ExperimentDefinition.decode(json)
         _ = try Self.compile(definition, loadedAt: clock.now())
+        if let segment = definition.segment, try await store.segment(segment, in: workspace) == nil {
+            throw AttuneError.invalid("segment", "no such segment")
+        }
+        for (i, context) in definition.banditContexts.enumerated() where try await store.segment(context, in: workspace) == nil {
+            throw AttuneError.invalid("banditContexts[\(i)]", "no such segment")
+        }
         if definition.status == .running { definition.startedAt = clock.now() }
         try await store.createExperiment(definition, in: workspace, at: clock.now())
         forget(definition.key, in: workspace)
@@ -114,7 +120,18 @@ package final class ExperimentService: Sendable {
                 return result
             }
         }
-        switch compiled.allocation.assign(unitID: unit.rawValue, holdout: holdout) {
+        var allocation = compiled.allocation
+        if definition.segment != nil || !definition.banditContexts.isEmpty {
+            let memberships = Set(try await store.segments(of: unit, in: workspace))
+            if let segment = definition.segment, !memberships.contains(segment) {
+                result.reason = "segment"
+                return result
+            }
+            if !definition.banditContexts.isEmpty {
+                allocation.weights = definition.currentWeights(context: definition.banditContext(memberOf: memberships))
+            }
+        }
+        switch allocation.assign(unitID: unit.rawValue, holdout: holdout) {
         case .excluded(let why):
             result.reason = switch why {
             case .missingUnitID: "missing_unit"

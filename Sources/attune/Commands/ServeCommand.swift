@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttuneCore
 import AttuneEngine
+import AttuneExperiments
 import AttuneServer
 import AttuneStore
 import Foundation
@@ -63,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Minutes between audits of a sample of streamed profiles against their events; 0 turns it off.")
     var profileAuditMinutes: Double = 360
 
+    @Option(help: "Share of users held out of every experiment (a global holdout), from 0 to 0.5.")
+    var holdoutShare: Double = 0
+
     @Option(help: "Delete events older than this many days, hourly (default: keep them). Profiles are not recomputed.")
     var retentionDays: Int?
 
@@ -99,6 +103,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
             throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
         }
+        guard holdoutShare >= 0, holdoutShare <= 0.5 else { throw ValidationError("--holdout-share must be from 0 to 0.5") }
         guard profileAuditMinutes == 0 || (profileAuditMinutes >= 1 && profileAuditMinutes <= 7 * 1_440) else {
             throw ValidationError("--profile-audit-minutes must be 0 (off) or from 1 to 10080")
         }
@@ -189,6 +194,9 @@ struct ServeCommand: AsyncParsableCommand {
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
+        if holdoutShare > 0 {
+            dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
+        }
         dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
         if let retentionDays {
             dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
