@@ -40,6 +40,8 @@ package struct ServerDependencies: Sendable {
     package var experimentMonitorInterval: Duration? = .seconds(60)
     /// Monotonic nanoseconds for the rate limiter; tests fix it.
     package var monotonicNow: @Sendable () -> UInt64 = monotonicNanoseconds
+    /// Delivers segment changes to webhooks; `nil` turns delivery off.
+    package var webhookInterval: Duration? = .seconds(1)
     /// How often a sample of streamed profiles is checked against their events; `nil` turns it off.
     package var profileAuditInterval: Duration?
     /// How often every rule segment is re-evaluated for time windows; `nil` turns the sweep off.
@@ -107,6 +109,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
+    WebhooksController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
@@ -155,6 +158,9 @@ package func buildApplication(
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
+    if let interval = dependencies.webhookInterval {
+        app.addServices(WebhookDispatcher(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
+    }
     if let interval = dependencies.profileAuditInterval {
         app.addServices(ProfileAuditScheduler(store: dependencies.store, interval: interval, logger: logger))
     }

@@ -52,6 +52,10 @@ struct AuthorizationTests {
         Route(method: .get, path: "/v1/users/u/segments", scope: .read, pattern: "/v1/users/{id}/segments"),
         Route(method: .patch, path: "/v1/users/u", body: #"{"age":30}"#, scope: .admin, pattern: "/v1/users/{id}"),
         Route(method: .get, path: "/v1/users", scope: .admin),
+        Route(method: .post, path: "/v1/webhooks", body: #"{"url":"https://crm.example/h"}"#, scope: .admin, status: 201),
+        Route(method: .get, path: "/v1/webhooks", scope: .admin),
+        Route(method: .delete, path: "/v1/webhooks/wh_0", scope: .admin, status: 404, pattern: "/v1/webhooks/{id}"),
+        Route(method: .get, path: "/v1/webhooks/wh_0/dead-letters", scope: .admin, status: 404, pattern: "/v1/webhooks/{id}/dead-letters"),
         Route(method: .get, path: "/v1/users/u/export", scope: .admin, pattern: "/v1/users/{id}/export"),
         // Admin is tried last, so the user is still there to erase.
         Route(method: .delete, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),

@@ -66,6 +66,8 @@ struct TestServer {
                 models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
                 modelPollInterval: .milliseconds(100))
         dependencies.streamRefreshInterval = .milliseconds(100)
+        // Tests drive webhook delivery themselves, with a recording transport.
+        dependencies.webhookInterval = nil
         let monotonic = monotonicNow
         dependencies.monotonicNow = { monotonic.nanoseconds }
         return dependencies

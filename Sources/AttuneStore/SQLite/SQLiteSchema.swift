@@ -219,6 +219,37 @@ enum SQLiteSchema {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("v6-webhooks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhooks (
+                        workspace INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        segment TEXT,
+                        created_at INTEGER NOT NULL,
+                        cursor INTEGER NOT NULL,
+                        attempts INTEGER NOT NULL,
+                        next_attempt_at INTEGER NOT NULL,
+                        last_error TEXT,
+                        PRIMARY KEY (workspace, id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE webhook_dead_letters (
+                        seq INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        webhook TEXT NOT NULL,
+                        event_seq INTEGER NOT NULL,
+                        entered INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        segment TEXT NOT NULL,
+                        ts INTEGER NOT NULL,
+                        error TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX webhook_dead_letters_by_hook ON webhook_dead_letters(workspace, webhook, seq);
+                    """)
+        }
         return migrator
     }
 }

@@ -42,6 +42,8 @@ extension SQLiteStore: PersonalDataStore {
             // user again in the log.
             counts.segmentMemberships = try Self.delete(db, "segment_memberships", "user_id = ?", key, [id])
             counts.exposures = try Self.delete(db, "exposures", "unit_id", key, in: [id] + anonymous)
+            // Undeliverable segment changes name the user too.
+            _ = try Self.delete(db, "webhook_dead_letters", "user_id = ?", key, [id])
             counts.activitySummaries = try Self.delete(db, "actors", "anonymous = 0 AND actor_id = ?", key, [id])
             counts.activitySummaries += try Self.delete(db, "actors", "anonymous = 1 AND actor_id", key, in: anonymous)
             guard !counts.isEmpty else { return nil }
