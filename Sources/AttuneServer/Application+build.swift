@@ -40,6 +40,8 @@ package struct ServerDependencies: Sendable {
     package var experimentMonitorInterval: Duration? = .seconds(60)
     /// Monotonic nanoseconds for the rate limiter; tests fix it.
     package var monotonicNow: @Sendable () -> UInt64 = monotonicNanoseconds
+    /// How often learned segments are retrained; `nil` turns it off.
+    package var segmentTrainingInterval: Duration?
     /// Delivers segment changes to webhooks; `nil` turns delivery off.
     package var webhookInterval: Duration? = .seconds(1)
     /// How often a sample of streamed profiles is checked against their events; `nil` turns it off.
@@ -158,6 +160,9 @@ package func buildApplication(
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
+    if let interval = dependencies.segmentTrainingInterval {
+        app.addServices(SegmentTrainingScheduler(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
+    }
     if let interval = dependencies.webhookInterval {
         app.addServices(WebhookDispatcher(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
     }

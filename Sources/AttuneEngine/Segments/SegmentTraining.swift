@@ -21,11 +21,11 @@ package struct SegmentTraining: Sendable {
         package var scores: [(clusterCount: Int, silhouette: Double)]
     }
 
-    let store: any SegmentStore & ProfileStore
+    let store: any SegmentStore & ProfileStore & EventStore & CatalogStore
     let clock: any WallClock
     let configuration: Configuration
 
-    package init(store: any SegmentStore & ProfileStore, clock: any WallClock, configuration: Configuration = Configuration()) {
+    package init(store: any SegmentStore & ProfileStore & EventStore & CatalogStore, clock: any WallClock, configuration: Configuration = Configuration()) {
         self.store = store
         self.clock = clock
         self.configuration = configuration

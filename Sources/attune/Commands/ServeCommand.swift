@@ -64,6 +64,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Minutes between audits of a sample of streamed profiles against their events; 0 turns it off.")
     var profileAuditMinutes: Double = 360
 
+    @Option(help: "Hours between retrainings of the learned segments (ids carry over); 0 turns it off.")
+    var segmentTrainHours: Double = 24
+
     @Option(help: "Share of users held out of every experiment (a global holdout), from 0 to 0.5.")
     var holdoutShare: Double = 0
 
@@ -102,6 +105,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
             throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
+        }
+        guard segmentTrainHours == 0 || (segmentTrainHours >= 0.1 && segmentTrainHours <= 24 * 30) else {
+            throw ValidationError("--segment-train-hours must be 0 (off) or from 0.1 to 720")
         }
         guard holdoutShare >= 0, holdoutShare <= 0.5 else { throw ValidationError("--holdout-share must be from 0 to 0.5") }
         guard profileAuditMinutes == 0 || (profileAuditMinutes >= 1 && profileAuditMinutes <= 7 * 1_440) else {
@@ -194,6 +200,7 @@ struct ServeCommand: AsyncParsableCommand {
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
+        dependencies.segmentTrainingInterval = segmentTrainHours > 0 ? .milliseconds(Int64(segmentTrainHours * 3_600_000)) : nil
         if holdoutShare > 0 {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }
