@@ -219,3 +219,29 @@ struct BatchRecommendationsAPITests {
         }
     }
 }
+
+struct SegmentColdStartTests {
+    /// A newcomer with no events but a declared attribute that puts them in a segment gets that
+    /// segment's popular items, not everyone's.
+    @Test func aNewcomerStartsFromTheirSegmentsPopularItems() async throws {
+        let server = try TestServer()
+        try await RecommendationsAPITests.seed(server)
+        for u in 0..<20 {
+            try await server.store.record(
+                Identify(anonymousID: nil, userID: UserID(unchecked: "b\(u)"), traits: #"{"club":"b"}"#, timestamp: Fixtures.now),
+                in: .default)
+        }
+        try await RecommendationsAPITests.train(server)
+        try await server.makeApplication().test(.router) { client in
+            _ = try await RecommendationsAPITests.waitForVersion(1, client: client)
+            let segment = try await client.call(.post, "/v1/segments", body: #"{"name": "club b", "rule": "attributes.club == \"b\""}"#)
+            #expect(segment.status == 201, "\(segment.text)")
+            _ = try await client.call(.post, "/v1/identify", key: TestServer.write, body: #"{"userId": "newbie", "traits": {"club": "b"}}"#)
+            let reply = try await client.call(.get, "/v1/users/newbie/recommendations?count=5", key: TestServer.read)
+            #expect(reply.json?["strategy"] == .string("popular-in-segment"), "\(reply.text)")
+            #expect(RecommendationsAPITests.itemIDs(reply).allSatisfy { $0.hasPrefix("B") }, "\(reply.text)")
+            let stranger = try await client.call(.get, "/v1/users/stranger/recommendations?count=5", key: TestServer.read)
+            #expect(stranger.json?["strategy"] == .string("popular"))
+        }
+    }
+}

@@ -93,6 +93,13 @@ package struct RecommendationService: Sendable {
         var history = model.snapshot.users.index(of: user.rawValue)
             .map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
         history.append(contentsOf: recentIndices)
+        // A user with no history at all but a segment (say, from declared attributes) starts from
+        // what that segment's members consume rather than from what everyone does.
+        if inSegment == nil, history.isEmpty, request.strategy == .default,
+            let segment = try await store.segments(of: user, in: workspace).first
+        {
+            inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
+        }
         let consumed = Set(history)
         // Diversity needs a pool to choose from, not just the top `count`.
         let needed = request.diversity > 0 ? max(request.count * 3, request.count + 20) : request.count
