@@ -20,6 +20,7 @@ struct SegmentTrainCommand: AsyncParsableCommand {
     @Option(help: "Fewest clusters to try.") var minClusters: Int = 2
     @Option(help: "Most clusters to try.") var maxClusters: Int = 8
     @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "kmeans, or ward (agglomerative, Ward linkage; at most 20,000 users).") var method = "kmeans"
 
     func validate() throws {
         guard minClusters >= 2, maxClusters >= minClusters, maxClusters <= 50 else {
@@ -32,6 +33,8 @@ struct SegmentTrainCommand: AsyncParsableCommand {
         var configuration = SegmentTraining.Configuration()
         configuration.clusterCounts = minClusters...maxClusters
         configuration.seed = seed
+        guard let chosen = SegmentTraining.Method(rawValue: method) else { throw ValidationError("--method must be kmeans or ward") }
+        configuration.method = chosen
         let result: SegmentTraining.Result
         do {
             result = try await SegmentTraining(store: store, clock: SystemClock(), configuration: configuration)

@@ -62,6 +62,23 @@ struct SegmentTrainingTests {
         #expect(try await assignment(store).count == 90)
     }
 
+    @Test func wardLinkageFindsTheSameGroupsAndKeepsIDsAcrossMethods() async throws {
+        let store = try await Self.store()
+        var configuration = SegmentTraining.Configuration()
+        configuration.clusterCounts = 2...5
+        _ = try await SegmentTraining(store: store, clock: FixedClock(), configuration: configuration).run(workspace: .default)
+        let before = try await assignment(store)
+        configuration.method = .ward
+        let result = try await SegmentTraining(store: store, clock: FixedClock(), configuration: configuration)
+            .run(workspace: .default)
+        #expect(result.segments.count == 3)
+        for (segment, members) in result.segments {
+            #expect(members.count == 30)
+            #expect(Set(members.map { $0.rawValue.prefix(while: { $0.isLetter }) }).count == 1, "\(segment.name)")
+        }
+        #expect(try await assignment(store) == before, "Ward's clusters are matched to the k-means ones by their centres")
+    }
+
     @Test func retrainingKeepsSegmentIDs() async throws {
         let store = try await Self.store()
         var configuration = SegmentTraining.Configuration()
