@@ -18,35 +18,22 @@ package struct ExperimentMonitor: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        await PeriodicWork.forEachWorkspace(every: interval, of: experiments.store, logger: logger, job: "experiment monitor") { workspace in
+            // A failed bandit update must not keep guardrails from being checked.
             do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                try await experiments.updateBandits(in: workspace)
             } catch {
-                return
+                logger.warning(
+                    "bandit update failed",
+                    metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
             }
-            for workspace in (try? await experiments.store.workspaces()) ?? [] {
-                do {
-                    try await experiments.updateBandits(in: workspace)
-                } catch {
-                    logger.warning(
-                        "bandit update failed",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
-                }
-                do {
-                    for action in try await experiments.enforceGuardrails(in: workspace) {
-                        logger.warning(
-                            "experiment stopped automatically",
-                            metadata: [
-                                "attune.workspace": .string(workspace.rawValue),
-                                "attune.experiment": .string(action.experiment.rawValue),
-                                "evidence": .string(action.evidence),
-                            ])
-                    }
-                } catch {
-                    logger.warning(
-                        "guardrail check failed",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
-                }
+            for action in try await experiments.enforceGuardrails(in: workspace) {
+                logger.warning(
+                    "experiment stopped automatically",
+                    metadata: [
+                        "attune.workspace": .string(workspace.rawValue),
+                        "attune.experiment": .string(action.experiment.rawValue), "evidence": .string(action.evidence),
+                    ])
             }
         }
     }

@@ -19,31 +19,18 @@ package struct ProfileAuditScheduler: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
-            for workspace in (try? await store.workspaces()) ?? [] {
-                do {
-                    let report = try await ProfileDriftAudit(store: store)
-                        .run(workspace: workspace, sample: sample, seed: UInt64.random(in: 0...UInt64.max))
-                    let metadata: Logger.Metadata = [
-                        "attune.workspace": .string(workspace.rawValue), "profiles.sampled": .stringConvertible(report.sampled),
-                        "profiles.drifted": .stringConvertible(report.drifted.count),
-                    ]
-                    if report.drifted.isEmpty {
-                        logger.info("profile audit: no drift", metadata: metadata)
-                    } else {
-                        // Ids are not logged: they may be personal data; `attune profiles audit` names them.
-                        logger.warning("profile audit: streamed profiles differ from their events; run `attune profiles rebuild`", metadata: metadata)
-                    }
-                } catch {
-                    logger.warning(
-                        "profile audit failed",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
-                }
+        await PeriodicWork.forEachWorkspace(every: interval, of: store, logger: logger, job: "profile audit") { workspace in
+            let report = try await ProfileDriftAudit(store: store)
+                .run(workspace: workspace, sample: sample, seed: UInt64.random(in: 0...UInt64.max))
+            let metadata: Logger.Metadata = [
+                "attune.workspace": .string(workspace.rawValue), "profiles.sampled": .stringConvertible(report.sampled),
+                "profiles.drifted": .stringConvertible(report.drifted.count),
+            ]
+            if report.drifted.isEmpty {
+                logger.info("profile audit: no drift", metadata: metadata)
+            } else {
+                // Ids are not logged: they may be personal data; `attune profiles audit` names them.
+                logger.warning("profile audit: streamed profiles differ from their events; run `attune profiles rebuild`", metadata: metadata)
             }
         }
     }

@@ -19,28 +19,14 @@ package struct SegmentSweep: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-            } catch {
-                return
-            }
-            for workspace in (try? await store.workspaces()) ?? [] {
-                if Task.isShuttingDownGracefully { return }
-                do {
-                    let changes = try await SegmentService(store: store, clock: clock).refresh(workspace)
-                    logger.debug(
-                        "segments refreshed",
-                        metadata: [
-                            "attune.workspace": .string(workspace.rawValue), "segments.entered": "\(changes.entered)",
-                            "segments.left": "\(changes.left)",
-                        ])
-                } catch {
-                    logger.warning(
-                        "segment refresh failed",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
-                }
-            }
+        await PeriodicWork.forEachWorkspace(every: interval, of: store, logger: logger, job: "segment refresh") { workspace in
+            let changes = try await SegmentService(store: store, clock: clock).refresh(workspace)
+            logger.debug(
+                "segments refreshed",
+                metadata: [
+                    "attune.workspace": .string(workspace.rawValue), "segments.entered": "\(changes.entered)",
+                    "segments.left": "\(changes.left)",
+                ])
         }
     }
 }

@@ -23,28 +23,13 @@ package struct SegmentTrainingScheduler: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
-            for workspace in (try? await store.workspaces()) ?? [] {
-                do {
-                    guard try await store.profiles(in: workspace, after: nil, limit: minimumProfiles).count >= minimumProfiles else {
-                        continue
-                    }
-                    let result = try await SegmentTraining(store: store, clock: clock).run(workspace: workspace)
-                    logger.info(
-                        "learned segments retrained",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "segments": .stringConvertible(result.segments.count),
-                                   "users": .stringConvertible(result.users)])
-                } catch {
-                    logger.warning(
-                        "learned segment training failed",
-                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
-                }
-            }
+        await PeriodicWork.forEachWorkspace(every: interval, of: store, logger: logger, job: "learned segment training") { workspace in
+            guard try await store.profiles(in: workspace, after: nil, limit: minimumProfiles).count >= minimumProfiles else { return }
+            let result = try await SegmentTraining(store: store, clock: clock).run(workspace: workspace)
+            logger.info(
+                "learned segments retrained",
+                metadata: ["attune.workspace": .string(workspace.rawValue), "segments": .stringConvertible(result.segments.count),
+                           "users": .stringConvertible(result.users)])
         }
     }
 }

@@ -31,14 +31,7 @@ package final class ModelHealthMonitor: Service {
     }
 
     package func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-            } catch {
-                return
-            }
-            _ = await check()
-        }
+        await PeriodicWork.run(every: interval) { _ = await check() }
     }
 
     /// One round over all workspaces; returns the evidence of each alert raised.
