@@ -64,4 +64,30 @@ struct OpenAPIDocumentTests {
             #expect(node != nil, "\(reference) does not resolve")
         }
     }
+
+    /// Every `{name}` in a path is declared as a path parameter of every operation on it (at the
+    /// path or the operation level): a missing one makes the document unusable for clients.
+    @Test func everyPathParameterIsDeclaredForEveryOperation() throws {
+        let document = try JSONParser(maxDepth: 64).parse(OpenAPIDocument.json)
+        func pathNames(_ parameters: JSONValue?) -> Set<String> {
+            guard case .array(let list)? = parameters else { return [] }
+            var names = Set<String>()
+            for parameter in list {
+                var resolved: JSONValue? = parameter
+                if case .string(let reference)? = parameter["$ref"] {
+                    resolved = document
+                    for part in reference.dropFirst(2).split(separator: "/") { resolved = resolved?[String(part)] }
+                }
+                if resolved?["in"] == .string("path"), case .string(let name)? = resolved?["name"] { names.insert(name) }
+            }
+            return names
+        }
+        for (path, item) in document["paths"]?.objectMembers ?? [] {
+            let templated = Set(path.split(separator: "{").dropFirst().compactMap { $0.split(separator: "}").first.map(String.init) })
+            for (method, operation) in item.objectMembers ?? [] where method != "parameters" {
+                let declared = pathNames(item["parameters"]).union(pathNames(operation["parameters"]))
+                #expect(templated.isSubset(of: declared), "\(method.uppercased()) \(path) lacks \(templated.subtracting(declared).sorted())")
+            }
+        }
+    }
 }

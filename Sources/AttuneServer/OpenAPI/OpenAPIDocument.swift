@@ -116,6 +116,7 @@ package enum OpenAPIDocument {
               "required": ["userId", "declared"], "properties": {"userId": {"type": "string"}, "declared": {"type": "object"}}}}}},
             "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}},
           "delete": {"summary": "Erase a person from the workspace (admin scope)",
+            "parameters": [{"$ref": "#/components/parameters/PathID"}],
             "description": "Deletes the user's events (and those of their linked anonymous ids), profile, declared traits, identity links, segment memberships and experiment exposures, keeps only the SHA-256 of the id so later training leaves them out, and stops serving their model vector at once. Audited under the digest.",
             "responses": {"200": {"description": "The erasure receipt", "content": {"application/json": {"schema": {"type": "object",
                 "required": ["receiptId", "userDigest", "workspace", "erasedAt", "deleted"],
