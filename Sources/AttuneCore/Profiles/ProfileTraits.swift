@@ -29,6 +29,13 @@ package struct ProfileTraits: Sendable, Equatable {
 
     package init() {}
 
+    /// Folds in one stored event (segment events are skipped, as by the other form).
+    package mutating func apply(_ event: Event) {
+        apply(
+            type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
+            timestamp: event.timestamp.millisecondsSinceEpoch)
+    }
+
     /// Folds one event in.
     /// Segment events are the engine's record of its own evaluation, not behaviour: they are skipped.
     package mutating func apply(type: String, sessionID: String?, value: Double?, timestamp: Int64) {

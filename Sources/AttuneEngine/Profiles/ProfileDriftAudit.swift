@@ -55,12 +55,7 @@ package struct ProfileDriftAudit: Sendable {
         var cursor: Int64?
         while true {
             let page = try await store.events(of: user, in: workspace, after: cursor, limit: 5_000)
-            for stored in page where !SegmentEvents.isSegmentEvent(stored.event.type.rawValue) {
-                let event = stored.event
-                traits.apply(
-                    type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
-                    timestamp: event.timestamp.millisecondsSinceEpoch)
-            }
+            for stored in page { traits.apply(stored.event) }
             guard page.count == 5_000, let last = page.last else { return traits }
             cursor = last.sequence
         }

@@ -43,9 +43,7 @@ package struct ProfileRebuild: Sendable {
                 let owners = ProfileOwnership.owners(of: event) { links[$0] ?? [] }
                 if !owners.isEmpty { events += 1 }
                 for user in owners {
-                    traits[UserID(unchecked: user), default: ProfileTraits()].apply(
-                        type: event.type.rawValue, sessionID: event.sessionID?.rawValue, value: event.value,
-                        timestamp: event.timestamp.millisecondsSinceEpoch)
+                    traits[UserID(unchecked: user), default: ProfileTraits()].apply(event)
                 }
             }
             guard let last = page.last, page.count == 20_000 else { break }
