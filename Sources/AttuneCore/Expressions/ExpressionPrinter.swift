@@ -38,8 +38,13 @@ enum ExpressionPrinter {
             write(operand, parenthesized: operand.precedence < Precedence.not, to: &out)
         case .unary(.negate, let operand):
             out += "-"
-            // `-(-x)` rather than `--x`, which reads like a decrement.
-            write(operand, parenthesized: operand.precedence <= Precedence.negate, to: &out)
+            var inner = ""
+            write(operand, parenthesized: operand.precedence < Precedence.negate, to: &inner)
+            // `- -x`: not `--x`, which reads like a decrement, and not `-(-x)`, whose parentheses
+            // add nesting the source did not have, so that a rule near the depth limit would no
+            // longer compile from its own canonical text.
+            if inner.hasPrefix("-") { out += " " }
+            out += inner
         case .binary(let op, let left, let right):
             let p = op.precedence
             // Comparisons do not chain, so a comparison operand of a comparison needs parentheses.

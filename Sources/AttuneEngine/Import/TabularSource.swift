@@ -68,7 +68,15 @@ package struct TabularSource {
     ) throws {
         let data: Data
         do {
+            // An empty file is refused before it is read: Foundation's mapped read leaks its
+            // buffer for a zero-length file (found by fuzzing).
+            if try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int == 0 {
+                if format == .jsonl { return }
+                throw Failure.empty
+            }
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch let failure as Failure {
+            throw failure
         } catch {
             throw Failure.unreadable((error as NSError).localizedDescription)
         }

@@ -135,4 +135,14 @@ struct EventImporterTests {
             try await EventImporter(store: try await store(), clock: clock).run(path: path, options: ImportOptions())
         }
     }
+
+    /// Found by fuzzing: an empty file went through Foundation's mapped read, which leaks for a
+    /// zero-length file. It is now answered before the read: JSON Lines with nothing to import.
+    @Test func anEmptyJSONLinesFileImportsNothing() async throws {
+        let files = try TemporaryDirectory()
+        let path = try files.file("e.jsonl", "")
+        let report = try await EventImporter(store: try await store(), clock: clock).run(path: path, options: ImportOptions())
+        #expect(report.rowsRead == 0)
+        #expect(report.imported == 0)
+    }
 }
