@@ -28,8 +28,8 @@ package struct ExperimentsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let all = try await service.experiments(in: principal.workspace)
-        return JSONResponse.make(.object([("experiments", .array(all.map(\.json)))]))
+        let page = try KeyedPage(try await service.experiments(in: principal.workspace), key: \.key.rawValue, request: request)
+        return JSONResponse.make(.object([("experiments", .array(page.elements.map(\.json))), ("nextCursor", page.nextCursor)]))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -29,11 +29,12 @@ package struct SegmentsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
+        let page = try KeyedPage(try await store.segments(in: principal.workspace), key: \.name, request: request)
         var out: [JSONValue] = []
-        for segment in try await store.segments(in: principal.workspace) {
+        for segment in page.elements {
             out.append(try await json(segment, principal.workspace))
         }
-        return JSONResponse.make(.object([("segments", .array(out))]))
+        return JSONResponse.make(.object([("segments", .array(out)), ("nextCursor", page.nextCursor)]))
     }
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -56,8 +56,8 @@ package struct WebhooksController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let hooks = try await store.webhooks(in: principal.workspace)
-        return JSONResponse.make(.object([("webhooks", .array(hooks.map(Self.json)))]))
+        let page = try KeyedPage(try await store.webhooks(in: principal.workspace), key: \.id, request: request)
+        return JSONResponse.make(.object([("webhooks", .array(page.elements.map(Self.json))), ("nextCursor", page.nextCursor)]))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -8,6 +8,10 @@ extension SQLiteStore: ExperimentStore {
             let taken = try Bool.fetchOne(
                 db, sql: "SELECT 1 FROM experiments WHERE workspace = ? AND key = ?", arguments: [key, definition.key.rawValue])
             if taken == true { throw AttuneError(code: .conflict, message: "an experiment with this key exists", field: "key") }
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM experiments WHERE workspace = ?", arguments: [key]) ?? 0
+            guard count < Self.maxExperiments else {
+                throw AttuneError(code: .conflict, message: "a workspace holds at most \(Self.maxExperiments) experiments")
+            }
             try db.execute(
                 sql: "INSERT INTO experiments (workspace, key, definition, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [
@@ -162,4 +166,10 @@ extension UnitOutcome.Totals {
         count += other.count
         value += other.value
     }
+}
+
+extension SQLiteStore {
+    /// Stopped experiments count too: their exposures and results stay readable. The list is
+    /// returned whole and paged by the API, so its size is bounded.
+    package static let maxExperiments = 1_000
 }

@@ -5,6 +5,10 @@ extension SQLiteStore: WebhookStore {
     package func createWebhook(_ webhook: Webhook, in workspace: WorkspaceID) async throws -> Webhook {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM webhooks WHERE workspace = ?", arguments: [key]) ?? 0
+            guard count < Self.maxWebhooks else {
+                throw AttuneError(code: .conflict, message: "a workspace holds at most \(Self.maxWebhooks) webhooks")
+            }
             var created = webhook
             created.cursor = try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0
             try db.execute(
@@ -125,4 +129,9 @@ extension SQLiteStore: WebhookStore {
             }
         }
     }
+}
+
+extension SQLiteStore {
+    /// Each webhook is a delivery loop over the event log, so their number is bounded.
+    package static let maxWebhooks = 100
 }
