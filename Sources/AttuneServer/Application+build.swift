@@ -115,6 +115,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
+    TrackerController().addRoutes(to: router)
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }

@@ -62,7 +62,7 @@ struct AuthorizationTests {
     ]
 
     /// Routes that answer without a key.
-    static let publicRoutes: Set<String> = ["GET /healthz", "GET /metrics", "GET /openapi.json", "GET /v1/stream"]
+    static let publicRoutes: Set<String> = ["GET /healthz", "GET /metrics", "GET /openapi.json", "GET /v1/stream", "GET /sdk/attune.js"]
 
     @Test func theTableCoversEveryRoute() async throws {
         let server = try TestServer()
@@ -141,6 +141,10 @@ struct AuthorizationTests {
             #expect(try await client.call(.get, "/healthz", key: nil).status == 200)
             let metrics = try await client.call(.get, "/metrics", key: nil)
             #expect(metrics.status == 200)
+            #expect(try await client.call(.get, "/sdk/attune.js", key: nil).status == 200)
+            // Any valid key may fetch it too (a page may send one); an unknown key is refused as everywhere.
+            for (key, _) in Self.keys { #expect(try await client.call(.get, "/sdk/attune.js", key: key).status == 200) }
+            #expect(try await client.call(.get, "/sdk/attune.js", key: "not-a-real-key-at-all").status == 401)
             let missing = try await client.call(.get, "/v1/nothing-here", key: nil)
             #expect(missing.status == 404)
             #expect(missing.errorCode == "not_found")

@@ -20,19 +20,38 @@ package struct APIKeyMiddleware: RouterMiddleware {
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
         guard let header = request.headers[.authorization] else {
+            if let key = Self.beaconKey(request) {
+                return try await next(request, try await authenticated(key, context: context, inURL: true))
+            }
             return try await next(request, context)
         }
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw AttuneError(code: .unauthorized, message: "the Authorization header must be \"Bearer KEY\"")
         }
-        guard let principal = await keyring.authenticate(String(parts[1])) else {
+        return try await next(request, try await authenticated(String(parts[1]), context: context, inURL: false))
+    }
+
+    /// `POST /v1/events?key=KEY`: `navigator.sendBeacon`, which a page uses while it is being
+    /// closed, cannot set headers. Only this route takes a key in the URL, and only a write key,
+    /// which is public by design; a secret key there is refused, as URLs end up in logs.
+    static func beaconKey(_ request: Request) -> String? {
+        guard request.method == .post, request.uri.path == "/v1/events" else { return nil }
+        return request.uri.queryParameters["key"].map(String.init)
+    }
+
+    private func authenticated(_ key: String, context: AppRequestContext, inURL: Bool) async throws -> AppRequestContext {
+        guard let principal = await keyring.authenticate(key) else {
             throw AttuneError(code: .unauthorized, message: "unknown or revoked API key")
+        }
+        if inURL, principal.scope != .write {
+            throw AttuneError(
+                code: .unauthorized, message: "only a write key may be sent in the URL; send other keys in the Authorization header")
         }
         var context = context
         context.principal = principal
         context.logger[metadataKey: "attune.workspace"] = .string(principal.workspace.rawValue)
         context.logger[metadataKey: "attune.key"] = .string(principal.keyID)
-        return try await next(request, context)
+        return context
     }
 }
