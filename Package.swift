@@ -19,6 +19,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "attune", targets: ["attune"]),
+        // For Swift apps and servers that send events; Foundation only.
+        .library(name: "AttuneClient", targets: ["AttuneClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -109,6 +111,10 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "AttuneClient",
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "AttuneTestSupport",
             dependencies: ["AttuneCore"],
             path: "Tests/AttuneTestSupport",
@@ -148,6 +154,17 @@ let package = Package(
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AttuneClientTests",
+            dependencies: [
+                "AttuneClient", "AttuneCore", "AttuneStore", "AttuneEngine", "AttuneServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: upcoming
         ),
