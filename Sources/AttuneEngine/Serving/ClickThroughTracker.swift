@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Impressions and clicks of recommendation lists per served model version, counted as events are
-/// stored. An event is attributed to the version in its `modelVersion` property when the client
+/// stored; only events that echo a list's `recommendationId` count. An event is attributed to the version in its `modelVersion` property when the client
 /// echoes it, else to the version being served when it arrives. In memory: the health check
 /// compares versions within one process's life.
 package final class ClickThroughTracker: FeedbackSink {
@@ -34,6 +34,9 @@ package final class ClickThroughTracker: FeedbackSink {
         var served: Int??
         var changes: [Int: Counts] = [:]
         for event in events where event.type == impressionType || event.type == clickType {
+            // The browser tracker sends `click` for any marked element; only clicks on (and
+            // impressions of) a served list, which echo its recommendationId, are click-through.
+            guard Self.echoesList(event.properties) else { continue }
             if served == nil { served = .some(registry.model(for: workspace)?.version) }
             guard let version = Self.version(in: event.properties) ?? served ?? nil else { continue }
             if event.type == impressionType { changes[version, default: Counts()].impressions += 1 } else { changes[version, default: Counts()].clicks += 1 }
@@ -54,6 +57,10 @@ package final class ClickThroughTracker: FeedbackSink {
 
     package var workspaces: [WorkspaceID] {
         counts.withLock { Array($0.keys) }
+    }
+
+    static func echoesList(_ properties: String?) -> Bool {
+        properties?.contains("\"recommendationId\":") ?? false
     }
 
     /// `modelVersion` from canonical properties JSON, without parsing the whole document.

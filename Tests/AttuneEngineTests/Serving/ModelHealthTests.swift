@@ -37,7 +37,11 @@ struct ModelHealthTests {
             [event(1, "impression", version: 4), event(2, "impression", version: 4), event(3, "click", version: 4),
              event(4, "impression", version: 12), event(5, "view", version: 4),
              // Without an echoed version and with no model served, the event cannot be attributed.
-             event(6, "impression", version: nil)],
+             event(6, "impression", version: nil),
+             // A click on something that is not a recommendation list (no recommendationId).
+             Event(
+                id: Fixtures.eventID(7), type: .click, userID: UserID(unchecked: "u"), itemID: ItemID(unchecked: "i"),
+                properties: #"{"modelVersion":4}"#, timestamp: Fixtures.now, receivedAt: Fixtures.now)],
             in: .default)
         let counts = tracker.counts(in: .default)
         #expect(counts[4] == Counts(impressions: 2, clicks: 1))
