@@ -4,8 +4,8 @@ A page on another origin (so CORS is exercised) loads the script from a running 
 the test clicks, scrolls, submits a form, plays a video, goes offline and back, reloads while
 the API is unreachable, and then reads the stored events back with the admin key: every event
 must be there exactly once. Then consent gating, unit behaviour in the browser (session
-rollover, the queue bound, the back-off schedule), and events sent by beacon as a page closes
-and again by the next page, stored once.
+rollover, the queue bound, the back-off schedule), events sent by beacon as a page closes and
+again by the next page, stored once, and two tabs' queues that do not overwrite each other.
 
     python tracker_e2e.py --api http://127.0.0.1:8080 --page-port 8090 --admin K --write K --read K --artifacts DIR
 """
@@ -174,6 +174,8 @@ def consent_scenario(page, args, origin):
     page.pump(0.8)
     check(page.evaluate("attune._debug.queue().length") == 0, "before consent nothing is queued")
     check(page.evaluate("attune._debug.anonymousId()") is None, "before consent no id is stored")
+    check(page.evaluate("Object.keys(localStorage).concat(Object.keys(sessionStorage), document.cookie ? [document.cookie] : [])") == [],
+          "before consent nothing at all is stored in the browser")
     sent = [m for m in page.events[since:] if m["method"] == "Network.requestWillBeSent"
             and "/v1/" in m["params"]["request"]["url"]]
     check(not sent, f"before consent no request reaches the API ({len(sent)})")
@@ -219,7 +221,7 @@ def unit_scenario(page, args, origin):
     names = page.evaluate("attune._debug.queue().map(x => x.b.type)")
     check(names == [f"q{i}" for i in range(15, 25)], f"the queue keeps the newest 10: {names}")
     check(page.evaluate("attune._debug.stats.dropped") == 18, "18 items were dropped")
-    stored = json.loads(page.evaluate("localStorage.getItem('attune.queue')"))
+    stored = json.loads(page.evaluate("localStorage.getItem(attune._debug.queueKey())"))
     check(len(stored) == 10, "the stored queue is bounded too")
 
     # Back-off: 100, 200, 400, 800, 800 ms (retryBase 100, retryMax 800, no jitter).
@@ -263,6 +265,40 @@ def beacon_scenario(page, args, origin):
     check(types == ["beacon_1", "beacon_2", "beacon_3"], f"sent twice, stored once: {types}")
 
 
+def tabs_scenario(browser, page, args, origin):
+    """Two tabs queue events while the API is unreachable and close; the next tab sends them
+    all, once: neither tab's queue overwrote the other's."""
+    user = "e2e-tabs-" + uuid.uuid4().hex[:8]
+    fresh(page, origin)
+    first = browser.new_page()
+    second = browser.new_page()
+    try:
+        for tab in (first, second):
+            tab.block_urls(["*/v1/*"])
+        first.goto(origin + "/unit.html")
+        first.evaluate(f"attune.identify('{user}'); attune.track('tab_a1'); attune.track('tab_a2'); true")
+        second.goto(origin + "/unit.html")
+        second.evaluate("attune.track('tab_b1'); true")
+        first.evaluate("attune.track('tab_a3'); true")
+        # Tabs in other renderer processes see each other's localStorage writes a moment later.
+        count = "Object.keys(localStorage).filter(k => k.indexOf('attune.queue') === 0).length"
+        try:
+            page.wait_until(count + " === 2", timeout=5)
+        except Exception:
+            pass
+        keys = page.evaluate(count)
+        check(keys == 2, f"each open tab keeps its own queue ({keys} keys)")
+    finally:
+        first.close()
+        second.close()
+    page.goto(origin + "/unit.html")
+    drained(page)
+    types = sorted(e["type"] for e in stored_events(args.api, args.admin, user))
+    check(types == ["tab_a1", "tab_a2", "tab_a3", "tab_b1"], f"the next tab sent both tabs' events, once: {types}")
+    left = page.evaluate("Object.keys(localStorage).filter(k => k.indexOf('attune.queue') === 0)")
+    check(left == [], f"no queue is left behind: {left}")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--api", required=True)
@@ -277,15 +313,18 @@ def main():
     pages = serve_pages(args.page_port, {"API": args.api, "WRITE": args.write})
     started = time.time()
     with Browser() as browser:
-        for scenario in (shop_scenario, consent_scenario, unit_scenario, beacon_scenario):
+        scenarios = [shop_scenario, consent_scenario, unit_scenario, beacon_scenario,
+                     lambda page, args, origin: tabs_scenario(browser, page, args, origin)]
+        names = ["shop", "consent", "unit", "beacon", "tabs"]
+        for name, scenario in zip(names, scenarios):
             page = browser.new_page()
-            print(f"--- {scenario.__name__}", flush=True)
+            print(f"--- {name}", flush=True)
             try:
                 scenario(page, args, origin)
             except Exception as error:  # a scenario that cannot finish is a failure, not a crash
-                check(False, f"{scenario.__name__} stopped: {error!r}")
+                check(False, f"{name} stopped: {error!r}")
                 try:
-                    page.screenshot(os.path.join(args.artifacts, f"{scenario.__name__}-failure.png"))
+                    page.screenshot(os.path.join(args.artifacts, f"tracker-{name}-failure.png"))
                 except Exception:
                     pass
             finally:

@@ -79,12 +79,45 @@ package enum TrackerScript {
 
   // The outbox: events ('e', sent in batches), identify ('i') and consent ('c') calls, in order.
   // Every event carries a client-made id, so a batch sent twice is stored once.
+  // Each tab keeps its queue under its own key (the tab id lives in sessionStorage, so a reload
+  // finds it again): two tabs never overwrite each other's unsent events.
+  var queueKey = 'queue', adopted = false;
   function save() {
-    if (!set('queue', JSON.stringify(queue), false)) {
+    if (!queue.length) { try { w.localStorage.removeItem(P + queueKey); } catch (e) { /* unavailable */ } return; }
+    if (!set(queueKey, JSON.stringify(queue), false)) {
       // Over quota: keep the newer half rather than nothing.
       queue = queue.slice(Math.floor(queue.length / 2));
-      set('queue', JSON.stringify(queue), false);
+      set(queueKey, JSON.stringify(queue), false);
     }
+  }
+  // Takes over the queues other tabs left (closed, or reloaded without sessionStorage). A tab
+  // that is still open writes its own again on its next change; events then sent by both are
+  // stored once, as each has its id.
+  function adopt() {
+    if (adopted) return;
+    adopted = true;
+    var tab = null, keys = [], have = {}, i;
+    try { tab = w.sessionStorage.getItem(P + 'tab'); } catch (e) { /* unavailable */ }
+    if (!tab) { tab = uuid(); try { w.sessionStorage.setItem(P + 'tab', tab); } catch (e) { /* per page then */ } }
+    queueKey = 'queue.' + tab;
+    try {
+      for (i = 0; i < w.localStorage.length; i++) {
+        var k = w.localStorage.key(i);
+        if (k && k.indexOf(P + 'queue') === 0) keys.push(k.slice(P.length));
+      }
+    } catch (e) { return; }
+    keys.sort(function (a, b) { return a === queueKey ? -1 : b === queueKey ? 1 : 0; });
+    for (i = 0; i < keys.length; i++) {
+      var items = json(get(keys[i]));
+      if (keys[i] !== queueKey) del(keys[i]);
+      if (!items || !items.length) continue;
+      for (var j = 0; j < items.length; j++) {
+        var x = items[j];
+        if (x && x.id && x.b && (x.k === 'e' || x.m) && !have[x.id]) { have[x.id] = true; queue.push(x); }
+      }
+    }
+    while (queue.length > cfg.maxQueue) { queue.shift(); stats.dropped++; }
+    if (keys.length) save();
   }
   function enqueue(item) {
     queue.push(item);
@@ -183,6 +216,7 @@ package enum TrackerScript {
     if (props && typeof props === 'object') {
       var p = {}, any = false;
       for (var k in props) if (Object.prototype.hasOwnProperty.call(props, k) && props[k] !== undefined) { p[k] = props[k]; any = true; }
+      try { JSON.stringify(p); } catch (x) { if (w.console) w.console.warn('attune: properties are not JSON; event dropped'); return null; }
       if (any) e.properties = p;
     }
     enqueue({k: 'e', id: e.id, b: e});
@@ -277,10 +311,8 @@ package enum TrackerScript {
     cfg = c;
     consent = json(get('consent'));
     user = get('userId');
-    var stored = json(get('queue'));
-    if (stored && stored.length) {
-      queue = stored.filter(function (x) { return x && x.id && x.b && (x.k === 'e' || x.m); }).concat(queue);
-    }
+    // Before consent (requireConsent) nothing is read or written but the consent choice.
+    if (allowed()) adopt();
     d.addEventListener('click', function (e) { if (cfg.clicks) onClick(e); }, true);
     d.addEventListener('submit', function (e) { if (cfg.forms) onSubmit(e); }, true);
     w.addEventListener('scroll', function () { if (cfg.scroll) onScroll(); }, {passive: true});
@@ -368,6 +400,7 @@ package enum TrackerScript {
         queue = queue.filter(function (x) { return x.k === 'c'; }); save();
       }
       var granted = !before && allowed();
+      if (granted) adopt();
       // identify sends the consent too, under the user id.
       if (granted && user) api.identify(user); else sendConsent();
       if (granted && cfg.pageViews) page();
@@ -378,7 +411,8 @@ package enum TrackerScript {
     // For tests and debugging.
     _debug: {
       queue: function () { return queue.slice(); }, stats: stats, backoff: function (n) { return backoff(n); },
-      anonymousId: function () { return get('anonymousId'); }, session: function () { return json(get('session')); }
+      anonymousId: function () { return get('anonymousId'); }, session: function () { return json(get('session')); },
+      queueKey: function () { return P + queueKey; }
     }
   };
   w.attune = api;
