@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 binary="${1:-.build/debug/attune}"
 artifacts="${2:-$(mktemp -d)}"
 chromium="${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}"
-[ -n "$chromium" ] || { echo "no chromium binary"; exit 3; }
+[ -n "$chromium" ] && [ -x "$chromium" ] || { echo "no chromium binary"; exit 3; }
 venv=.venv-browser
 if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import websocket" 2>/dev/null; then
     if ! { python3 -m venv "$venv" && "$venv/bin/pip" install --quiet "websocket-client==1.9.2"; }; then

@@ -182,6 +182,30 @@ struct AttuneClientTests {
         #expect(try await server.eventCount() == 100)
     }
 
+    @Test func concurrentCallersAndFlushesStoreEveryEventOnce() async throws {
+        let server = try LiveServer()
+        try await server.run { url in
+            let client = try AttuneClient(configuration: Self.configuration(url), transport: LosingTransport(lose: 3))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        for n in 0..<50 {
+                            try await client.track("view", userID: "w\(worker)", itemID: "i\(n)")
+                            if n % 10 == 9 { _ = await client.flush() }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            while await client.flush() != .drained {}
+            #expect(await client.pendingCount == 0)
+        }
+        #expect(try await server.eventCount() == 400)
+        for worker in 0..<8 {
+            #expect(try await server.types(of: "w\(worker)").count == 50)
+        }
+    }
+
     @Test func refusedCallsAreDroppedNotRetried() async throws {
         let server = try LiveServer()
         try await server.run { url in

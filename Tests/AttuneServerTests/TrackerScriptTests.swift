@@ -63,7 +63,7 @@ struct TrackerScriptTests {
         #expect(try await server.store.stats(of: .default).events == 1)
     }
 
-    @Test(arguments: [TestServer.admin, TestServer.read, "not-a-real-key-at-all"])
+    @Test(arguments: [TestServer.admin, TestServer.read, "not-a-real-key-at-all", "", String(repeating: "k", count: 8_000), "%00%ff"])
     func onlyAWriteKeyIsTakenFromTheURL(_ key: String) async throws {
         let server = try TestServer()
         try await server.makeApplication().test(.router) { client in
@@ -71,6 +71,17 @@ struct TrackerScriptTests {
                 .post, "/v1/events?key=\(key)", key: nil, body: #"{"type": "page_view", "anonymousId": "a1"}"#)
             #expect(reply.status == 401)
             #expect(reply.errorCode == "unauthorized")
+        }
+        #expect(try await server.store.stats(of: .default).events == 0)
+    }
+
+    /// A header, when present, is what counts: a write key in the URL does not lift a read key.
+    @Test func theHeaderWinsOverTheURL() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            let reply = try await client.call(
+                .post, "/v1/events?key=\(TestServer.write)", key: TestServer.read, body: #"{"type": "page_view", "anonymousId": "a1"}"#)
+            #expect(reply.status == 403)
         }
         #expect(try await server.store.stats(of: .default).events == 0)
     }

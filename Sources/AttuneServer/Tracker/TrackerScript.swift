@@ -340,7 +340,9 @@ package enum TrackerScript {
     if (o.experiment) q.push('experiment=' + encodeURIComponent(o.experiment));
     if (o.strategy) q.push('strategy=' + encodeURIComponent(o.strategy));
     var target = o.url || url('/v1/users/' + encodeURIComponent(id) + '/recommendations?' + q.join('&'));
-    return w.fetch(target, {headers: {'Authorization': 'Bearer ' + (o.readKey || cfg.key)}, credentials: 'omit'})
+    // A proxy of the site's own (`url`) gets no key unless one is given: it holds its own.
+    var key = o.readKey || (o.url ? null : cfg.key);
+    return w.fetch(target, {headers: key ? {'Authorization': 'Bearer ' + key} : {}, credentials: 'omit'})
       .then(function (r) {
         if (!r.ok) throw new Error('attune: recommendations answered ' + r.status);
         return r.json();
