@@ -5,8 +5,9 @@ websocket-client from PyPI and a Chromium binary.
 
     with Browser() as browser:
         page = browser.new_page()
-        page.goto("http://127.0.0.1:8080/")
+        assert page.goto("http://127.0.0.1:8080/") == 200
         page.click("#buy")
+        assert "Added" in page.text()
         assert not page.errors, page.errors
         page.screenshot("buy.png")
 """
@@ -174,10 +175,22 @@ class Page:
                 raise CDPError(f"timed out waiting until {expression}")
             self.pump(interval)
 
-    def goto(self, url, timeout=None):
+    def goto(self, url, timeout=None, headers=None):
+        """Loads `url` (with extra request `headers`, e.g. a cookie) and returns the HTTP status
+        of the document, or None when it was not fetched over HTTP."""
         since = len(self.events)
+        if headers is not None:
+            self.send("Network.setExtraHTTPHeaders", headers=headers)
         self.send("Page.navigate", url=url)
         self.wait_for_event("Page.loadEventFired", timeout=timeout, since=since)
+        for message in self.events[since:]:
+            if message["method"] == "Network.responseReceived" and message["params"].get("type") == "Document":
+                return message["params"]["response"]["status"]
+        return None
+
+    def text(self):
+        """The page's visible text."""
+        return self.evaluate("document.body ? document.body.innerText : ''")
 
     def reload(self, timeout=None):
         since = len(self.events)
