@@ -235,6 +235,13 @@ def unit_scenario(page, args, origin):
     # Timers never fire early; a loaded machine may make them late.
     check(all(g >= e * 0.95 for g, e in zip(gaps, expected)), f"retries wait at least the back-off: gaps {gaps}")
     check(all(g < e * 2 + 500 for g, e in zip(gaps, expected)), f"retries follow the schedule: gaps {gaps}")
+
+    # Identifying again as the same user sends nothing new; a lone surrogate (invalid UTF-16,
+    # which the server refuses) in the title does not break tracking.
+    page.evaluate("attune.identify('same-user'); attune.identify('same-user'); true")
+    check(page.evaluate("attune._debug.queue().filter(x => x.k === 'i').length") == 1, "a repeated identify is sent once")
+    title = page.evaluate(r"document.title = 'T\uD800'; attune.page(); attune._debug.queue().pop().b.properties.title")
+    check(title == "T\ufffd", f"a lone surrogate is replaced: {title!r}")
     page.block_urls([])
 
 

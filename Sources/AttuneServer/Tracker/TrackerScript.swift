@@ -53,7 +53,9 @@ package enum TrackerScript {
   function clip(s, n) {
     s = String(s == null ? '' : s);
     n = n || 2048;
-    while (unescape(encodeURIComponent(s)).length > n) s = s.slice(0, Math.floor(s.length * 0.9));
+    // A lone surrogate cannot be encoded (and the server refuses it).
+    try { encodeURIComponent(s); } catch (e) { s = s.replace(/[\uD800-\uDFFF]/g, '\uFFFD'); }
+    while (unescape(encodeURIComponent(s)).length > n) s = s.slice(0, Math.floor(s.length * 0.9)).replace(/[\uD800-\uDBFF]$/, '');
     return s;
   }
 
@@ -138,8 +140,9 @@ package enum TrackerScript {
     if (first.k !== 'e') return {items: [first], method: first.m, path: first.p, body: first.b};
     var items = [], events = [], size = 0;
     for (var i = 0; i < queue.length && queue[i].k === 'e' && items.length < cfg.batchSize; i++) {
+      // Characters, not bytes: 256 Ki stays under the server's 1 MiB even in three-byte UTF-8.
       size += JSON.stringify(queue[i].b).length;
-      if (items.length && size > 512 * 1024) break;
+      if (items.length && size > 256 * 1024) break;
       items.push(queue[i]); events.push(queue[i].b);
     }
     return {items: items, method: 'POST', path: '/v1/events', body: {batch: events}};
@@ -156,6 +159,7 @@ package enum TrackerScript {
     var req = next();
     sending = true;
     stats.attempts.push(cfg.now());
+    if (stats.attempts.length > 50) stats.attempts.shift();
     w.fetch(url(req.path), {
       method: req.method, headers: headers(), body: JSON.stringify(req.body), credentials: 'omit', mode: 'cors'
     }).then(function (r) { done(req, r.status, r.headers.get('Retry-After')); },
@@ -386,6 +390,8 @@ package enum TrackerScript {
       user = String(userId);
       // Before consent the id is kept in memory only.
       if (!allowed()) return;
+      // Pages often identify on every load: once the link is sent, only new traits are news.
+      if (get('userId') === user && !traits) return;
       set('userId', user, true);
       var body = {userId: user, anonymousId: anonymousId()};
       if (traits && typeof traits === 'object') body.traits = traits;
