@@ -16,7 +16,8 @@ numericSettings.append(.unsafeFlags(["-Xcc", "-march=haswell", "-target-cpu", "h
 
 let package = Package(
     name: "Attune",
-    platforms: [.macOS(.v15)],
+    // iOS: only the AttuneClient library is meant for it (Duration needs iOS 16).
+    platforms: [.macOS(.v15), .iOS(.v16)],
     products: [
         .executable(name: "attune", targets: ["attune"]),
         // For Swift apps and servers that send events; Foundation only.
