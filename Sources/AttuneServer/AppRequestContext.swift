@@ -9,10 +9,13 @@ package struct AppRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `APIKeyMiddleware`; `nil` only on the public routes.
     package var principal: Principal?
+    /// The peer's IP address, when the connection has one (the dashboard's sign-in throttle).
+    package let remoteAddress: String?
 
     package init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
+        self.remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The caller, provided its scope allows `scope`.

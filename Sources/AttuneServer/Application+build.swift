@@ -50,6 +50,8 @@ package struct ServerDependencies: Sendable {
     package var segmentSweepInterval: Duration? = .seconds(3_600)
     /// The event log's retention limit, purged hourly; `nil` keeps events forever.
     package var retention: RetentionPurge?
+    /// Received and refused events since start, for the dashboard.
+    package var ingestionTally = IngestionTally()
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -98,7 +100,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
     dependencies.keyring.setDefaultRateLimit(configuration.rateLimit)
     router.add(middleware: RateLimitMiddleware(now: dependencies.monotonicNow))
-    let ingestion = EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback)
+    let ingestion = EventIngestion(
+        writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback, tally: dependencies.ingestionTally)
     EventsController(
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
     ).addRoutes(to: router)
@@ -116,6 +119,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
     TrackerController().addRoutes(to: router)
+    DashboardController(configuration: configuration, dependencies: dependencies).addRoutes(to: router)
     router.add(middleware: MethodNotAllowedMiddleware(routes: router.routes))
     return router
 }
@@ -125,7 +129,8 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
     let streams = Router(context: StreamRequestContext.self)
     StreamController(
         keyring: dependencies.keyring,
-        ingestion: EventIngestion(writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback),
+        ingestion: EventIngestion(
+            writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback, tally: dependencies.ingestionTally),
         service: dependencies.recommendations,
         refreshInterval: dependencies.streamRefreshInterval
     ).addRoutes(to: streams)

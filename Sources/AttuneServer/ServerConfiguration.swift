@@ -33,6 +33,12 @@ package struct ServerConfiguration: Sendable {
     /// How often the keyring rereads the stored keys: a revoked key stops working within it.
     package var keyReloadInterval: Duration = .seconds(1)
 
+    /// How long a dashboard sign-in lasts.
+    package var dashboardSessionLifetime: Duration = .seconds(8 * 3_600)
+    /// Secret: the key that signs dashboard session cookies. `nil` draws a random one at start, so
+    /// a restart signs everyone out; servers sharing sign-ins behind one address need the same one.
+    package var dashboardSessionSecret: [UInt8]?
+
     package static let defaultRateLimit = try? RateLimit(perSecond: 100, burst: 200)
 
     package init() {}

@@ -112,6 +112,16 @@ package final class APIKeyring: Sendable {
         return lookup(digest)
     }
 
+    /// The live key whose handle is `keyID`, as a principal; `nil` for an unknown key or, from the
+    /// next reload on, a revoked one. For sessions that remember which key signed in, never the key.
+    package func principal(keyID: String) -> Principal? {
+        snapshot.withLock { s in
+            guard let entry = s.byDigest.values.first(where: { $0.record.id == keyID }) else { return nil }
+            let record = entry.record
+            return Principal(workspace: record.workspace, scope: record.scope, keyID: record.id, limiter: entry.limiter)
+        }
+    }
+
     private func lookup(_ digest: Data) -> Principal? {
         guard let entry = snapshot.withLock({ $0.byDigest[digest] }) else { return nil }
         // The dictionary found the entry by digest; compare again in constant time so that the

@@ -25,14 +25,18 @@ package struct EventIngestion: Sendable {
     private let decoder: EventDecoder
     /// Told about stored events, for models that learn online.
     private let feedback: (any FeedbackSink)?
+    /// Counts received and refused events for the dashboard; `nil` counts nothing.
+    package let tally: IngestionTally?
 
     package init(
-        writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder(), feedback: (any FeedbackSink)? = nil
+        writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder(), feedback: (any FeedbackSink)? = nil,
+        tally: IngestionTally? = nil
     ) {
         self.writer = writer
         self.clock = clock
         self.decoder = decoder
         self.feedback = feedback
+        self.tally = tally
     }
 
     /// A batch with replays is not passed on: which of its events were new is not known here,
@@ -40,6 +44,12 @@ package struct EventIngestion: Sendable {
     private func report(_ events: [Event], _ result: AppendResult, in workspace: WorkspaceID) {
         guard let feedback, result.duplicates == 0, result.inserted == events.count else { return }
         feedback.record(events, in: workspace)
+    }
+
+    /// Counts a request refused whole, and hands its error back to be thrown.
+    private func refused(_ error: AttuneError, in workspace: WorkspaceID) -> AttuneError {
+        tally?.recordRefused(error, events: 0, in: workspace)
+        return error
     }
 
     /// Accepts `{...}` (one event) or `{"batch": [...]}`.
@@ -52,19 +62,19 @@ package struct EventIngestion: Sendable {
         var generator = SystemRandomNumberGenerator()
         let newID = { EventID.random(using: &generator) }
         guard case .object(let members) = body else {
-            throw AttuneError.invalid("", "body must be an event object or {\"batch\": [...]}")
+            throw refused(.invalid("", "body must be an event object or {\"batch\": [...]}"), in: workspace)
         }
         if members.contains(where: { $0.key == "batch" }) {
             guard members.count == 1 else {
-                throw AttuneError.invalid("batch", "a batch body holds only the \"batch\" field")
+                throw refused(.invalid("batch", "a batch body holds only the \"batch\" field"), in: workspace)
             }
             guard case .array(let elements)? = body["batch"] else {
-                throw AttuneError.invalid("batch", "must be an array of events")
+                throw refused(.invalid("batch", "must be an array of events"), in: workspace)
             }
             guard elements.count <= Self.maxBatchEvents else {
-                throw AttuneError.tooLarge("a batch holds at most \(Self.maxBatchEvents) events")
+                throw refused(.tooLarge("a batch holds at most \(Self.maxBatchEvents) events"), in: workspace)
             }
-            guard !elements.isEmpty else { throw AttuneError.invalid("batch", "must not be empty") }
+            guard !elements.isEmpty else { throw refused(.invalid("batch", "must not be empty"), in: workspace) }
             var events: [Event] = []
             events.reserveCapacity(elements.count)
             var rejected: [IngestReport.Rejection] = []
@@ -77,14 +87,24 @@ package struct EventIngestion: Sendable {
             }
             let result = try await writer.append(EventBatch(workspace: workspace, events: events))
             report(events, result, in: workspace)
-            return IngestReport(
+            let outcome = IngestReport(
                 received: elements.count, accepted: result.inserted, duplicates: result.duplicates,
                 rejected: rejected, ids: events.map(\.id))
+            tally?.record(outcome, in: workspace)
+            return outcome
         }
-        let event = try decoder.decode(body, receivedAt: receivedAt, newID: newID)
+        let event: Event
+        do {
+            event = try decoder.decode(body, receivedAt: receivedAt, newID: newID)
+        } catch {
+            tally?.recordRefused(error, events: 1, in: workspace)
+            throw error
+        }
         let result = try await writer.append(EventBatch(workspace: workspace, events: [event]))
         report([event], result, in: workspace)
-        return IngestReport(
+        let outcome = IngestReport(
             received: 1, accepted: result.inserted, duplicates: result.duplicates, rejected: [], ids: [event.id])
+        tally?.record(outcome, in: workspace)
+        return outcome
     }
 }

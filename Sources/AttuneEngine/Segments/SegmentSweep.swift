@@ -4,14 +4,17 @@ import Logging
 import ServiceLifecycle
 
 /// Re-evaluates every workspace's rule segments on an interval: rules with time windows
-/// (`within: 7d`, `days_since`) change as time passes even for users who send no events.
+/// (`within: 7d`, `days_since`) change as time passes even for users who send no events. Each
+/// round also records every segment's size, kept for `sizeHistory`, for the dashboard's chart.
 package struct SegmentSweep: Service {
-    let store: any SegmentStore & WorkspaceStore
+    let store: any SegmentStore & WorkspaceStore & ActivityStore
     let clock: any WallClock
     let interval: Duration
     let logger: Logger
+    /// How long recorded segment sizes are kept.
+    package static let sizeHistory: Duration = .seconds(90 * 86_400)
 
-    package init(store: any SegmentStore & WorkspaceStore, clock: any WallClock, interval: Duration, logger: Logger) {
+    package init(store: any SegmentStore & WorkspaceStore & ActivityStore, clock: any WallClock, interval: Duration, logger: Logger) {
         self.store = store
         self.clock = clock
         self.interval = interval
@@ -21,6 +24,10 @@ package struct SegmentSweep: Service {
     package func run() async throws {
         await PeriodicWork.forEachWorkspace(every: interval, of: store, logger: logger, job: "segment refresh") { workspace in
             let changes = try await SegmentService(store: store, clock: clock).refresh(workspace)
+            let now = clock.now()
+            try await store.recordSegmentSizes(
+                in: workspace, at: now,
+                keepingSince: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - Self.sizeHistory.components.seconds * 1_000))
             logger.debug(
                 "segments refreshed",
                 metadata: [

@@ -14,8 +14,8 @@ package struct ModelSnapshot: Sendable {
     package var seen: SparseMatrix
     package var model: TrainedRecommender
 
-    private static let tag = "ATSN"
-    private static let formatVersion: UInt16 = 1
+    static let tag = "ATSN"
+    static let formatVersion: UInt16 = 1
 
     package init(
         version: Int, workspace: WorkspaceID, createdAt: Timestamp, metadata: JSONValue, users: Vocabulary<String>,

@@ -18,7 +18,13 @@ package struct EventsController: Sendable {
 
     @Sendable func postEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.write)
-        let body = try await request.jsonBody(limit: limits.maxEventBodyBytes)
+        let body: JSONValue
+        do {
+            body = try await request.jsonBody(limit: limits.maxEventBodyBytes)
+        } catch let error as AttuneError {
+            ingestion.tally?.recordRefused(error, events: 0, in: principal.workspace)
+            throw error
+        }
         let report = try await ingestion.ingest(body, into: principal.workspace)
         let rejected = JSONValue.array(
             report.rejected.map { .object([("index", .number(Double($0.index))), ("error", Rendering.json($0.error))]) })

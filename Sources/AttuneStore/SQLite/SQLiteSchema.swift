@@ -250,6 +250,24 @@ enum SQLiteSchema {
                     CREATE INDEX webhook_dead_letters_by_hook ON webhook_dead_letters(workspace, webhook, seq);
                     """)
         }
+        migrator.registerMigration("v7-dashboard") { db in
+            // Arrival time, for the dashboard's event flow over the last hour or day: without it each
+            // chart would scan the whole log. Arrival times only grow, so inserts land at the
+            // index's right edge. Segment sizes are kept per sweep, so that sizes over time can
+            // be drawn; they hold counts only, nothing about a person.
+            try db.execute(
+                sql: """
+                    CREATE INDEX events_by_arrival ON events(workspace, received_at);
+                    CREATE TABLE segment_sizes (
+                        workspace INTEGER NOT NULL,
+                        segment_id TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        members INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, segment_id, at)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX segment_sizes_by_time ON segment_sizes(workspace, at);
+                    """)
+        }
         return migrator
     }
 }

@@ -43,6 +43,8 @@ extension SQLiteStore: SegmentStore {
             guard db.changesCount > 0 else { return false }
             try db.execute(
                 sql: "DELETE FROM segment_memberships WHERE workspace = ? AND segment_id = ?", arguments: [key, id.rawValue])
+            try db.execute(
+                sql: "DELETE FROM segment_sizes WHERE workspace = ? AND segment_id = ?", arguments: [key, id.rawValue])
             try self.invalidateSegmentRules(key, db)
             return true
         }
