@@ -69,6 +69,9 @@ struct DemoCommand: AsyncParsableCommand {
         print("3. trained model v\(trained.version) (\(trained.family.rawValue)) on \(trained.users.count) users and "
             + "\(trained.items.count) items in \(trained.metadata["trainingSeconds"]?.serialized() ?? "?") s")
 
+        let segments = try await Self.createSegments(store: store, clock: clock)
+        print("4. segments: " + segments.map { "\($0.name) (\($0.members))" }.joined(separator: ", "))
+
         let admin = keys.adminKey ?? ""
         let write = keys.writeKey ?? ""
         var logger = Logger(label: "attune.demo")
@@ -76,17 +79,40 @@ struct DemoCommand: AsyncParsableCommand {
         let live = try await InProcessServer.with(store: store, dataDirectory: directory, logger: logger) { port in
             try Self.exerciseAPI(port: port, adminKey: admin, writeKey: write)
         }
-        print("4. started the API on 127.0.0.1:\(live.port), then stopped it:")
+        print("5. started the API on 127.0.0.1:\(live.port), then stopped it:")
         for line in live.lines { print("   " + line) }
 
         let counts = Dictionary(shop.events.filter { $0.type == .purchase }.map { ($0.itemID!, 1) }, uniquingKeysWith: +)
         let titles = Dictionary(uniqueKeysWithValues: shop.items.map { ($0.id, $0.title ?? $0.id.rawValue) })
-        print("5. best sellers:")
+        print("6. best sellers:")
         for (item, count) in counts.sorted(by: { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }).prefix(5) {
             print("   \(count) purchases  \(item)  \(titles[item] ?? "")")
         }
         print(String(format: "done in %.2f s. Next: `attune serve --data-dir %@` and query the API with the admin key from %@",
                      Self.seconds(ContinuousClock.now - started), directory, keys.credentialsPath))
+    }
+
+    /// Rule segments the dashboard and `segment=` requests can show; kept when already there.
+    static let segments = [
+        ("Frequent shoppers", "traits.sessions >= 5"),
+        ("Buyers", "traits.purchases >= 1"),
+        ("Big spenders", "traits.monetary > 60"),
+    ]
+
+    static func createSegments(store: SQLiteStore, clock: any WallClock) async throws -> [(name: String, members: Int)] {
+        let service = SegmentService(store: store, clock: clock)
+        var out: [(name: String, members: Int)] = []
+        for (name, rule) in segments {
+            var segment = try await service.find(name, in: .default)
+            if segment == nil { segment = try await service.create(SegmentDefinition(name: name, rule: rule), in: .default) }
+            guard let segment else { continue }
+            out.append((name, try await store.memberCount(of: segment.id, in: .default)))
+        }
+        // The first point of the dashboard's sizes-over-time chart; the server's sweep adds the rest.
+        let now = clock.now()
+        try await store.recordSegmentSizes(
+            in: .default, at: now, keepingSince: Timestamp(millisecondsSinceEpoch: now.millisecondsSinceEpoch - SegmentSweep.sizeHistory.components.seconds * 1_000))
+        return out
     }
 
     struct LiveReport: Sendable {
