@@ -19,6 +19,8 @@ struct ServeCommand: AsyncParsableCommand {
             ATTUNE_DURABILITY, ATTUNE_RATE_LIMIT, ATTUNE_RATE_BURST, ATTUNE_TLS_CERT, ATTUNE_TLS_KEY, \
             ATTUNE_CORS_ORIGINS comma-separated), then the --config JSON file (keys host, port, dataDir, durability, \
             rateLimit, rateBurst, tlsCert, tlsKey, corsOrigins), then defaults. \
+            ATTUNE_DASHBOARD_SECRET (32 bytes or more) signs dashboard sessions, so that they survive a restart and \
+            work across servers behind one address; without it a random secret is drawn at start-up. \
             ATTUNE_ADMIN_KEY and ATTUNE_WRITE_KEY set the default workspace's keys; without them keys are \
             generated once and kept in the data directory. Keys made or revoked with `attune keys` take effect \
             in a running server within a second. Changes of the security settings (bind address, TLS, rate \
@@ -177,6 +179,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = settings.port
         configuration.rateLimit = try settings.resolvedRateLimit()
         configuration.corsOrigins = settings.corsOrigins
+        // A secret, so never a flag (flags show in process listings) and never in the audit summary.
+        if let secret = Environment.value("ATTUNE_DASHBOARD_SECRET") {
+            guard secret.utf8.count >= 32 else { throw ValidationError("ATTUNE_DASHBOARD_SECRET must be at least 32 bytes") }
+            configuration.dashboardSessionSecret = Array(secret.utf8)
+        }
         if let tlsCertificate = settings.tlsCertificate, let tlsKey = settings.tlsKey {
             do {
                 configuration.tls = try TLSFiles.serverConfiguration(certificatePath: tlsCertificate, keyPath: tlsKey)
@@ -210,7 +217,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
-            var lines = ["attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))"]
+            var lines = [
+                "attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))",
+                "dashboard: \(scheme)://\(settings.host):\(port)/dashboard  (sign in with the admin key)",
+            ]
             switch keys.source {
             case .environment:
                 lines.append("API keys: from ATTUNE_ADMIN_KEY / ATTUNE_WRITE_KEY")
