@@ -36,6 +36,8 @@ struct DashboardPagesTests {
         Page(path: "/dashboard/experiments?key=checkout-test", empty: ["No experiment <code>checkout-test</code>"],
              seeded: ["blue-button", "green-button", "Sample ratio", "Power and run time", "Metric <code>ctr</code>",
                       "with 95% confidence intervals", "Share of new units per variant"]),
+        Page(path: "/dashboard/experiments?key=bandit-test", empty: ["No experiment <code>bandit-test</code>"],
+             seeded: ["Banner bandit", "banner-a", "banner-c", "Allocation: thompson, bandit updated", "Lamp lovers", "<code>*</code>"]),
     ]
 
     @Test(arguments: pages)

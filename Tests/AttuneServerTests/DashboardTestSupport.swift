@@ -112,7 +112,7 @@ struct DashboardHarness {
             Identify(anonymousID: nil, userID: UserID(unchecked: "shopper-1"), traits: #"{"country":"DE","plan":"gold"}"#, timestamp: now),
             in: .default)
 
-        _ = try await SegmentService(store: store, clock: server.clock)
+        let segment = try await SegmentService(store: store, clock: server.clock)
             .create(try SegmentDefinition(name: "Lamp lovers", rule: "traits.events > 2"), in: .default)
         try await store.recordSegmentSizes(
             in: .default, at: now.adding(milliseconds: -3_600_000), keepingSince: now.adding(milliseconds: -86_400_000))
@@ -130,9 +130,17 @@ struct DashboardHarness {
              "metrics": [{"name": "ctr", "kind": "ratio", "event": "click", "denominator": "impression"}]}
             """#
         _ = try await dependencies.experiments.create(try JSONParser().parse(definition), in: .default)
+        let bandit = #"""
+            {"key": "bandit-test", "name": "Banner bandit", "status": "running", "allocation": "thompson",
+             "banditContexts": ["\#(segment.id.rawValue)"],
+             "variants": [{"key": "banner-a"}, {"key": "banner-b"}, {"key": "banner-c"}],
+             "metrics": [{"name": "clicked", "kind": "conversion", "event": "click"}]}
+            """#
+        _ = try await dependencies.experiments.create(try JSONParser().parse(bandit), in: .default)
         var outcomes: [Event] = []
         for user in users {
             _ = try await dependencies.experiments.assign(ExperimentKey(unchecked: "checkout-test"), unit: UserID(unchecked: user), in: .default)
+            _ = try await dependencies.experiments.assign(ExperimentKey(unchecked: "bandit-test"), unit: UserID(unchecked: user), in: .default)
             n += 1
             outcomes.append(Fixtures.event(n, type: EventType(unchecked: "impression"), user: user, item: nil, at: 1_000))
             if user.hasSuffix("1") || user.hasSuffix("2") || user.hasSuffix("5") {
@@ -142,6 +150,7 @@ struct DashboardHarness {
         }
         _ = try await store.append([EventBatch(workspace: .default, events: outcomes)])
         dependencies.clickThrough.record(outcomes, in: .default)
+        try await dependencies.experiments.updateBandits(in: .default, seed: 7)
     }
 }
 

@@ -124,11 +124,16 @@ enum ExperimentsPage {
             zip(variants, current).map { ChartBar(label: $0, value: $1 / total) },
             title: "Share of new units per variant", format: { DashboardFormat.percent($0) }))
         if !definition.banditContextWeights.isEmpty {
+            let names = Dictionary(
+                try await context.dependencies.store.segments(in: context.workspace).map { ($0.id.rawValue, $0.name) },
+                uniquingKeysWith: { first, _ in first })
+            body.append("<p class=\"muted\">Per context: a unit's context is the first listed segment it is in, else <code>*</code> (everyone else).</p>")
             body.append(DashboardLayout.table(
                 ["context"] + variants,
-                definition.banditContextWeights.sorted { $0.key < $1.key }.map { context, weights -> [HTML] in
+                definition.banditContextWeights.sorted { $0.key < $1.key }.map { key, weights -> [HTML] in
                     let sum = max(weights.reduce(0, +), .leastNonzeroMagnitude)
-                    return ["<code>\(context)</code>"] + weights.map { "\(DashboardFormat.percent($0 / sum))" }
+                    let label: HTML = names[key].map { "\($0) <span class=\"muted\"><code>\(key)</code></span>" } ?? "<code>\(key)</code>"
+                    return [label] + weights.map { "\(DashboardFormat.percent($0 / sum))" }
                 },
                 empty: ""))
         }
