@@ -30,6 +30,10 @@ struct DashboardRenderingTests {
         #expect(bars.text.contains("class=\"whisker\""))
         #expect(bars.text.contains("no data"))
         #expect(SVGChart.line([], labels: [], title: "nothing").text.contains("no data yet"))
+        // Uneven times: the middle point sits a tenth of the way along, not half.
+        let timed = SVGChart.line([ChartSeries(name: "s", values: [1, 1, 1])], labels: ["a", "b", "c"], times: [0, 10, 100], title: "t")
+        #expect(timed.text.contains("points=\"60.0,"))
+        #expect(timed.text.contains(" 124.8,"))
         #expect(SVGChart.bars([ChartBar(label: "x", value: .nan)], title: "nan").text.contains("no data yet"))
     }
 
@@ -37,6 +41,13 @@ struct DashboardRenderingTests {
     func niceRangesHaveRoundEnds(_ low: Double, _ high: Double, _ expectedLow: Double, _ expectedHigh: Double) {
         let (a, b) = SVGChart.niceRange(low, high)
         #expect(abs(a - expectedLow) < 1e-9 && abs(b - expectedHigh) < 1e-9, "\(a) \(b)")
+    }
+
+    @Test func wilsonIntervalsMatchTheTextbook() {
+        let (low, high) = ModelsPage.wilson(5, 10)
+        #expect(abs(low - 0.2366) < 1e-4 && abs(high - 0.7634) < 1e-4, "\(low) \(high)")
+        #expect(ModelsPage.wilson(0, 20).lower == 0)
+        #expect(ModelsPage.wilson(20, 20).upper == 1)
     }
 
     @Test func formatsAreStable() {

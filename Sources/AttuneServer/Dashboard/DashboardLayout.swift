@@ -107,7 +107,7 @@ enum DashboardLayout {
         .cards{display:flex;flex-wrap:wrap;gap:12px}.card{background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:12px 16px;min-width:150px}\
         .figure{font-size:22px;font-weight:600}.caption{color:#64748b;font-size:12px}\
         table{border-collapse:collapse;width:100%;background:#fff}th,td{border-bottom:1px solid #e2e8f0;padding:6px 8px;text-align:left;vertical-align:top}\
-        th{background:#f1f5f9;font-weight:600}.scroll{overflow-x:auto}code{font-size:12px;word-break:break-all}\
+        th{background:#f1f5f9;font-weight:600}td:first-child{white-space:nowrap}.scroll{overflow-x:auto}code{font-size:12px;word-break:break-all}\
         .chart{margin:8px 0;background:#fff;border:1px solid #e2e8f0;border-radius:8px;padding:8px}.chart svg{width:100%;height:auto;display:block}\
         .grid{stroke:#e2e8f0}.axis{fill:#64748b;font-size:11px}.label,.value{fill:#1f2937;font-size:12px}.whisker{stroke:#111827;stroke-width:1.5}\
         .axisline{stroke:#94a3b8}.legend{list-style:none;padding:0;margin:6px 0 0;display:flex;flex-wrap:wrap;gap:12px;font-size:12px}\

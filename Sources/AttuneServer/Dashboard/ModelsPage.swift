@@ -53,19 +53,25 @@ enum ModelsPage {
                 return ChartBar(label: "v\(s.version) \(s.family)", value: value)
             }
             body.append("<h2>Offline NDCG@10 by version</h2>")
-            body.append(SVGChart.bars(ndcg, title: "Validation NDCG@10 by version", format: { DashboardFormat.number($0, digits: 4) }))
+            body.append(ndcg.isEmpty
+                ? "<p class=\"empty\">No listed version holds validation metrics (training measures them on a held-out split when there is enough data).</p>"
+                : SVGChart.bars(ndcg, title: "Validation NDCG@10 by version", format: { DashboardFormat.number($0, digits: 4) }))
         }
 
         body.append("<h2>Online click-through by version</h2>")
         let counts = context.dependencies.clickThrough.counts(in: workspace).sorted { $0.key < $1.key }
-        body.append(SVGChart.bars(
-            counts.map { version, c in
-                ChartBar(
-                    label: "v\(version)", value: c.rate, interval: c.impressions > 0 ? wilson(c.clicks, c.impressions) : nil,
-                    note: "(\(DashboardFormat.count(c.clicks))/\(DashboardFormat.count(c.impressions)))")
-            },
-            title: "Clicks per impression by model version since the server started (95% Wilson interval)",
-            format: { DashboardFormat.percent($0, digits: 2) }))
+        if counts.isEmpty {
+            body.append("<p class=\"empty\">No impressions or clicks counted since the server started (the count per version is kept in memory).</p>")
+        } else {
+            body.append(SVGChart.bars(
+                counts.map { version, c in
+                    ChartBar(
+                        label: "v\(version)", value: c.rate, interval: c.impressions > 0 ? wilson(c.clicks, c.impressions) : nil,
+                        note: "(\(DashboardFormat.count(c.clicks))/\(DashboardFormat.count(c.impressions)))")
+                },
+                title: "Clicks per impression by model version since the server started (95% Wilson interval)",
+                format: { DashboardFormat.percent($0, digits: 2) }))
+        }
 
         let now = context.now.millisecondsSinceEpoch
         let start = (now / hour - 23) * hour

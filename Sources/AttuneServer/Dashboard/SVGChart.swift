@@ -31,9 +31,12 @@ enum SVGChart {
     /// A line chart over shared x positions.
     /// - Parameters:
     ///   - labels: one per x position; about six are drawn.
+    ///   - times: where each x position lies in time, for points that are not evenly spaced;
+    ///     `nil` spaces them evenly.
     ///   - format: how y-axis values are written.
     static func line(
-        _ series: [ChartSeries], labels: [String], title: String, format: (Double) -> String = { DashboardFormat.number($0, digits: 2) }
+        _ series: [ChartSeries], labels: [String], times: [Int64]? = nil, title: String,
+        format: (Double) -> String = { DashboardFormat.number($0, digits: 2) }
     ) -> HTML {
         let points = series.map(\.values.count).max() ?? 0
         let values = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
@@ -41,7 +44,14 @@ enum SVGChart {
         let width = 720.0, height = 220.0, left = 60.0, right = 12.0, top = 12.0, bottom = 30.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let (low, high) = niceRange(min(0, values.min()!), max(values.max()!, 0))
-        func x(_ i: Int) -> Double { points == 1 ? left + plotWidth / 2 : left + plotWidth * Double(i) / Double(points - 1) }
+        let span = times.flatMap { t -> (Int64, Int64)? in
+            guard t.count == points, let first = t.min(), let last = t.max(), last > first else { return nil }
+            return (first, last)
+        }
+        func x(_ i: Int) -> Double {
+            if let (first, last) = span, let times { return left + plotWidth * Double(times[i] - first) / Double(last - first) }
+            return points == 1 ? left + plotWidth / 2 : left + plotWidth * Double(i) / Double(points - 1)
+        }
         func y(_ v: Double) -> Double { top + plotHeight * (1 - (v - low) / (high - low)) }
         var body: [HTML] = []
         for step in 0...4 {
@@ -50,7 +60,9 @@ enum SVGChart {
             body.append("<text class=\"axis\" x=\"\(n(left - 6))\" y=\"\(n(y(v) + 4))\" text-anchor=\"end\">\(format(v))</text>")
         }
         for i in labelPositions(points) where i < labels.count {
-            body.append("<text class=\"axis\" x=\"\(n(x(i)))\" y=\"\(n(height - 10))\" text-anchor=\"middle\">\(labels[i])</text>")
+            // The outermost labels hang inwards so that they are not cut at the edges.
+            let anchor = points > 1 && i == 0 ? "start" : points > 1 && i == points - 1 ? "end" : "middle"
+            body.append("<text class=\"axis\" x=\"\(n(x(i)))\" y=\"\(n(height - 10))\" text-anchor=\"\(anchor)\">\(labels[i])</text>")
         }
         for (k, s) in series.enumerated() {
             let color = palette[k % palette.count]
@@ -93,7 +105,7 @@ enum SVGChart {
             return values.filter(\.isFinite)
         }
         guard !bars.isEmpty, !present.isEmpty else { return emptyChart(title) }
-        let labelWidth = 210.0, plotWidth = 380.0, valueWidth = 170.0, row = 28.0, top = 6.0
+        let labelWidth = 220.0, plotWidth = 360.0, valueWidth = 280.0, row = 28.0, top = 6.0
         let width = labelWidth + plotWidth + valueWidth
         let height = top * 2 + row * Double(bars.count)
         let (low, high) = niceRange(min(0, present.min()!), max(0, present.max()!))
@@ -159,7 +171,7 @@ enum SVGChart {
     }
 
     private static func shortened(_ label: String) -> String {
-        label.count <= 30 ? label : String(label.prefix(29)) + "…"
+        label.count <= 28 ? label : String(label.prefix(27)) + "…"
     }
 
     /// A coordinate with one decimal.

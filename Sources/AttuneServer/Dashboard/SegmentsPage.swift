@@ -68,7 +68,9 @@ enum SegmentsPage {
             return ChartSeries(name: s.name, values: values)
         }
         let labels = columns.map { "\(DashboardFormat.shortDate($0)) \(DashboardFormat.clockTime($0))" }
-        body.append(SVGChart.line(series, labels: labels, title: "Members per segment over time", format: { DashboardFormat.number($0, digits: 0) }))
+        body.append(SVGChart.line(
+            series, labels: labels, times: columns, title: "Members per segment over time",
+            format: { DashboardFormat.number($0, digits: 0) }))
         return body
     }
 }

@@ -113,9 +113,18 @@ enum JSONTable {
             empty: empty)
     }
 
-    static func text(_ value: JSONValue) -> String {
-        if case .string(let s) = value { return s }
-        if case .number(let n) = value { return DashboardFormat.number(n, digits: 4) }
-        return value.serialized()
+    /// Readable text for a value: strings bare, numbers rounded, objects as `name: value` lists.
+    static func text(_ value: JSONValue, nested: Bool = false) -> String {
+        switch value {
+        case .string(let s): return s
+        case .number(let n): return DashboardFormat.number(n, digits: 4)
+        case .object(let members):
+            let inner = members.map { "\($0.key): \(text($0.value, nested: true))" }.joined(separator: ", ")
+            return nested ? "{\(inner)}" : inner
+        case .array(let elements):
+            let inner = elements.map { text($0, nested: true) }.joined(separator: ", ")
+            return nested ? "[\(inner)]" : inner
+        default: return value.serialized()
+        }
     }
 }
