@@ -69,9 +69,11 @@ enum DashboardLayout {
         } else {
             navigation = .empty
         }
+        // The empty icon keeps browsers from asking for /favicon.ico (a 404 in their console).
         return """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">\
+            <link rel="icon" href="data:,">\
             <title>\(title) · Attune</title><style>\(HTML(trusted: style))</style></head>
             <body><header><strong class="brand">Attune</strong>\(navigation)</header>
             <main><h1>\(title)</h1>
