@@ -59,10 +59,16 @@ enum ExperimentsPage {
 
         body.append("<h2>Sample ratio</h2>")
         if let srm = json["sampleRatioMismatch"], srm != .null {
-            let mismatch = srm["mismatch"] == .bool(true)
-            body.append(mismatch
-                ? "<p class=\"bad\">Sample ratio mismatch: p = \(DashboardFormat.number(srm["pValue"]?.numberValue, digits: 6)) below \(DashboardFormat.number(srm["threshold"]?.numberValue, digits: 4)). The split is not what was configured; do not trust these results until the assignment is fixed.</p>"
-                : "<p class=\"ok\">No sample ratio mismatch (p = \(DashboardFormat.number(srm["pValue"]?.numberValue, digits: 4))).</p>")
+            let p = srm["pValue"]?.numberValue
+            if srm["mismatch"] == .bool(true) {
+                let threshold = DashboardFormat.number(srm["threshold"]?.numberValue, digits: 4)
+                body.append("""
+                    <p class="bad">Sample ratio mismatch: p = \(DashboardFormat.number(p, digits: 6)) below \(threshold). \
+                    The split is not what was configured; do not trust these results until the assignment is fixed.</p>
+                    """)
+            } else {
+                body.append("<p class=\"ok\">No sample ratio mismatch (p = \(DashboardFormat.number(p, digits: 4))).</p>")
+            }
         } else {
             body.append("<p class=\"empty\">Not checked yet: too few units.</p>")
         }
@@ -110,7 +116,8 @@ enum ExperimentsPage {
                         "\(DashboardFormat.number(arm["pValue"]?.numberValue))",
                         "\(DashboardFormat.number(arm["sequential"]?["pValue"]?.numberValue))",
                         "\(DashboardFormat.percent(arm["probabilityToBeatControl"]?.numberValue))",
-                        note.isEmpty ? .empty : (arm["guardrailBreached"] == .bool(true) ? "<span class=\"bad\">\(note.joined(separator: "; "))</span>" : "\(note.joined(separator: "; "))"),
+                        arm["guardrailBreached"] == .bool(true)
+                            ? "<span class=\"bad\">\(note.joined(separator: "; "))</span>" : "\(note.joined(separator: "; "))",
                     ]
                 },
                 empty: "No data yet."))
@@ -119,7 +126,12 @@ enum ExperimentsPage {
         body.append("<h2>Traffic split</h2>")
         let current = definition.currentWeights
         let total = max(current.reduce(0, +), .leastNonzeroMagnitude)
-        body.append("<p class=\"muted\">Allocation: \(definition.allocation.rawValue)\(definition.allocation == .fixed ? " (configured weights)" : definition.banditUpdatedAt.map { ", bandit updated \(DashboardFormat.time($0))" } ?? ", bandit not updated yet (configured weights apply)").</p>")
+        let state =
+            definition.allocation == .fixed
+            ? " (configured weights)"
+            : definition.banditUpdatedAt.map { ", bandit updated \(DashboardFormat.time($0))" }
+                ?? ", bandit not updated yet (configured weights apply)"
+        body.append("<p class=\"muted\">Allocation: \(definition.allocation.rawValue)\(state).</p>")
         body.append(SVGChart.bars(
             zip(variants, current).map { ChartBar(label: $0, value: $1 / total) },
             title: "Share of new units per variant", format: { DashboardFormat.percent($0) }))
