@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The browser tracker tested in a real browser: headless Chromium (Debian package `chromium`)
+# The browser tracker and the dashboard tested in a real browser: headless Chromium (Debian package `chromium`)
 # driven over the DevTools protocol by scripts/browser/tracker_e2e.py (websocket-client from PyPI,
 # in a throwaway virtual environment). A live `attune serve` on demo data serves the script and
 # the API; the test pages come from another origin, allowed by --cors-origin.
@@ -42,6 +42,11 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 [ -n "$port" ] || { echo "the server did not start"; cat "$work/serve.log"; exit 1; }
+status=0
 CHROMIUM="$chromium" timeout 170 "$venv/bin/python" scripts/browser/tracker_e2e.py \
     --api "http://127.0.0.1:$port" --page-port "$page_port" \
-    --admin "$admin" --write "$write" --read "$read_key" --artifacts "$artifacts"
+    --admin "$admin" --write "$write" --read "$read_key" --artifacts "$artifacts" || status=1
+# The dashboard pages on the same demo data, signed in through the form.
+CHROMIUM="$chromium" timeout 120 "$venv/bin/python" scripts/browser/dashboard_check.py \
+    --api "http://127.0.0.1:$port" --admin "$admin" --write "$write" --artifacts "$artifacts" || status=1
+exit $status
