@@ -142,10 +142,17 @@ struct DashboardHarness {
             _ = try await dependencies.experiments.assign(ExperimentKey(unchecked: "checkout-test"), unit: UserID(unchecked: user), in: .default)
             _ = try await dependencies.experiments.assign(ExperimentKey(unchecked: "bandit-test"), unit: UserID(unchecked: user), in: .default)
             n += 1
-            outcomes.append(Fixtures.event(n, type: EventType(unchecked: "impression"), user: user, item: nil, at: 1_000))
+            // Impressions and clicks of a served list echo its recommendationId: only those count
+            // as the model's click-through.
+            let list = #"{"modelVersion":1,"recommendationId":"list-\#(user)"}"#
+            var impression = Fixtures.event(n, type: EventType(unchecked: "impression"), user: user, item: nil, at: 1_000)
+            impression.properties = list
+            outcomes.append(impression)
             if user.hasSuffix("1") || user.hasSuffix("2") || user.hasSuffix("5") {
                 n += 1
-                outcomes.append(Fixtures.event(n, type: .click, user: user, item: nil, at: 2_000))
+                var click = Fixtures.event(n, type: .click, user: user, item: nil, at: 2_000)
+                click.properties = list
+                outcomes.append(click)
             }
         }
         _ = try await store.append([EventBatch(workspace: .default, events: outcomes)])
