@@ -38,4 +38,4 @@ package protocol WorkspaceStore: Sendable {
 
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
-    & ExperimentStore & AuditStore & SegmentStore & WebhookStore & PersonalDataStore & ActivityStore
+    & ExperimentStore & AuditStore & SegmentStore & WebhookStore & PersonalDataStore & ActivityStore & TextStore

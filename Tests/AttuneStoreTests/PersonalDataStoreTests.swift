@@ -39,6 +39,15 @@ struct PersonalDataStoreTests {
             Exposure(experiment: ExperimentKey(unchecked: "exp2"), unit: visitor.rawValue, variant: 1, time: Fixtures.now),
             Exposure(experiment: experiment, unit: other.rawValue, variant: 1, time: Fixtures.now),
         ], in: .default)
+        for (id, user) in [("t-erase", person), ("t-keep", other)] {
+            try await store.appendText(
+                CustomerText(
+                    id: TextID(unchecked: id), user: user, source: .review, body: "the i2 is awful", time: Fixtures.now,
+                    item: ItemID(unchecked: "i2"), sentiment: -0.6, sentimentLabel: "negative",
+                    mentions: [TextMention(target: .item(ItemID(unchecked: "i2")), sentiment: -0.6)],
+                    createdAt: Fixtures.now),
+                in: .default)
+        }
         return store
     }
 
@@ -56,6 +65,12 @@ struct PersonalDataStoreTests {
         #expect(counts.segmentMemberships == 1)
         #expect(counts.exposures == 2)
         #expect(counts.activitySummaries == 2)
+        #expect(counts.texts == 1)
+        #expect(try await store.texts(of: Self.person, in: .default, after: nil, limit: 10).isEmpty)
+        #expect(try await store.mentions(of: Self.person, in: .default, after: nil, limit: 10).isEmpty)
+        #expect(try await store.mentioners(of: .item(ItemID(unchecked: "i2")), in: .default, after: nil, limit: 10)
+            .map(\.user) == [Self.other])
+        #expect(try await store.texts(of: Self.other, in: .default, after: nil, limit: 10).count == 1)
 
         #expect(try await store.events(of: Self.person, in: .default, after: nil, limit: 100).isEmpty)
         #expect(try await store.events(in: .default, after: nil, limit: 100).allSatisfy {

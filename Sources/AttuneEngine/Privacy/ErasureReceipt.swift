@@ -27,6 +27,7 @@ package struct ErasureReceipt: Sendable, Equatable {
                 ("segmentMemberships", .number(Double(counts.segmentMemberships))),
                 ("exposures", .number(Double(counts.exposures))),
                 ("activitySummaries", .number(Double(counts.activitySummaries))),
+                ("texts", .number(Double(counts.texts))),
                 ("modelSnapshots", .number(Double(modelSnapshots))),
             ])),
         ])
@@ -36,6 +37,6 @@ package struct ErasureReceipt: Sendable, Equatable {
     var auditDetail: String {
         "receipt=\(receiptID) events=\(counts.events) profiles=\(counts.profiles) traits=\(counts.declaredTraits) "
             + "links=\(counts.identityLinks) memberships=\(counts.segmentMemberships) exposures=\(counts.exposures) "
-            + "models=\(modelSnapshots)"
+            + "texts=\(counts.texts) models=\(modelSnapshots)"
     }
 }

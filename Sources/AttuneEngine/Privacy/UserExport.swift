@@ -3,9 +3,10 @@ import AttuneStore
 
 /// Everything held about one person as one JSON document: declared traits, computed profile,
 /// linked anonymous ids, segment memberships, experiment exposures, the served model's vector for
-/// them, and every event (their own and their anonymous ids').
+/// them, their customer texts with what they mention, and every event (their own and their
+/// anonymous ids').
 ///
-/// The document is written in pieces: events are read `pageSize` at a time and handed on, so a
+/// The document is written in pieces: texts and events are read `pageSize` at a time and handed on, so a
 /// user with a long history never needs it all in memory. The server and `attune users export`
 /// both come here.
 package struct UserExport: Sendable {
@@ -38,8 +39,9 @@ package struct UserExport: Sendable {
         let segmentIDs = try await store.segments(of: user, in: workspace)
         let exposures = try await store.exposures(ofUnits: [user.rawValue] + anonymous.map(\.rawValue), in: workspace)
         let firstEvent = try await store.events(of: user, in: workspace, after: nil, limit: 1)
+        let firstText = try await store.texts(of: user, in: workspace, after: nil, limit: 1)
         guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
-            || !firstEvent.isEmpty
+            || !firstEvent.isEmpty || !firstText.isEmpty
         else { return nil }
 
         var segments: [JSONValue] = []
@@ -84,7 +86,7 @@ package struct UserExport: Sendable {
         return summary
     }
 
-    /// Writes the whole document to `sink` in pieces of roughly `chunkBytes`; events last.
+    /// Writes the whole document to `sink` in pieces of roughly `chunkBytes`; texts, then events last.
     /// - Returns: how many events were written.
     @discardableResult
     package func write(
@@ -93,7 +95,24 @@ package struct UserExport: Sendable {
         // The summary serialised as an object, reopened to append the events array to it.
         var text = JSONValue.object(summary.json).serialized()
         text.removeLast()
-        text += #","events":["#
+        text += #","texts":["#
+        var textCount = 0
+        var textCursor: Int64?
+        while true {
+            let page = try await store.texts(of: summary.user, in: summary.workspace, after: textCursor, limit: pageSize)
+            for (_, stored) in page {
+                if textCount > 0 { text += "," }
+                text += stored.json.serialized()
+                textCount += 1
+                if text.utf8.count >= chunkBytes {
+                    try await sink(text)
+                    text = ""
+                }
+            }
+            guard let last = page.last, page.count == pageSize else { break }
+            textCursor = last.sequence
+        }
+        text += #"],"events":["#
         var count = 0
         var cursor: Int64?
         while true {

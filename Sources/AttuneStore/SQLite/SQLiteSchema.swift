@@ -268,6 +268,41 @@ enum SQLiteSchema {
                     CREATE INDEX segment_sizes_by_time ON segment_sizes(workspace, at);
                     """)
         }
+        migrator.registerMigration("v7-texts") { db in
+            // Mentions are kept per text, so that co-mentions are a join and erasing a person's
+            // texts removes every edge their words created.
+            try db.execute(
+                sql: """
+                    CREATE TABLE texts (
+                        seq INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        id TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        body TEXT NOT NULL,
+                        ts INTEGER NOT NULL,
+                        item_id TEXT,
+                        sentiment REAL,
+                        sentiment_label TEXT,
+                        entities TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE UNIQUE INDEX texts_by_id ON texts(workspace, id);
+                    CREATE INDEX texts_by_user ON texts(workspace, user_id, seq);
+                    CREATE TABLE text_mentions (
+                        text_seq INTEGER NOT NULL,
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        target_kind TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        sentiment REAL,
+                        ts INTEGER NOT NULL,
+                        PRIMARY KEY (text_seq, target_kind, target)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX text_mentions_by_user ON text_mentions(workspace, user_id, target_kind, target);
+                    CREATE INDEX text_mentions_by_target ON text_mentions(workspace, target_kind, target, user_id);
+                    """)
+        }
         return migrator
     }
 }

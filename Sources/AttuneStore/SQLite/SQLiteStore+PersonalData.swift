@@ -46,6 +46,8 @@ extension SQLiteStore: PersonalDataStore {
             _ = try Self.delete(db, "webhook_dead_letters", "user_id = ?", key, [id])
             counts.activitySummaries = try Self.delete(db, "actors", "anonymous = 0 AND actor_id = ?", key, [id])
             counts.activitySummaries += try Self.delete(db, "actors", "anonymous = 1 AND actor_id", key, in: anonymous)
+            _ = try Self.delete(db, "text_mentions", "user_id = ?", key, [id])
+            counts.texts = try Self.delete(db, "texts", "user_id = ?", key, [id])
             guard !counts.isEmpty else { return nil }
             if counted > 0 {
                 try db.execute(

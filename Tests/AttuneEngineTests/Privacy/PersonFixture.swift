@@ -6,13 +6,15 @@ import Foundation
 
 /// A data directory with two communities of users and one person with every kind of data held
 /// about them: events of their own and as a linked visitor (one carrying their e-mail), declared
-/// traits with the e-mail, a segment, experiment exposures.
+/// traits with the e-mail, a segment, experiment exposures, a customer text.
 struct PersonFixture {
     /// Distinctive strings that cannot occur in the files by chance.
     static let user = UserID(unchecked: "zq-person-7731")
     static let visitor = AnonymousID(unchecked: "zq-visitor-7731")
     static let email = "zq.person.7731@example.org"
     static let segment = SegmentID(unchecked: "seg_active")
+    /// A phrase only the person's stored text holds.
+    static let textPhrase = "zq-words-7731"
 
     let directory: TemporaryDirectory
     let store: SQLiteStore
@@ -55,6 +57,13 @@ struct PersonFixture {
             Exposure(experiment: ExperimentKey(unchecked: "exp1"), unit: Self.user.rawValue, variant: 1, time: Fixtures.now),
             Exposure(experiment: ExperimentKey(unchecked: "exp2"), unit: Self.visitor.rawValue, variant: 0, time: Fixtures.now),
         ], in: .default)
+        try await store.appendText(
+            CustomerText(
+                id: TextID(unchecked: "zq-text-7731"), user: Self.user, source: .review,
+                body: "\(Self.textPhrase): the A1 broke", time: Fixtures.now, item: ItemID(unchecked: "A1"),
+                sentiment: -0.6, sentimentLabel: "negative",
+                mentions: [TextMention(target: .item(ItemID(unchecked: "A1")), sentiment: -0.6)], createdAt: Fixtures.now),
+            in: .default)
     }
 
     /// Trains an ALS model (it keeps a vector per user) and saves it.

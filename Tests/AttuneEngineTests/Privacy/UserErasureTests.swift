@@ -20,13 +20,14 @@ struct UserErasureTests {
         try await fixture.store.checkpoint()
         #expect(!(try fixture.filesContaining(PersonFixture.user.rawValue)).isEmpty, "the search finds the id before erasure")
         #expect(!(try fixture.filesContaining(PersonFixture.email)).isEmpty, "and the e-mail")
+        #expect(!(try fixture.filesContaining(PersonFixture.textPhrase)).isEmpty, "and the stored text")
 
         let erasure = UserErasure(store: fixture.store, clock: FixedClock(), registry: registry, files: fixture.files)
         let receipt = try #require(try await erasure.erase(PersonFixture.user, in: .default, actor: "key_test"))
         #expect(receipt.modelSnapshots == 1)
         try await fixture.store.checkpoint()
 
-        for text in [PersonFixture.user.rawValue, PersonFixture.visitor.rawValue, PersonFixture.email] {
+        for text in [PersonFixture.user.rawValue, PersonFixture.visitor.rawValue, PersonFixture.email, PersonFixture.textPhrase] {
             let holding = try fixture.filesContaining(text)
             #expect(holding.isEmpty, "\(text) is still in \(holding)")
         }

@@ -39,6 +39,13 @@ struct UserExportTests {
         #expect(!vector.isEmpty)
         guard case .array(let events)? = document["events"] else { Issue.record("no events"); return }
         // Six of their own, one as the linked visitor, one segment_entered.
+        guard case .array(let texts)? = document["texts"] else { Issue.record("no texts"); return }
+        #expect(texts.count == 1)
+        #expect(texts.first?["text"]?.stringValue?.hasPrefix(PersonFixture.textPhrase) == true)
+        #expect(texts.first?["mentions"] == .array([.object([
+            ("kind", .string("item")), ("target", .string("A1")), ("sentiment", .number(-0.6)),
+        ])]))
+        #expect(texts.first?["sentiment"]?["label"]?.stringValue == "negative")
         #expect(events.count == 8)
         #expect(events.contains { $0["anonymousId"]?.stringValue == PersonFixture.visitor.rawValue })
         #expect(events.contains { $0["properties"]?["contact"]?.stringValue == PersonFixture.email })
