@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "AttuneServerTests",
             dependencies: [
-                "AttuneCore", "AttuneStore", "AttuneEngine", "AttuneServer", "AttuneTestSupport",
+                "AttuneCore", "AttuneML", "AttuneStore", "AttuneEngine", "AttuneServer", "AttuneTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

@@ -52,6 +52,11 @@ package struct ServerDependencies: Sendable {
     package var retention: RetentionPurge?
     /// Received and refused events since start, for the dashboard.
     package var ingestionTally = IngestionTally()
+    /// Customer-text ingest: sentiment (when a lexicon is loaded), entities, catalogue mentions,
+    /// pseudonymised personal data. By default without sentiment and with a random key.
+    package var texts: TextIngestion
+    /// The catalogue names matched in texts; item writes through the API rebuild them.
+    package var catalogueNames = CatalogNameIndex()
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -68,6 +73,9 @@ package struct ServerDependencies: Sendable {
         self.retraining = retraining
         self.experiments = ExperimentService(store: store, clock: clock)
         self.clickThrough = ClickThroughTracker(registry: models)
+        self.texts = TextIngestion(
+            store: store, clock: clock, analyzer: TextAnalyzer(sentiment: nil, pseudonymizer: .random()),
+            names: catalogueNames)
     }
 
     /// Everything told about stored events: online learning (when on) and click-through counting.
@@ -81,7 +89,8 @@ package struct ServerDependencies: Sendable {
 extension ServerDependencies {
     var recommendations: RecommendationService {
         RecommendationService(
-            registry: models, store: store, clock: clock, catalogue: catalogue, segments: segmentPopularity)
+            registry: models, store: store, clock: clock, catalogue: catalogue, segments: segmentPopularity,
+            suppressionThreshold: texts.configuration.suppressionThreshold)
     }
 
     var audit: AuditLog { AuditLog(store: store, clock: clock) }
@@ -106,8 +115,10 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
     ).addRoutes(to: router)
     ItemsController(
-        store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue
+        store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
+        names: dependencies.texts.names
     ).addRoutes(to: router)
+    TextsController(ingestion: dependencies.texts, store: dependencies.store).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
     PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models).addRoutes(to: router)

@@ -28,6 +28,10 @@ package protocol TextStore: Sendable {
     /// skipping the first `offset`.
     func coMentioned(with item: ItemID, in workspace: WorkspaceID, offset: Int, limit: Int) async throws -> [CoMention]
 
+    /// A value that changes whenever the catalogue does (its size and latest update), so that
+    /// names built from it are rebuilt only when needed.
+    func catalogVersion(in workspace: WorkspaceID) async throws -> [Int64]
+
     /// The targets the user mentioned at least once in a text scoring at or below `threshold`.
     func negativelyMentioned(by user: UserID, in workspace: WorkspaceID, threshold: Double) async throws
         -> Set<MentionTarget>

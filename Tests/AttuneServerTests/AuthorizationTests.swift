@@ -56,6 +56,12 @@ struct AuthorizationTests {
         Route(method: .get, path: "/v1/webhooks", scope: .admin),
         Route(method: .delete, path: "/v1/webhooks/wh_0", scope: .admin, status: 404, pattern: "/v1/webhooks/{id}"),
         Route(method: .get, path: "/v1/webhooks/wh_0/dead-letters", scope: .admin, status: 404, pattern: "/v1/webhooks/{id}/dead-letters"),
+        Route(
+            method: .post, path: "/v1/users/u/texts", body: #"{"source":"chat","text":"the i1 is fine"}"#, scope: .write,
+            status: 201, pattern: "/v1/users/{id}/texts"),
+        Route(method: .get, path: "/v1/users/u/mentions", scope: .admin, pattern: "/v1/users/{id}/mentions"),
+        Route(method: .get, path: "/v1/items/i1/mentions", scope: .admin, pattern: "/v1/items/{id}/mentions"),
+        Route(method: .get, path: "/v1/items/i1/co-mentioned", scope: .read, pattern: "/v1/items/{id}/co-mentioned"),
         Route(method: .get, path: "/v1/users/u/export", scope: .admin, pattern: "/v1/users/{id}/export"),
         // Admin is tried last, so the user is still there to erase.
         Route(method: .delete, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),

@@ -27,6 +27,9 @@ struct TestServer {
     var rateLimit: RateLimit?
     var corsOrigins: [String] = []
     var tls: TLSConfiguration?
+    /// Customer-text settings and analyser; `nil` keeps the server's default (no sentiment).
+    var texts = TextConfiguration()
+    var textAnalyzer: TextAnalyzer?
     /// The rate limiter's clock; fixed, so that whether a request is limited never depends on timing.
     let monotonicNow = FixedMonotonicClock()
     /// Where trained models are looked for (a fresh folder per server).
@@ -66,6 +69,9 @@ struct TestServer {
                 models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
                 modelPollInterval: .milliseconds(100))
         dependencies.streamRefreshInterval = .milliseconds(100)
+        dependencies.texts = TextIngestion(
+            store: store, clock: clock, analyzer: textAnalyzer ?? dependencies.texts.analyzer,
+            names: dependencies.catalogueNames, configuration: texts)
         // Tests drive webhook delivery themselves, with a recording transport.
         dependencies.webhookInterval = nil
         let monotonic = monotonicNow

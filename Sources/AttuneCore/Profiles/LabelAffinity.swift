@@ -1,5 +1,5 @@
 /// How much of a user's recent activity falls in each category and tag: preference tags for
-/// profiles, weighted towards the newest items.
+/// profiles, weighted towards the newest items, plus what the user praised in customer texts.
 package struct LabelAffinity: Sendable, Equatable {
     package var categories: [String: Double] = [:]
     package var tags: [String: Double] = [:]
@@ -17,6 +17,15 @@ package struct LabelAffinity: Sendable, Equatable {
             for c in Set(item.categories) { categories[c, default: 0] += weight }
             for t in Set(item.tags) { tags[t, default: 0] += weight }
             weight *= Self.decayPerItem
+        }
+    }
+
+    /// Adds labels the user spoke of favourably in customer texts: each entry's categories and
+    /// tags with its weight (the engine passes mention count × mean sentiment, positive only).
+    package mutating func add(mentioned: [(categories: [String], tags: [String], weight: Double)]) {
+        for entry in mentioned where entry.weight > 0 {
+            for c in Set(entry.categories) { categories[c, default: 0] += entry.weight }
+            for t in Set(entry.tags) { tags[t, default: 0] += entry.weight }
         }
     }
 

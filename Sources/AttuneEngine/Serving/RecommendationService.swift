@@ -44,6 +44,8 @@ package struct RecommendationRequest: Sendable {
     /// Favour what this segment's members consume: their popular items for users without a
     /// personal list, a boost of up to ×2 (by the share of members who have the item) otherwise.
     package var segment: SegmentID?
+    /// Items of these brands (in folded form, see `CatalogNames`) are left out.
+    package var excludedBrands: Set<String> = []
 
     package init() {}
 }
@@ -51,7 +53,8 @@ package struct RecommendationRequest: Sendable {
 /// Answers recommendation requests from the served model, the user's latest events and the
 /// catalogue: known user with history → the model; a user the model has not seen but who has
 /// recent events → scored from those events; anyone else → the most popular items.
-/// Items already consumed, excluded, unavailable or outside the category are never returned.
+/// Items already consumed, excluded, unavailable or outside the category are never returned, nor
+/// items (or brands) the user spoke of strongly negatively in a customer text.
 package struct RecommendationService: Sendable {
     package static let maxCount = 100
 
@@ -63,11 +66,16 @@ package struct RecommendationService: Sendable {
     let segments: SegmentPopularity
     /// Recent events read per request so that new activity counts before the next training.
     let recentEvents = 200
+    /// A text mention scoring at or below this suppresses the item or brand for that user; `nil`
+    /// turns suppression off.
+    let suppressionThreshold: Double?
 
     package init(
         registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock(),
-        catalogue: CatalogCache = CatalogCache(), segments: SegmentPopularity = SegmentPopularity()
+        catalogue: CatalogCache = CatalogCache(), segments: SegmentPopularity = SegmentPopularity(),
+        suppressionThreshold: Double? = TextConfiguration().suppressionThreshold
     ) {
+        self.suppressionThreshold = suppressionThreshold
         self.registry = registry
         self.store = store
         self.clock = clock
@@ -78,6 +86,15 @@ package struct RecommendationService: Sendable {
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList
     {
+        var request = request
+        if let threshold = suppressionThreshold {
+            for target in try await store.negativelyMentioned(by: user, in: workspace, threshold: threshold) {
+                switch target {
+                case .item(let id): request.exclude.insert(id)
+                case .brand(let brand): request.excludedBrands.insert(brand)
+                }
+            }
+        }
         if let segment = request.segment, try await store.segment(segment, in: workspace) == nil {
             throw AttuneError.invalid("segment", "no segment with this id")
         }
@@ -265,6 +282,7 @@ package struct RecommendationService: Sendable {
         let ids = fresh.map { ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? "") }
         let rules = request.rules
         let needCatalogue = request.availableOnly || request.category != nil || request.diversity > 0 || !rules.isEmpty
+            || !request.excludedBrands.isEmpty
         let catalogue = needCatalogue ? try await self.catalogue.items(ids, in: workspace, store: store) : [:]
         let now = clock.now()
         var out: [(item: Int32, score: Float)] = []
@@ -277,6 +295,11 @@ package struct RecommendationService: Sendable {
                 let entry = catalogue[id]
                 if request.availableOnly, entry?.available == false { continue }
                 if let category = request.category, !(entry?.categories.contains(category) ?? false) { continue }
+                if !request.excludedBrands.isEmpty, let entry, let brand = CatalogNames.brandKey(of: entry),
+                    request.excludedBrands.contains(brand)
+                {
+                    continue
+                }
                 if !rules.isEmpty {
                     let fields = ItemFields(id: id, item: entry)
                     guard rules.admits(fields, now: now) else { continue }
@@ -315,6 +338,11 @@ package struct RecommendationService: Sendable {
             for item in page where out.count < request.count {
                 if request.availableOnly && !item.available { continue }
                 if request.exclude.contains(item.id) { continue }
+                if !request.excludedBrands.isEmpty, let brand = CatalogNames.brandKey(of: item),
+                    request.excludedBrands.contains(brand)
+                {
+                    continue
+                }
                 if let category = request.category, !item.categories.contains(category) { continue }
                 out.append(Recommendation(item: item.id, score: 0, reason: "from the catalogue (no model trained yet)"))
             }

@@ -12,6 +12,8 @@ package struct ItemsController: Sendable {
     let limits: ServerLimits
     /// Serving's copy of the catalogue: every write here invalidates what it changed.
     let catalogue: CatalogCache
+    /// The catalogue names matched in customer texts: rebuilt after a write here.
+    var names: CatalogNameIndex? = nil
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.put("/v1/items/:id", use: put)
@@ -29,6 +31,7 @@ package struct ItemsController: Sendable {
         let existed = try await store.item(id, in: principal.workspace) != nil
         try await store.upsert([item], in: principal.workspace)
         catalogue.invalidate([id], in: principal.workspace)
+        names?.invalidate(principal.workspace)
         let stored = try await store.item(id, in: principal.workspace)
         return JSONResponse.make(stored.map(Rendering.json) ?? .null, status: existed ? .ok : .created)
     }
@@ -62,6 +65,7 @@ package struct ItemsController: Sendable {
         if !items.isEmpty {
             try await store.upsert(items, in: principal.workspace)
             catalogue.invalidate(items.map(\.id), in: principal.workspace)
+            names?.invalidate(principal.workspace)
         }
         var members: [(key: String, value: JSONValue)] = [
             ("received", .number(Double(elements.count))), ("upserted", .number(Double(items.count))),
@@ -97,7 +101,10 @@ package struct ItemsController: Sendable {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
         let id = try context.identifier("id", as: ItemID.self)
-        defer { catalogue.invalidate([id], in: principal.workspace) }
+        defer {
+            catalogue.invalidate([id], in: principal.workspace)
+            names?.invalidate(principal.workspace)
+        }
         guard try await store.markUnavailable(id, in: principal.workspace, at: clock.now()) else {
             throw AttuneError.notFound("item")
         }

@@ -29,7 +29,8 @@ package struct ProfilesController: Sendable {
         let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
         let recent = try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems)
         let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)
-        let affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
+        var affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
+        try await MentionAffinity.add(to: &affinity, user: user, in: principal.workspace, store: store)
         return JSONResponse.make(.object([
             ("userId", .string(user.rawValue)),
             ("version", .number(Double(stored?.version ?? 0))),

@@ -132,6 +132,15 @@ extension SQLiteStore: TextStore {
         }
     }
 
+    package func catalogVersion(in workspace: WorkspaceID) async throws -> [Int64] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            let row = try Row.fetchOne(
+                db, sql: "SELECT count(*), coalesce(max(updated_at), 0) FROM items WHERE workspace = ?", arguments: [key])
+            return [row?[0] ?? 0, row?[1] ?? 0]
+        }
+    }
+
     package func negativelyMentioned(by user: UserID, in workspace: WorkspaceID, threshold: Double) async throws
         -> Set<MentionTarget>
     {
