@@ -94,6 +94,17 @@ struct TextStoreTests {
         #expect(try await store.negativelyMentioned(by: UserID(unchecked: "u3"), in: .default, threshold: -0.5).isEmpty)
     }
 
+    @Test func theCatalogueVersionChangesWithTheCatalogue() async throws {
+        let store = try await Self.populated()
+        let empty = try await store.catalogVersion(in: .default)
+        try await store.upsert([Fixtures.item("x1")], in: .default)
+        let one = try await store.catalogVersion(in: .default)
+        #expect(one != empty)
+        #expect(try await store.catalogVersion(in: .default) == one)
+        try await store.upsert([Fixtures.item("x1", title: "Renamed", at: Fixtures.now.adding(milliseconds: 5))], in: .default)
+        #expect(try await store.catalogVersion(in: .default) != one)
+    }
+
     @Test func aDuplicateTextIdIsRefusedAndChangesNothing() async throws {
         let store = try await Self.populated()
         await #expect(throws: AttuneError.self) {

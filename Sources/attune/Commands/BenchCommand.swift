@@ -11,7 +11,10 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the running system.",
-        subcommands: [BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchSoak.self, BenchSegments.self])
+        subcommands: [
+            BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchSoak.self, BenchSegments.self,
+            BenchText.self,
+        ])
 }
 
 struct BenchIngest: AsyncParsableCommand {

@@ -8,7 +8,9 @@ struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import CSV, TSV or JSON Lines files into a data directory.",
-        subcommands: [ImportEvents.self, ImportItems.self, ImportUsers.self, ImportEmbeddings.self, ImportMovieLens.self])
+        subcommands: [
+            ImportEvents.self, ImportItems.self, ImportUsers.self, ImportEmbeddings.self, ImportMovieLens.self, ImportTexts.self,
+        ])
 }
 
 /// Shared by the file imports.

@@ -95,6 +95,8 @@ struct ServeCommand: AsyncParsableCommand {
         help: "A web origin (https://shop.example) whose pages may call the API; repeat for more. None by default.")
     var corsOrigins: [String] = []
 
+    @OptionGroup var text: TextOptions
+
     func validate() throws {
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
@@ -206,6 +208,9 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
+        dependencies.texts = try text.ingestion(
+            store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
+            logger: logger)
         dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
         dependencies.segmentTrainingInterval = segmentTrainHours > 0 ? .milliseconds(Int64(segmentTrainHours * 3_600_000)) : nil
         if holdoutShare > 0 {

@@ -93,6 +93,10 @@ struct SentimentAnalyzerTests {
         let lexicon = try SentimentLexicon.parse(
             lexicon: "good\t1.9\t0.9\t[2, 2]\n:(\t-1.9\t0.5\t[]\n\n", emoji: "😁\tbeaming face\n")
         #expect(lexicon.wordCount == 2)
+        // The published files end lines with CRLF.
+        let crlf = try SentimentLexicon.parse(lexicon: "good\t1.9\t0.9\r\nbad\t-2.5\t0.5\r\n", emoji: "😁\tbeaming face\r\n")
+        #expect(crlf.wordCount == 2)
+        #expect(SentimentAnalyzer(lexicon: crlf).score("bad 😁").compound < 0)
         #expect(lexicon.emojiCount == 1)
         #expect(throws: SentimentLexiconError(file: "lexicon", line: 2)) {
             try SentimentLexicon.parse(lexicon: "good\t1.9\nbad\tnot-a-number\n")

@@ -35,7 +35,7 @@ package struct SentimentLexicon: Sendable {
     package static func parse(lexicon: String, emoji: String? = nil) throws -> SentimentLexicon {
         var valences: [String: Double] = [:]
         var lineNumber = 0
-        for line in lexicon.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in lexicon.split(omittingEmptySubsequences: false, whereSeparator: Self.isLineBreak) {
             lineNumber += 1
             let trimmed = line.trimmingWhitespace()
             if trimmed.isEmpty { continue }
@@ -48,7 +48,7 @@ package struct SentimentLexicon: Sendable {
         var descriptions: [String: String] = [:]
         if let emoji {
             lineNumber = 0
-            for line in emoji.split(separator: "\n", omittingEmptySubsequences: false) {
+            for line in emoji.split(omittingEmptySubsequences: false, whereSeparator: Self.isLineBreak) {
                 lineNumber += 1
                 let trimmed = line.trimmingWhitespace()
                 if trimmed.isEmpty { continue }
@@ -59,6 +59,11 @@ package struct SentimentLexicon: Sendable {
         }
         guard !valences.isEmpty else { throw SentimentLexiconError(file: "lexicon", line: 0) }
         return SentimentLexicon(valences: valences, emojiDescriptions: descriptions)
+    }
+
+    /// Line feeds, and CRLF, which a Swift string holds as one character (the files ship with it).
+    static func isLineBreak(_ character: Character) -> Bool {
+        character == "\n" || character == "\r\n"
     }
 
     @inline(__always)
