@@ -87,11 +87,19 @@ print()
 print(f"texts: {len(rows)} (agreement and accuracy); {len(short)} under 300 characters (throughput)")
 print(f"agreement with vaderSentiment 3.3.2: Pearson r = {pearson(mine, reference):.6f}, identical labels {same:.4%}, "
       f"mean |difference| = {mad:.6f}, equal to 4 places {exact:.4%}")
+# Accuracy against the human mean rating (-4..+4): correlation, and sign agreement on the texts
+# humans did not rate 0, counting a neutral label as a miss, then only where the label is not neutral.
+corpora = sorted(set(r[0] for r in rows))
 for name, scores in (("attune", mine), ("vaderSentiment", reference)):
-    rated = [(h, s) for h, s in zip(human, scores) if h != 0]
-    sign = sum((h > 0 and label(s) == "pos") or (h < 0 and label(s) == "neg") for h, s in rated) / len(rated)
-    print(f"{name:>15} vs human mean ratings: Pearson r = {pearson(human, scores):.4f}, "
-          f"sign agreement on the {len(rated)} non-neutral texts = {sign:.4%}")
+    for corpus in corpora + ["all"]:
+        pick = [i for i, r in enumerate(rows) if corpus == "all" or r[0] == corpus]
+        h = [human[i] for i in pick]; s = [scores[i] for i in pick]
+        rated = [(a, b) for a, b in zip(h, s) if a != 0]
+        sign = sum((a > 0 and label(b) == "pos") or (a < 0 and label(b) == "neg") for a, b in rated) / len(rated)
+        decided = [(a, b) for a, b in rated if label(b) != "neu"]
+        sign_decided = sum((a > 0) == (label(b) == "pos") for a, b in decided) / len(decided)
+        print(f"{name:>15} {corpus:>21}: n {len(pick):5}, Pearson r vs human {pearson(h, s):.3f}, "
+              f"sign agreement {sign:.3f} (neutral = miss, n {len(rated)}), {sign_decided:.3f} (labelled texts, n {len(decided)})")
 two, one = rate(bench2), rate(bench1)
 print(f"throughput (texts/s, under 300 characters): attune {two:,.0f} on {os.environ.get('THREADS', '2')} threads, "
       f"{one:,.0f} on 1; vaderSentiment (Python, 1 process) {python_rate:,.0f}; "
