@@ -144,7 +144,8 @@ extension SQLiteStore: TextStore {
     package func negativelyMentioned(by user: UserID, in workspace: WorkspaceID, threshold: Double) async throws
         -> Set<MentionTarget>
     {
-        try await writer.read { db in
+        // On the serving path (every recommendation request): read on the calling thread.
+        try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             let rows = try Row.fetchAll(
                 db,
