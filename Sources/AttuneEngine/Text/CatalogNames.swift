@@ -11,8 +11,9 @@ package struct CatalogNames: Sendable {
     /// What each pattern stands for, by pattern index.
     let targets: [MentionTarget]
 
-    /// Compiles the names of `items`. Titles shorter than three characters are left out: "A" or
-    /// "TV" would match ordinary words.
+    /// Compiles the names of `items`. Names of fewer than three bytes once folded are left out:
+    /// "A" or "TV" would match ordinary words (a two-ideograph name such as "東京" is six bytes and
+    /// stays).
     /// - Complexity: O(total length of the names).
     package init(items: [Item]) {
         var patterns: [String] = []
@@ -26,11 +27,11 @@ package struct CatalogNames: Sendable {
             case .array(let aliases)?: names.append(contentsOf: aliases.compactMap(\.stringValue))
             default: break
             }
-            for name in names where TextFolding.folded(name).count >= 3 {
+            for name in names where TextFolding.folded(name).utf8.count >= 3 {
                 patterns.append(name)
                 targets.append(.item(item.id))
             }
-            if let brand = Self.brand(of: properties), TextFolding.folded(brand).count >= 2 {
+            if let brand = Self.brand(of: properties), TextFolding.folded(brand).utf8.count >= 2 {
                 patterns.append(brand)
                 targets.append(.brand(TextFolding.folded(brand)))
             }

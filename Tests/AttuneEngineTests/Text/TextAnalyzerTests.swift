@@ -10,6 +10,7 @@ struct TextAnalyzerTests {
             id: ItemID(unchecked: "c1"), title: "Café Crème", properties: #"{"brand":"Maison Déjà"}"#,
             createdAt: Fixtures.now, updatedAt: Fixtures.now),
         Item(id: ItemID(unchecked: "c2"), title: "TV", createdAt: Fixtures.now, updatedAt: Fixtures.now),
+        Item(id: ItemID(unchecked: "c3"), title: "抹茶", createdAt: Fixtures.now, updatedAt: Fixtures.now),
     ])
 
     @Test func decomposedAndCompatibilityFormsMatchTheCatalogue() {
@@ -22,9 +23,11 @@ struct TextAnalyzerTests {
         #expect(!analysis.body.unicodeScalars.contains("\u{301}"))
     }
 
-    @Test func shortTitlesAreNotMatched() {
+    @Test func shortLatinTitlesAreNotMatchedButTwoIdeographsAre() {
         let analysis = TextAnalyzer(sentiment: nil, pseudonymizer: nil).analyze("the TV broke", names: Self.names)
         #expect(analysis.mentions.isEmpty)
+        let tea = TextAnalyzer(sentiment: nil, pseudonymizer: nil).analyze("この抹茶はおいしい", names: Self.names)
+        #expect(tea.mentions == [.item(ItemID(unchecked: "c3"))])
     }
 
     @Test func personalDataIsKeptWhenPseudonymisationIsOff() {
