@@ -59,8 +59,7 @@ package struct EventIngestion: Sendable {
     ///   than `maxBatchEvents` events (`payloadTooLarge`); storage errors pass through.
     package func ingest(_ body: JSONValue, into workspace: WorkspaceID) async throws -> IngestReport {
         let receivedAt = clock.now()
-        var generator = SystemRandomNumberGenerator()
-        let newID = { EventID.random(using: &generator) }
+        let newID = { EventID.random() }
         guard case .object(let members) = body else {
             throw refused(.invalid("", "body must be an event object or {\"batch\": [...]}"), in: workspace)
         }

@@ -33,9 +33,8 @@ package struct UserErasure: Sendable {
         } else {
             snapshots = try files.redact(user: user, in: workspace)
         }
-        var generator = SystemRandomNumberGenerator()
         let receipt = ErasureReceipt(
-            receiptID: EventID.random(using: &generator).uuidString, userDigest: UserDigest.hex(digest),
+            receiptID: EventID.random().uuidString, userDigest: UserDigest.hex(digest),
             workspace: workspace, erasedAt: time, counts: counts, modelSnapshots: snapshots)
         try await AuditLog(store: store, clock: clock).record(
             .userErased, actor: actor, workspace: workspace, subject: "sha256:" + receipt.userDigest,

@@ -115,8 +115,7 @@ extension SQLiteStore {
     static func recordSegmentEvent(
         _ type: EventType, segment: String, user: String, workspace: Int64, at time: Int64, _ db: Database
     ) throws {
-        var generator = SystemRandomNumberGenerator()
-        let id = EventID.random(using: &generator)
+        let id = EventID.random()
         let properties = JSONValue.object([("segment", .string(segment))]).serialized()
         let insert = try db.cachedStatement(
             sql: "INSERT INTO events (workspace, id, type, user_id, properties, ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
