@@ -94,6 +94,8 @@ extension ServerDependencies {
     }
 
     var audit: AuditLog { AuditLog(store: store, clock: clock) }
+
+    var consent: ConsentService { ConsentService(store: store, clock: clock, registry: models) }
 }
 
 /// All routes of the API with their middleware.
@@ -125,6 +127,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
+    ConsentController(service: dependencies.consent, limits: configuration.limits).addRoutes(to: router)
     WebhooksController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)

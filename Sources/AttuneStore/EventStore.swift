@@ -15,10 +15,13 @@ package struct EventBatch: Sendable {
 package struct AppendResult: Sendable, Equatable {
     package var inserted: Int
     package var duplicates: Int
+    /// Events of people without analytics consent: counted, not stored.
+    package var withheld: Int
 
-    package init(inserted: Int = 0, duplicates: Int = 0) {
+    package init(inserted: Int = 0, duplicates: Int = 0, withheld: Int = 0) {
         self.inserted = inserted
         self.duplicates = duplicates
+        self.withheld = withheld
     }
 }
 
@@ -27,7 +30,8 @@ package protocol EventStore: Sendable {
     /// Appends all batches in one durable transaction; returns once they are on disk.
     ///
     /// An event whose id is already stored in its workspace is counted as a duplicate and left as
-    /// it was. Either every batch is stored or none is.
+    /// it was. Events of a person without analytics consent (``ConsentStore``) are counted as
+    /// withheld and not stored. Either every batch is stored or none is.
     func append(_ batches: [EventBatch]) async throws -> [AppendResult]
 
     /// Events of a user, including those sent under anonymous ids linked to the user, in log

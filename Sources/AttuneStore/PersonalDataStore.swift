@@ -12,13 +12,15 @@ package struct ErasureCounts: Sendable, Equatable {
     package var activitySummaries = 0
     /// Customer texts (their mentions go with them).
     package var texts = 0
+    /// Consent decisions and their history rows.
+    package var consentRecords = 0
 
     package init() {}
 
     /// Whether the store held anything about the person at all.
     package var isEmpty: Bool {
         events + profiles + declaredTraits + identityLinks + segmentMemberships + exposures + activitySummaries
-            + texts == 0
+            + texts + consentRecords == 0
     }
 }
 
@@ -31,8 +33,8 @@ package protocol PersonalDataStore: Sendable {
     /// Deletes, in one transaction, the user's events and those of every anonymous id linked to
     /// them, their profile, declared traits, identity links (all links of those anonymous ids),
     /// segment memberships (without segment events: those would name the user again), experiment
-    /// exposures, activity summaries and customer texts with their mentions, and records `digest`
-    /// as erased.
+    /// exposures, activity summaries, customer texts with their mentions and consent with its
+    /// history, and records `digest` as erased.
     /// - Returns: what was deleted, or `nil` when the store held nothing about the user (nothing
     ///   is recorded then).
     func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws

@@ -7,8 +7,14 @@ package struct StoreStats: Sendable, Equatable, Codable {
     package var anonymousVisitors: Int
     package var items: Int
     package var availableItems: Int
+    /// Events received for people without analytics consent: counted, never stored.
+    package var withheldEvents: Int
 
-    package init(events: Int = 0, users: Int = 0, anonymousVisitors: Int = 0, items: Int = 0, availableItems: Int = 0) {
+    package init(
+        events: Int = 0, users: Int = 0, anonymousVisitors: Int = 0, items: Int = 0, availableItems: Int = 0,
+        withheldEvents: Int = 0
+    ) {
+        self.withheldEvents = withheldEvents
         self.events = events
         self.users = users
         self.anonymousVisitors = anonymousVisitors
@@ -39,3 +45,4 @@ package protocol WorkspaceStore: Sendable {
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
     & ExperimentStore & AuditStore & SegmentStore & WebhookStore & PersonalDataStore & ActivityStore & TextStore
+    & ConsentStore

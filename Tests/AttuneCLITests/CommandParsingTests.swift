@@ -23,6 +23,8 @@ struct CommandParsingTests {
         ["serve", "--tls-key", "/tmp/key.pem"],
         ["serve", "--cors-origin", "*"],
         ["serve", "--cors-origin", "https://shop.example/"],
+        ["serve", "--consent-default", "opt-maybe"],
+        ["import", "consent", "/definitely/not/here.csv"],
         ["import", "events", "/definitely/not/here.csv"],
         ["import", "events", "--format", "xml", "/dev/null"],
         ["import", "events", "--default-type", "", "/dev/null"],

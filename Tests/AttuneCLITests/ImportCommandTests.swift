@@ -104,3 +104,38 @@ struct ImportCommandTests {
         #expect(out.contains("2 users from 3 events; 0 differ"), "\(out)")
     }
 }
+
+extension ImportCommandTests {
+    @Test func consentImportRecordsDecisionsAndReportsBadRows() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        let csv = directory.appendingPathComponent("consent.csv").path
+        try """
+            user_id,analytics,personalization,marketing,source
+            zq-c1,yes,no,,crm
+            zq-c2,1,1,0,
+            zq-c3,maybe,,,
+            ,yes,,,
+            zq-c4,,,,
+            zq-c5,true,true,true,bad source
+            """.write(toFile: csv, atomically: true, encoding: .utf8)
+        let (status, out, err) = try AttuneProcess.run(["import", "consent", "--data-dir", data, csv])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("6 rows read"), "\(out)")
+        #expect(out.contains("2 imported"))
+        #expect(out.contains("4 rejected"))
+        #expect(out.contains("line 4:") && out.contains("analytics"))
+        #expect(out.contains("line 7:") && out.contains("source"))
+        let output = directory.appendingPathComponent("zq-c1.json").path
+        let (exported, _, exportErr) = try AttuneProcess.run(["users", "export", "--data-dir", data, "zq-c1", "--output", output])
+        #expect(exported == 0, "\(exportErr)")
+        let document = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(document.contains(#""purposes":{"analytics":true,"personalization":false,"marketing":true}"#), "\(document)")
+        #expect(document.contains(#""source":"crm""#))
+        let (audit, auditOut, _) = try AttuneProcess.run(["audit", "show", "--data-dir", data, "--last", "10"])
+        #expect(audit == 0)
+        #expect(auditOut.contains("consent.change"))
+        #expect(!auditOut.contains("zq-c1"), "audit rows name people by digest")
+    }
+}

@@ -63,6 +63,9 @@ struct AuthorizationTests {
         Route(method: .get, path: "/v1/items/i1/mentions", scope: .admin, pattern: "/v1/items/{id}/mentions"),
         Route(method: .get, path: "/v1/items/i1/co-mentioned", scope: .read, pattern: "/v1/items/{id}/co-mentioned"),
         Route(method: .get, path: "/v1/users/u/export", scope: .admin, pattern: "/v1/users/{id}/export"),
+        // Write keys set consent (the tracker does, from the page); only admin keys read its history.
+        Route(method: .put, path: "/v1/users/u/consent", body: #"{"marketing":false}"#, scope: .write, pattern: "/v1/users/{id}/consent"),
+        Route(method: .get, path: "/v1/users/u/consent", scope: .admin, pattern: "/v1/users/{id}/consent"),
         // Admin is tried last, so the user is still there to erase.
         Route(method: .delete, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),
     ]

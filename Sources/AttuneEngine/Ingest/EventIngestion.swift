@@ -11,6 +11,8 @@ package struct IngestReport: Sendable, Equatable {
     package var received: Int
     package var accepted: Int
     package var duplicates: Int
+    /// Valid events of people without analytics consent: counted, not stored.
+    package var withheld: Int = 0
     package var rejected: [Rejection]
     /// Ids of the accepted events, in request order (client-sent or assigned).
     package var ids: [EventID]
@@ -87,7 +89,7 @@ package struct EventIngestion: Sendable {
             let result = try await writer.append(EventBatch(workspace: workspace, events: events))
             report(events, result, in: workspace)
             let outcome = IngestReport(
-                received: elements.count, accepted: result.inserted, duplicates: result.duplicates,
+                received: elements.count, accepted: result.inserted, duplicates: result.duplicates, withheld: result.withheld,
                 rejected: rejected, ids: events.map(\.id))
             tally?.record(outcome, in: workspace)
             return outcome
@@ -102,7 +104,8 @@ package struct EventIngestion: Sendable {
         let result = try await writer.append(EventBatch(workspace: workspace, events: [event]))
         report([event], result, in: workspace)
         let outcome = IngestReport(
-            received: 1, accepted: result.inserted, duplicates: result.duplicates, rejected: [], ids: [event.id])
+            received: 1, accepted: result.inserted, duplicates: result.duplicates, withheld: result.withheld, rejected: [],
+            ids: [event.id])
         tally?.record(outcome, in: workspace)
         return outcome
     }

@@ -29,6 +29,7 @@ package final class EventWriter: Service, Sendable {
     private let logger: Logger
     private let committedEvents = Counter(label: "attune_events_stored_total")
     private let duplicateEvents = Counter(label: "attune_events_duplicate_total")
+    private let withheldEvents = Counter(label: "attune_events_withheld_total")
     private let commitTimer = Metrics.Timer(label: "attune_event_commit_duration")
 
     /// - Parameter maxEventsPerCommit: an upper bound on one transaction, so that a flood of
@@ -95,6 +96,7 @@ package final class EventWriter: Service, Sendable {
                 for (pending, result) in zip(group, results) {
                     committedEvents.increment(by: result.inserted)
                     duplicateEvents.increment(by: result.duplicates)
+                    withheldEvents.increment(by: result.withheld)
                     pending.continuation.resume(returning: result)
                 }
             } catch {

@@ -5,6 +5,10 @@ extension AuditAction {
     package static let userExported = AuditAction("user.export")
     /// A person was erased; the subject is the user id's digest, the detail the receipt.
     package static let userErased = AuditAction("user.erase")
+    /// A person's consent changed; the subject is the user id's digest, the detail the change.
+    package static let consentChanged = AuditAction("consent.change")
+    /// The policy for undecided purposes (opt-in or opt-out) changed.
+    package static let consentDefaultChanged = AuditAction("consent.default")
     /// Events past the retention limit were deleted.
     package static let eventsPurged = AuditAction("events.purge")
 }

@@ -28,6 +28,7 @@ package struct ErasureReceipt: Sendable, Equatable {
                 ("exposures", .number(Double(counts.exposures))),
                 ("activitySummaries", .number(Double(counts.activitySummaries))),
                 ("texts", .number(Double(counts.texts))),
+                ("consentRecords", .number(Double(counts.consentRecords))),
                 ("modelSnapshots", .number(Double(modelSnapshots))),
             ])),
         ])
@@ -37,6 +38,6 @@ package struct ErasureReceipt: Sendable, Equatable {
     var auditDetail: String {
         "receipt=\(receiptID) events=\(counts.events) profiles=\(counts.profiles) traits=\(counts.declaredTraits) "
             + "links=\(counts.identityLinks) memberships=\(counts.segmentMemberships) exposures=\(counts.exposures) "
-            + "texts=\(counts.texts) models=\(modelSnapshots)"
+            + "texts=\(counts.texts) consent=\(counts.consentRecords) models=\(modelSnapshots)"
     }
 }

@@ -3,8 +3,8 @@ import AttuneStore
 
 /// Everything held about one person as one JSON document: declared traits, computed profile,
 /// linked anonymous ids, segment memberships, experiment exposures, the served model's vector for
-/// them, their customer texts with what they mention, and every event (their own and their
-/// anonymous ids').
+/// them, their customer texts with what they mention, consent with its history, and every event
+/// (their own and their anonymous ids').
 ///
 /// The document is written in pieces: texts and events are read `pageSize` at a time and handed on, so a
 /// user with a long history never needs it all in memory. The server and `attune users export`
@@ -40,8 +40,9 @@ package struct UserExport: Sendable {
         let exposures = try await store.exposures(ofUnits: [user.rawValue] + anonymous.map(\.rawValue), in: workspace)
         let firstEvent = try await store.events(of: user, in: workspace, after: nil, limit: 1)
         let firstText = try await store.texts(of: user, in: workspace, after: nil, limit: 1)
+        let consent = try await store.consent(of: user, in: workspace)
         guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
-            || !firstEvent.isEmpty || !firstText.isEmpty
+            || !firstEvent.isEmpty || !firstText.isEmpty || consent != nil
         else { return nil }
 
         var segments: [JSONValue] = []
@@ -80,6 +81,7 @@ package struct UserExport: Sendable {
             ("segments", .array(segments)),
             ("exposures", .array(exposuresJSON)),
             ("model", vector),
+            ("consent", ConsentRecord.json(consent, user: user, policy: try store.consentDefault(), history: true)),
         ])
         try await AuditLog(store: store, clock: clock).record(
             .userExported, actor: actor, workspace: workspace, subject: UserDigest.auditSubject(user))

@@ -42,18 +42,27 @@ package final class ModelRegistry: Sendable {
         }
     }
 
+    /// Stops serving `user`'s learned vector from the served model only (stored snapshots keep
+    /// it): what a withdrawal of personalization consent needs, since serving checks consent too
+    /// and the next training leaves the person out. - Returns: whether the model held the user.
+    @discardableResult
+    package func dropServedUser(_ user: UserID, in workspace: WorkspaceID) -> Bool {
+        current.withLock { all in
+            guard let served = all[workspace],
+                let redacted = served.snapshot.redactingUsers(where: { $0 == user.rawValue })
+            else { return false }
+            all[workspace] = served.replacingUsers(redacted.users)
+            return true
+        }
+    }
+
     /// Stops serving `user`'s learned vector at once: the served model and every stored snapshot
     /// of the workspace get a placeholder in place of the id (files are rewritten whole and
     /// renamed over the old ones). Returns how many stored snapshots named the user.
     /// - Throws: when a snapshot cannot be rewritten; the served model is redacted before that.
     @discardableResult
     package func redact(user: UserID, in workspace: WorkspaceID) throws -> Int {
-        current.withLock { all in
-            guard let served = all[workspace],
-                let redacted = served.snapshot.redactingUsers(where: { $0 == user.rawValue })
-            else { return }
-            all[workspace] = served.replacingUsers(redacted.users)
-        }
+        dropServedUser(user, in: workspace)
         let rewritten = try files.redact(user: user, in: workspace)
         if let served = model(for: workspace), let stamp = files.stamp(version: served.version, in: workspace) {
             stamps.withLock { $0[workspace] = stamp }

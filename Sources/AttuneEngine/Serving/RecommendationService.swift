@@ -105,14 +105,19 @@ package struct RecommendationService: Sendable {
         if let segment = request.segment {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
-        let recent = try await recentItems(of: user, in: workspace)
+        // Without personalization consent nothing of the person is read: no history, no
+        // segment of theirs, no vector; they get the popular items everyone gets.
+        let personalAllowed = try store.consentPermits(.personalization, for: user.rawValue, in: workspace)
+        let recent = personalAllowed ? try await recentItems(of: user, in: workspace) : []
         let recentIndices = recent.compactMap { model.snapshot.items.index(of: $0.rawValue) }
-        var history = model.snapshot.users.index(of: user.rawValue)
-            .map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
+        var history =
+            personalAllowed
+            ? model.snapshot.users.index(of: user.rawValue).map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
+            : []
         history.append(contentsOf: recentIndices)
         // A user with no history at all but a segment (say, from declared attributes) starts from
         // what that segment's members consume rather than from what everyone does.
-        if inSegment == nil, history.isEmpty, request.strategy == .default,
+        if personalAllowed, inSegment == nil, history.isEmpty, request.strategy == .default,
             let segment = try await store.segments(of: user, in: workspace).first
         {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
@@ -125,7 +130,7 @@ package struct RecommendationService: Sendable {
         while true {
             let fetch = min(model.snapshot.items.count, wanted * 3 + 20)
             let personal =
-                request.strategy == .popular
+                request.strategy == .popular || !personalAllowed
                 ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
             var strategy = personal == nil ? "popular" : model.snapshot.family.rawValue
             var candidates: [(item: Int32, score: Float)] =
@@ -152,7 +157,9 @@ package struct RecommendationService: Sendable {
                 let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
                     let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
                     let reason: String
-                    if personal == nil {
+                    if !personalAllowed {
+                        reason = "popular (not personalised: no personalization consent)"
+                    } else if personal == nil {
                         reason =
                             inSegment?.shares[candidate.item] != nil
                             ? "popular in this segment" : model.trending ? "trending" : "popular"
@@ -243,9 +250,12 @@ package struct RecommendationService: Sendable {
             return nil
         }
         let found = model.audience.users(for: index, count: count, similarity: model.similarity)
+        let consent = try await store.consentSnapshot(in: workspace)
         let users = found.compactMap { entry -> (user: UserID, score: Double)? in
             // An erased user's row stays in the served model until retraining, under a placeholder.
-            guard let key = model.snapshot.users.key(at: entry.user), !ModelSnapshot.isErasedPlaceholder(key) else {
+            guard let key = model.snapshot.users.key(at: entry.user), !ModelSnapshot.isErasedPlaceholder(key),
+                consent.permits(.personalization, for: key)
+            else {
                 return nil
             }
             return (UserID(unchecked: key), Double(entry.score))

@@ -32,10 +32,11 @@ package struct InteractionLog: Sendable {
 
     /// Every event of a workspace that names a known user and an item, weighted by its type.
     /// Anonymous-only events wait for identity resolution (profiles) before they train models.
-    /// Users whose digest is in `erased` are left out (events sent after their erasure).
+    /// Users whose digest is in `erased` are left out (events sent after their erasure), and so
+    /// are users without personalization consent in `consent`.
     package static func load(
         from store: any EventStore, workspace: WorkspaceID, weights: EventWeights = EventWeights(),
-        erased: Set<[UInt8]> = []
+        erased: Set<[UInt8]> = [], consent: ConsentSnapshot? = nil
     ) async throws -> InteractionLog {
         var rows: [(user: String, item: String, time: Int64, weight: Float)] = []
         var cursor: Int64?
@@ -45,6 +46,7 @@ package struct InteractionLog: Sendable {
             for interaction in page {
                 let weight = weights.weight(of: interaction.type)
                 guard weight > 0, !filter.isErased(interaction.user.rawValue) else { continue }
+                if let consent, !consent.permits(.personalization, for: interaction.user.rawValue) { continue }
                 rows.append((
                     interaction.user.rawValue, interaction.item.rawValue, interaction.timestamp.millisecondsSinceEpoch / 1000,
                     weight))

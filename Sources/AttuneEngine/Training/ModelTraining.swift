@@ -5,13 +5,13 @@ import Dispatch
 
 /// `attune train`: reads a workspace's events, tunes and fits a model, saves a snapshot.
 package struct ModelTraining: Sendable {
-    let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore
+    let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore & ConsentStore
     let files: ModelFiles
     let clock: any WallClock
 
     /// - Parameter store: the events, and the item text and vectors the content model uses.
     package init(
-        store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore, files: ModelFiles,
+        store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore & ConsentStore, files: ModelFiles,
         clock: any WallClock
     ) {
         self.store = store
@@ -23,7 +23,9 @@ package struct ModelTraining: Sendable {
         workspace: WorkspaceID, family: ModelFamily, tuner: ModelTuner, weights: EventWeights = EventWeights()
     ) async throws -> ModelSnapshot {
         let erased = try await store.erasedUserDigests(in: workspace)
-        let log = try await InteractionLog.load(from: store, workspace: workspace, weights: weights, erased: erased)
+        let consent = try await store.consentSnapshot(in: workspace)
+        let log = try await InteractionLog.load(
+            from: store, workspace: workspace, weights: weights, erased: erased, consent: consent)
         guard log.count > 0 else {
             throw AttuneError.invalid("events", "the workspace has no events with both a userId and an itemId to train on")
         }
@@ -65,6 +67,11 @@ package struct ModelTraining: Sendable {
         if !erasedSince.isEmpty {
             var late = ErasedUserFilter(digests: erasedSince)
             if let redacted = snapshot.redactingUsers(where: { late.isErased($0) }) { snapshot = redacted }
+        }
+        // Nor a person who withdrew personalization consent meanwhile.
+        let consentNow = try await store.consentSnapshot(in: workspace)
+        if let redacted = snapshot.redactingUsers(where: { !consentNow.permits(.personalization, for: $0) }) {
+            snapshot = redacted
         }
         try files.save(snapshot)
         return snapshot

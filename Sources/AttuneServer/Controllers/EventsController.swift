@@ -32,10 +32,11 @@ package struct EventsController: Sendable {
             ("received", .number(Double(report.received))),
             ("accepted", .number(Double(report.accepted))),
             ("duplicates", .number(Double(report.duplicates))),
+            ("withheld", .number(Double(report.withheld))),
             ("rejected", rejected),
             ("ids", .array(report.ids.map { .string($0.uuidString) })),
         ]
-        if report.accepted + report.duplicates == 0 {
+        if report.accepted + report.duplicates + report.withheld == 0 {
             members.insert(
                 ("error", .object([("code", .string("invalid_value")), ("message", .string("no event in the batch is valid"))])),
                 at: 0)

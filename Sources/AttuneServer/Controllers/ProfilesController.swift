@@ -27,7 +27,9 @@ package struct ProfilesController: Sendable {
         try await audit.record(
             .profileRead, actor: principal.keyID, workspace: principal.workspace, subject: UserDigest.auditSubject(user))
         let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
-        let recent = try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems)
+        // Affinities are computed traits: without personalization consent there are none.
+        let personal = try store.consentPermits(.personalization, for: user.rawValue, in: principal.workspace)
+        let recent = personal ? try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems) : []
         let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)
         var affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
         try await MentionAffinity.add(to: &affinity, user: user, in: principal.workspace, store: store)

@@ -38,6 +38,7 @@ package struct SystemController: Sendable {
             ("anonymousVisitors", .number(Double(stats.anonymousVisitors))),
             ("items", .number(Double(stats.items))),
             ("availableItems", .number(Double(stats.availableItems))),
+            ("withheldEvents", .number(Double(stats.withheldEvents))),
         ]))
     }
 }

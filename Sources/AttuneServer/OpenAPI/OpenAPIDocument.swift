@@ -165,14 +165,14 @@ package enum OpenAPIDocument {
             "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}},
           "delete": {"summary": "Erase a person from the workspace (admin scope)",
             "parameters": [{"$ref": "#/components/parameters/PathID"}],
-            "description": "Deletes the user's events (and those of their linked anonymous ids), profile, declared traits, identity links, segment memberships, experiment exposures and customer texts with their mentions, keeps only the SHA-256 of the id so later training leaves them out, and stops serving their model vector at once. Audited under the digest.",
+            "description": "Deletes the user's events (and those of their linked anonymous ids), profile, declared traits, identity links, segment memberships, experiment exposures, customer texts with their mentions and consent with its history, keeps only the SHA-256 of the id so later training leaves them out, and stops serving their model vector at once. Audited under the digest.",
             "responses": {"200": {"description": "The erasure receipt", "content": {"application/json": {"schema": {"type": "object",
                 "required": ["receiptId", "userDigest", "workspace", "erasedAt", "deleted"],
                 "properties": {"receiptId": {"type": "string"}, "userDigest": {"type": "string"}, "workspace": {"type": "string"},
                   "erasedAt": {"type": "string"}, "deleted": {"type": "object", "additionalProperties": {"type": "integer"}}}}}}},
               "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
         "/v1/users/{id}/export": {"get": {"summary": "Everything held about a person, as one JSON document (admin scope)",
-          "description": "Declared traits, computed profile, linked anonymous ids, segments, experiment exposures, the served model's vector for the user, customer texts, and every event. Streamed; audited under the id's digest.",
+          "description": "Declared traits, computed profile, linked anonymous ids, segments, experiment exposures, the served model's vector for the user, customer texts, consent with its history, and every event. Streamed; audited under the id's digest.",
           "parameters": [{"$ref": "#/components/parameters/PathID"}],
           "responses": {"200": {"description": "The export", "content": {"application/json": {"schema": {"type": "object",
               "required": ["userId", "workspace", "exportedAt", "declared", "profile", "identifiers", "segments", "exposures", "model", "texts", "events"],
@@ -180,8 +180,25 @@ package enum OpenAPIDocument {
                 "declared": {"type": ["object", "null"]}, "profile": {"type": ["object", "null"]}, "identifiers": {"type": "object"},
                 "segments": {"type": "array"}, "exposures": {"type": "array"}, "model": {"type": ["object", "null"]},
                 "texts": {"type": "array", "items": {"$ref": "#/components/schemas/CustomerText"}},
-                "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}}},
+                "consent": {"type": "object"}, "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}}},
             "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
+        "/v1/users/{id}/consent": {"put": {"summary": "Set a person's consent per purpose (write or admin scope)",
+          "description": "Any non-empty subset of the purposes; undecided purposes follow the server's policy (opt-out: allowed, opt-in: not). Without analytics consent the person's events are counted, not stored; without personalization consent they get no computed profile, no segments, no training and non-personal recommendations, at once. Audited under the id's digest. Events are matched by userId, or by anonymousId when they carry no userId.",
+          "parameters": [{"$ref": "#/components/parameters/PathID"}],
+          "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "minProperties": 1, "additionalProperties": false,
+            "properties": {"analytics": {"type": "boolean"}, "personalization": {"type": "boolean"}, "marketing": {"type": "boolean"},
+              "source": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,64}$", "default": "api"}}}}}},
+          "responses": {"200": {"description": "The effective consent", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Consent"}}}},
+            "400": {"$ref": "#/components/responses/Error"}, "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"},
+            "403": {"$ref": "#/components/responses/Error"}, "404": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"},
+            "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}},
+          "get": {"summary": "A person's consent with its history (admin scope)",
+            "parameters": [{"$ref": "#/components/parameters/PathID"}],
+            "responses": {"200": {"description": "The effective consent, the policy and every change, oldest first; updatedAt is null when the person never decided", "content": {"application/json": {"schema": {"allOf": [{"$ref": "#/components/schemas/Consent"}, {"type": "object", "required": ["policy", "history"], "properties": {
+                "policy": {"type": "string", "enum": ["opt-out", "opt-in"]},
+                "history": {"type": "array", "items": {"type": "object", "required": ["purposes", "source", "at"], "properties": {
+                  "purposes": {"type": "object", "additionalProperties": {"type": "boolean"}}, "source": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}}}}]}}}},
+              "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}}},
         "/v1/users/{id}/events": {"get": {"summary": "A user's events, including linked anonymous ids (admin scope)",
           "parameters": [{"$ref": "#/components/parameters/PathID"}, {"$ref": "#/components/parameters/Cursor"}, {"$ref": "#/components/parameters/Limit"}],
           "responses": {"200": {"description": "A page", "content": {"application/json": {"schema": {"type": "object", "required": ["events", "nextCursor"],
@@ -344,7 +361,8 @@ package enum OpenAPIDocument {
         "/v1/stats": {"get": {"summary": "Counts for the key's workspace (admin scope)",
           "responses": {"200": {"description": "Counts", "content": {"application/json": {"schema": {"type": "object", "properties": {
             "workspace": {"type": "string"}, "events": {"type": "integer"}, "users": {"type": "integer"}, "anonymousVisitors": {"type": "integer"},
-            "items": {"type": "integer"}, "availableItems": {"type": "integer"}}}}}},
+            "items": {"type": "integer"}, "availableItems": {"type": "integer"},
+            "withheldEvents": {"type": "integer", "description": "Events received without analytics consent: counted, never stored"}}}}}},
             "401": {"$ref": "#/components/responses/Error"}, "429": {"$ref": "#/components/responses/RateLimited"}, "403": {"$ref": "#/components/responses/Error"}}}}
       },
       "components": {
@@ -400,8 +418,14 @@ package enum OpenAPIDocument {
             "userId": {"type": "string"}, "anonymousId": {"type": "string"}, "sessionId": {"type": "string"}, "itemId": {"type": "string"},
             "value": {"type": "number"}, "properties": {"type": "object"}, "context": {"type": "object"},
             "timestamp": {"type": "string", "format": "date-time"}, "receivedAt": {"type": "string", "format": "date-time"}}},
+          "Consent": {"type": "object", "required": ["user", "purposes", "updatedAt"], "properties": {
+            "user": {"type": "string"},
+            "purposes": {"type": "object", "required": ["analytics", "personalization", "marketing"], "additionalProperties": false, "properties": {
+              "analytics": {"type": "boolean"}, "personalization": {"type": "boolean"}, "marketing": {"type": "boolean"}}},
+            "updatedAt": {"type": ["string", "null"], "format": "date-time"}}},
           "IngestReport": {"type": "object", "required": ["received", "accepted", "duplicates", "rejected", "ids"], "properties": {
             "received": {"type": "integer"}, "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+            "withheld": {"type": "integer", "description": "Valid events of people without analytics consent: counted, not stored"},
             "rejected": {"type": "array", "items": {"$ref": "#/components/schemas/Rejection"}},
             "ids": {"type": "array", "items": {"type": "string", "format": "uuid"}}, "error": {"$ref": "#/components/schemas/ErrorBody"}}},
           "ItemInput": {"type": "object", "additionalProperties": false, "description": "A member that is null counts as absent.", "properties": {

@@ -303,6 +303,38 @@ enum SQLiteSchema {
                     CREATE INDEX text_mentions_by_target ON text_mentions(workspace, target_kind, target, user_id);
                     """)
         }
+        migrator.registerMigration("v7-consent") { db in
+            // `choices` is one character per purpose (`1`, `0`, `-` undecided); the generation
+            // tells a process that another one changed decisions it holds in memory.
+            try db.execute(
+                sql: """
+                    CREATE TABLE consents (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        choices TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id)
+                    ) WITHOUT ROWID;
+                    CREATE TABLE consent_history (
+                        seq INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        choices TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX consent_history_by_user ON consent_history(workspace, user_id, seq);
+                    CREATE TABLE consent_generations (
+                        workspace INTEGER PRIMARY KEY,
+                        generation INTEGER NOT NULL
+                    );
+                    CREATE TABLE consent_policy (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        policy TEXT NOT NULL
+                    );
+                    ALTER TABLE workspace_counters ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

@@ -31,7 +31,16 @@ extension SQLiteStore: EventStore {
             var result = AppendResult()
             var actors: [ActorKey: ActorActivity] = [:]
             var inserted: [Event] = []
+            let consent = try store.consentEntry(workspace, db)
+            // Nobody has decided anything under opt-out: no lookup per event.
+            let checksConsent = !consent.choices.isEmpty || !consent.policy.allows
             for event in batch.events {
+                if checksConsent, let subject = event.userID?.rawValue ?? event.anonymousID?.rawValue,
+                    !consent.permits(.analytics, for: subject)
+                {
+                    result.withheld += 1
+                    continue
+                }
                 sqlite3_reset(statement)
                 sqlite3_bind_int64(statement, 1, workspace)
                 let idBytes = event.id.bytes
@@ -71,6 +80,14 @@ extension SQLiteStore: EventStore {
                 }
             }
             sqlite3_reset(statement)
+            if result.withheld > 0 {
+                try db.execute(
+                    sql: """
+                        INSERT INTO workspace_counters (workspace, events, withheld) VALUES (?, 0, ?)
+                        ON CONFLICT (workspace) DO UPDATE SET withheld = withheld + excluded.withheld
+                        """,
+                    arguments: [workspace, result.withheld])
+            }
             if result.inserted > 0 {
                 try db.execute(
                     sql: """
@@ -93,7 +110,9 @@ extension SQLiteStore: EventStore {
                     ])
                 }
                 if store.maintainsProfiles {
-                    let users = try updateProfiles(inserted, workspace: workspace, db: db)
+                    let users = try updateProfiles(inserted, workspace: workspace, db: db) { user in
+                        !checksConsent || consent.permits(.personalization, for: user)
+                    }
                     // Time for windows is the receipt of the batch: the injected clock, not the client's.
                     let now = inserted.map(\.receivedAt.millisecondsSinceEpoch).max() ?? 0
                     try store.reevaluateSegments(users, workspace: workspace, now: now, db)

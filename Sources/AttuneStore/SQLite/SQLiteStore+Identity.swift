@@ -19,7 +19,9 @@ extension SQLiteStore: IdentityStore {
                         arguments: [key, identify.userID.rawValue, anonymous.rawValue,
                                     identify.timestamp.millisecondsSinceEpoch])
                     // A new link brings the visitor's earlier activity into the profile.
-                    if db.changesCount > 0, self.maintainsProfiles {
+                    if db.changesCount > 0, self.maintainsProfiles,
+                        try self.consentEntry(key, db).permits(.personalization, for: identify.userID.rawValue)
+                    {
                         try Self.refoldProfile(key, identify.userID.rawValue, at: identify.timestamp.millisecondsSinceEpoch, db)
                     }
                 }

@@ -1,6 +1,7 @@
 import AttuneCore
 import Foundation
 import GRDB
+import Synchronization
 
 extension SQLiteStore: PersonalDataStore {
     package func exposures(ofUnits units: [String], in workspace: WorkspaceID) async throws -> [Exposure] {
@@ -48,6 +49,15 @@ extension SQLiteStore: PersonalDataStore {
             counts.activitySummaries += try Self.delete(db, "actors", "anonymous = 1 AND actor_id", key, in: anonymous)
             _ = try Self.delete(db, "text_mentions", "user_id = ?", key, [id])
             counts.texts = try Self.delete(db, "texts", "user_id = ?", key, [id])
+            counts.consentRecords = try Self.delete(db, "consents", "user_id", key, in: [id] + anonymous)
+            counts.consentRecords += try Self.delete(db, "consent_history", "user_id", key, in: [id] + anonymous)
+            if counts.consentRecords > 0 {
+                let generation = try self.bumpConsentGeneration(key, db)
+                self.consentCache.withLock { entries in
+                    for subject in [id] + anonymous { entries[key]?.choices[subject] = nil }
+                    entries[key]?.generation = generation
+                }
+            }
             guard !counts.isEmpty else { return nil }
             if counted > 0 {
                 try db.execute(

@@ -123,9 +123,12 @@ extension SQLiteStore: ProfileStore {
     }
 
     /// Folds freshly inserted events into their owners' profiles, inside the append transaction.
+    /// Owners for whom `personal` is false (no personalization consent) get no profile.
     /// - Returns: the users whose profile changed, in first-seen order.
     @discardableResult
-    static func updateProfiles(_ events: [Event], workspace: Int64, db: Database) throws -> [String] {
+    static func updateProfiles(
+        _ events: [Event], workspace: Int64, db: Database, personal: (String) -> Bool = { _ in true }
+    ) throws -> [String] {
         guard !events.isEmpty else { return [] }
         var order: [String] = []
         var byUser: [String: [Event]] = [:]
@@ -137,7 +140,7 @@ extension SQLiteStore: ProfileStore {
                 links[anonymous.rawValue] = found
                 return found
             }
-            for user in owners {
+            for user in owners where personal(user) {
                 if byUser[user] == nil { order.append(user) }
                 byUser[user, default: []].append(event)
             }

@@ -49,6 +49,7 @@ extension SQLiteStore {
         let rules = try segmentRules(workspace, db)
         guard !rules.isEmpty, !users.isEmpty else { return changes }
         let ruleIDs = Set(rules.entries.map(\.id.rawValue))
+        let consent = try consentEntry(workspace, db)
         let instant = Timestamp(millisecondsSinceEpoch: now)
         // Cached statements: a busy batch changes many memberships, and parsing SQL per row showed.
         let current = try db.cachedStatement(
@@ -58,19 +59,25 @@ extension SQLiteStore {
         let leave = try db.cachedStatement(
             sql: "DELETE FROM segment_memberships WHERE workspace = ? AND segment_id = ? AND user_id = ?")
         for user in users {
-            var record = ProfileRecord(user: user, traits: try Self.loadProfile(workspace, user, db)?.traits)
-            if rules.readsAttributes { record.attributes = try Self.declaredTraits(workspace, user, db) }
-            if !rules.aggregates.isEmpty { record.aggregates = try Self.aggregateValues(rules, workspace, user, now, db) }
-            let matched = Set(rules.matching(record, now: instant).map(\.rawValue))
+            // Without personalization consent a person is in no segment.
+            var matched: Set<String> = []
+            if consent.permits(.personalization, for: user) {
+                var record = ProfileRecord(user: user, traits: try Self.loadProfile(workspace, user, db)?.traits)
+                if rules.readsAttributes { record.attributes = try Self.declaredTraits(workspace, user, db) }
+                if !rules.aggregates.isEmpty { record.aggregates = try Self.aggregateValues(rules, workspace, user, now, db) }
+                matched = Set(rules.matching(record, now: instant).map(\.rawValue))
+            }
+            // A segment event is an event about the person: only stored with analytics consent.
+            let logs = consent.permits(.analytics, for: user)
             let before = Set(try String.fetchAll(current, arguments: [workspace, user])).intersection(ruleIDs)
             for id in matched.subtracting(before).sorted() {
                 try enter.execute(arguments: [workspace, id, user, now])
-                try Self.recordSegmentEvent(SegmentEvents.entered, segment: id, user: user, workspace: workspace, at: now, db)
+                if logs { try Self.recordSegmentEvent(SegmentEvents.entered, segment: id, user: user, workspace: workspace, at: now, db) }
                 changes.entered += 1
             }
             for id in before.subtracting(matched).sorted() {
                 try leave.execute(arguments: [workspace, id, user])
-                try Self.recordSegmentEvent(SegmentEvents.left, segment: id, user: user, workspace: workspace, at: now, db)
+                if logs { try Self.recordSegmentEvent(SegmentEvents.left, segment: id, user: user, workspace: workspace, at: now, db) }
                 changes.left += 1
             }
             changes.evaluated += 1

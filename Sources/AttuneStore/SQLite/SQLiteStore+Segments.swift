@@ -129,12 +129,14 @@ extension SQLiteStore: SegmentStore {
             try db.execute(sql: "DELETE FROM segments WHERE workspace = ? AND kind = 'learned'", arguments: [key])
             let insert = try db.cachedStatement(
                 sql: "INSERT INTO segment_memberships (workspace, segment_id, user_id, entered_at) VALUES (?, ?, ?, ?)")
+            // Checked here as well as in training: consent may have been withdrawn while it ran.
+            let consent = try self.consentEntry(key, db)
             for (segment, members) in segments {
                 if try Self.segmentID(named: segment.name, key, db) != nil {
                     throw AttuneError(code: .conflict, message: "a segment with this name exists", field: "name")
                 }
                 try Self.insert(segment, key, db)
-                for user in members {
+                for user in members where consent.permits(.personalization, for: user.rawValue) {
                     try insert.execute(arguments: [
                         key, segment.id.rawValue, user.rawValue, segment.updatedAt.millisecondsSinceEpoch,
                     ])

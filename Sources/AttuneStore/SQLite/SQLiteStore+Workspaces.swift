@@ -94,7 +94,10 @@ extension SQLiteStore: WorkspaceStore {
     package func stats(of workspace: WorkspaceID) async throws -> StoreStats {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return StoreStats() }
-            let events = try Int.fetchOne(db, sql: "SELECT events FROM workspace_counters WHERE workspace = ?", arguments: [key]) ?? 0
+            let counters = try Row.fetchOne(
+                db, sql: "SELECT events, withheld FROM workspace_counters WHERE workspace = ?", arguments: [key])
+            let events: Int = counters?[0] ?? 0
+            let withheld: Int = counters?[1] ?? 0
             let users = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM actors WHERE workspace = ? AND anonymous = 0", arguments: [key]) ?? 0
             let anonymous = try Int.fetchOne(
@@ -102,7 +105,9 @@ extension SQLiteStore: WorkspaceStore {
             let items = try Int.fetchOne(db, sql: "SELECT count(*) FROM items WHERE workspace = ?", arguments: [key]) ?? 0
             let available = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM items WHERE workspace = ? AND available = 1", arguments: [key]) ?? 0
-            return StoreStats(events: events, users: users, anonymousVisitors: anonymous, items: items, availableItems: available)
+            return StoreStats(
+                events: events, users: users, anonymousVisitors: anonymous, items: items, availableItems: available,
+                withheldEvents: withheld)
         }
     }
 }

@@ -22,6 +22,8 @@ package final class SQLiteStore: Sendable {
     /// Each workspace's rule segments with the generation they were compiled at: ingestion parses
     /// rules only after a segment write (in this process or another one) bumps the generation.
     let segmentRuleCache = Mutex<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
+    /// Each workspace's consent decisions, for checks on every append and recommendation.
+    let consentCache = Mutex<[Int64: ConsentCacheEntry]>([:])
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {

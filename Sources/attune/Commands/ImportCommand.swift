@@ -9,7 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import CSV, TSV or JSON Lines files into a data directory.",
         subcommands: [
-            ImportEvents.self, ImportItems.self, ImportUsers.self, ImportEmbeddings.self, ImportMovieLens.self, ImportTexts.self,
+            ImportEvents.self, ImportItems.self, ImportUsers.self, ImportConsent.self, ImportEmbeddings.self,
+            ImportMovieLens.self, ImportTexts.self,
         ])
 }
 

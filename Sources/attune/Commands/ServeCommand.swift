@@ -96,8 +96,15 @@ struct ServeCommand: AsyncParsableCommand {
     var corsOrigins: [String] = []
 
     @OptionGroup var text: TextOptions
+    @Option(
+        name: .customLong("consent-default"),
+        help: "Consent for purposes a person has not decided on: opt-out (allowed until withdrawn) or opt-in (nothing until granted). Stored in the data directory; a new one starts opt-out.")
+    var consentDefault: String?
 
     func validate() throws {
+        if let consentDefault, ConsentDefault(rawValue: consentDefault) == nil {
+            throw ValidationError("--consent-default must be opt-out or opt-in")
+        }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
             throw ValidationError("--durability must be full or normal")
@@ -195,6 +202,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await AuditLog(store: store, clock: clock).recordConfiguration(
             configuration.auditSummary, actor: AuditLog.commandLineActor)
+        if let policy = consentDefault.flatMap(ConsentDefault.init(rawValue:)) {
+            try await ConsentService(store: store, clock: clock, registry: nil).setDefault(policy, actor: AuditLog.commandLineActor)
+        }
         let models = ModelRegistry(
             files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: promotionMargin)
         var retraining: RetrainingSchedule?

@@ -1,0 +1,40 @@
+import ArgumentParser
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+
+struct ImportConsent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consent",
+        abstract: "Import consent decisions: one row per person.",
+        discussion: """
+            Columns: a user id (user_id, user, customer_id or id, or --user-column) and any of \
+            analytics, personalization, marketing (true/false, yes/no, 1/0; empty leaves the purpose \
+            undecided) and source (default "import"). Each row is a change in the person's consent \
+            history and an audit row; a running server sees it within a second.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var file: FileImportOptions
+    @Option(help: "Column holding the user id.") var userColumn: String?
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        try await ImportOutput.ensureWorkspace(store, workspace)
+        let bar = ProgressBar(label: "consent")
+        let report: ImportReport
+        do {
+            let service = ConsentService(store: store, clock: SystemClock(), registry: nil)
+            report = try await ConsentImporter(service: service).run(
+                path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
+                dryRun: file.dryRun, actor: AuditLog.commandLineActor
+            ) { bar.update($0) }
+        } catch let failure as ImportFailure {
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            throw ValidationError(failure.description)
+        }
+        bar.finish()
+        try ImportOutput.print("consent", report, reportPath: file.report)
+    }
+}
