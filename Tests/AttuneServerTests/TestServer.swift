@@ -34,6 +34,8 @@ struct TestServer {
     let monotonicNow = FixedMonotonicClock()
     /// Where trained models are looked for (a fresh folder per server).
     let dataDirectory: String
+    /// What the server and its services log to.
+    var logger = Logger(label: "test")
 
     init() throws {
         store = try SQLiteStore()
@@ -46,7 +48,7 @@ struct TestServer {
         configuration.rateLimit = rateLimit
         configuration.corsOrigins = corsOrigins
         configuration.tls = tls
-        return try buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: Logger(label: "test"))
+        return try buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: logger)
     }
 
     /// The server's dependencies over the in-memory store, with the test keys installed.
@@ -62,7 +64,6 @@ struct TestServer {
         }
         let keyring = APIKeyring(store: store)
         try await keyring.reload()
-        let logger = Logger(label: "test")
         var dependencies = ServerDependencies(
                 store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(),
                 writer: EventWriter(store: store, logger: logger),

@@ -13,9 +13,15 @@ package struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             let api = APIError.from(error)
             if api.status.code >= 500 {
+                // The route's template, not the path: a path holds user ids, which may be e-mail
+                // addresses; the query string is never logged for the same reason.
                 context.logger.error(
                     "request failed",
-                    metadata: ["http.path": .string(request.uri.path), "error.type": .string(String(describing: type(of: error)))])
+                    metadata: [
+                        "http.method": .string(request.method.rawValue),
+                        "http.route": .string(context.endpointPath ?? "unmatched"),
+                        "error.type": .string(String(describing: type(of: error))),
+                    ])
             }
             return try api.response(from: request, context: context)
         }
