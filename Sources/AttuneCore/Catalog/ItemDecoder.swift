@@ -60,6 +60,9 @@ package struct ItemDecoder: Sendable {
         case nil, .null?: return nil
         case .string(let s)?:
             guard s.utf8.count <= max else { throw .invalid(field, "must be at most \(max) bytes") }
+            // Stored as SQLite text, which C string readers end at the first NUL: refused rather
+            // than silently cut short. Other control characters (new lines, tabs) are kept.
+            guard !s.utf8.contains(0) else { throw .invalid(field, "must not contain NUL characters") }
             return s
         case let other?: throw .invalid(field, "must be a string, not \(other.typeName)")
         }
