@@ -95,6 +95,7 @@ final class StreamSession: Sendable {
             ("received", .number(Double(report.received))),
             ("accepted", .number(Double(report.accepted))),
             ("duplicates", .number(Double(report.duplicates))),
+            ("withheld", .number(Double(report.withheld))),
             ("rejected", .array(report.rejected.map {
                 .object([("index", .number(Double($0.index))), ("error", Rendering.json($0.error))])
             })),

@@ -35,12 +35,16 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "full (fsync each commit) or normal.") var durability = "full"
     @Flag(inversion: .prefixedNo, help: "Update user profiles as events are stored (the default, as in the server).")
     var profiles = true
+    @Option(
+        help: "Consent decisions recorded before the store run, for that many of the 50,000 synthetic users (every other one without analytics, the rest without personalization): the cost of the checks ingestion makes.")
+    var consentDecisions = 0
 
     func validate() throws {
         guard httpEvents >= 0, storeEvents >= 0 else { throw ValidationError("event counts must not be negative") }
         guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be from 1 to 1000") }
         guard (1...256).contains(connections) else { throw ValidationError("--connections must be from 1 to 256") }
         guard (1...1_000_000).contains(storeChunk) else { throw ValidationError("--store-chunk must be from 1 to 1000000") }
+        guard (0...50_000).contains(consentDecisions) else { throw ValidationError("--consent-decisions must be from 0 to 50000") }
         guard SQLiteStore.Durability(rawValue: durability) != nil else { throw ValidationError("--durability must be full or normal") }
     }
 
@@ -55,9 +59,10 @@ struct BenchIngest: AsyncParsableCommand {
                          result.percentile(0.50), result.percentile(0.99), result.stored))
         }
         if storeEvents > 0 {
-            let (rows, seconds) = try await runStore(mode)
-            print(String(format: "store  %9d rows    %7.2f s  %10.0f rows/s (transactions of %d rows, profiles %@)",
-                         rows, seconds, Double(rows) / seconds, storeChunk, profiles ? "on" : "off"))
+            let (rows, withheld, seconds) = try await runStore(mode)
+            print(String(format: "store  %9d rows    %7.2f s  %10.0f rows/s (transactions of %d rows, profiles %@, %d consent decisions, %d withheld)",
+                         rows + withheld, seconds, Double(rows + withheld) / seconds, storeChunk, profiles ? "on" : "off",
+                         consentDecisions, withheld))
         }
     }
 
@@ -172,21 +177,33 @@ struct BenchIngest: AsyncParsableCommand {
         return Int(text[range.upperBound...].prefix { $0.isNumber })
     }
 
-    func runStore(_ mode: SQLiteStore.Durability) async throws -> (Int, Double) {
+    /// - Returns: events stored, events withheld (no analytics consent), seconds.
+    func runStore(_ mode: SQLiteStore.Durability) async throws -> (Int, Int, Double) {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try DataDirectory.openStore(directory, durability: mode, profiles: profiles)
         try await store.ensureWorkspace(.default, at: SystemClock().now())
+        let decisions = (0..<consentDecisions).map { n in
+            (user: UserID(unchecked: "u\(n)"),
+             update: ConsentUpdate(choices: n % 2 == 0 ? ConsentChoices(analytics: false) : ConsentChoices(personalization: false)))
+        }
+        for start in stride(from: 0, to: decisions.count, by: 5_000) {
+            _ = try await store.recordConsent(
+                Array(decisions[start..<min(start + 5_000, decisions.count)]), in: .default, at: SystemClock().now())
+        }
         let events = Self.syntheticEvents(count: storeEvents, seed: 11, now: SystemClock().now())
         let started = ContinuousClock.now
         var stored = 0
+        var withheld = 0
         var offset = 0
         while offset < events.count {
             let chunk = Array(events[offset..<min(offset + storeChunk, events.count)])
-            stored += try await store.append([EventBatch(workspace: .default, events: chunk)])[0].inserted
+            let result = try await store.append([EventBatch(workspace: .default, events: chunk)])[0]
+            stored += result.inserted
+            withheld += result.withheld
             offset += chunk.count
         }
-        return (stored, DemoCommand.seconds(ContinuousClock.now - started))
+        return (stored, withheld, DemoCommand.seconds(ContinuousClock.now - started))
     }
 }
 
