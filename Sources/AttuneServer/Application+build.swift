@@ -57,6 +57,8 @@ package struct ServerDependencies: Sendable {
     package var texts: TextIngestion
     /// The catalogue names matched in texts; item writes through the API rebuild them.
     package var catalogueNames = CatalogNameIndex()
+    /// Pseudonymises personal declared attributes; `nil` stores them as sent.
+    package var pii: PIIProtection?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -114,7 +116,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     let ingestion = EventIngestion(
         writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback, tally: dependencies.ingestionTally)
     EventsController(
-        ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits
+        ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits,
+        pii: dependencies.pii
     ).addRoutes(to: router)
     ItemsController(
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
@@ -122,11 +125,13 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     TextsController(ingestion: dependencies.texts, store: dependencies.store).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
-    ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit).addRoutes(to: router)
-    PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models).addRoutes(to: router)
+    ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit, pii: dependencies.pii)
+        .addRoutes(to: router)
+    PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models, pii: dependencies.pii)
+        .addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
-    UsersController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
+    UsersController(store: dependencies.store, clock: dependencies.clock, pii: dependencies.pii).addRoutes(to: router)
     ConsentController(service: dependencies.consent, limits: configuration.limits).addRoutes(to: router)
     WebhooksController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)

@@ -139,3 +139,22 @@ extension ImportCommandTests {
         #expect(!auditOut.contains("zq-c1"), "audit rows name people by digest")
     }
 }
+
+extension ImportCommandTests {
+    @Test func pseudonymisedImportExportsInClearAndSurvivesKeyRotation() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        let csv = directory.appendingPathComponent("users.csv").path
+        try "user_id,email,plan\nzq-p1,zq.person.5521@example.org,pro\n".write(toFile: csv, atomically: true, encoding: .utf8)
+        let (status, _, err) = try AttuneProcess.run(["import", "users", "--data-dir", data, "--pseudonymize", csv])
+        #expect(status == 0, "\(err)")
+        let (rotated, rotateOut, rotateErr) = try AttuneProcess.run(["keys", "rotate", "--data-dir", data])
+        #expect(rotated == 0, "\(rotateErr)")
+        #expect(rotateOut.contains("encryption key k2 is current; re-encrypted the attributes of 1 users"), "\(rotateOut)")
+        let (exported, out, exportErr) = try AttuneProcess.run(["users", "export", "--data-dir", data, "zq-p1"])
+        #expect(exported == 0, "\(exportErr)")
+        #expect(out.contains(#""email":"zq.person.5521@example.org""#), "\(out)")
+        #expect(out.contains(#""plan":"pro""#))
+    }
+}

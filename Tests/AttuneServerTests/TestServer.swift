@@ -36,6 +36,8 @@ struct TestServer {
     let dataDirectory: String
     /// What the server and its services log to.
     var logger = Logger(label: "test")
+    /// Pseudonymisation of personal attributes; off unless a test sets it.
+    var pii: PIIProtection?
 
     init() throws {
         store = try SQLiteStore()
@@ -73,6 +75,7 @@ struct TestServer {
         dependencies.texts = TextIngestion(
             store: store, clock: clock, analyzer: textAnalyzer ?? dependencies.texts.analyzer,
             names: dependencies.catalogueNames, configuration: texts)
+        dependencies.pii = pii
         // Tests drive webhook delivery themselves, with a recording transport.
         dependencies.webhookInterval = nil
         let monotonic = monotonicNow

@@ -30,7 +30,8 @@ package struct ConsentUpdate: Sendable, Equatable {
             }
             guard let purpose = ConsentPurpose(rawValue: key) else {
                 // The key is client text: named only when it is short and printable.
-                let named = key.utf8.count <= 64 && key.unicodeScalars.allSatisfy { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F }
+                let named =
+                    key.utf8.count <= 64 && key.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
                 throw .invalid(
                     named ? key : "", "unknown field; allowed: analytics, personalization, marketing, source")
             }

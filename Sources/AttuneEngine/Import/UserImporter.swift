@@ -8,6 +8,8 @@ package struct UserImporter: Sendable {
 
     private let store: any IdentityStore
     private let clock: any WallClock
+    /// Pseudonymises personal attributes before they are stored; `nil` stores them as sent.
+    package var pii: PIIProtection?
 
     package init(store: any IdentityStore, clock: any WallClock) {
         self.store = store
@@ -55,10 +57,11 @@ package struct UserImporter: Sendable {
                     guard !members.isEmpty else {
                         throw AttuneError.invalid(column!, "row has no attributes besides the id")
                     }
-                    let traits = JSONValue.object(members).serialized(sortedKeys: true)
+                    var traits = JSONValue.object(members).serialized(sortedKeys: true)
                     guard traits.utf8.count <= 16 * 1024 else {
                         throw AttuneError.invalid("traits", "must be at most 16384 bytes of JSON")
                     }
+                    if let pii { traits = try pii.protect(traits) }
                     pending.append(Identify(anonymousID: nil, userID: user, traits: traits, timestamp: now))
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)

@@ -9,6 +9,8 @@ extension AuditAction {
     package static let consentChanged = AuditAction("consent.change")
     /// The policy for undecided purposes (opt-in or opt-out) changed.
     package static let consentDefaultChanged = AuditAction("consent.default")
+    /// The encryption key of personal attributes was rotated; the detail names the new key id.
+    package static let piiKeyRotated = AuditAction("pii.rotate")
     /// Events past the retention limit were deleted.
     package static let eventsPurged = AuditAction("events.purge")
 }

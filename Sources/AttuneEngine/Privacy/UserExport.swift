@@ -23,6 +23,8 @@ package struct UserExport: Sendable {
     /// The model whose vector is exported; `nil` when none is served.
     let model: @Sendable (WorkspaceID) -> ModelSnapshot?
     package var pageSize = 1_000
+    /// Decrypts pseudonymised attributes for the person's copy; `nil` when protection is off.
+    package var pii: PIIProtection?
 
     package init(store: any AttuneStorage, clock: any WallClock, model: @escaping @Sendable (WorkspaceID) -> ModelSnapshot?) {
         self.store = store
@@ -51,7 +53,7 @@ package struct UserExport: Sendable {
             segments.append(.object([("id", .string(id.rawValue)), ("name", name.map(JSONValue.string) ?? .null)]))
         }
         let now = clock.now()
-        let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .null
+        let declaredJSON = try declared.map { try JSONParser().parse(pii?.reveal($0) ?? $0) } ?? .null
         let profileJSON = profile.map { stored -> JSONValue in
             .object([
                 ("version", .number(Double(stored.version))), ("updatedAt", .string(stored.updatedAt.iso8601)),

@@ -9,6 +9,7 @@ package struct EventsController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
     let limits: ServerLimits
+    var pii: PIIProtection?
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/events", use: postEvents)
@@ -48,7 +49,8 @@ package struct EventsController: Sendable {
     @Sendable func identify(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         let body = try await request.jsonBody(limit: limits.maxSmallBodyBytes)
-        let identify = try Identify.decode(body, receivedAt: clock.now())
+        var identify = try Identify.decode(body, receivedAt: clock.now())
+        if let pii, let traits = identify.traits { identify.traits = try pii.protect(traits) }
         try await store.record(identify, in: principal.workspace)
         return JSONResponse.make(.object([("ok", .bool(true)), ("userId", .string(identify.userID.rawValue))]))
     }

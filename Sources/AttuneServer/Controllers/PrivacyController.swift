@@ -11,6 +11,7 @@ package struct PrivacyController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
     let models: ModelRegistry
+    var pii: PIIProtection?
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id/export", use: export)
@@ -21,7 +22,9 @@ package struct PrivacyController: Sendable {
         let principal = try context.require(.admin)
         let user = try context.identifier("id", as: UserID.self)
         let models = self.models
-        let exporter = UserExport(store: store, clock: clock) { workspace in models.model(for: workspace)?.snapshot }
+        var building = UserExport(store: store, clock: clock) { workspace in models.model(for: workspace)?.snapshot }
+        building.pii = pii
+        let exporter = building
         guard let summary = try await exporter.begin(user, in: principal.workspace, actor: principal.keyID) else {
             throw AttuneError.notFound("user")
         }

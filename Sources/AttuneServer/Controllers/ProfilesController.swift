@@ -10,6 +10,7 @@ package struct ProfilesController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
     let audit: AuditLog
+    var pii: PIIProtection?
     /// Category and tag affinities come from the user's latest items, newest weighted most.
     static let affinityItems = 200
 
@@ -26,7 +27,7 @@ package struct ProfilesController: Sendable {
         // By digest: an audit row must not keep an id that an erasure later removes everywhere else.
         try await audit.record(
             .profileRead, actor: principal.keyID, workspace: principal.workspace, subject: UserDigest.auditSubject(user))
-        let declaredJSON = try declared.map { try JSONParser().parse($0) } ?? .object([])
+        let declaredJSON = try declared.map { try JSONParser().parse(pii?.reveal($0) ?? $0) } ?? .object([])
         // Affinities are computed traits: without personalization consent there are none.
         let personal = try store.consentPermits(.personalization, for: user.rawValue, in: principal.workspace)
         let recent = personal ? try await store.recentItems(of: user, in: principal.workspace, limit: Self.affinityItems) : []

@@ -8,6 +8,7 @@ import Hummingbird
 package struct UsersController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
+    var pii: PIIProtection?
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.patch("/v1/users/:id", use: patch)
@@ -20,12 +21,15 @@ package struct UsersController: Sendable {
         let principal = try context.require(.admin)
         let user = try context.identifier("id", as: UserID.self)
         let body = try await request.jsonBody(limit: DeclaredAttributes.maxBytes + 1_024)
-        let patch = try DeclaredAttributes.validatePatch(body)
+        var patch = try DeclaredAttributes.validatePatch(body)
+        if let pii { patch = try pii.protect(patch) }
         var known = try await store.profile(of: user, in: principal.workspace) != nil
         if !known { known = try await store.traits(of: user, in: principal.workspace) != nil }
         guard known else { throw AttuneError.notFound("user") }
         try await store.record(Identify(anonymousID: nil, userID: user, traits: patch, timestamp: clock.now()), in: principal.workspace)
-        let declared = try await store.traits(of: user, in: principal.workspace).map { try JSONParser().parse($0) } ?? .object([])
+        let declared =
+            try await store.traits(of: user, in: principal.workspace).map { try JSONParser().parse(pii?.reveal($0) ?? $0) }
+            ?? .object([])
         return JSONResponse.make(.object([("userId", .string(user.rawValue)), ("declared", declared)]))
     }
 

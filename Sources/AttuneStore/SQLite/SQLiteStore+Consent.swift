@@ -132,6 +132,12 @@ extension SQLiteStore: ConsentStore {
     /// ``consentRecheckInterval``; `nil` for an unknown workspace.
     func currentConsent(_ workspace: WorkspaceID) throws -> ConsentCacheEntry? {
         let now = ContinuousClock.now
+        // The common case reads no database at all.
+        if let key = workspaceKeys.withLock({ $0[workspace] }), let cached = consentCache.withLock({ $0[key] }),
+            now - cached.checked < Self.consentRecheckInterval
+        {
+            return cached
+        }
         return try readNow { db -> ConsentCacheEntry? in
             guard let key = try self.workspaceKey(workspace, db) else { return nil }
             if let cached = self.consentCache.withLock({ $0[key] }), now - cached.checked < Self.consentRecheckInterval {

@@ -18,7 +18,7 @@ package final class SQLiteStore: Sendable {
     package let writer: any DatabaseWriter
     /// Whether appends also fold events into user profiles (off only to measure what that costs).
     package let maintainsProfiles: Bool
-    private let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
+    let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
     /// Each workspace's rule segments with the generation they were compiled at: ingestion parses
     /// rules only after a segment write (in this process or another one) bumps the generation.
     let segmentRuleCache = Mutex<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])

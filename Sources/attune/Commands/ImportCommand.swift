@@ -186,14 +186,21 @@ struct ImportUsers: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var file: FileImportOptions
     @Option(help: "Column holding the user id.") var userColumn: String?
+    @Flag(help: "Pseudonymise personal attributes as `attune serve --pseudonymize` does.") var pseudonymize = false
+    @Option(name: .customLong("pii-field"), help: "Another attribute to pseudonymise; repeat for more.") var piiFields: [String] = []
 
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
         let bar = ProgressBar(label: "users")
         let report: ImportReport
+        var importer = UserImporter(store: store, clock: SystemClock())
+        if pseudonymize {
+            let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
+            importer.pii = PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields))
+        }
         do {
-            report = try await UserImporter(store: store, clock: SystemClock()).run(
+            report = try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
                 dryRun: file.dryRun
             ) { bar.update($0) }

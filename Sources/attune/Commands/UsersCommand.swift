@@ -36,10 +36,13 @@ struct UsersExport: AsyncParsableCommand {
         let user = try UsersCommand.user(id)
         let (store, workspace) = try ImportOutput.openStore(data)
         let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
-        let exporter = UserExport(store: store, clock: SystemClock()) { workspace in
+        var exporter = UserExport(store: store, clock: SystemClock()) { workspace in
             let version = files.pinnedVersion(in: workspace) ?? files.versions(in: workspace).last
             return version.flatMap { try? files.load(version: $0, in: workspace) }
         }
+        exporter.pii = try PIIKeys.loadIfPresent(
+            dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment
+        ).map { PIIProtection(keys: $0) }
         guard let summary = try await exporter.begin(user, in: workspace, actor: AuditLog.commandLineActor) else {
             FileHandle.standardError.write(Data("no data is held about that user\n".utf8))
             throw ExitCode(1)

@@ -1,0 +1,101 @@
+import AttuneCore
+import Crypto
+import Foundation
+
+/// Pseudonymisation of declared attributes that are personal data (`email`, `phone`, `name`,
+/// `address`, `ip` and any configured name): each string value is stored as
+/// `{"$pii": {"token": HMAC-SHA256 hex of the normalised value, "value": "KEY-ID:base64 AES-GCM"}}`.
+/// The token lets equal values be matched without reading them; the ciphertext keeps the value
+/// for the person's export and an admin's profile read, which ``reveal(_:)`` decrypts.
+package struct PIIProtection: Sendable {
+    package static let defaultFields: Set<String> = ["email", "phone", "name", "address", "ip"]
+    static let marker = "$pii"
+
+    let keys: PIIKeys
+    package let fields: Set<String>
+
+    package init(keys: PIIKeys, fields: Set<String> = PIIProtection.defaultFields) {
+        self.keys = keys
+        self.fields = fields
+    }
+
+    /// The matching token of `value` for `field`: e-mail and names compare without case and
+    /// surrounding spaces, phone numbers by their digits.
+    package func token(_ value: String, field: String) -> String {
+        let normalised: String
+        if field == "phone" {
+            normalised = String(value.unicodeScalars.filter { $0.properties.numericType != nil }.map(Character.init))
+        } else {
+            normalised = value.trimmingSpaces().lowercased()
+        }
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(normalised.utf8), using: keys.matching)
+        return UserDigest.hex(Array(mac))
+    }
+
+    /// A traits object (JSON text) with its personal attributes' string values protected;
+    /// `null` (removal in a merge patch) and values already protected stay as they are.
+    /// - Throws: `AttuneError` when the text is not a JSON object.
+    package func protect(_ traits: String) throws -> String {
+        guard case .object(var members) = try JSONParser().parse(traits) else {
+            throw AttuneError.invalid("traits", "must be a JSON object")
+        }
+        var changed = false
+        for index in members.indices where fields.contains(members[index].key) {
+            guard case .string(let value) = members[index].value else { continue }
+            members[index].value = try sealed(value, field: members[index].key)
+            changed = true
+        }
+        return changed ? JSONValue.object(members).serialized(sortedKeys: true) : traits
+    }
+
+    /// The traits with every protected value decrypted; a value under a key no longer held reads
+    /// as `null`.
+    package func reveal(_ traits: String) -> String {
+        guard case .object(var members)? = try? JSONParser().parse(traits) else { return traits }
+        var changed = false
+        for index in members.indices {
+            guard let cipher = Self.ciphertext(members[index].value) else { continue }
+            members[index].value = opened(cipher).map(JSONValue.string) ?? .null
+            changed = true
+        }
+        return changed ? JSONValue.object(members).serialized(sortedKeys: true) : traits
+    }
+
+    /// The traits with values under an older key encrypted again under the current one; `nil`
+    /// when none needed it (or one cannot be decrypted any more).
+    package func reencrypted(_ traits: String) throws -> String? {
+        guard case .object(var members)? = try? JSONParser().parse(traits) else { return nil }
+        var changed = false
+        for index in members.indices {
+            guard let cipher = Self.ciphertext(members[index].value), !cipher.hasPrefix(keys.current + ":"),
+                let plain = opened(cipher)
+            else { continue }
+            members[index].value = try sealed(plain, field: members[index].key)
+            changed = true
+        }
+        return changed ? JSONValue.object(members).serialized(sortedKeys: true) : nil
+    }
+
+    func sealed(_ value: String, field: String) throws -> JSONValue {
+        guard let key = keys.encryption[keys.current],
+            let combined = try AES.GCM.seal(Array(value.utf8), using: key).combined
+        else { throw AttuneError(code: .storage, message: "the encryption key is missing") }
+        return .object([(Self.marker, .object([
+            ("token", .string(token(value, field: field))),
+            ("value", .string(keys.current + ":" + combined.base64EncodedString())),
+        ]))])
+    }
+
+    func opened(_ cipher: String) -> String? {
+        guard let colon = cipher.firstIndex(of: ":"), let key = keys.encryption[String(cipher[..<colon])],
+            let data = Data(base64Encoded: String(cipher[cipher.index(after: colon)...])),
+            let box = try? AES.GCM.SealedBox(combined: data), let plain = try? AES.GCM.open(box, using: key)
+        else { return nil }
+        return String(decoding: plain, as: UTF8.self)
+    }
+
+    static func ciphertext(_ value: JSONValue) -> String? {
+        guard case .object(let members) = value, members.count == 1, members[0].key == marker else { return nil }
+        return members[0].value["value"]?.stringValue
+    }
+}
