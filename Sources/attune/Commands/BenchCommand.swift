@@ -36,8 +36,10 @@ struct BenchIngest: AsyncParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Update user profiles as events are stored (the default, as in the server).")
     var profiles = true
     @Option(
-        help: "Consent decisions recorded before the store run, for that many of the 50,000 synthetic users (every other one without analytics, the rest without personalization): the cost of the checks ingestion makes.")
+        help: "Consent decisions recorded before the store run, for that many of the 50,000 synthetic users: each declines marketing only, so every event is checked and none is held back (the cost of the checks).")
     var consentDecisions = 0
+    @Flag(help: "The decisions withdraw instead: every other one analytics (events withheld), the rest personalization (no profile).")
+    var consentWithdrawn = false
 
     func validate() throws {
         guard httpEvents >= 0, storeEvents >= 0 else { throw ValidationError("event counts must not be negative") }
@@ -185,7 +187,10 @@ struct BenchIngest: AsyncParsableCommand {
         try await store.ensureWorkspace(.default, at: SystemClock().now())
         let decisions = (0..<consentDecisions).map { n in
             (user: UserID(unchecked: "u\(n)"),
-             update: ConsentUpdate(choices: n % 2 == 0 ? ConsentChoices(analytics: false) : ConsentChoices(personalization: false)))
+             update: ConsentUpdate(
+                choices: !consentWithdrawn
+                    ? ConsentChoices(marketing: false)
+                    : n % 2 == 0 ? ConsentChoices(analytics: false) : ConsentChoices(personalization: false)))
         }
         for start in stride(from: 0, to: decisions.count, by: 5_000) {
             _ = try await store.recordConsent(
