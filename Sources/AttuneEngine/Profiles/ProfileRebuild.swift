@@ -16,10 +16,10 @@ package struct ProfileRebuild: Sendable {
         package var written = 0
     }
 
-    let store: any EventStore & IdentityStore & ProfileStore
+    let store: any EventStore & IdentityStore & ProfileStore & ConsentStore
     let clock: any WallClock
 
-    package init(store: any EventStore & IdentityStore & ProfileStore, clock: any WallClock) {
+    package init(store: any EventStore & IdentityStore & ProfileStore & ConsentStore, clock: any WallClock) {
         self.store = store
         self.clock = clock
     }
@@ -30,6 +30,8 @@ package struct ProfileRebuild: Sendable {
         var links: [AnonymousID: [String]] = [:]
         var cursor: Int64?
         var events = 0
+        // People without personalization consent get no computed profile, rebuilt or not.
+        let consent = try await store.consentSnapshot(in: workspace)
         while true {
             let page = try await store.events(in: workspace, after: cursor, limit: 20_000)
             for anonymous in Set(page.compactMap { $0.event.userID == nil ? $0.event.anonymousID : nil })
@@ -42,7 +44,7 @@ package struct ProfileRebuild: Sendable {
                 if SegmentEvents.isSegmentEvent(event.type.rawValue) { continue }
                 let owners = ProfileOwnership.owners(of: event) { links[$0] ?? [] }
                 if !owners.isEmpty { events += 1 }
-                for user in owners {
+                for user in owners where consent.permits(.personalization, for: user) {
                     traits[UserID(unchecked: user), default: ProfileTraits()].apply(event)
                 }
             }

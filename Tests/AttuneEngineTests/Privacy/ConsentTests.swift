@@ -50,6 +50,16 @@ struct ConsentTests {
         #expect(try await fixture.store.segments(of: user, in: .default) == [PersonFixture.segment])
     }
 
+    @Test func aProfileRebuildGivesNoProfileBackAfterAWithdrawal() async throws {
+        let fixture = try await PersonFixture()
+        let service = ConsentService(store: fixture.store, clock: FixedClock(), registry: nil)
+        _ = try await service.update(Self.withdraw, of: PersonFixture.user, in: .default, actor: "key_test")
+        let report = try await ProfileRebuild(store: fixture.store, clock: FixedClock()).run(workspace: .default, write: true)
+        #expect(report.driftedCount == 0, "\(report.drifted)")
+        #expect(report.users == 40, "the two communities, not the person")
+        #expect(try await fixture.store.profile(of: PersonFixture.user, in: .default) == nil)
+    }
+
     @Test func consentChangesAreAuditedUnderTheDigestWithActorAndSource() async throws {
         let store = try SQLiteStore()
         try await store.ensureWorkspace(.default, at: Fixtures.now)
