@@ -122,3 +122,30 @@ struct ModelsCommandTests {
         #expect(latest.split(separator: "\n").first { $0.hasPrefix("v2") }?.hasSuffix("served") == true)
     }
 }
+
+extension TrainRecommendCommandTests {
+    @Test func recommendLeavesOutPeopleWhoWithdrewPersonalizationAfterTraining() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var csv = "user_id,item_id,timestamp\n"
+        for u in 0..<12 {
+            for i in 0..<6 { csv += "u\(u),i\((i * 5 + u) % 10),\(1_700_000_000 + u * 100 + i)\n" }
+        }
+        let file = directory.appendingPathComponent("train.csv").path
+        try csv.write(toFile: file, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data").path
+        #expect(try AttuneProcess.run(["import", "events", "--data-dir", data, file]).0 == 0)
+        #expect(try AttuneProcess.run(["train", "--data-dir", data, "--model", "knn", "--quick"]).0 == 0)
+        let consent = directory.appendingPathComponent("consent.csv").path
+        try "user_id,personalization\nu0,no\n".write(toFile: consent, atomically: true, encoding: .utf8)
+        #expect(try AttuneProcess.run(["import", "consent", "--data-dir", data, consent]).0 == 0)
+        let (one, oneOut, _) = try AttuneProcess.run(["recommend", "--data-dir", data, "--user", "u0", "--count", "2"])
+        #expect(one == 0)
+        #expect(oneOut.contains("u0 has not consented to personalization: most popular items"), "\(oneOut)")
+        let output = directory.appendingPathComponent("recs.csv").path
+        #expect(try AttuneProcess.run(["recommend", "--data-dir", data, "--all-users", "--count", "2", "--output", output]).0 == 0)
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 1 + 11 * 2)
+        #expect(!lines.contains { $0.hasPrefix("u0,") })
+    }
+}

@@ -2,6 +2,7 @@ import ArgumentParser
 import AttuneCore
 import AttuneEngine
 import AttuneML
+import AttuneStore
 import Foundation
 
 struct RecommendCommand: AsyncParsableCommand {
@@ -36,7 +37,7 @@ struct RecommendCommand: AsyncParsableCommand {
             throw ValidationError("--workspace: \(error.message)")
         }
         let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
-        let snapshot: ModelSnapshot
+        var snapshot: ModelSnapshot
         if let modelVersion {
             do {
                 snapshot = try files.load(version: modelVersion, in: workspace)
@@ -49,10 +50,18 @@ struct RecommendCommand: AsyncParsableCommand {
             }
             snapshot = latest
         }
+        // People without personalization consent (now, not when the model was trained) get no
+        // personal list: their rows are out of reach, as after a withdrawal in the server.
+        let consent = try await DataDirectory.openStore(data.resolvedDataDirectory).consentSnapshot(in: workspace)
+        if let redacted = snapshot.redactingUsers(where: { !consent.permits(.personalization, for: $0) }) { snapshot = redacted }
         let recommender = SnapshotRecommender(snapshot: snapshot)
         if let user {
             let (items, fallback) = recommender.recommend(user: user, count: count)
-            if fallback { print("# \(user) has no history in model v\(snapshot.version): most popular items") }
+            if !consent.permits(.personalization, for: user) {
+                print("# \(user) has not consented to personalization: most popular items")
+            } else if fallback {
+                print("# \(user) has no history in model v\(snapshot.version): most popular items")
+            }
             for (rank, item) in items.enumerated() { print("\(rank + 1)\t\(item)") }
             return
         }
