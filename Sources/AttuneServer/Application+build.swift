@@ -83,7 +83,7 @@ package struct ServerDependencies: Sendable {
     /// Everything told about stored events: online learning (when on) and click-through counting.
     var feedback: any FeedbackSink {
         var sinks: [any FeedbackSink] = [clickThrough]
-        if let online { sinks.append(online) }
+        if let online { sinks.append(ConsentFilteredFeedback(store: store, sink: online)) }
         return FeedbackFanout(sinks)
     }
 }

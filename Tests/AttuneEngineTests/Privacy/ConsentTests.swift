@@ -5,6 +5,7 @@ import AttuneStore
 import AttuneTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 struct ConsentTests {
@@ -58,6 +59,19 @@ struct ConsentTests {
         #expect(report.driftedCount == 0, "\(report.drifted)")
         #expect(report.users == 40, "the two communities, not the person")
         #expect(try await fixture.store.profile(of: PersonFixture.user, in: .default) == nil)
+    }
+
+    @Test func onlineLearningIsToldOnlyOfEventsOfPeopleWithPersonalizationConsent() async throws {
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        _ = try await store.recordConsent([(UserID(unchecked: "u1"), Self.withdraw)], in: .default, at: Fixtures.now)
+        let sink = RecordingSink()
+        ConsentFilteredFeedback(store: store, sink: sink).record(
+            [Fixtures.event(1, user: "u1"), Fixtures.event(2, user: "u2"), Fixtures.event(3, user: nil, anonymous: "v1")],
+            in: .default)
+        #expect(sink.ids == [Fixtures.eventID(2), Fixtures.eventID(3)])
+        ConsentFilteredFeedback(store: store, sink: sink).record([Fixtures.event(4, user: "u1")], in: .default)
+        #expect(sink.ids.count == 2, "nothing is passed on for a batch of only withdrawn people")
     }
 
     @Test func consentChangesAreAuditedUnderTheDigestWithActorAndSource() async throws {
@@ -206,4 +220,10 @@ struct ConsentTests {
         #expect(history.count == 1)
         #expect(history.first?["source"] == .string("tracker"))
     }
+}
+
+final class RecordingSink: FeedbackSink {
+    private let recorded = Mutex<[EventID]>([])
+    var ids: [EventID] { recorded.withLock { $0 } }
+    func record(_ events: [Event], in workspace: WorkspaceID) { recorded.withLock { $0 += events.map(\.id) } }
 }
