@@ -129,6 +129,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         .addRoutes(to: router)
     PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models, pii: dependencies.pii)
         .addRoutes(to: router)
+    ProfileHistoryController(store: dependencies.store, audit: dependencies.audit).addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock, pii: dependencies.pii).addRoutes(to: router)

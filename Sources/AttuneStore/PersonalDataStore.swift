@@ -4,6 +4,8 @@ import AttuneCore
 package struct ErasureCounts: Sendable, Equatable {
     package var events = 0
     package var profiles = 0
+    /// Rows of the profile's version history.
+    package var profileVersions = 0
     package var declaredTraits = 0
     package var identityLinks = 0
     package var segmentMemberships = 0
@@ -19,8 +21,8 @@ package struct ErasureCounts: Sendable, Equatable {
 
     /// Whether the store held anything about the person at all.
     package var isEmpty: Bool {
-        events + profiles + declaredTraits + identityLinks + segmentMemberships + exposures + activitySummaries
-            + texts + consentRecords == 0
+        events + profiles + profileVersions + declaredTraits + identityLinks + segmentMemberships + exposures
+            + activitySummaries + texts + consentRecords == 0
     }
 }
 

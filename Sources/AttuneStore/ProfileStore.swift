@@ -27,6 +27,11 @@ package protocol ProfileStore: Sendable {
     /// Replaces these users' traits (a rebuild), bumping each version; in one transaction.
     func replaceProfiles(_ profiles: [(user: UserID, traits: ProfileTraits)], in workspace: WorkspaceID, at time: Timestamp)
         async throws
+
+    /// The user's profile versions newest first, those below `version` (all when `nil`), at most
+    /// `limit`; empty for an unknown user.
+    func profileHistory(of user: UserID, in workspace: WorkspaceID, before version: Int?, limit: Int) async throws
+        -> [ProfileVersion]
 }
 
 /// Which users' profiles an event belongs to: its user when it names one, else the users its

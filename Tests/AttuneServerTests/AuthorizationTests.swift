@@ -29,6 +29,7 @@ struct AuthorizationTests {
         Route(method: .post, path: "/v1/items", body: #"{"items":[{"id":"i2"}]}"#, scope: .admin),
         Route(method: .delete, path: "/v1/items/i1", scope: .admin, pattern: "/v1/items/{id}"),
         Route(method: .get, path: "/v1/users/u/events", scope: .admin, pattern: "/v1/users/{id}/events"),
+        Route(method: .get, path: "/v1/users/u/history", scope: .admin, pattern: "/v1/users/{id}/history"),
         Route(method: .get, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),
         Route(method: .get, path: "/v1/stats", scope: .admin),
         Route(method: .get, path: "/v1/users/u/recommendations", scope: .read, pattern: "/v1/users/{id}/recommendations"),

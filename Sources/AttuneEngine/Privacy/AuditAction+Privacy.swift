@@ -3,6 +3,8 @@ import AttuneCore
 extension AuditAction {
     /// Everything about a person was exported; the subject is the user id's digest.
     package static let userExported = AuditAction("user.export")
+    /// A person's profile history was read; the subject is the user id's digest.
+    package static let userHistoryRead = AuditAction("user.history")
     /// A person was erased; the subject is the user id's digest, the detail the receipt.
     package static let userErased = AuditAction("user.erase")
     /// A person's consent changed; the subject is the user id's digest, the detail the change.

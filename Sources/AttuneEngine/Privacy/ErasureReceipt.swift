@@ -22,6 +22,7 @@ package struct ErasureReceipt: Sendable, Equatable {
             ("deleted", .object([
                 ("events", .number(Double(counts.events))),
                 ("profiles", .number(Double(counts.profiles))),
+                ("profileVersions", .number(Double(counts.profileVersions))),
                 ("declaredTraits", .number(Double(counts.declaredTraits))),
                 ("identityLinks", .number(Double(counts.identityLinks))),
                 ("segmentMemberships", .number(Double(counts.segmentMemberships))),
@@ -36,7 +37,8 @@ package struct ErasureReceipt: Sendable, Equatable {
 
     /// The audit row's detail: the receipt without the digest (the row's subject holds it).
     var auditDetail: String {
-        "receipt=\(receiptID) events=\(counts.events) profiles=\(counts.profiles) traits=\(counts.declaredTraits) "
+        "receipt=\(receiptID) events=\(counts.events) profiles=\(counts.profiles) versions=\(counts.profileVersions) "
+            + "traits=\(counts.declaredTraits) "
             + "links=\(counts.identityLinks) memberships=\(counts.segmentMemberships) exposures=\(counts.exposures) "
             + "texts=\(counts.texts) consent=\(counts.consentRecords) models=\(modelSnapshots)"
     }

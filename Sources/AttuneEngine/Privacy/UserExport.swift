@@ -3,8 +3,8 @@ import AttuneStore
 
 /// Everything held about one person as one JSON document: declared traits, computed profile,
 /// linked anonymous ids, segment memberships, experiment exposures, the served model's vector for
-/// them, their customer texts with what they mention, consent with its history, and every event
-/// (their own and their anonymous ids').
+/// them, the profile's version history, their customer texts with what they mention, consent with
+/// its history, and every event (their own and their anonymous ids').
 ///
 /// The document is written in pieces: texts and events are read `pageSize` at a time and handed on, so a
 /// user with a long history never needs it all in memory. The server and `attune users export`
@@ -37,6 +37,7 @@ package struct UserExport: Sendable {
     package func begin(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> Summary? {
         let declared = try await store.traits(of: user, in: workspace)
         let profile = try await store.profile(of: user, in: workspace)
+        let history = try await store.allProfileVersions(of: user, in: workspace)
         let anonymous = try await store.anonymousIDs(of: user, in: workspace)
         let segmentIDs = try await store.segments(of: user, in: workspace)
         let exposures = try await store.exposures(ofUnits: [user.rawValue] + anonymous.map(\.rawValue), in: workspace)
@@ -79,6 +80,7 @@ package struct UserExport: Sendable {
             ("exportedAt", .string(now.iso8601)),
             ("declared", declaredJSON),
             ("profile", profileJSON),
+            ("history", .array(history.map(\.json))),
             ("identifiers", .object([("anonymousIds", .array(anonymous.map { .string($0.rawValue) }))])),
             ("segments", .array(segments)),
             ("exposures", .array(exposuresJSON)),

@@ -335,6 +335,22 @@ enum SQLiteSchema {
                     ALTER TABLE workspace_counters ADD COLUMN withheld INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("v7-profile-history") { db in
+            // One row per profile version, written with the save that made it; `detail` is
+            // compact JSON of what changed and why (see ProfileVersion).
+            try db.execute(
+                sql: """
+                    CREATE TABLE profile_history (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        version INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        cause TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        PRIMARY KEY (workspace, user_id, version)
+                    ) WITHOUT ROWID;
+                    """)
+        }
         return migrator
     }
 }

@@ -22,7 +22,9 @@ extension SQLiteStore: IdentityStore {
                     if db.changesCount > 0, self.maintainsProfiles,
                         try self.consentEntry(key, db).permits(.personalization, for: identify.userID.rawValue)
                     {
-                        try Self.refoldProfile(key, identify.userID.rawValue, at: identify.timestamp.millisecondsSinceEpoch, db)
+                        try Self.refoldProfile(
+                            key, identify.userID.rawValue, linking: anonymous.rawValue,
+                            at: identify.timestamp.millisecondsSinceEpoch, db)
                     }
                 }
                 if let traits = identify.traits {
@@ -38,6 +40,10 @@ extension SQLiteStore: IdentityStore {
                                 updated_at = max(updated_at, excluded.updated_at)
                             """,
                         arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch, traits])
+                    if self.maintainsProfiles {
+                        try Self.recordDeclaredChange(
+                            key, identify.userID.rawValue, patch: traits, at: identify.timestamp.millisecondsSinceEpoch, db)
+                    }
                 }
                 // Declared traits and a linked visitor's history both feed segment rules.
                 if self.maintainsProfiles {

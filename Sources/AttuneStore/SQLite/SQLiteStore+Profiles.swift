@@ -29,8 +29,12 @@ extension SQLiteStore: ProfileStore {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
             for (user, traits) in profiles {
-                let version = try Self.loadProfile(key, user.rawValue, db)?.version ?? 0
-                try Self.saveProfile(key, user.rawValue, traits, version: version + 1, at: time.millisecondsSinceEpoch, db)
+                let stored = try Self.loadProfile(key, user.rawValue, db)
+                let version = (stored?.version ?? 0) + 1
+                try Self.saveProfile(key, user.rawValue, traits, version: version, at: time.millisecondsSinceEpoch, db)
+                try Self.recordVersion(
+                    key, user.rawValue, version: version, at: time.millisecondsSinceEpoch, cause: .rebuild,
+                    detail: ProfileChanges.rebuild(from: stored?.traits ?? ProfileTraits(), to: traits), db)
             }
         }
     }
@@ -147,13 +151,19 @@ extension SQLiteStore: ProfileStore {
         }
         for user in order {
             let stored = try loadProfile(workspace, user, db)
-            var traits = stored?.traits ?? ProfileTraits()
+            let before = stored?.traits ?? ProfileTraits()
+            var traits = before
             var latest: Int64 = stored?.updatedAt.millisecondsSinceEpoch ?? 0
-            for event in byUser[user]! {
+            let owned = byUser[user]!
+            for event in owned {
                 fold(event, into: &traits)
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
-            try saveProfile(workspace, user, traits, version: (stored?.version ?? 0) + 1, at: latest, db)
+            let version = (stored?.version ?? 0) + 1
+            try saveProfile(workspace, user, traits, version: version, at: latest, db)
+            try recordVersion(
+                workspace, user, version: version, at: latest, cause: .event,
+                detail: ProfileChanges.events(owned, from: before, to: traits), db)
         }
         return order
     }
@@ -164,8 +174,11 @@ extension SQLiteStore: ProfileStore {
             timestamp: event.timestamp.millisecondsSinceEpoch)
     }
 
-    /// Recomputes one user's profile from every event it owns, in log order (after a new link).
-    static func refoldProfile(_ workspace: Int64, _ user: String, at time: Int64, _ db: Database) throws {
+    /// Recomputes one user's profile from every event it owns, in log order (after `anonymous`
+    /// was linked to them).
+    static func refoldProfile(_ workspace: Int64, _ user: String, linking anonymous: String, at time: Int64, _ db: Database)
+        throws
+    {
         let rows = try Row.fetchCursor(
             db,
             sql: """
@@ -177,7 +190,11 @@ extension SQLiteStore: ProfileStore {
         var traits = ProfileTraits()
         while let row = try rows.next() { fold(storedEvent(row).event, into: &traits) }
         guard traits.eventCount > 0 else { return }
-        let version = try loadProfile(workspace, user, db)?.version ?? 0
-        try saveProfile(workspace, user, traits, version: version + 1, at: time, db)
+        let stored = try loadProfile(workspace, user, db)
+        let version = (stored?.version ?? 0) + 1
+        try saveProfile(workspace, user, traits, version: version, at: time, db)
+        try recordVersion(
+            workspace, user, version: version, at: time, cause: .identify,
+            detail: ProfileChanges.identify(anonymous, from: stored?.traits ?? ProfileTraits(), to: traits), db)
     }
 }

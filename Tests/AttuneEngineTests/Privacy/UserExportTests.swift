@@ -29,6 +29,13 @@ struct UserExportTests {
         #expect(document["userId"]?.stringValue == PersonFixture.user.rawValue)
         #expect(document["declared"]?["email"]?.stringValue == PersonFixture.email)
         #expect(document["profile"]?["computed"]?["events"] != nil)
+        // The profile's history, newest first, down to the first event batch.
+        guard case .array(let history)? = document["history"] else { Issue.record("no history"); return }
+        #expect(history.first?["version"] == document["profile"]?["version"])
+        #expect(history.last?["version"] == .number(1))
+        #expect(history.last?["cause"]?.stringValue == "event")
+        #expect(history.contains { $0["cause"]?.stringValue == "identify" && $0["anonymousId"]?.stringValue == PersonFixture.visitor.rawValue })
+        #expect(history.contains { $0["cause"]?.stringValue == "patch" && $0["declared"] == .array([.string("email"), .string("plan")]) })
         #expect(document["identifiers"]?["anonymousIds"] == .array([.string(PersonFixture.visitor.rawValue)]))
         #expect(document["segments"] == .array([.object([("id", .string("seg_active")), ("name", .string("active"))])]))
         guard case .array(let exposures)? = document["exposures"] else { Issue.record("no exposures"); return }

@@ -1,0 +1,39 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Hummingbird
+
+/// `GET /v1/users/{id}/history`: the profile's versions, newest first, with what caused each and
+/// what it changed. Personal data like the profile itself, so admin scope, and a page that shows
+/// any version is audited by the user's digest. An unknown user has an empty history, as
+/// `GET /v1/users/{id}/events` has no events for one.
+package struct ProfileHistoryController: Sendable {
+    let store: any AttuneStorage
+    let audit: AuditLog
+
+    package func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/v1/users/:id/history", use: history)
+    }
+
+    @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.require(.admin)
+        let user = try context.identifier("id", as: UserID.self)
+        let limit = try QueryParameters.limit(request)
+        let cursor = try QueryParameters.string(request, "cursor").map { (c) throws(AttuneError) -> Int in
+            // A version cursor: the page continues below it.
+            let value = try Cursor.decodeSequence(c)
+            guard value <= Int64(Int.max) else { throw .invalid("cursor", "is not a cursor this server issued") }
+            return Int(value)
+        }
+        let versions = try await store.profileHistory(of: user, in: principal.workspace, before: cursor, limit: limit)
+        if !versions.isEmpty {
+            try await audit.record(
+                .userHistoryRead, actor: principal.keyID, workspace: principal.workspace,
+                subject: UserDigest.auditSubject(user))
+        }
+        let next: JSONValue = versions.count == limit ? .string(Cursor.encode(String(versions.last!.version))) : .null
+        return JSONResponse.make(.object([
+            ("userId", .string(user.rawValue)), ("versions", .array(versions.map(\.json))), ("nextCursor", next),
+        ]))
+    }
+}
