@@ -337,18 +337,22 @@ enum SQLiteSchema {
         }
         migrator.registerMigration("v7-profile-history") { db in
             // One row per profile version, written with the save that made it; `detail` is
-            // compact JSON of what changed and why (see ProfileVersion).
+            // compact JSON of what changed and why (see ProfileVersion). A rowid table appended in
+            // order with a narrow index, not a WITHOUT ROWID table keyed by user: an appended batch
+            // writes a row for nearly every user in it, and placing ~200-byte rows at random user
+            // positions dirtied so many pages that ingestion ran at 0.53x instead of 0.68x.
             try db.execute(
                 sql: """
                     CREATE TABLE profile_history (
+                        seq INTEGER PRIMARY KEY,
                         workspace INTEGER NOT NULL,
                         user_id TEXT NOT NULL,
                         version INTEGER NOT NULL,
                         at INTEGER NOT NULL,
                         cause TEXT NOT NULL,
-                        detail TEXT NOT NULL,
-                        PRIMARY KEY (workspace, user_id, version)
-                    ) WITHOUT ROWID;
+                        detail TEXT NOT NULL
+                    );
+                    CREATE UNIQUE INDEX profile_history_by_user ON profile_history(workspace, user_id, version);
                     """)
         }
         return migrator
