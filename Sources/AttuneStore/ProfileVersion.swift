@@ -15,6 +15,8 @@ package struct ProfileVersion: Sendable, Equatable {
         case rebuild
         /// Declared attributes changed (`PATCH /v1/users/{id}` or identify traits).
         case patch
+        /// Personalization consent was granted again and the profile recomputed from the log.
+        case consent
     }
 
     package var version: Int

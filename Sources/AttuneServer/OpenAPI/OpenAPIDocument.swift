@@ -422,7 +422,7 @@ package enum OpenAPIDocument {
             "timestamp": {"$ref": "#/components/schemas/TimestampInput"}}},
           "ProfileVersion": {"type": "object", "required": ["version", "at", "cause"],
             "description": "changed maps each computed field that changed (events, sessions, purchases, monetary, firstSeen, lastSeen, lastPurchase; times in milliseconds since the epoch) to [before, after], and countsByType each changed type to [before, after]. The reference: events and eventIds (the first five) for event, anonymousId for identify, declared (the patched keys) for patch.",
-            "properties": {"version": {"type": "integer"}, "at": {"type": "string"}, "cause": {"type": "string", "enum": ["event", "identify", "rebuild", "patch"]},
+            "properties": {"version": {"type": "integer"}, "at": {"type": "string"}, "cause": {"type": "string", "enum": ["event", "identify", "rebuild", "patch", "consent"]},
               "changed": {"type": "object"}, "events": {"type": "integer"}, "eventIds": {"type": "array", "items": {"type": "string"}},
               "anonymousId": {"type": "string"}, "declared": {"type": "array", "items": {"type": "string"}}}},
           "Event": {"type": "object", "required": ["id", "sequence", "type", "timestamp", "receivedAt"], "properties": {

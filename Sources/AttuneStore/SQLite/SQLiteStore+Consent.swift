@@ -89,7 +89,7 @@ extension SQLiteStore: ConsentStore {
             try reevaluateSegments([id], workspace: key, now: at, db)
             try db.execute(sql: "DELETE FROM segment_memberships WHERE workspace = ? AND user_id = ?", arguments: [key, id])
         } else if !was, now, maintainsProfiles {
-            try Self.refoldProfile(key, id, at: at, db)
+            try Self.refoldProfile(key, id, linking: nil, cause: .consent, at: at, db)
             try reevaluateSegments([id], workspace: key, now: at, db)
         }
         return ConsentRecord(choices: after, updatedAt: time)

@@ -68,3 +68,15 @@ extension SQLiteStore {
         try recordVersion(workspace, user, version: version + 1, at: time, cause: .patch, detail: #"{"declared":\#(keys)}"#, db)
     }
 }
+
+extension SQLiteStore {
+    /// The version a save makes: one past the stored profile's or, with no profile row (a new
+    /// user, or one whose profile a withdrawal of personalization consent removed), one past the
+    /// last recorded version, so that a version number never repeats in the history.
+    static func nextVersion(after stored: StoredProfile?, _ workspace: Int64, _ user: String, _ db: Database) throws -> Int {
+        if let stored { return stored.version + 1 }
+        let statement = try db.cachedStatement(
+            sql: "SELECT MAX(version) FROM profile_history WHERE workspace = ? AND user_id = ?")
+        return (try Int.fetchOne(statement, arguments: [workspace, user]) ?? 0) + 1
+    }
+}

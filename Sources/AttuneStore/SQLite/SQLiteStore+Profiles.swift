@@ -30,7 +30,7 @@ extension SQLiteStore: ProfileStore {
             let key = try self.requireWorkspace(workspace, db)
             for (user, traits) in profiles {
                 let stored = try Self.loadProfile(key, user.rawValue, db)
-                let version = (stored?.version ?? 0) + 1
+                let version = try Self.nextVersion(after: stored, key, user.rawValue, db)
                 try Self.saveProfile(key, user.rawValue, traits, version: version, at: time.millisecondsSinceEpoch, db)
                 try Self.recordVersion(
                     key, user.rawValue, version: version, at: time.millisecondsSinceEpoch, cause: .rebuild,
@@ -159,7 +159,7 @@ extension SQLiteStore: ProfileStore {
                 fold(event, into: &traits)
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
-            let version = (stored?.version ?? 0) + 1
+            let version = try nextVersion(after: stored, workspace, user, db)
             try saveProfile(workspace, user, traits, version: version, at: latest, db)
             try recordVersion(
                 workspace, user, version: version, at: latest, cause: .event,
@@ -174,11 +174,13 @@ extension SQLiteStore: ProfileStore {
             timestamp: event.timestamp.millisecondsSinceEpoch)
     }
 
-    /// Recomputes one user's profile from every event it owns, in log order (after `anonymous`
-    /// was linked to them).
-    static func refoldProfile(_ workspace: Int64, _ user: String, linking anonymous: String, at time: Int64, _ db: Database)
-        throws
-    {
+    /// Recomputes one user's profile from every event it owns, in log order: after `anonymous`
+    /// was linked to them (cause `identify`), or after consent to personalization came back
+    /// (cause `consent`, no anonymous id).
+    static func refoldProfile(
+        _ workspace: Int64, _ user: String, linking anonymous: String?, cause: ProfileVersion.Cause = .identify,
+        at time: Int64, _ db: Database
+    ) throws {
         let rows = try Row.fetchCursor(
             db,
             sql: """
@@ -191,10 +193,10 @@ extension SQLiteStore: ProfileStore {
         while let row = try rows.next() { fold(storedEvent(row).event, into: &traits) }
         guard traits.eventCount > 0 else { return }
         let stored = try loadProfile(workspace, user, db)
-        let version = (stored?.version ?? 0) + 1
+        let version = try nextVersion(after: stored, workspace, user, db)
         try saveProfile(workspace, user, traits, version: version, at: time, db)
         try recordVersion(
-            workspace, user, version: version, at: time, cause: .identify,
+            workspace, user, version: version, at: time, cause: cause,
             detail: ProfileChanges.identify(anonymous, from: stored?.traits ?? ProfileTraits(), to: traits), db)
     }
 }
