@@ -22,7 +22,7 @@ PAGES = [
       "Ingestion since the server started"]),
     ("users", "/dashboard/users", ["Recently active users", "user-"]),
     ("user", "/dashboard/users?id=user-7",
-     ["User user-7", "Declared attributes", "Computed traits", "Recommendations", "Latest events"]),
+     ["User user-7", "Declared attributes", "Computed traits", "Recommendations", "Latest events", "Profile history"]),
     ("segments", "/dashboard/segments",
      ["Frequent shoppers", "Buyers", "Big spenders", "Sizes over the last 30 days"]),
     ("models", "/dashboard/models", ["Versions", "knn", "Online click-through by version"]),

@@ -90,7 +90,32 @@ enum UserPage {
                 ]
             },
             empty: "No events."))
+
+        let versions = try await store.profileHistory(of: user, in: workspace, before: nil, limit: recentVersions)
+        body.append("<h2>Profile history</h2>")
+        body.append(DashboardLayout.table(
+            ["version", "time", "cause", "what changed"],
+            versions.map { v in
+                ["\(v.version)", "\(DashboardFormat.time(v.at))", "\(v.cause.rawValue)", "\(changedFields(v.detail))"]
+            },
+            empty: "No profile versions yet."))
         return body
+    }
+
+    static let recentVersions = 10
+
+    /// The computed fields a version changed, by name (`countsByType` per type), from its detail.
+    static func changedFields(_ detail: String) -> String {
+        guard let json = try? JSONParser().parse(detail), let changed = json["changed"]?.objectMembers else { return "" }
+        var names: [String] = []
+        for member in changed {
+            if member.key == "countsByType", let types = member.value.objectMembers {
+                names += types.map { "\($0.key) count" }
+            } else {
+                names.append(member.key)
+            }
+        }
+        return names.joined(separator: ", ")
     }
 
     private static func recentUsers(_ context: DashboardContext) async throws -> HTML {
