@@ -46,8 +46,9 @@ struct HostileRequestTests {
 
     /// A client that stops sending in the middle of a request body is cut off after the idle
     /// timeout instead of holding its connection (and a slot) for the 30-second body limit, and the
-    /// server keeps answering others. A client that stops inside the request head is not cut off
-    /// this way yet: Hummingbird's idle handler sees decoded requests only.
+    /// server keeps answering others. A client that stalls inside its first request head is not cut
+    /// off yet: with the WebSocket upgrade, Hummingbird installs its idle handler only once that
+    /// head is complete.
     @Test func aClientThatStopsSendingItsBodyIsCutOff() async throws {
         var server = try TestServer()
         server.limits.idleTimeout = .seconds(1)
