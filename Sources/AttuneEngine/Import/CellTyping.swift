@@ -18,6 +18,12 @@ enum CellTyping {
         return s.utf8.count <= 20
     }
 
+    /// A string cell without surrounding spaces, `nil` when nothing is left; other cells as they are.
+    static func trimmed(_ cell: JSONValue?) -> JSONValue? {
+        if case .string(let s)? = cell { return s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
+        return cell
+    }
+
     /// Members for the columns not otherwise used, typed, empty cells skipped.
     static func members(of row: TabularRow, excluding used: Set<String>) -> [(key: String, value: JSONValue)] {
         var out: [(key: String, value: JSONValue)] = []

@@ -19,7 +19,7 @@ package struct ConsentImporter: Sendable {
         var report = try await ImportPipeline.run {
             (emit: ([(user: UserID, update: ConsentUpdate)]) -> Void) throws -> ImportReport in
             var report = ImportReport(dryRun: dryRun)
-            var column: String?
+            var userColumns = UserColumn(given: userColumn)
             var pending: [(user: UserID, update: ConsentUpdate)] = []
             try source.forEachRow { line, message in
                 report.rowsRead += 1
@@ -28,25 +28,9 @@ package struct ConsentImporter: Sendable {
                 progress(ImportProgress(bytesDone: done, bytesTotal: total, rows: report.rowsRead))
             } _: { row in
                 report.rowsRead += 1
-                if column == nil {
-                    let present = Set(row.order)
-                    if let userColumn {
-                        let name = TabularSource.normalizeHeader(userColumn)
-                        guard present.contains(name) else {
-                            throw ImportFailure.missingColumn(option: "--user-column", name: userColumn)
-                        }
-                        column = name
-                    } else {
-                        column = UserImporter.idColumns.first(where: present.contains)
-                        guard column != nil else { throw ImportFailure.noIdentityColumn }
-                    }
-                }
+                let column = try userColumns.name(for: row)
                 do {
-                    var cell = row.cells[column!]
-                    if case .string(let s)? = cell { cell = s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
-                    guard let user: UserID = try EventDecoder.identifier(cell, field: column!) else {
-                        throw AttuneError.missing(column!)
-                    }
+                    let user = try UserColumn.user(in: row, column: column)
                     pending.append((user, try Self.update(from: row)))
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)

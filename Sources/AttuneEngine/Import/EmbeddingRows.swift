@@ -36,9 +36,7 @@ package struct EmbeddingRows: Sendable {
 
     /// The item and its vector, or an error naming what is wrong with the row.
     package func parse(_ row: TabularRow) throws(AttuneError) -> (item: ItemID, vector: [Float]) {
-        var cell = row.cells[itemColumn]
-        if case .string(let s)? = cell { cell = s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
-        guard let item: ItemID = try EventDecoder.identifier(cell, field: itemColumn) else {
+        guard let item: ItemID = try EventDecoder.identifier(CellTyping.trimmed(row.cells[itemColumn]), field: itemColumn) else {
             throw AttuneError.missing(itemColumn)
         }
         var vector: [Float] = []

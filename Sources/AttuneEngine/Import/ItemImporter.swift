@@ -95,7 +95,7 @@ package struct ItemImporter: Sendable {
             return row.cells[column]
         }
         let idColumn = (columns["id"] ?? nil) ?? "item_id"
-        guard let id: ItemID = try EventDecoder.identifier(trimmed(cell("id")), field: idColumn) else {
+        guard let id: ItemID = try EventDecoder.identifier(CellTyping.trimmed(cell("id")), field: idColumn) else {
             throw .missing(idColumn)
         }
         let title = try ItemDecoder.text(nonEmpty(cell("title")), field: "title", max: ItemDecoder.maxTitleBytes)
@@ -129,11 +129,6 @@ package struct ItemImporter: Sendable {
         return Item(
             id: id, title: title, description: description, categories: categories, tags: tags,
             properties: properties, available: available, createdAt: now, updatedAt: now)
-    }
-
-    private static func trimmed(_ cell: JSONValue?) -> JSONValue? {
-        if case .string(let s)? = cell { return s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
-        return cell
     }
 
     private static func nonEmpty(_ cell: JSONValue?) -> JSONValue? {

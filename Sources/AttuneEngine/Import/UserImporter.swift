@@ -25,7 +25,7 @@ package struct UserImporter: Sendable {
         var imported = 0
         var report = try await ImportPipeline.run { (emit: ([Identify]) -> Void) throws -> ImportReport in
             var report = ImportReport(dryRun: dryRun)
-            var column: String?
+            var userColumns = UserColumn(given: userColumn)
             var pending: [Identify] = []
             try source.forEachRow { line, message in
                 report.rowsRead += 1
@@ -34,28 +34,12 @@ package struct UserImporter: Sendable {
                 progress(ImportProgress(bytesDone: done, bytesTotal: total, rows: report.rowsRead))
             } _: { row in
                 report.rowsRead += 1
-                if column == nil {
-                    let present = Set(row.order)
-                    if let userColumn {
-                        let name = TabularSource.normalizeHeader(userColumn)
-                        guard present.contains(name) else {
-                            throw ImportFailure.missingColumn(option: "--user-column", name: userColumn)
-                        }
-                        column = name
-                    } else {
-                        column = Self.idColumns.first(where: present.contains)
-                        guard column != nil else { throw ImportFailure.noIdentityColumn }
-                    }
-                }
+                let column = try userColumns.name(for: row)
                 do {
-                    var cell = row.cells[column!]
-                    if case .string(let s)? = cell { cell = s.trimmingSpaces().isEmpty ? nil : .string(s.trimmingSpaces()) }
-                    guard let user: UserID = try EventDecoder.identifier(cell, field: column!) else {
-                        throw AttuneError.missing(column!)
-                    }
-                    let members = CellTyping.members(of: row, excluding: [column!])
+                    let user = try UserColumn.user(in: row, column: column)
+                    let members = CellTyping.members(of: row, excluding: [column])
                     guard !members.isEmpty else {
-                        throw AttuneError.invalid(column!, "row has no attributes besides the id")
+                        throw AttuneError.invalid(column, "row has no attributes besides the id")
                     }
                     var traits = JSONValue.object(members).serialized(sortedKeys: true)
                     guard traits.utf8.count <= 16 * 1024 else {
