@@ -37,6 +37,31 @@ struct FileImportOptions: ParsableArguments {
 }
 
 enum ImportOutput {
+    /// Runs one file import behind a progress bar named `title`: the bar is cleared however the
+    /// import ends, the importer's refusals of the file become usage errors, and the report is
+    /// printed (and written to `reportPath`).
+    static func run(
+        _ title: String, reportPath: String?,
+        _ body: (_ progress: @escaping @Sendable (ImportProgress) -> Void) async throws -> ImportReport
+    ) async throws {
+        let bar = ProgressBar(label: title)
+        let report: ImportReport
+        do {
+            report = try await body { bar.update($0) }
+        } catch let failure as ImportFailure {
+            bar.finish()
+            throw ValidationError(failure.description)
+        } catch let failure as TabularSource.Failure {
+            bar.finish()
+            throw ValidationError(failure.description)
+        } catch {
+            bar.finish()
+            throw error
+        }
+        bar.finish()
+        try print(title, report, reportPath: reportPath)
+    }
+
     static func print(_ title: String, _ report: ImportReport, reportPath: String?) throws {
         var line = "\(title): \(report.rowsRead) rows read, \(report.imported) \(report.dryRun ? "valid (dry run, nothing stored)" : "imported")"
         if report.duplicates > 0 { line += ", \(report.duplicates) already present" }
@@ -114,21 +139,9 @@ struct ImportEvents: AsyncParsableCommand {
         options.columns = ColumnMapping(
             user: userColumn, anonymous: anonymousColumn, item: itemColumn, time: timeColumn, type: typeColumn,
             value: valueColumn, session: sessionColumn, id: idColumn)
-        let bar = ProgressBar(label: "events")
-        let report: ImportReport
-        do {
-            report = try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options) {
-                bar.update($0)
-            }
-        } catch let failure as ImportFailure {
-            bar.finish()
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            bar.finish()
-            throw ValidationError(failure.description)
+        try await ImportOutput.run("events", reportPath: file.report) { progress in
+            try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options, progress: progress)
         }
-        bar.finish()
-        try ImportOutput.print("events", report, reportPath: file.report)
     }
 }
 
@@ -162,19 +175,11 @@ struct ImportItems: AsyncParsableCommand {
         columns.categories = categoriesColumn
         columns.tags = tagsColumn
         columns.listSeparator = listSeparator.first!
-        let bar = ProgressBar(label: "items")
-        let report: ImportReport
-        do {
-            report = try await ItemImporter(store: store, clock: SystemClock()).run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun
-            ) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            throw ValidationError(failure.description)
+        try await ImportOutput.run("items", reportPath: file.report) { progress in
+            try await ItemImporter(store: store, clock: SystemClock()).run(
+                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun,
+                progress: progress)
         }
-        bar.finish()
-        try ImportOutput.print("items", report, reportPath: file.report)
     }
 }
 
@@ -192,25 +197,16 @@ struct ImportUsers: AsyncParsableCommand {
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
-        let bar = ProgressBar(label: "users")
-        let report: ImportReport
         var importer = UserImporter(store: store, clock: SystemClock())
         if pseudonymize {
             let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
             importer.pii = PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields))
         }
-        do {
-            report = try await importer.run(
+        try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
+            try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
-                dryRun: file.dryRun
-            ) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            throw ValidationError(failure.description)
+                dryRun: file.dryRun, progress: progress)
         }
-        bar.finish()
-        try ImportOutput.print("users", report, reportPath: file.report)
     }
 }
 
@@ -234,22 +230,15 @@ struct ImportEmbeddings: AsyncParsableCommand {
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
-        let bar = ProgressBar(label: "embeddings")
-        let report: ImportReport
-        do {
-            report = try await EmbeddingImporter(store: store).run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, itemColumn: itemColumn,
-                replace: replace, dryRun: file.dryRun
-            ) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            throw ValidationError(failure.description)
-        } catch let error as AttuneError {
-            throw ValidationError(error.reportText + (error.code == .conflict ? " (or import with --replace)" : ""))
+        try await ImportOutput.run("embeddings", reportPath: file.report) { progress in
+            do {
+                return try await EmbeddingImporter(store: store).run(
+                    path: file.file, workspace: workspace, format: file.resolvedFormat, itemColumn: itemColumn,
+                    replace: replace, dryRun: file.dryRun, progress: progress)
+            } catch let error as AttuneError {
+                throw ValidationError(error.reportText + (error.code == .conflict ? " (or import with --replace)" : ""))
+            }
         }
-        bar.finish()
-        try ImportOutput.print("embeddings", report, reportPath: file.report)
         if let summary = try await store.embeddingSummary(in: workspace) {
             print("stored: \(summary.count) vectors of dimension \(summary.dimension)")
         }

@@ -21,20 +21,11 @@ struct ImportConsent: AsyncParsableCommand {
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
-        let bar = ProgressBar(label: "consent")
-        let report: ImportReport
-        do {
-            let service = ConsentService(store: store, clock: SystemClock(), registry: nil)
-            report = try await ConsentImporter(service: service).run(
+        let service = ConsentService(store: store, clock: SystemClock(), registry: nil)
+        try await ImportOutput.run("consent", reportPath: file.report) { progress in
+            try await ConsentImporter(service: service).run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
-                dryRun: file.dryRun, actor: AuditLog.commandLineActor
-            ) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            throw ValidationError(failure.description)
+                dryRun: file.dryRun, actor: AuditLog.commandLineActor, progress: progress)
         }
-        bar.finish()
-        try ImportOutput.print("consent", report, reportPath: file.report)
     }
 }

@@ -104,22 +104,11 @@ struct ImportTexts: AsyncParsableCommand {
         let ingestion = try text.ingestion(
             store: store, clock: SystemClock(), dataDirectory: data.resolvedDataDirectory, names: CatalogNameIndex(),
             logger: Logger(label: "attune", factory: { StreamLogHandler.standardError(label: $0) }))
-        let bar = ProgressBar(label: "texts")
-        let report: ImportReport
-        do {
-            report = try await TextImporter(ingestion: ingestion).run(
+        try await ImportOutput.run("texts", reportPath: file.report) { progress in
+            try await TextImporter(ingestion: ingestion).run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat,
                 columns: .init(user: userColumn, text: textColumn, source: sourceColumn, time: timeColumn, item: itemColumn),
-                defaultSource: TextSource(rawValue: source) ?? .email, dryRun: file.dryRun
-            ) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            bar.finish()
-            throw ValidationError(failure.description)
-        } catch let failure as TabularSource.Failure {
-            bar.finish()
-            throw ValidationError(failure.description)
+                defaultSource: TextSource(rawValue: source) ?? .email, dryRun: file.dryRun, progress: progress)
         }
-        bar.finish()
-        try ImportOutput.print("texts", report, reportPath: file.report)
     }
 }
