@@ -97,6 +97,13 @@ extension ServerDependencies {
 
     var audit: AuditLog { AuditLog(store: store, clock: clock) }
 
+    /// The one ingestion path of the HTTP API and the WebSocket stream.
+    var ingestion: EventIngestion {
+        var ingestion = EventIngestion(writer: writer, clock: clock, feedback: feedback, tally: ingestionTally)
+        ingestion.pii = pii
+        return ingestion
+    }
+
     var consent: ConsentService { ConsentService(store: store, clock: clock, registry: models) }
 }
 
@@ -113,10 +120,8 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     router.add(middleware: APIKeyMiddleware(keyring: dependencies.keyring))
     dependencies.keyring.setDefaultRateLimit(configuration.rateLimit)
     router.add(middleware: RateLimitMiddleware(now: dependencies.monotonicNow))
-    let ingestion = EventIngestion(
-        writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback, tally: dependencies.ingestionTally)
     EventsController(
-        ingestion: ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits,
+        ingestion: dependencies.ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits,
         pii: dependencies.pii
     ).addRoutes(to: router)
     ItemsController(
@@ -149,8 +154,7 @@ package func buildStreamRouter(dependencies: ServerDependencies) -> Router<Strea
     let streams = Router(context: StreamRequestContext.self)
     StreamController(
         keyring: dependencies.keyring,
-        ingestion: EventIngestion(
-            writer: dependencies.writer, clock: dependencies.clock, feedback: dependencies.feedback, tally: dependencies.ingestionTally),
+        ingestion: dependencies.ingestion,
         service: dependencies.recommendations,
         refreshInterval: dependencies.streamRefreshInterval
     ).addRoutes(to: streams)

@@ -24,6 +24,9 @@ struct CommandParsingTests {
         ["serve", "--cors-origin", "*"],
         ["serve", "--cors-origin", "https://shop.example/"],
         ["serve", "--consent-default", "opt-maybe"],
+        ["serve", "--no-pseudonymize", "--pii-field", "card"],
+        ["serve", "--pii-field", ""],
+        ["import", "users", "--no-pseudonymize", "--pii-field", "card", "/dev/null"],
         ["import", "consent", "/definitely/not/here.csv"],
         ["import", "events", "/definitely/not/here.csv"],
         ["import", "events", "--format", "xml", "/dev/null"],
@@ -39,6 +42,18 @@ struct CommandParsingTests {
     ])
     func rejectsInvalidArguments(_ arguments: [String]) {
         #expect(throws: (any Error).self) { try AttuneCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func pseudonymisationIsOnUnlessTurnedOff() throws {
+        let plain = try #require(try AttuneCommand.parseAsRoot(["serve"]) as? ServeCommand)
+        #expect(plain.personalData.pseudonymize && plain.personalData.piiFields.isEmpty)
+        let extra = try #require(try AttuneCommand.parseAsRoot(["serve", "--pii-field", "card"]) as? ServeCommand)
+        #expect(extra.personalData.pseudonymize && extra.personalData.piiFields == ["card"])
+        let off = try #require(try AttuneCommand.parseAsRoot(["serve", "--no-pseudonymize"]) as? ServeCommand)
+        #expect(!off.personalData.pseudonymize)
+        #expect(try off.personalData.protection(dataDirectory: "/definitely/not/here") == nil, "no key is loaded when off")
+        let events = try #require(try AttuneCommand.parseAsRoot(["import", "events", "/dev/null"]) as? ImportEvents)
+        #expect(events.personalData.pseudonymize)
     }
 
     @Test func parsesSecurityOptions() throws {

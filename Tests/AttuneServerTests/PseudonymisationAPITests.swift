@@ -34,3 +34,37 @@ struct PseudonymisationAPITests {
         #expect(stored.contains("\"plan\":\"pro\""))
     }
 }
+
+/// Event properties and context keep only the matching token of a personal field.
+struct EventPseudonymisationAPITests {
+    @Test func personalFieldsOfEventsAreStoredAsTokensOnly() async throws {
+        var server = try TestServer()
+        let protection = PIIProtection(keys: PIIKeys.generate())
+        server.pii = protection
+        let ip = "203.0.113.77"
+        let email = "buyer.7731@example.org"
+        try await server.makeApplication().test(.router) { client in
+            let posted = try await client.call(
+                .post, "/v1/events", key: TestServer.write,
+                body: """
+                    {"batch": [
+                      {"type": "view", "userId": "u1", "context": {"ip": "\(ip)", "locale": "en-GB"}},
+                      {"type": "purchase", "userId": "u1", "properties": {"order": {"email": "\(email)", "total": 12}, "plan": "pro"}},
+                      {"type": "view", "userId": "u1", "properties": {"ip": 7}}
+                    ]}
+                    """)
+            #expect(posted.json?["accepted"] == .number(3))
+            let listed = try await client.call(.get, "/v1/users/u1/events")
+            let text = listed.text
+            #expect(!text.contains(ip) && !text.contains(email), "\(text)")
+            #expect(text.contains(protection.token(ip, field: "ip")))
+            #expect(text.contains(protection.token(email, field: "email")))
+            #expect(text.contains("en-GB") && text.contains("\"plan\""), "other fields stay as sent")
+        }
+        let events = try await server.store.events(of: UserID(unchecked: "u1"), in: .default, after: nil, limit: 10)
+        let context = try #require(events.first { $0.event.type.rawValue == "view" && $0.event.context != nil }?.event.context)
+        #expect(try JSONParser().parse(context)["ip"]?["$pii"]?["token"] == .string(protection.token(ip, field: "ip")))
+        let number = try #require(events.first { $0.event.properties?.contains("\"ip\":7") == true })
+        #expect(number.event.properties == #"{"ip":7}"#, "only string values are personal data")
+    }
+}

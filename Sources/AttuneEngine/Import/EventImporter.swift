@@ -10,6 +10,8 @@ package struct ImportOptions: Sendable {
     package var dryRun = false
     /// Rows per transaction: large enough to amortise the commit, small enough to bound memory.
     package var chunkSize = 20_000
+    /// Replaces personal fields of imported properties and context by their tokens.
+    package var pii: PIIProtection?
 
     package init() {}
 }
@@ -51,7 +53,9 @@ package struct EventImporter: Sendable {
                     mapper = EventRowMapper(columns: resolved, defaultType: options.defaultType, now: now)
                 }
                 do {
-                    pending.append(try mapper!.event(from: row))
+                    var event = try mapper!.event(from: row)
+                    if let pii = options.pii { try pii.protect(&event) }
+                    pending.append(event)
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)
                 }

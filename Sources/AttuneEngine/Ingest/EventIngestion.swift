@@ -29,6 +29,8 @@ package struct EventIngestion: Sendable {
     private let feedback: (any FeedbackSink)?
     /// Counts received and refused events for the dashboard; `nil` counts nothing.
     package let tally: IngestionTally?
+    /// Replaces personal fields of properties and context by their tokens; `nil` stores them as sent.
+    package var pii: PIIProtection?
 
     package init(
         writer: EventWriter, clock: any WallClock, decoder: EventDecoder = EventDecoder(), feedback: (any FeedbackSink)? = nil,
@@ -52,6 +54,12 @@ package struct EventIngestion: Sendable {
     private func refused(_ error: AttuneError, in workspace: WorkspaceID) -> AttuneError {
         tally?.recordRefused(error, events: 0, in: workspace)
         return error
+    }
+
+    private func decoded(_ json: JSONValue, receivedAt: Timestamp, newID: () -> EventID) throws(AttuneError) -> Event {
+        var event = try decoder.decode(json, receivedAt: receivedAt, newID: newID)
+        if let pii { try pii.protect(&event) }
+        return event
     }
 
     /// Accepts `{...}` (one event) or `{"batch": [...]}`.
@@ -81,7 +89,7 @@ package struct EventIngestion: Sendable {
             var rejected: [IngestReport.Rejection] = []
             for (index, element) in elements.enumerated() {
                 do {
-                    events.append(try decoder.decode(element, receivedAt: receivedAt, newID: newID))
+                    events.append(try decoded(element, receivedAt: receivedAt, newID: newID))
                 } catch {
                     rejected.append(.init(index: index, error: error.nested(under: "batch[\(index)]")))
                 }
@@ -96,7 +104,7 @@ package struct EventIngestion: Sendable {
         }
         let event: Event
         do {
-            event = try decoder.decode(body, receivedAt: receivedAt, newID: newID)
+            event = try decoded(body, receivedAt: receivedAt, newID: newID)
         } catch {
             tally?.recordRefused(error, events: 1, in: workspace)
             throw error

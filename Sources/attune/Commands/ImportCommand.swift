@@ -119,6 +119,7 @@ struct ImportEvents: AsyncParsableCommand {
     @Option(help: "Column holding the session id.") var sessionColumn: String?
     @Option(help: "Column holding a UUID event id.") var idColumn: String?
     @Option(help: "Event type for rows without a type column.") var defaultType: String = "interaction"
+    @OptionGroup var personalData: PIIOptions
 
     func validate() throws {
         do {
@@ -139,6 +140,7 @@ struct ImportEvents: AsyncParsableCommand {
         options.columns = ColumnMapping(
             user: userColumn, anonymous: anonymousColumn, item: itemColumn, time: timeColumn, type: typeColumn,
             value: valueColumn, session: sessionColumn, id: idColumn)
+        options.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
         try await ImportOutput.run("events", reportPath: file.report) { progress in
             try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options, progress: progress)
         }
@@ -191,17 +193,13 @@ struct ImportUsers: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var file: FileImportOptions
     @Option(help: "Column holding the user id.") var userColumn: String?
-    @Flag(help: "Pseudonymise personal attributes as `attune serve --pseudonymize` does.") var pseudonymize = false
-    @Option(name: .customLong("pii-field"), help: "Another attribute to pseudonymise; repeat for more.") var piiFields: [String] = []
+    @OptionGroup var personalData: PIIOptions
 
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
         var importer = UserImporter(store: store, clock: SystemClock())
-        if pseudonymize {
-            let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
-            importer.pii = PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields))
-        }
+        importer.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
         try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
             try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,

@@ -101,15 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
         help: "Consent for purposes a person has not decided on: opt-out (allowed until withdrawn) or opt-in (nothing until granted). Stored in the data directory; a new one starts opt-out.")
     var consentDefault: String?
 
-    @Flag(
-        help: "Store personal declared attributes (email, phone, name, address, ip and each --pii-field) as an HMAC token and AES-GCM ciphertext, under keys from ATTUNE_PII_KEYS or the data directory's pii-keys.json.")
-    var pseudonymize = false
-
-    @Option(name: .customLong("pii-field"), help: "Another declared attribute to pseudonymise (with --pseudonymize); repeat for more.")
-    var piiFields: [String] = []
+    @OptionGroup var personalData: PIIOptions
 
     func validate() throws {
-        if !piiFields.isEmpty, !pseudonymize { throw ValidationError("--pii-field needs --pseudonymize") }
         if let consentDefault, ConsentDefault(rawValue: consentDefault) == nil {
             throw ValidationError("--consent-default must be opt-out or opt-in")
         }
@@ -235,10 +229,7 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }
         dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
-        if pseudonymize {
-            let keys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
-            dependencies.pii = PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields))
-        }
+        dependencies.pii = try personalData.protection(dataDirectory: settings.dataDirectory)
         if let retentionDays {
             dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
         }

@@ -1,0 +1,53 @@
+import AttuneCore
+
+extension PIIProtection {
+    /// The event with every personal field of its `properties` and `context` (at any depth: a
+    /// `customer.email` is as personal as an `email`) replaced by `{"$pii": {"token": ...}}`.
+    ///
+    /// Events keep the matching token only, not a ciphertext: no feature, model or export needs
+    /// the raw value of an event's IP or e-mail, and an event log that holds none cannot leak
+    /// one; the token still lets two events with the same value be matched.
+    /// - Throws: `AttuneError` when stored text is not JSON, which the decoder never produces.
+    package func protect(_ event: inout Event) throws(AttuneError) {
+        if let properties = event.properties, mayHoldField(properties) {
+            event.properties = try tokenised(properties, field: "properties")
+        }
+        if let context = event.context, mayHoldField(context) {
+            event.context = try tokenised(context, field: "context")
+        }
+    }
+
+    /// A byte scan for `"name"` before any parse: almost every event holds no personal field,
+    /// and ingestion should not pay a parse for those.
+    private func mayHoldField(_ text: String) -> Bool {
+        fields.contains { text.contains("\"\($0)\"") }
+    }
+
+    private func tokenised(_ text: String, field: String) throws(AttuneError) -> String {
+        let json: JSONValue
+        do { json = try JSONParser().parse(text) } catch { throw AttuneError.invalid(field, "must be a JSON object") }
+        var changed = false
+        let result = tokenising(json, changed: &changed)
+        return changed ? result.serialized(sortedKeys: true) : text
+    }
+
+    private func tokenising(_ value: JSONValue, changed: inout Bool) -> JSONValue {
+        switch value {
+        case .object(var members):
+            guard members.count != 1 || members[0].key != Self.marker else { return value }
+            for index in members.indices {
+                if fields.contains(members[index].key), case .string(let raw) = members[index].value {
+                    members[index].value = .object([(Self.marker, .object([("token", .string(token(raw, field: members[index].key)))]))])
+                    changed = true
+                } else {
+                    members[index].value = tokenising(members[index].value, changed: &changed)
+                }
+            }
+            return .object(members)
+        case .array(let elements):
+            return .array(elements.map { tokenising($0, changed: &changed) })
+        default:
+            return value
+        }
+    }
+}
