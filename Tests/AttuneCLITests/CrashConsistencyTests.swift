@@ -27,7 +27,7 @@ struct CrashConsistencyTests {
         #expect(try AttuneProcess.run(["import", "events", "--data-dir", data, seedFile]).0 == 0)
         #expect(try AttuneProcess.run(["train", "--data-dir", data, "--model", "popular", "--quick"]).0 == 0)
 
-        let acknowledged = Mutex<Set<String>>([])
+        let acknowledged = Locked<Set<String>>([])
         var random = SystemRandomNumberGenerator()
         var delays: [Int] = []
         for round in 0..<20 {

@@ -17,7 +17,7 @@ struct CrashRecoveryTests {
         let directory = FileManagerTemp.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("data").path
-        let acknowledged = Mutex<Set<String>>([])
+        let acknowledged = Locked<Set<String>>([])
         var sent = 0
         for round in 0..<3 {
             let (server, port) = try AttuneProcess.startServer(dataDirectory: data, adminKey: Self.admin, writeKey: Self.write)
@@ -73,7 +73,7 @@ extension Thread {
 }
 
 final class ThreadResult<T: Sendable>: Sendable {
-    private let value = Mutex<T?>(nil)
+    private let value = Locked<T?>(nil)
     private let done = DispatchSemaphore(value: 0)
 
     func set(_ v: T) {

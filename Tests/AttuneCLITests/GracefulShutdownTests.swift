@@ -16,7 +16,7 @@ struct GracefulShutdownTests {
         let admin = "term-admin-key-0123456789"
         let write = "term-write-key-0123456789"
         let (server, port) = try AttuneProcess.startServer(dataDirectory: data, adminKey: admin, writeKey: write)
-        let acknowledged = Mutex<Set<String>>([])
+        let acknowledged = Locked<Set<String>>([])
         let stop = Atomic<Bool>(false)
         let senders = (0..<3).map { worker in
             Thread.detachNewThreadWithResult {

@@ -1,15 +1,15 @@
+import AttuneCore
 import AttuneClient
 import Foundation
-import Synchronization
 
 /// Passes requests to URLSession, but loses the answer to the first `lose` of them after the
 /// server has processed them: the client cannot tell whether they arrived.
 final class LosingTransport: AttuneTransport {
     private let inner = URLSessionTransport()
-    private let remaining: Mutex<Int>
+    private let remaining: Locked<Int>
 
     init(lose: Int) {
-        remaining = Mutex(lose)
+        remaining = Locked(lose)
     }
 
     func send(_ request: AttuneRequest) async throws -> AttuneResponse {
@@ -26,11 +26,11 @@ final class LosingTransport: AttuneTransport {
 /// Answers the first `failures` requests with the given status, then passes them to URLSession.
 final class FailingTransport: AttuneTransport {
     private let inner = URLSessionTransport()
-    private let remaining: Mutex<Int>
+    private let remaining: Locked<Int>
     let status: Int
 
     init(failures: Int, status: Int) {
-        remaining = Mutex(failures)
+        remaining = Locked(failures)
         self.status = status
     }
 
@@ -46,7 +46,7 @@ final class FailingTransport: AttuneTransport {
 
 /// Records each wait of `run()` without waiting, and ends the run after `limit` waits.
 final class RecordingSleep: Sendable {
-    private let waits = Mutex<[Duration]>([])
+    private let waits = Locked<[Duration]>([])
     let limit: Int
 
     init(limit: Int) {

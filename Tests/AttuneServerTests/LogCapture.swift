@@ -1,10 +1,10 @@
+import AttuneCore
 import Logging
-import Synchronization
 
 /// Every log line a logger wrote, whole: level, message, the logger's and the call's metadata,
 /// source, file and function. For checking that no personal data reaches the logs.
 final class CapturedLog: Sendable {
-    private let lines = Mutex<[String]>([])
+    private let lines = Locked<[String]>([])
 
     func append(_ line: String) { lines.withLock { $0.append(line) } }
     var all: [String] { lines.withLock { $0 } }

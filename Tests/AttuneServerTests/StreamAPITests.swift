@@ -11,7 +11,6 @@ import HummingbirdWSClient
 import HummingbirdWSTesting
 import HummingbirdWebSocket
 import NIOCore
-import Synchronization
 import Testing
 
 /// `GET /v1/stream` over a real socket.
@@ -41,7 +40,7 @@ struct StreamAPITests {
         let server = try TestServer()
         try await RecommendationsAPITests.seed(server)
         try await RecommendationsAPITests.train(server)
-        let received = Mutex<[JSONValue]>([])
+        let received = Locked<[JSONValue]>([])
         try await server.makeApplication().test(.live) { client in
             _ = try await RecommendationsAPITests.waitForVersion(1, client: client)
             try await client.ws("/v1/stream", configuration: Self.configuration(key: TestServer.admin)) { inbound, outbound, _ in
@@ -85,7 +84,7 @@ struct StreamAPITests {
 
     @Test func scopesAreEnforcedPerMessage() async throws {
         let server = try TestServer()
-        let received = Mutex<[JSONValue]>([])
+        let received = Locked<[JSONValue]>([])
         try await server.makeApplication().test(.live) { client in
             try await client.ws("/v1/stream", configuration: Self.configuration(key: TestServer.write)) { inbound, outbound, _ in
                 var messages = inbound.messages(maxSize: 1 << 20).makeAsyncIterator()

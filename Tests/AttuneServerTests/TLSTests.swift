@@ -5,7 +5,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Synchronization
 import Testing
 
 /// A self-signed certificate made for the test with the `openssl` command.
@@ -91,7 +90,7 @@ struct TLSTests {
 
 /// Log records kept in memory, for checking what a server logged.
 final class LogRecords: Sendable {
-    private let entries = Mutex<[(Logger.Level, String)]>([])
+    private let entries = Locked<[(Logger.Level, String)]>([])
     func append(_ level: Logger.Level, _ message: String) { entries.withLock { $0.append((level, message)) } }
     var levels: [Logger.Level] { entries.withLock { $0.map(\.0) } }
     var messages: [String] { entries.withLock { $0.map(\.1) } }

@@ -10,7 +10,6 @@ import Logging
 import NIOCore
 import NIOSSL
 import Prometheus
-import Synchronization
 
 /// An application over an in-memory store with known keys in two workspaces.
 struct TestServer {
@@ -86,7 +85,7 @@ struct TestServer {
 
 /// Monotonic time that moves only when a test says so.
 final class FixedMonotonicClock: Sendable {
-    private let value = Mutex<UInt64>(1_000_000_000)
+    private let value = Locked<UInt64>(1_000_000_000)
     var nanoseconds: UInt64 { value.withLock { $0 } }
     func advance(seconds: Double) { value.withLock { $0 += UInt64(seconds * 1e9) } }
 }

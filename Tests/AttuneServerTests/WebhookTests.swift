@@ -6,7 +6,6 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Synchronization
 import Testing
 
 /// Records requests and fails the first `failures` of them with `status`.
@@ -17,10 +16,10 @@ final class RecordingTransport: WebhookTransport {
         var body: [UInt8]
     }
 
-    private let state: Mutex<(sent: [Sent], failures: Int, status: Int)>
+    private let state: Locked<(sent: [Sent], failures: Int, status: Int)>
 
     init(failures: Int = 0, status: Int = 503) {
-        state = Mutex((sent: [], failures: failures, status: status))
+        state = Locked((sent: [], failures: failures, status: status))
     }
 
     var sent: [Sent] { state.withLock { $0.sent } }
@@ -160,7 +159,7 @@ extension JSONValue {
 struct HTTPWebhookTransportTests {
     /// The real transport against a live local receiver that checks the signature.
     @Test func aSignedRequestReachesALiveReceiver() async throws {
-        let received = Mutex<[String]>([])
+        let received = Locked<[String]>([])
         let router = Router()
         router.post("/hook") { request, _ -> HTTPResponse.Status in
             let body = try await request.body.collect(upTo: 65_536)

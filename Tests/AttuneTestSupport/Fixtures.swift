@@ -1,12 +1,11 @@
 import AttuneCore
-import Synchronization
 
 /// A clock that says what the test tells it to.
 package final class FixedClock: WallClock {
-    private let current: Mutex<Timestamp>
+    private let current: Locked<Timestamp>
 
     package init(_ start: Timestamp = Timestamp(millisecondsSinceEpoch: 1_767_225_600_000)) {
-        current = Mutex(start)
+        current = Locked(start)
     }
 
     package func now() -> Timestamp { current.withLock { $0 } }

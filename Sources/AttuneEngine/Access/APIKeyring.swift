@@ -2,7 +2,6 @@ import AttuneCore
 import AttuneStore
 import Crypto
 import Foundation
-import Synchronization
 
 /// Who a request is: the workspace and scope its key grants, and the key's rate limiter.
 package struct Principal: Sendable, Equatable {
@@ -49,12 +48,12 @@ package final class APIKeyring: Sendable {
     }
 
     private let store: any WorkspaceStore
-    private let snapshot: Mutex<Snapshot>
+    private let snapshot: Locked<Snapshot>
 
     /// - Parameter rateLimit: the limit of keys without one of their own; `nil` leaves them unlimited.
     package init(store: any WorkspaceStore, rateLimit: RateLimit? = nil) {
         self.store = store
-        self.snapshot = Mutex(Snapshot(defaultLimit: rateLimit))
+        self.snapshot = Locked(Snapshot(defaultLimit: rateLimit))
     }
 
     /// Changes the default limit; keys pick it up at once.

@@ -1,7 +1,6 @@
 import AttuneCore
 import AttuneExperiments
 import AttuneStore
-import Synchronization
 
 /// Creates, changes and assigns experiments. Assignment is a pure function of (seed, unit id), so
 /// every process and restart gives a unit the same variant; definitions are cached briefly because
@@ -23,7 +22,7 @@ package final class ExperimentService: Sendable {
         var loadedAt: Timestamp
     }
 
-    private let cache = Mutex<[String: Compiled]>([:])
+    private let cache = Locked<[String: Compiled]>([:])
 
     package init(
         store: any AttuneStorage, clock: any WallClock, holdout: GlobalHoldout? = nil,

@@ -1,13 +1,12 @@
 import AttuneCore
 import AttuneStore
-import Synchronization
 
 /// Logs each unit's first exposure to an experiment once and remembers its variant. The store's
 /// primary key is the real de-duplication (across processes and restarts); the in-memory map
 /// spares a write transaction for units this process has already logged, which is nearly every
 /// request, and keeps bandit assignments sticky without a read.
 package final class ExposureLog: Sendable {
-    private let seen = Mutex<[String: Int]>([:])
+    private let seen = Locked<[String: Int]>([:])
     /// Past this many remembered pairs the map starts over: a bound on memory, costing at most one
     /// redundant (ignored) insert or one read per returning unit.
     let capacity: Int

@@ -3,7 +3,6 @@ import AttuneStore
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// Group commit for the event log.
 ///
@@ -22,7 +21,7 @@ package final class EventWriter: Service, Sendable {
     }
 
     private let store: any EventStore
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let wakeups: AsyncStream<Void>
     private let wake: AsyncStream<Void>.Continuation
     private let maxEventsPerCommit: Int

@@ -1,6 +1,5 @@
 import AttuneCore
 import Metrics
-import Synchronization
 
 /// What ingestion received and refused since the process started, per workspace, with the
 /// refusals grouped by reason (error code and field, without the batch index): the dashboard's
@@ -23,7 +22,7 @@ package final class IngestionTally: Sendable {
     /// Distinct reasons kept per workspace; past it, new ones are counted as `other`.
     static let maxReasons = 50
 
-    private let counts = Mutex<[WorkspaceID: Counts]>([:])
+    private let counts = Locked<[WorkspaceID: Counts]>([:])
     private let rejected = Counter(label: "attune_events_rejected_total")
     private let refusedRequests = Counter(label: "attune_event_requests_rejected_total")
 

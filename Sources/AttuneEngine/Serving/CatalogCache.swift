@@ -1,7 +1,6 @@
 import AttuneCore
 import AttuneStore
 import Dispatch
-import Synchronization
 
 /// Catalogue entries recently read by serving, so that availability, category and rule filters
 /// do not query the store on every request.
@@ -15,7 +14,7 @@ package final class CatalogCache: Sendable {
         var loadedAt: UInt64
     }
 
-    private let entries = Mutex<[WorkspaceID: [ItemID: Entry]]>([:])
+    private let entries = Locked<[WorkspaceID: [ItemID: Entry]]>([:])
     private let lifetime: UInt64
     /// Above this many entries the cache starts over rather than grow without bound.
     private let capacity: Int

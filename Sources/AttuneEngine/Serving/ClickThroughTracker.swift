@@ -1,6 +1,5 @@
 import AttuneCore
 import Foundation
-import Synchronization
 
 /// Impressions and clicks of recommendation lists per served model version, counted as events are
 /// stored; only events that echo a list's `recommendationId` count. An event is attributed to the version in its `modelVersion` property when the client
@@ -22,7 +21,7 @@ package final class ClickThroughTracker: FeedbackSink {
     let registry: ModelRegistry
     let impressionType: EventType
     let clickType: EventType
-    private let counts = Mutex<[WorkspaceID: [Int: Counts]]>([:])
+    private let counts = Locked<[WorkspaceID: [Int: Counts]]>([:])
 
     package init(registry: ModelRegistry, impressionType: EventType = EventType(unchecked: "impression"), clickType: EventType = .click) {
         self.registry = registry

@@ -2,7 +2,6 @@ import AttuneCore
 import Logging
 import Metrics
 import ServiceLifecycle
-import Synchronization
 
 /// On an interval, judges each workspace's served model by its click-through rate against the best
 /// earlier version (``ModelHealthPolicy``) and, when it has dropped, starts a retraining once per
@@ -15,7 +14,7 @@ package final class ModelHealthMonitor: Service {
     let logger: Logger
     /// Starts a retraining of the workspace; `nil` only logs the alert.
     let retrain: (@Sendable (WorkspaceID) async throws -> Void)?
-    private let handled = Mutex<Set<String>>([])
+    private let handled = Locked<Set<String>>([])
     private let alerts = Counter(label: "attune_model_ctr_alerts_total")
 
     package init(

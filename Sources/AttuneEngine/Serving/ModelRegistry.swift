@@ -3,19 +3,18 @@ import AttuneML
 import Foundation
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// The model each workspace is served from. Readers take the current `ServingModel` (an
 /// immutable value); a newer snapshot on disk is loaded off the request path and swapped in
 /// whole, so one response never mixes two versions.
 package final class ModelRegistry: Sendable {
     package let files: ModelFiles
-    private let current = Mutex<[WorkspaceID: ServingModel]>([:])
+    private let current = Locked<[WorkspaceID: ServingModel]>([:])
     /// Versions already judged and refused, so each is logged once.
-    private let refused = Mutex<Set<String>>([])
+    private let refused = Locked<Set<String>>([])
     /// The file identity (``ModelFiles/stamp(version:in:)``) of each served snapshot when it was
     /// read: a rewritten file means an erasure by another process (the command line).
-    private let stamps = Mutex<[WorkspaceID: String]>([:])
+    private let stamps = Locked<[WorkspaceID: String]>([:])
     private let logger: Logger
     /// A new model whose validation NDCG@10 is lower than the served one's by more than this is
     /// not promoted automatically (an operator can still pin it).

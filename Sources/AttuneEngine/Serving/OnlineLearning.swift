@@ -2,7 +2,6 @@ import AttuneCore
 import AttuneML
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// Where ingestion reports the events it has stored, for models that learn between trainings.
 package protocol FeedbackSink: Sendable {
@@ -32,7 +31,7 @@ package final class OnlineLearning: FeedbackSink, Service {
     let registry: ModelRegistry
     let interval: Duration
     let logger: Logger
-    private let pending = Mutex<[WorkspaceID: [(user: String, item: String)]]>([:])
+    private let pending = Locked<[WorkspaceID: [(user: String, item: String)]]>([:])
     /// Beyond this many queued events per workspace the oldest are dropped: a burst must not grow
     /// memory without bound, and the next training sees every event anyway.
     package static let maxPending = 100_000

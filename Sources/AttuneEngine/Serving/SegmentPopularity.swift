@@ -2,7 +2,6 @@ import AttuneCore
 import AttuneML
 import AttuneStore
 import Dispatch
-import Synchronization
 
 /// What a segment's members consume: for each item of the served model, the share of the
 /// segment's members who have it in the training data. Serves "popular in this segment" and
@@ -23,7 +22,7 @@ package final class SegmentPopularity: Sendable {
         var loadedAt: UInt64
     }
 
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Locked<[String: Entry]>([:])
     private let lifetime: UInt64
     static let maxMembers = 100_000
     static let maxItems = 1_000

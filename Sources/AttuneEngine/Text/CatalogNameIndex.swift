@@ -1,7 +1,6 @@
 import AttuneCore
 import AttuneStore
 import Dispatch
-import Synchronization
 
 /// The compiled catalogue names of each workspace, rebuilt when the catalogue changes.
 ///
@@ -15,7 +14,7 @@ package final class CatalogNameIndex: Sendable {
         var checkedAt: UInt64
     }
 
-    private let entries = Mutex<[WorkspaceID: Entry]>([:])
+    private let entries = Locked<[WorkspaceID: Entry]>([:])
     private let checkInterval: UInt64
 
     package init(checkInterval: Duration = .seconds(5)) {

@@ -2,7 +2,6 @@ import AttuneCore
 import AttuneStore
 import Logging
 import ServiceLifecycle
-import Synchronization
 
 /// When the server retrains on its own.
 package struct RetrainingSchedule: Sendable {
@@ -36,7 +35,7 @@ package final class RetrainingScheduler: Service {
     let schedule: RetrainingSchedule
     let logger: Logger
     /// Events counted at the last training this process started, per workspace.
-    private let trainedOn = Mutex<[WorkspaceID: Int]>([:])
+    private let trainedOn = Locked<[WorkspaceID: Int]>([:])
 
     package init(
         store: any AttuneStorage, files: ModelFiles, registry: ModelRegistry, clock: any WallClock,

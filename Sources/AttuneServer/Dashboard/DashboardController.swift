@@ -3,7 +3,6 @@ import AttuneEngine
 import Foundation
 import Hummingbird
 import Logging
-import Synchronization
 
 /// What a dashboard page renders from: the server's services and the signed-in admin.
 struct DashboardContext: Sendable {
@@ -179,7 +178,7 @@ struct DashboardController: Sendable {
 
 /// Session tokens signed out before their expiry, remembered until then.
 final class SignedOutTokens: Sendable {
-    private let tokens = Mutex<[String: Int64]>([:])
+    private let tokens = Locked<[String: Int64]>([:])
 
     func insert(_ token: String, until expiry: Timestamp, now: Timestamp) {
         tokens.withLock { table in

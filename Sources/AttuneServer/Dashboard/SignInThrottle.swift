@@ -1,6 +1,5 @@
 import AttuneCore
 import AttuneEngine
-import Synchronization
 
 /// Limits dashboard sign-in attempts with the API's token buckets: one bucket per client address
 /// (a few guesses a minute) and one for everyone (so that many addresses cannot guess fast
@@ -14,7 +13,7 @@ final class SignInThrottle: Sendable {
     /// the overall bucket).
     static let maxClients = 10_000
 
-    private let clients = Mutex<[String: TokenBucket]>([:])
+    private let clients = Locked<[String: TokenBucket]>([:])
     private let everyone = TokenBucket(limit: SignInThrottle.overall)
     let now: @Sendable () -> UInt64
 

@@ -3,7 +3,6 @@ import AttuneEngine
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
-import Synchronization
 
 /// `GET /v1/stream`: a WebSocket on which a client sends events and receives its recommendations
 /// again whenever they change.

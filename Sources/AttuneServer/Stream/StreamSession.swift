@@ -2,7 +2,6 @@ import AttuneCore
 import AttuneEngine
 import HummingbirdWebSocket
 import Logging
-import Synchronization
 
 /// One connected stream client: its subscription and the last list pushed to it.
 final class StreamSession: Sendable {
@@ -17,7 +16,7 @@ final class StreamSession: Sendable {
     let service: RecommendationService
     let outbound: WebSocketOutboundWriter
     let logger: Logger
-    private let subscription = Mutex<Subscription?>(nil)
+    private let subscription = Locked<Subscription?>(nil)
 
     init(
         principal: Principal, ingestion: EventIngestion, service: RecommendationService, outbound: WebSocketOutboundWriter,

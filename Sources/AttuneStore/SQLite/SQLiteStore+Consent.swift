@@ -1,6 +1,5 @@
 import AttuneCore
 import GRDB
-import Synchronization
 
 /// A workspace's consent decisions as held in memory, with the generation they were read at.
 struct ConsentCacheEntry: Sendable {

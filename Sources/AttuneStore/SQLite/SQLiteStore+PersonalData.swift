@@ -1,7 +1,6 @@
 import AttuneCore
 import Foundation
 import GRDB
-import Synchronization
 
 extension SQLiteStore: PersonalDataStore {
     package func exposures(ofUnits units: [String], in workspace: WorkspaceID) async throws -> [Exposure] {

@@ -1,7 +1,6 @@
 import AttuneCore
 import Foundation
 import GRDB
-import Synchronization
 
 /// Real-time membership: re-evaluating users inside the transaction that changed them.
 extension SQLiteStore {

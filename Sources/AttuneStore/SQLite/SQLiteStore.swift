@@ -1,7 +1,6 @@
 import AttuneCore
 import Foundation
 import GRDB
-import Synchronization
 
 /// The embedded store: one SQLite database in WAL mode.
 ///
@@ -18,12 +17,12 @@ package final class SQLiteStore: Sendable {
     package let writer: any DatabaseWriter
     /// Whether appends also fold events into user profiles (off only to measure what that costs).
     package let maintainsProfiles: Bool
-    let workspaceKeys = Mutex<[WorkspaceID: Int64]>([:])
+    let workspaceKeys = Locked<[WorkspaceID: Int64]>([:])
     /// Each workspace's rule segments with the generation they were compiled at: ingestion parses
     /// rules only after a segment write (in this process or another one) bumps the generation.
-    let segmentRuleCache = Mutex<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
+    let segmentRuleCache = Locked<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
     /// Each workspace's consent decisions, for checks on every append and recommendation.
-    let consentCache = Mutex<[Int64: ConsentCacheEntry]>([:])
+    let consentCache = Locked<[Int64: ConsentCacheEntry]>([:])
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {

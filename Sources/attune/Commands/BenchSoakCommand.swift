@@ -3,7 +3,6 @@ import AttuneCore
 import AttuneEngine
 import Dispatch
 import Foundation
-import Synchronization
 
 struct BenchSoak: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +58,9 @@ struct BenchSoak: AsyncParsableCommand {
             var errors = 0
         }
 
-        let buckets: Mutex<[Bucket]>
+        let buckets: Locked<[Bucket]>
 
-        init(_ count: Int) { buckets = Mutex(Array(repeating: Bucket(), count: count)) }
+        init(_ count: Int) { buckets = Locked(Array(repeating: Bucket(), count: count)) }
 
         func record(minute: Int, kind: Kind, milliseconds: Double, ok: Bool) {
             buckets.withLock { all in

@@ -1,13 +1,13 @@
+import AttuneCore
 import AttuneEngine
 import Foundation
-import Synchronization
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
 final class ProgressBar: Sendable {
     private let label: String
     private let enabled: Bool
     private let started = ContinuousClock.now
-    private let lastDraw = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastDraw = Locked<ContinuousClock.Instant?>(nil)
 
     init(label: String) {
         self.label = label

@@ -3,7 +3,6 @@ import AttuneEngine
 import AttuneExperiments
 import AttuneStore
 import AttuneTestSupport
-import Synchronization
 import Testing
 
 struct ExperimentServiceTests {
@@ -11,7 +10,7 @@ struct ExperimentServiceTests {
     static let counter = Counter()
 
     final class Counter: Sendable {
-        let next = Mutex<UInt64>(0)
+        let next = Locked<UInt64>(0)
         func take() -> UInt64 { next.withLock { $0 += 1; return $0 } }
     }
 

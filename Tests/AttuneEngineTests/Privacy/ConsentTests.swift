@@ -5,7 +5,6 @@ import AttuneStore
 import AttuneTestSupport
 import Foundation
 import Logging
-import Synchronization
 import Testing
 
 struct ConsentTests {
@@ -223,7 +222,7 @@ struct ConsentTests {
 }
 
 final class RecordingSink: FeedbackSink {
-    private let recorded = Mutex<[EventID]>([])
+    private let recorded = Locked<[EventID]>([])
     var ids: [EventID] { recorded.withLock { $0 } }
     func record(_ events: [Event], in workspace: WorkspaceID) { recorded.withLock { $0 += events.map(\.id) } }
 }
