@@ -110,6 +110,8 @@ extension ServerDependencies {
 /// All routes of the API with their middleware.
 package func buildRouter(configuration: ServerConfiguration, dependencies: ServerDependencies) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    // Segment rules over pseudonymised attributes compare values, not ciphertexts.
+    if let pii = dependencies.pii { dependencies.store.revealDeclaredValues(with: pii.revealed) }
     // Outermost, so that error answers carry the CORS headers too and a browser can read them.
     if !configuration.corsOrigins.isEmpty {
         router.add(middleware: CORSAllowListMiddleware(origins: configuration.corsOrigins))

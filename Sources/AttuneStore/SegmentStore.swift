@@ -26,6 +26,12 @@ package protocol SegmentStore: Sendable {
     ///   most rule segments it may (1,000), `notFound` for the workspace.
     func createSegment(_ segment: Segment, in workspace: WorkspaceID) async throws
 
+    /// How rules see a user's declared attributes: pseudonymised values are stored protected, and
+    /// a process holding the keys passes the function that opens them, so that
+    /// `attributes.email == "..."` compares the value, not its ciphertext. The opened values live
+    /// only for the evaluation.
+    func revealDeclaredValues(with reveal: @escaping @Sendable (JSONValue) -> JSONValue)
+
     /// Every segment, by name.
     func segments(in workspace: WorkspaceID) async throws -> [Segment]
     func segment(_ id: SegmentID, in workspace: WorkspaceID) async throws -> Segment?

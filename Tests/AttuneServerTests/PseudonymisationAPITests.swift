@@ -68,3 +68,27 @@ struct EventPseudonymisationAPITests {
         #expect(number.event.properties == #"{"ip":7}"#, "only string values are personal data")
     }
 }
+
+/// Rules over pseudonymised attributes compare the values, though the store holds ciphertexts.
+struct PseudonymisedSegmentRuleTests {
+    @Test func rulesSeeTheValuesOfProtectedAttributes() async throws {
+        var server = try TestServer()
+        server.pii = PIIProtection(keys: PIIKeys.generate())
+        try await server.makeApplication().test(.router) { client in
+            let rule = #"{"name": "staff", "rule": "ends_with(attributes.email, \"@staff.example\") and attributes.name != \"Bot\""}"#
+            let created = try await client.call(.post, "/v1/segments", body: rule)
+            #expect(created.status == 201, "\(created.text)")
+            let id = try #require(created.json?["id"]?.stringValue)
+            for (user, email, name) in [("u1", "Ann@staff.example", "Ann"), ("u2", "bob@else.example", "Bob"), ("u3", "bot@staff.example", "Bot")] {
+                let identify = try await client.call(
+                    .post, "/v1/identify", key: TestServer.write,
+                    body: #"{"userId": "\#(user)", "traits": {"email": "\#(email)", "name": "\#(name)"}}"#)
+                #expect(identify.status == 200)
+            }
+            let members = try await client.call(.get, "/v1/segments/\(id)/members", key: TestServer.read)
+            #expect(members.json?["members"] == .array([.string("u1")]), "\(members.text)")
+        }
+        let stored = try #require(try await server.store.traits(of: UserID(unchecked: "u1"), in: .default))
+        #expect(!stored.contains("staff.example"), "the store still holds no address: \(stored)")
+    }
+}

@@ -51,14 +51,26 @@ package struct PIIProtection: Sendable {
     /// The traits with every protected value decrypted; a value under a key no longer held reads
     /// as `null`.
     package func reveal(_ traits: String) -> String {
-        guard case .object(var members)? = try? JSONParser().parse(traits) else { return traits }
+        guard let json = try? JSONParser().parse(traits) else { return traits }
         var changed = false
+        let opened = revealed(json, changed: &changed)
+        return changed ? opened.serialized(sortedKeys: true) : traits
+    }
+
+    /// ``reveal(_:)`` on a parsed traits object.
+    package func revealed(_ traits: JSONValue) -> JSONValue {
+        var changed = false
+        return revealed(traits, changed: &changed)
+    }
+
+    private func revealed(_ traits: JSONValue, changed: inout Bool) -> JSONValue {
+        guard case .object(var members) = traits else { return traits }
         for index in members.indices {
             guard let cipher = Self.ciphertext(members[index].value) else { continue }
             members[index].value = opened(cipher).map(JSONValue.string) ?? .null
             changed = true
         }
-        return changed ? JSONValue.object(members).serialized(sortedKeys: true) : traits
+        return changed ? .object(members) : traits
     }
 
     /// The traits with values under an older key encrypted again under the current one; `nil`

@@ -49,6 +49,7 @@ extension SQLiteStore {
         guard !rules.isEmpty, !users.isEmpty else { return changes }
         let ruleIDs = Set(rules.entries.map(\.id.rawValue))
         let consent = try consentEntry(workspace, db)
+        let reveal = rules.readsAttributes ? declaredValueReveal.withLock { $0 } : nil
         let instant = Timestamp(millisecondsSinceEpoch: now)
         // Cached statements: a busy batch changes many memberships, and parsing SQL per row showed.
         let current = try db.cachedStatement(
@@ -62,7 +63,9 @@ extension SQLiteStore {
             var matched: Set<String> = []
             if consent.permits(.personalization, for: user) {
                 var record = ProfileRecord(user: user, traits: try Self.loadProfile(workspace, user, db)?.traits)
-                if rules.readsAttributes { record.attributes = try Self.declaredTraits(workspace, user, db) }
+                if rules.readsAttributes {
+                    record.attributes = try Self.declaredTraits(workspace, user, db).map { reveal?($0) ?? $0 }
+                }
                 if !rules.aggregates.isEmpty { record.aggregates = try Self.aggregateValues(rules, workspace, user, now, db) }
                 matched = Set(rules.matching(record, now: instant).map(\.rawValue))
             }

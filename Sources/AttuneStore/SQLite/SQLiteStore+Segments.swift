@@ -2,6 +2,10 @@ import AttuneCore
 import GRDB
 
 extension SQLiteStore: SegmentStore {
+    package func revealDeclaredValues(with reveal: @escaping @Sendable (JSONValue) -> JSONValue) {
+        declaredValueReveal.withLock { $0 = reveal }
+    }
+
     package func createSegment(_ segment: Segment, in workspace: WorkspaceID) async throws {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)

@@ -23,6 +23,8 @@ package final class SQLiteStore: Sendable {
     let segmentRuleCache = Locked<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
     /// Each workspace's consent decisions, for checks on every append and recommendation.
     let consentCache = Locked<[Int64: ConsentCacheEntry]>([:])
+    /// Opens pseudonymised declared values for segment rules; `nil` leaves them protected.
+    let declaredValueReveal = Locked<(@Sendable (JSONValue) -> JSONValue)?>(nil)
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {

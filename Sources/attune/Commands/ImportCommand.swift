@@ -200,6 +200,8 @@ struct ImportUsers: AsyncParsableCommand {
         try await ImportOutput.ensureWorkspace(store, workspace)
         var importer = UserImporter(store: store, clock: SystemClock())
         importer.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
+        // The keys may have been made just now, after the store was opened without them.
+        if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
         try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
             try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
