@@ -34,6 +34,7 @@ struct CommandParsingTests {
         ["import", "items", "--list-separator", "||", "/dev/null"],
         ["workspaces", "create", "Bad Name"],
         ["bench", "ingest", "--batch", "0"],
+        ["bench", "serve", "--endpoint", "healthz"],
         ["bench", "bpr", "--interactions", "/definitely/not/here.csv"],
         ["bench", "bpr", "--interactions", "/dev/null", "--learning-rate", "0"],
         ["bench", "bpr", "--interactions", "/dev/null", "--epochs", "-1"],

@@ -29,6 +29,8 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Offered load of the open-loop run, requests/s.") var rate = 2_000
     @Option(help: "Sending threads (each with one keep-alive connection) of the open-loop run.") var senders = 32
     @Option(help: "Recommendations per request.") var count = 10
+    @Option(help: "recommendations (GET /v1/users/{id}/recommendations) or profile (GET /v1/users/{id}, the admin profile read).")
+    var endpoint = "recommendations"
 
     func validate() throws {
         guard (1...3_600).contains(seconds) else { throw ValidationError("--seconds must be from 1 to 3600") }
@@ -36,7 +38,13 @@ struct BenchServe: AsyncParsableCommand {
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
         guard (1...512).contains(senders) else { throw ValidationError("--senders must be from 1 to 512") }
         guard ModelFamily(rawValue: model) != nil else { throw ValidationError("unknown model \"\(model)\"") }
+        guard ["recommendations", "profile"].contains(endpoint) else {
+            throw ValidationError("--endpoint must be recommendations or profile")
+        }
     }
+
+    /// The measured request's path below `/v1/users/{id}`.
+    var pathSuffix: String { endpoint == "profile" ? "" : "/recommendations?count=\(count)" }
 
     func run() async throws {
         try prepare()
@@ -50,7 +58,7 @@ struct BenchServe: AsyncParsableCommand {
         let loading = DispatchTime.now().uptimeNanoseconds
         var probe = try LoopbackHTTPClient(port: server.port).send(
             method: "GET", path: "/v1/users/\(users[0])/recommendations?count=\(count)", headers: [("Authorization", "Bearer \(key)")])
-        while probe.text.contains("\"modelVersion\":null") {
+        while endpoint == "recommendations", probe.text.contains("\"modelVersion\":null") {
             guard DispatchTime.now().uptimeNanoseconds - loading < 600_000_000_000 else {
                 throw ValidationError("the server did not load its model within 10 minutes")
             }
@@ -69,7 +77,8 @@ struct BenchServe: AsyncParsableCommand {
             let recs = try Self.wrk(wrk, port: server.port, path: "/", script: script, connections: connections, seconds: seconds)
             print(String(format: "saturated (wrk, 2 threads, %d connections, %d s):", connections, seconds))
             print(String(format: "  GET /healthz          %9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms", health.rps, health.p50, health.p99))
-            print(String(format: "  GET recommendations   %9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms  (%.0f%% of /healthz)",
+            let label = "GET " + endpoint + String(repeating: " ", count: max(0, 18 - endpoint.count))
+            print("  " + label + String(format: "%9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms  (%.0f%% of /healthz)",
                          recs.rps, recs.p50, recs.p99, 100 * recs.rps / max(health.rps, 1)))
         } else {
             print("saturated: skipped (wrk is not installed: apt-get install wrk)")
@@ -118,7 +127,7 @@ struct BenchServe: AsyncParsableCommand {
             math.randomseed(42)
             wrk.headers["Authorization"] = "Bearer \(key)"
             request = function()
-              return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "/recommendations?count=\(count)")
+              return wrk.format("GET", "/v1/users/" .. users[math.random(#users)] .. "\(pathSuffix)")
             end
             """
         try script.write(toFile: path, atomically: true, encoding: .utf8)
@@ -182,7 +191,7 @@ struct BenchServe: AsyncParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds + 200_000_000
         for worker in 0..<senders {
             finished.enter()
-            let thread = Thread { [count, senders] in
+            let thread = Thread { [pathSuffix, senders] in
                 let client = LoopbackHTTPClient(port: port)
                 var random = SystemRandomNumberGenerator()
                 var index = worker
@@ -192,8 +201,7 @@ struct BenchServe: AsyncParsableCommand {
                     if scheduled > now { usleep(UInt32((scheduled - now) / 1_000)) }
                     let user = users[Int(random.next() % UInt64(users.count))]
                     let response = try? client.send(
-                        method: "GET", path: "/v1/users/\(user)/recommendations?count=\(count)",
-                        headers: [("Authorization", "Bearer \(key)")])
+                        method: "GET", path: "/v1/users/\(user)\(pathSuffix)", headers: [("Authorization", "Bearer \(key)")])
                     let done = DispatchTime.now().uptimeNanoseconds
                     if response?.status != 200 { errors.add(1, ordering: .relaxed) }
                     log.record(worker, Double(done - scheduled) / 1e6)
