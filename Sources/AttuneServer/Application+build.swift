@@ -176,8 +176,9 @@ package func buildApplication(
     var server = HTTPServerBuilder.http1StreamUpgrade(
         webSocketRouter: streams,
         configuration: .init(
-            http1: .init(idleTimeout: .nanoseconds(Int64(configuration.limits.idleTimeout.components.seconds) * 1_000_000_000)),
-            ws: .init(maxFrameSize: StreamController.maxMessageBytes)))
+            http1: .init(idleTimeout: TimeAmount(configuration.limits.idleTimeout)),
+            ws: .init(maxFrameSize: StreamController.maxMessageBytes)),
+        headerTimeout: configuration.limits.headerTimeout)
     if let tls = configuration.tls {
         server = try .tls(server, tlsConfiguration: tls)
     }

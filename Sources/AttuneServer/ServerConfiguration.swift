@@ -11,8 +11,12 @@ package struct ServerLimits: Sendable {
     package var maxItemBodyBytes = 8 << 20
     /// Requests answered at once; more are refused with 503 and `Retry-After` (load shedding).
     package var maxInFlightRequests = 512
-    /// A connection with no traffic for this long is closed.
+    /// A connection with no traffic for this long is closed (between requests, and inside a
+    /// request body: a body that stalls for this long ends the connection).
     package var idleTimeout: Duration = .seconds(60)
+    /// A new connection whose first request head is not complete this long after it was accepted
+    /// is answered `408` and closed, however slowly it keeps sending (TLS handshake included).
+    package var headerTimeout: Duration = .seconds(20)
 
     package init() {}
 }
@@ -49,5 +53,6 @@ package struct ServerConfiguration: Sendable {
         let cors = corsOrigins.isEmpty ? "none" : corsOrigins.sorted().joined(separator: ",")
         return "host=\(host) port=\(port) tls=\(tls == nil ? "off" : "on") rate=\(rate) cors=\(cors)"
             + " maxEventBody=\(limits.maxEventBodyBytes) maxItemBody=\(limits.maxItemBodyBytes)"
+            + " headerTimeout=\(limits.headerTimeout) idleTimeout=\(limits.idleTimeout)"
     }
 }

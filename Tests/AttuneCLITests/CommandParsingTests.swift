@@ -11,6 +11,11 @@ struct CommandParsingTests {
         #expect(serve.dataDirectory == "/tmp/x")
         #expect(serve.port == 9000)
         #expect(serve.host == "0.0.0.0")
+        #expect(serve.headerTimeoutSeconds == 20 && serve.idleTimeoutSeconds == 60)
+        let timed = try #require(
+            try AttuneCommand.parseAsRoot(["serve", "--header-timeout-seconds", "5", "--idle-timeout-seconds", "30"])
+                as? ServeCommand)
+        #expect(timed.headerTimeoutSeconds == 5 && timed.idleTimeoutSeconds == 30)
     }
 
     @Test(arguments: [
@@ -27,6 +32,9 @@ struct CommandParsingTests {
         ["serve", "--no-pseudonymize", "--pii-field", "card"],
         ["serve", "--pii-field", ""],
         ["import", "users", "--no-pseudonymize", "--pii-field", "card", "/dev/null"],
+        ["serve", "--header-timeout-seconds", "0"],
+        ["serve", "--header-timeout-seconds", "nan"],
+        ["serve", "--idle-timeout-seconds", "-5"],
         ["import", "consent", "/definitely/not/here.csv"],
         ["import", "events", "/definitely/not/here.csv"],
         ["import", "events", "--format", "xml", "/dev/null"],

@@ -55,3 +55,71 @@ enum RawHTTPExchange {
         return String(decoding: response, as: UTF8.self)
     }
 }
+
+extension RawHTTPExchange {
+    /// What a paced client got: the response text (`nil` when the server neither answered nor
+    /// closed within the guard) and how many chunks it sent before the server closed.
+    struct PacedReply: Sendable {
+        var text: String?
+        var chunksSent: Int
+    }
+
+    /// Sends `chunks` on one connection with `pause` seconds between them, stopping early when the
+    /// server closes, then reads until the server closes (or `timeout` seconds pass).
+    static func paced(_ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int = 10) async -> PacedReply {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: pacedExchange(chunks, pause: pause, port: port, timeout: timeout))
+            }
+        }
+    }
+
+    private static func pacedExchange(_ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int) -> PacedReply {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return PacedReply(text: nil, chunksSent: 0) }
+        defer { close(fd) }
+        var limit = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { return PacedReply(text: nil, chunksSent: 0) }
+        var response: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        var sent = 0
+        var closed = false
+        sending: for (index, bytes) in chunks.enumerated() {
+            if index > 0 { usleep(useconds_t(pause * 1_000_000)) }
+            // Whatever arrived during the pause, and whether the server has hung up.
+            while true {
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, Int32(MSG_DONTWAIT)) }
+                if n > 0 {
+                    response.append(contentsOf: chunk[0..<n])
+                    continue
+                }
+                if n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK) { closed = true }
+                break
+            }
+            if closed { break sending }
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, bytes.count, Int32(MSG_NOSIGNAL)) }
+            guard n == bytes.count else { break sending }
+            sent += 1
+        }
+        while !closed {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+            if n == 0 { break }
+            if n < 0 {
+                if errno == ECONNRESET { break }
+                return PacedReply(text: nil, chunksSent: sent)
+            }
+            response.append(contentsOf: chunk[0..<n])
+        }
+        return PacedReply(text: String(decoding: response, as: UTF8.self), chunksSent: sent)
+    }
+}

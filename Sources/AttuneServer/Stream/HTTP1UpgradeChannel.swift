@@ -6,7 +6,8 @@ import NIOCore
 import NIOHTTP1
 
 /// HTTP/1 with the WebSocket upgrade of `GET /v1/stream`, where a request that cannot be parsed
-/// is answered `400` and its connection closed.
+/// is answered `400` and its connection closed, and a first request head that takes longer than
+/// the header timeout `408` (``RequestHeadDeadlineHandler``).
 ///
 /// The upgrade channel alone leaves such a request unanswered: until the first request head is
 /// parsed nothing in its pipeline handles parse errors (Hummingbird's HTTP handler, which answers
@@ -17,11 +18,14 @@ struct HTTP1UpgradeChannel: ServerChildChannel {
     typealias Value = HTTP1WebSocketUpgradeChannel.Value
 
     let base: HTTP1WebSocketUpgradeChannel
+    /// How long a new connection has to send its first complete request head.
+    let headerTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         do {
             // First of this channel's handlers: under TLS that is right after the TLS handler.
             try channel.pipeline.syncOperations.addHandler(TLSFailureHandler())
+            try channel.pipeline.syncOperations.addHandler(RequestHeadDeadlineHandler(timeout: headerTimeout))
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
@@ -39,13 +43,15 @@ struct HTTP1UpgradeChannel: ServerChildChannel {
 extension HTTPServerBuilder {
     /// ``HTTP1UpgradeChannel`` over `webSocketRouter`.
     static func http1StreamUpgrade(
-        webSocketRouter: Router<StreamRequestContext>, configuration: HTTP1WebSocketUpgradeChannel.Configuration
+        webSocketRouter: Router<StreamRequestContext>, configuration: HTTP1WebSocketUpgradeChannel.Configuration,
+        headerTimeout: Duration
     ) -> HTTPServerBuilder {
         let webSocketResponder = webSocketRouter.buildResponder()
         return HTTPServerBuilder { responder in
             HTTP1UpgradeChannel(
                 base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration))
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: configuration),
+                headerTimeout: TimeAmount(headerTimeout))
         }
     }
 }

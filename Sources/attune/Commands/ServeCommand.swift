@@ -84,6 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Requests a key may make at once before its rate applies (default 200).")
     var rateBurst: Int?
 
+    @Option(help: "Seconds a new connection has to send its first complete request head (TLS handshake included) before it is answered 408 and closed, however slowly it keeps sending.")
+    var headerTimeoutSeconds: Double = 20
+
+    @Option(help: "Seconds without traffic, between requests or inside a request body, after which a connection is closed.")
+    var idleTimeoutSeconds: Double = 60
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -128,6 +134,12 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard segmentSweepSeconds == 0 || (segmentSweepSeconds >= 1 && segmentSweepSeconds <= 7 * 86_400) else {
             throw ValidationError("--segment-sweep-seconds must be 0 (off) or from 1 to 604800")
+        }
+        guard headerTimeoutSeconds >= 0.1, headerTimeoutSeconds <= 3_600 else {
+            throw ValidationError("--header-timeout-seconds must be from 0.1 to 3600")
+        }
+        guard idleTimeoutSeconds >= 0.1, idleTimeoutSeconds <= 86_400 else {
+            throw ValidationError("--idle-timeout-seconds must be from 0.1 to 86400")
         }
         guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
         if let retentionDays, !(1...RetentionPurge.maxDays).contains(retentionDays) {
@@ -190,6 +202,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.port = settings.port
         configuration.rateLimit = try settings.resolvedRateLimit()
         configuration.corsOrigins = settings.corsOrigins
+        configuration.limits.headerTimeout = .milliseconds(Int64(headerTimeoutSeconds * 1000))
+        configuration.limits.idleTimeout = .milliseconds(Int64(idleTimeoutSeconds * 1000))
         // A secret, so never a flag (flags show in process listings) and never in the audit summary.
         if let secret = Environment.value("ATTUNE_DASHBOARD_SECRET") {
             guard secret.utf8.count >= 32 else { throw ValidationError("ATTUNE_DASHBOARD_SECRET must be at least 32 bytes") }
