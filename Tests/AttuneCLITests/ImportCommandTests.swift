@@ -20,6 +20,25 @@ struct ImportCommandTests {
         #expect(out2.contains("2 already present"))
     }
 
+    @Test func transactionsImportOnePurchasePerItemAndReimportAddsNothing() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let csv = directory.appendingPathComponent("orders.csv").path
+        try "email,order_id,order_date,amount,item_ids\nann@example.com,o1,2025-01-02T00:00:00Z,30,i1|i2\nnobody,o2,2025-01-02T00:00:00Z,1,i3\n"
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let data = directory.appendingPathComponent("data").path
+        let (status, out, err) = try AttuneProcess.run(["import", "transactions", "--data-dir", data, csv])
+        #expect(status == 0, "\(err)")
+        #expect(out.contains("2 rows read, 2 imported"), "\(out)")
+        #expect(out.contains("line 3: email"))
+        let (again, out2, _) = try AttuneProcess.run(["import", "transactions", "--data-dir", data, csv])
+        #expect(again == 0)
+        #expect(out2.contains("0 imported, 2 already present"), "\(out2)")
+        let (missing, _, err3) = try AttuneProcess.run(["import", "transactions", "--data-dir", data, "--order-column", "nr", csv])
+        #expect(missing != 0)
+        #expect(err3.contains("no column \"nr\""))
+    }
+
     @Test func unknownColumnsAndMissingFilesFailClearly() throws {
         let directory = FileManagerTemp.directory()
         defer { try? FileManager.default.removeItem(at: directory) }

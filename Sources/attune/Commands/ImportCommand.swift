@@ -9,7 +9,8 @@ struct ImportCommand: AsyncParsableCommand {
         commandName: "import",
         abstract: "Import CSV, TSV or JSON Lines files into a data directory.",
         subcommands: [
-            ImportEvents.self, ImportItems.self, ImportUsers.self, ImportConsent.self, ImportEmbeddings.self,
+            ImportEvents.self, ImportItems.self, ImportUsers.self, ImportConsent.self, ImportTransactions.self,
+            ImportEmbeddings.self,
             ImportMovieLens.self, ImportTexts.self,
         ])
 }
