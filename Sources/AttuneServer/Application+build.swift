@@ -59,6 +59,8 @@ package struct ServerDependencies: Sendable {
     package var catalogueNames = CatalogNameIndex()
     /// Pseudonymises personal declared attributes; `nil` stores them as sent.
     package var pii: PIIProtection?
+    /// Scans a watched import folder (`--import-dir`); `nil` turns it off.
+    package var importFolder: ImportFolderService?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -208,6 +210,7 @@ package func buildApplication(
     if let retention = dependencies.retention {
         app.addServices(RetentionService(purge: retention, logger: logger))
     }
+    if let importFolder = dependencies.importFolder { app.addServices(importFolder) }
     if let interval = dependencies.experimentMonitorInterval {
         app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
     }

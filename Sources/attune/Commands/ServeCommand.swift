@@ -90,6 +90,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds without traffic, between requests or inside a request body, after which a connection is closed.")
     var idleTimeoutSeconds: Double = 60
 
+    @Option(
+        name: .customLong("import-dir"),
+        help: "A folder watched for files to import into the default workspace (events-*, users-*, items-*, transactions-*, consent-*); each is moved to done/ or failed/ with a report.")
+    var importDirectory: String?
+
+    @Option(help: "Seconds between scans of --import-dir; a file is imported once it is unchanged across two scans.")
+    var importIntervalSeconds: Double = 60
+
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -140,6 +148,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard idleTimeoutSeconds >= 0.1, idleTimeoutSeconds <= 86_400 else {
             throw ValidationError("--idle-timeout-seconds must be from 0.1 to 86400")
+        }
+        guard importIntervalSeconds >= 0.1, importIntervalSeconds <= 86_400 else {
+            throw ValidationError("--import-interval-seconds must be from 0.1 to 86400")
+        }
+        if let importDirectory {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: importDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--import-dir \(importDirectory) is not a folder")
+            }
         }
         guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
         if let retentionDays, !(1...RetentionPurge.maxDays).contains(retentionDays) {
@@ -246,6 +263,15 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.pii = try personalData.protection(dataDirectory: settings.dataDirectory)
         if let retentionDays {
             dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
+        }
+        if let importDirectory {
+            let folder = ImportFolder(
+                directory: importDirectory, clock: clock, logger: logger,
+                importer: ImportFolder.importer(
+                    store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: models),
+                    pii: dependencies.pii))
+            dependencies.importFolder = ImportFolderService(
+                folder: folder, interval: .milliseconds(Int64(importIntervalSeconds * 1000)))
         }
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in

@@ -1,0 +1,54 @@
+import AttuneCore
+import AttuneStore
+import Logging
+import ServiceLifecycle
+
+/// Runs ``ImportFolder`` scans: one at start, then every `interval`, until shutdown.
+package struct ImportFolderService: Service {
+    let folder: ImportFolder
+    let interval: Duration
+
+    package init(folder: ImportFolder, interval: Duration) {
+        self.folder = folder
+        self.interval = interval
+    }
+
+    package func run() async throws {
+        var state = ImportFolder.ScanState()
+        _ = await folder.scan(&state)
+        await PeriodicWork.run(every: interval) {
+            _ = await folder.scan(&state)
+        }
+    }
+}
+
+extension ImportFolder {
+    /// The importers of each kind into `workspace`, as `attune import` runs them.
+    /// - Parameters:
+    ///   - pii: pseudonymises personal user traits (users and transactions); `nil` stores them as sent.
+    package static func importer(
+        store: any AttuneStorage, clock: any WallClock, consent: ConsentService, pii: PIIProtection?,
+        workspace: WorkspaceID = .default
+    ) -> Importer {
+        { kind, path in
+            switch kind {
+            case .events:
+                var options = ImportOptions()
+                options.workspace = workspace
+                return try await EventImporter(store: store, clock: clock).run(path: path, options: options)
+            case .users:
+                var importer = UserImporter(store: store, clock: clock)
+                importer.pii = pii
+                return try await importer.run(path: path, workspace: workspace)
+            case .items:
+                return try await ItemImporter(store: store, clock: clock).run(path: path, workspace: workspace)
+            case .transactions:
+                var importer = TransactionImporter(store: store, clock: clock)
+                importer.pii = pii
+                return try await importer.run(path: path, workspace: workspace)
+            case .consent:
+                return try await ConsentImporter(service: consent).run(path: path, workspace: workspace, actor: "import-folder")
+            }
+        }
+    }
+}
