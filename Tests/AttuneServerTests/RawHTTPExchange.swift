@@ -65,16 +65,22 @@ extension RawHTTPExchange {
     }
 
     /// Sends `chunks` on one connection with `pause` seconds between them, stopping early when the
-    /// server closes, then reads until the server closes (or `timeout` seconds pass).
-    static func paced(_ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int = 10) async -> PacedReply {
+    /// server closes, then reads until the server closes (or `timeout` seconds pass). With
+    /// `answerFirst`, waits for the first bytes of an answer to the first chunk before going on.
+    static func paced(
+        _ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int = 10, answerFirst: Bool = false
+    ) async -> PacedReply {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                continuation.resume(returning: pacedExchange(chunks, pause: pause, port: port, timeout: timeout))
+                continuation.resume(
+                    returning: pacedExchange(chunks, pause: pause, port: port, timeout: timeout, answerFirst: answerFirst))
             }
         }
     }
 
-    private static func pacedExchange(_ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int) -> PacedReply {
+    private static func pacedExchange(
+        _ chunks: [[UInt8]], pause: Double, port: Int, timeout: Int, answerFirst: Bool
+    ) -> PacedReply {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { return PacedReply(text: nil, chunksSent: 0) }
         defer { close(fd) }
@@ -110,6 +116,11 @@ extension RawHTTPExchange {
             let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, bytes.count, Int32(MSG_NOSIGNAL)) }
             guard n == bytes.count else { break sending }
             sent += 1
+            if index == 0, answerFirst {
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+                guard n > 0 else { return PacedReply(text: nil, chunksSent: sent) }
+                response.append(contentsOf: chunk[0..<n])
+            }
         }
         while !closed {
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }

@@ -71,8 +71,9 @@ struct SlowClientTests {
         #expect(try await server.store.stats(of: .default).events == 0)
     }
 
-    /// The header deadline covers the first head only: a keep-alive client that waits longer than
-    /// it between requests is still served on the same connection.
+    /// A later head is timed from its first byte, not from the end of the previous request: a
+    /// keep-alive client that waits longer than the header timeout between requests is still
+    /// served on the same connection.
     @Test func aKeepAliveClientIdleBetweenRequestsIsServed() async throws {
         let server = try Self.server(headerTimeout: .seconds(1))
         try await server.makeApplication().test(.live) { client in
@@ -82,6 +83,24 @@ struct SlowClientTests {
             #expect(reply.chunksSent == 2)
             let answers = reply.text?.components(separatedBy: "HTTP/1.1 200 ").count ?? 0
             #expect(answers - 1 == 2, "\(reply.text ?? "no answer")")
+        }
+    }
+
+    /// A client that sends one request promptly and then trickles the next head on the same
+    /// connection is cut off too: the idle timeout alone would never fire.
+    @Test func aLaterHeadTrickledOnAKeptAliveConnectionIsCutOff() async throws {
+        let server = try Self.server(headerTimeout: .seconds(2))
+        try await server.makeApplication().test(.live) { client in
+            let port = try #require(client.port)
+            let first = Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+            let second = Array("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: abcdefghij\r\n\r\n".utf8)
+            let reply = await RawHTTPExchange.paced(
+                [first] + second.map { [$0] }, pause: 1, port: port, timeout: 20, answerFirst: true)
+            #expect(reply.chunksSent < 1 + second.count, "the whole second head went through")
+            let answers = reply.text?.components(separatedBy: "HTTP/1.1 200 ").count ?? 0
+            #expect(answers - 1 == 1, "\(reply.chunksSent) sent; \(reply.text ?? "no answer")")
+            let healthy = await RawHTTPExchange.roundTrip(Self.healthz, port: port)
+            #expect(healthy?.hasPrefix("HTTP/1.1 200 ") == true)
         }
     }
 

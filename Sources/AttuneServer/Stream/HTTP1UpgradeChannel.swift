@@ -6,8 +6,8 @@ import NIOCore
 import NIOHTTP1
 
 /// HTTP/1 with the WebSocket upgrade of `GET /v1/stream`, where a request that cannot be parsed
-/// is answered `400` and its connection closed, and a first request head that takes longer than
-/// the header timeout `408` (``RequestHeadDeadlineHandler``).
+/// is answered `400` and its connection closed, and a request head that takes longer than the
+/// header timeout is cut off (``RequestHeadDeadlineHandler``).
 ///
 /// The upgrade channel alone leaves such a request unanswered: until the first request head is
 /// parsed nothing in its pipeline handles parse errors (Hummingbird's HTTP handler, which answers
@@ -22,15 +22,19 @@ struct HTTP1UpgradeChannel: ServerChildChannel {
     let headerTimeout: TimeAmount
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        let deadline = RequestHeadDeadlineHandler(timeout: headerTimeout)
         do {
             // First of this channel's handlers: under TLS that is right after the TLS handler.
             try channel.pipeline.syncOperations.addHandler(TLSFailureHandler())
-            try channel.pipeline.syncOperations.addHandler(RequestHeadDeadlineHandler(timeout: headerTimeout))
+            try channel.pipeline.syncOperations.addHandler(deadline)
         } catch {
             return channel.eventLoop.makeFailedFuture(error)
         }
+        // `setup` completes on the channel's event loop, where the handlers live.
+        let boundDeadline = NIOLoopBound(deadline, eventLoop: channel.eventLoop)
         return base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             try channel.pipeline.syncOperations.addHandler(UnparsableRequestHandler())
+            try channel.pipeline.syncOperations.addHandler(RequestBoundaryObserver(deadline: boundDeadline.value))
             return value
         }
     }
