@@ -63,8 +63,7 @@ struct SlowClientTests {
                 + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":"
             let reply = await RawHTTPExchange.roundTrip(Array(partial.utf8), port: port, timeout: 10)
             #expect(reply != nil, "the connection was still open after 10 s")
-            #expect(reply?.contains(" 200 ") != true, "\(reply ?? "")")
-            #expect(reply?.contains(" 401 ") != true, "\(reply ?? "")")
+            #expect(reply == "", "answered: \(reply ?? "")")
             let healthy = await RawHTTPExchange.roundTrip(Self.healthz, port: port)
             #expect(healthy?.hasPrefix("HTTP/1.1 200 ") == true)
         }
