@@ -63,6 +63,26 @@ struct TLSTests {
         #expect(records.levels.allSatisfy { $0 < .error }, "\(records.messages)")
     }
 
+    /// The header deadline counts from the accept, so a client stalling in the TLS handshake (here:
+    /// sending nothing at all) is cut off too, quietly.
+    @Test func aClientStallingInTheHandshakeIsCutOffQuietly() async throws {
+        let files = try SelfSignedCertificate()
+        let server = try TestServer()
+        var configuration = ServerConfiguration()
+        configuration.tls = try TLSFiles.serverConfiguration(certificatePath: files.certificate, keyPath: files.key)
+        configuration.limits.headerTimeout = .seconds(1)
+        let records = LogRecords()
+        let logger = Logger(label: "tls-test") { _ in RecordingLogHandler(records: records) }
+        let app = try buildApplication(configuration: configuration, dependencies: try await server.dependencies(), logger: logger)
+        try await app.test(.ahc(.https)) { client async throws in
+            let port = try #require(client.port)
+            let reply = await RawHTTPExchange.roundTrip([], port: port, timeout: 10)
+            #expect(reply != nil, "the connection was still open after 10 s")
+            #expect(try await client.call(.get, "/healthz", key: nil).status == 200)
+        }
+        #expect(records.levels.allSatisfy { $0 < .error }, "\(records.messages)")
+    }
+
     @Test func missingOrUnreadableFilesAreClearErrors() throws {
         let files = try SelfSignedCertificate()
         let garbage = files.directory.appendingPathComponent("garbage.pem").path
