@@ -31,11 +31,13 @@ struct ImportFolderServeTests {
             toFile: inbox + "/transactions-today.csv", atomically: true, encoding: .utf8)
         let placed = Self.waitFor(inbox + "/done/transactions-today.csv.report.json")
         #expect(placed)
-        let stats = try JSONParser().parse(try #require(BlockingClient(port: port).get(path: "/v1/stats", key: Self.admin)))
+        let stats = try JSONParser().parse(
+            try #require(BlockingClient(port: port).get(path: "/v1/stats", key: Self.admin)))
         #expect(stats["events"] == .number(2))
         server.terminate()
         server.waitUntilExit()
-        let report = try JSONParser().parse(try String(contentsOfFile: inbox + "/done/transactions-today.csv.report.json", encoding: .utf8))
+        let report = try JSONParser().parse(
+            try String(contentsOfFile: inbox + "/done/transactions-today.csv.report.json", encoding: .utf8))
         #expect(report["imported"] == .number(2))
         #expect(!FileManager.default.fileExists(atPath: inbox + "/transactions-today.csv"))
 
@@ -45,9 +47,11 @@ struct ImportFolderServeTests {
             again.terminate()
             again.waitUntilExit()
         }
-        try "customer_id,order_id,item_ids\nc2,o2,i3\n".write(toFile: inbox + "/transactions-next.csv", atomically: true, encoding: .utf8)
+        try "customer_id,order_id,item_ids\nc2,o2,i3\n".write(
+            toFile: inbox + "/transactions-next.csv", atomically: true, encoding: .utf8)
         #expect(Self.waitFor(inbox + "/done/transactions-next.csv.report.json"))
-        let after = try JSONParser().parse(try #require(BlockingClient(port: newPort).get(path: "/v1/stats", key: Self.admin)))
+        let after = try JSONParser().parse(
+            try #require(BlockingClient(port: newPort).get(path: "/v1/stats", key: Self.admin)))
         #expect(after["events"] == .number(3))
     }
 }

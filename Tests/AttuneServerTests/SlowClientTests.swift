@@ -59,7 +59,8 @@ struct SlowClientTests {
         let server = try Self.server(headerTimeout: .seconds(60), idleTimeout: .seconds(1))
         try await server.makeApplication().test(.live) { client in
             let port = try #require(client.port)
-            let partial = "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.write)\r\n"
+            let partial =
+                "POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \(TestServer.write)\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":"
             let reply = await RawHTTPExchange.roundTrip(Array(partial.utf8), port: port, timeout: 10)
             #expect(reply != nil, "the connection was still open after 10 s")

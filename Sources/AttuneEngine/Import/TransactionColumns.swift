@@ -18,7 +18,9 @@ package struct TransactionColumns: Sendable {
     static let orderNames = ["order_id", "orderid", "order", "transaction_id", "transactionid", "order_number"]
     static let timeNames = ColumnMapping.timeNames + ["order_date", "ordered_at", "created_at"]
     static let amountNames = ["amount", "total", "order_total", "revenue", "value", "price"]
-    static let itemNames = ["item_ids", "itemids", "items", "item_id", "product_ids", "products", "product_id", "skus", "sku"]
+    static let itemNames = [
+        "item_ids", "itemids", "items", "item_id", "product_ids", "products", "product_id", "skus", "sku",
+    ]
 
     /// The concrete column of each field given the file's columns.
     /// - Throws: `ImportFailure` when a named column is missing, or the file has no order column,
@@ -40,7 +42,9 @@ package struct TransactionColumns: Sendable {
             amount: try pick(amount, Self.amountNames, option: "--amount-column"),
             items: try pick(items, Self.itemNames, option: "--items-column"))
         guard resolved.user != nil || resolved.email != nil else {
-            throw .invalidOption("the file has no customer column (customer_id) or e-mail column (email); name one with --user-column or --email-column")
+            throw .invalidOption(
+                "the file has no customer column (customer_id) or e-mail column (email); name one with --user-column or --email-column"
+            )
         }
         guard resolved.order != nil else {
             throw .invalidOption("the file has no order column (order_id); name one with --order-column")

@@ -54,7 +54,8 @@ package struct TransactionImporter: Sendable {
                 report.rowsRead += 1
                 if mapper == nil {
                     mapper = TransactionRowMapper(
-                        columns: try columns.resolve(columns: Set(row.order)), listSeparator: columns.listSeparator, now: now)
+                        columns: try columns.resolve(columns: Set(row.order)), listSeparator: columns.listSeparator,
+                        now: now)
                 }
                 do {
                     let mapped = try mapper!.map(row)
@@ -62,7 +63,8 @@ package struct TransactionImporter: Sendable {
                     if let email = mapped.email, recorded.insert(mapped.user).inserted {
                         var traits = JSONValue.object([("email", .string(email))]).serialized(sortedKeys: true)
                         if let pii { traits = try pii.protect(traits) }
-                        pending.identifies.append(Identify(anonymousID: nil, userID: mapped.user, traits: traits, timestamp: now))
+                        pending.identifies.append(
+                            Identify(anonymousID: nil, userID: mapped.user, traits: traits, timestamp: now))
                     }
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)

@@ -58,7 +58,9 @@ struct TransactionRowMapper {
             var members = properties
             if quantity > 1 { members.append(("quantity", .number(Double(quantity)))) }
             let text = JSONValue.object(members).serialized(sortedKeys: true)
-            guard text.utf8.count <= 16 * 1024 else { throw .invalid("properties", "must be at most 16384 bytes of JSON") }
+            guard text.utf8.count <= 16 * 1024 else {
+                throw .invalid("properties", "must be at most 16384 bytes of JSON")
+            }
             events.append(
                 Event(
                     id: Self.eventID(order: order, item: item), type: .purchase, userID: customer, anonymousID: nil,

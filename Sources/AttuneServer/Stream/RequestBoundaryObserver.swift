@@ -19,7 +19,9 @@ final class RequestBoundaryObserver: ChannelInboundHandler, RemovableChannelHand
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if isHTTP == nil {
-            isHTTP = (try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)) != nil
+            isHTTP =
+                (try? context.pipeline.syncOperations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+                != nil
         }
         guard isHTTP == true else {
             context.fireChannelRead(data)

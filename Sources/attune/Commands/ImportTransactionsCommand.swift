@@ -49,12 +49,14 @@ struct ImportTransactions: AsyncParsableCommand {
         columns.listSeparator = listSeparator.first!
         var importer = TransactionImporter(store: store, clock: SystemClock())
         if pseudonymize {
-            let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
+            let keys = try PIIKeys.load(
+                dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
             importer.pii = PIIProtection(keys: keys)
         }
         try await ImportOutput.run("transactions", reportPath: file.report) { [importer, columns] progress in
             try await importer.run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun,
+                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns,
+                dryRun: file.dryRun,
                 progress: progress)
         }
     }

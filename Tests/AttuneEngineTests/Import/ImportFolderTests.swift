@@ -19,7 +19,8 @@ struct ImportFolderTests {
         ImportFolder(
             directory: directory.url.path, clock: clock, logger: Logger(label: "test"),
             importer: ImportFolder.importer(
-                store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: nil), pii: nil))
+                store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: nil), pii: nil
+            ))
     }
 
     func exists(_ directory: TemporaryDirectory, _ path: String) -> Bool {
@@ -61,7 +62,8 @@ struct ImportFolderTests {
 
     @Test func aSubfolderNamesTheKind() async throws {
         let directory = try TemporaryDirectory()
-        try FileManager.default.createDirectory(at: directory.url.appendingPathComponent("events"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: directory.url.appendingPathComponent("events"), withIntermediateDirectories: true)
         _ = try directory.file("events/daily.csv", "user_id,item_id,timestamp\nu1,i1,1735787045\nu2,i1,1735787045\n")
         let store = try await store()
         let folder = folder(directory, store: store)
@@ -106,7 +108,9 @@ struct ImportFolderTests {
         ("items-none.csv", "item_id,title\n,x\n", "every row was rejected"),
         ("transactions-x.csv", "customer_id,item_ids\nc1,i1\n", "order"),
     ])
-    func aFileThatCannotBeImportedGoesToFailedWithItsReason(_ name: String, _ contents: String, _ reason: String) async throws {
+    func aFileThatCannotBeImportedGoesToFailedWithItsReason(_ name: String, _ contents: String, _ reason: String)
+        async throws
+    {
         let directory = try TemporaryDirectory()
         _ = try directory.file(name, contents)
         let store = try await store()
@@ -151,13 +155,17 @@ struct ImportFolderTests {
         _ = try directory.file(name, "user_id,marketing\nu2,false\n")
         _ = await fresh.scan(&restarted)
         #expect(await fresh.scan(&restarted).first?.report?.imported == 1)
-        #expect(exists(directory, "done/consent-daily-2.csv") && exists(directory, "done/consent-daily-2.csv.report.json"))
+        #expect(
+            exists(directory, "done/consent-daily-2.csv") && exists(directory, "done/consent-daily-2.csv.report.json"))
     }
 
-    @Test(arguments: [
-        ("events-a.csv", nil, ImportKind.events), ("USERS_b.jsonl", nil, .users), ("items-", nil, nil), ("eventsx.csv", nil, nil),
-        ("daily.csv", "transactions", .transactions), ("daily.csv", "other", nil), ("consent_x.csv", "items", .consent),
-    ] as [(String, String?, ImportKind?)])
+    @Test(
+        arguments: [
+            ("events-a.csv", nil, ImportKind.events), ("USERS_b.jsonl", nil, .users), ("items-", nil, nil),
+            ("eventsx.csv", nil, nil),
+            ("daily.csv", "transactions", .transactions), ("daily.csv", "other", nil),
+            ("consent_x.csv", "items", .consent),
+        ] as [(String, String?, ImportKind?)])
     func theKindComesFromThePrefixThenTheSubfolder(_ name: String, _ folder: String?, _ kind: ImportKind?) {
         #expect(ImportKind(fileName: name, folder: folder) == kind)
     }

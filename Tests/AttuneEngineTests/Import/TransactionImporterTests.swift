@@ -21,7 +21,8 @@ struct TransactionImporterTests {
         let files = try TemporaryDirectory()
         let path = try files.file(
             "orders.csv",
-            "customer_id,order_id,order_date,amount,item_ids,channel\nc1,o1,2025-01-02T03:04:05Z,30,i1|i2|i2,web\nc2,o2,1735787045,5,i3,\n")
+            "customer_id,order_id,order_date,amount,item_ids,channel\nc1,o1,2025-01-02T03:04:05Z,30,i1|i2|i2,web\nc2,o2,1735787045,5,i3,\n"
+        )
         let store = try await store()
         let report = try await TransactionImporter(store: store, clock: clock).run(path: path, workspace: .default)
         #expect(report.rowsRead == 2)
@@ -57,8 +58,11 @@ struct TransactionImporterTests {
     /// as a later export might carry) add nothing.
     @Test func reimportingOrdersAddsNothing() async throws {
         let files = try TemporaryDirectory()
-        let first = try files.file("a.csv", "customer_id,order_id,timestamp,amount,item_ids\nc1,o1,1735787045,30,i1|i2\n")
-        let again = try files.file("b.csv", "customer_id,order_id,timestamp,amount,item_ids\nc1,o1,1735787999,31,i2|i1\nc1,o2,1735787999,1,i1\n")
+        let first = try files.file(
+            "a.csv", "customer_id,order_id,timestamp,amount,item_ids\nc1,o1,1735787045,30,i1|i2\n")
+        let again = try files.file(
+            "b.csv",
+            "customer_id,order_id,timestamp,amount,item_ids\nc1,o1,1735787999,31,i2|i1\nc1,o2,1735787999,1,i1\n")
         let store = try await store()
         let importer = TransactionImporter(store: store, clock: clock)
         #expect(try await importer.run(path: first, workspace: .default).imported == 2)
@@ -75,7 +79,8 @@ struct TransactionImporterTests {
         let files = try TemporaryDirectory()
         let path = try files.file(
             "orders.csv",
-            "customer_id,email,order_id,item_ids\n,  Ann@Example.COM ,o1,i1\n,ann@example.com,o2,i2\nc9,bob@example.com,o3,i3\n")
+            "customer_id,email,order_id,item_ids\n,  Ann@Example.COM ,o1,i1\n,ann@example.com,o2,i2\nc9,bob@example.com,o3,i3\n"
+        )
         let store = try await store()
         let report = try await TransactionImporter(store: store, clock: clock).run(path: path, workspace: .default)
         #expect(report.imported == 3)
@@ -110,7 +115,8 @@ struct TransactionImporterTests {
     ])
     func aBadRowIsRejectedNamingItsFieldAndStoresNothing(_ row: String, _ field: String) async throws {
         let files = try TemporaryDirectory()
-        let path = try files.file("bad.csv", "customer_id,order_id,order_date,amount,item_ids\n\(row)\nc2,o2,2025-01-02T03:04:05Z,1,i9\n")
+        let path = try files.file(
+            "bad.csv", "customer_id,order_id,order_date,amount,item_ids\n\(row)\nc2,o2,2025-01-02T03:04:05Z,1,i9\n")
         let store = try await store()
         let report = try await TransactionImporter(store: store, clock: clock).run(path: path, workspace: .default)
         #expect(report.rejected == 1)
@@ -121,7 +127,8 @@ struct TransactionImporterTests {
 
     @Test func aBadEmailIsRejected() async throws {
         let files = try TemporaryDirectory()
-        let path = try files.file("bad.csv", "email,order_id,item_ids\nnot-an-address,o1,i1\na@b@c,o2,i1\n\"a b@c.d\",o3,i1\n")
+        let path = try files.file(
+            "bad.csv", "email,order_id,item_ids\nnot-an-address,o1,i1\na@b@c,o2,i1\n\"a b@c.d\",o3,i1\n")
         let store = try await store()
         let report = try await TransactionImporter(store: store, clock: clock).run(path: path, workspace: .default)
         #expect(report.rejected == 3)

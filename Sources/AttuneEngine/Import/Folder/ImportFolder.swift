@@ -55,7 +55,8 @@ package struct ImportFolder: Sendable {
             stamps[file] = stamp
         }
         var settled: [String] = []
-        for (file, stamp) in stamps where state.seen[file] == stamp || FileManager.default.fileExists(atPath: path(file) + ".ready") {
+        for (file, stamp) in stamps
+        where state.seen[file] == stamp || FileManager.default.fileExists(atPath: path(file) + ".ready") {
             settled.append(file)
         }
         state.seen = stamps
@@ -76,7 +77,8 @@ package struct ImportFolder: Sendable {
             } catch {
                 // Without the ledger line a restart could import the file again: leave it where
                 // it is and try at the next scan (imports of the same rows are idempotent).
-                logger.warning("import folder: cannot write the ledger", metadata: ["error": .string(String(describing: error))])
+                logger.warning(
+                    "import folder: cannot write the ledger", metadata: ["error": .string(String(describing: error))])
                 continue
             }
             ledger[file + "\u{0}" + digest] = report
@@ -101,7 +103,9 @@ package struct ImportFolder: Sendable {
             } else if ImportKind(rawValue: name.lowercased()) != nil {
                 for inner in (try? manager.contentsOfDirectory(atPath: path(name))) ?? [] where !Self.isIgnored(inner) {
                     var innerIsDirectory: ObjCBool = false
-                    if manager.fileExists(atPath: path(name + "/" + inner), isDirectory: &innerIsDirectory), !innerIsDirectory.boolValue {
+                    if manager.fileExists(atPath: path(name + "/" + inner), isDirectory: &innerIsDirectory),
+                        !innerIsDirectory.boolValue
+                    {
                         files.append(name + "/" + inner)
                     }
                 }
@@ -144,10 +148,12 @@ package struct ImportFolder: Sendable {
         let components = file.split(separator: "/").map(String.init)
         let kind = ImportKind(fileName: components.last ?? file, folder: components.count > 1 ? components[0] : nil)
         var report = ImportFolderReport(
-            file: file, sha256: digest, kind: kind, outcome: .failed, startedAt: started, finishedAt: started, report: nil,
+            file: file, sha256: digest, kind: kind, outcome: .failed, startedAt: started, finishedAt: started,
+            report: nil,
             error: nil)
         guard let kind else {
-            report.error = "the name does not say what the file holds: start it with "
+            report.error =
+                "the name does not say what the file holds: start it with "
                 + ImportKind.allCases.map { $0.rawValue + "-" }.joined(separator: ", ")
                 + " or put it in a subfolder of that name"
             report.finishedAt = clock.now()
@@ -173,8 +179,10 @@ package struct ImportFolder: Sendable {
         logger.info(
             "import folder: file processed",
             metadata: [
-                "import.file": .string(file), "import.kind": .string(kind.rawValue), "import.outcome": .string(report.outcome.rawValue),
-                "import.imported": "\(report.report?.imported ?? 0)", "import.rejected": "\(report.report?.rejected ?? 0)",
+                "import.file": .string(file), "import.kind": .string(kind.rawValue),
+                "import.outcome": .string(report.outcome.rawValue),
+                "import.imported": "\(report.report?.imported ?? 0)",
+                "import.rejected": "\(report.report?.rejected ?? 0)",
             ])
         return report
     }
@@ -215,7 +223,8 @@ package struct ImportFolder: Sendable {
             let name = (report.file as NSString).lastPathComponent
             let destination = Self.freeName(for: name, in: target)
             try manager.moveItem(atPath: source, toPath: destination)
-            try Data((report.json + "\n").utf8).write(to: URL(fileURLWithPath: destination + ".report.json"), options: .atomic)
+            try Data((report.json + "\n").utf8).write(
+                to: URL(fileURLWithPath: destination + ".report.json"), options: .atomic)
             try? manager.removeItem(atPath: source + ".ready")
         } catch {
             logger.warning(

@@ -36,7 +36,13 @@ package struct ImportFolderReport: Sendable, Equatable {
             members.append(("duplicates", .number(Double(report.duplicates))))
             members.append(("rejected", .number(Double(report.rejected))))
             members.append(
-                ("problems", .array(report.problems.map { .object([("line", .number(Double($0.line))), ("message", .string($0.message))]) })))
+                (
+                    "problems",
+                    .array(
+                        report.problems.map {
+                            .object([("line", .number(Double($0.line))), ("message", .string($0.message))])
+                        })
+                ))
         }
         return JSONValue.object(members).serialized()
     }
@@ -51,7 +57,8 @@ package struct ImportFolderReport: Sendable, Equatable {
         self.sha256 = sha256
         self.kind = value["kind"]?.stringValue.flatMap(ImportKind.init(rawValue:))
         self.outcome = parsedOutcome
-        self.startedAt = value["startedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? Timestamp(millisecondsSinceEpoch: 0)
+        self.startedAt =
+            value["startedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? Timestamp(millisecondsSinceEpoch: 0)
         self.finishedAt = value["finishedAt"]?.stringValue.flatMap(Timestamp.init(iso8601:)) ?? startedAt
         self.error = value["error"]?.stringValue
         if case .number(let rows)? = value["rowsRead"] {
@@ -62,7 +69,8 @@ package struct ImportFolderReport: Sendable, Equatable {
             if case .number(let n)? = value["rejected"] { report.rejected = Int(n) }
             if case .array(let problems)? = value["problems"] {
                 report.problems = problems.compactMap { problem in
-                    guard case .number(let line)? = problem["line"], let message = problem["message"]?.stringValue else { return nil }
+                    guard case .number(let line)? = problem["line"], let message = problem["message"]?.stringValue
+                    else { return nil }
                     return ImportReport.Problem(line: Int(line), message: message)
                 }
             }

@@ -47,7 +47,8 @@ extension ImportFolder {
                 importer.pii = pii
                 return try await importer.run(path: path, workspace: workspace)
             case .consent:
-                return try await ConsentImporter(service: consent).run(path: path, workspace: workspace, actor: "import-folder")
+                return try await ConsentImporter(service: consent).run(
+                    path: path, workspace: workspace, actor: "import-folder")
             }
         }
     }
