@@ -55,7 +55,7 @@ package struct TransactionImporter: Sendable {
                 if mapper == nil {
                     mapper = TransactionRowMapper(
                         columns: try columns.resolve(columns: Set(row.order)), listSeparator: columns.listSeparator,
-                        now: now)
+                        now: now, pii: pii)
                 }
                 do {
                     let mapped = try mapper!.map(row)

@@ -16,6 +16,8 @@ struct TransactionRowMapper {
     let columns: ResolvedTransactionColumns
     let listSeparator: Character
     let now: Timestamp
+    /// Keys the user id of an address-only row (``EmailUser``).
+    let pii: PIIProtection?
 
     struct Mapped {
         var events: [Event]
@@ -34,7 +36,7 @@ struct TransactionRowMapper {
             guard case .string(let raw) = cell else { throw .invalid(column, "is not an e-mail address") }
             email = try EmailUser.normalized(raw, field: column)
         }
-        guard let customer = user ?? email.map(EmailUser.user(of:)) else {
+        guard let customer = user ?? email.map({ EmailUser.user(of: $0, pii: pii) }) else {
             throw .missing(columns.user ?? columns.email ?? "customer_id")
         }
         let orderColumn = columns.order ?? "order_id"

@@ -13,10 +13,13 @@ package struct PIIProtection: Sendable {
 
     let keys: PIIKeys
     package let fields: Set<String>
+    /// Derives each value's nonce (see ``sealed(_:field:)``); kept apart from the matching key.
+    private let nonceKey: SymmetricKey
 
     package init(keys: PIIKeys, fields: Set<String> = PIIProtection.defaultFields) {
         self.keys = keys
         self.fields = fields
+        nonceKey = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array("attune-pii-nonce-v1".utf8), using: keys.matching)))
     }
 
     /// The matching token of `value` for `field`: e-mail and names compare without case and
@@ -88,9 +91,20 @@ package struct PIIProtection: Sendable {
         return changed ? JSONValue.object(members).serialized(sortedKeys: true) : nil
     }
 
+    /// The nonce is a keyed hash of key id, field and value (a synthetic IV): the same value seals
+    /// to the same bytes, so writing an unchanged attribute again (a re-import, a repeated
+    /// `identify`) changes nothing stored and makes no profile version, and distinct values still
+    /// get distinct nonces. It reveals only that two ciphertexts hold equal values, which the
+    /// matching token already shows.
     func sealed(_ value: String, field: String) throws -> JSONValue {
+        var material = Array(keys.current.utf8)
+        material.append(0)
+        material += Array(field.utf8)
+        material.append(0)
+        material += Array(value.utf8)
+        let nonce = try AES.GCM.Nonce(data: Array(HMAC<SHA256>.authenticationCode(for: material, using: nonceKey)).prefix(12))
         guard let key = keys.encryption[keys.current],
-            let combined = try AES.GCM.seal(Array(value.utf8), using: key).combined
+            let combined = try AES.GCM.seal(Array(value.utf8), using: key, nonce: nonce).combined
         else { throw AttuneError(code: .storage, message: "the encryption key is missing") }
         return .object([(Self.marker, .object([
             ("token", .string(token(value, field: field))),

@@ -30,7 +30,7 @@ struct ImportTransactions: AsyncParsableCommand {
     @Option(help: "Column holding the order amount.") var amountColumn: String?
     @Option(help: "Column holding the order's item ids.") var itemsColumn: String?
     @Option(help: "Separator of several item ids in one cell.") var listSeparator: String = "|"
-    @Flag(help: "Pseudonymise the email trait as `attune serve --pseudonymize` does.") var pseudonymize = false
+    @OptionGroup var personalData: PIIOptions
 
     func validate() throws {
         guard listSeparator.count == 1 else { throw ValidationError("--list-separator must be one character") }
@@ -48,11 +48,8 @@ struct ImportTransactions: AsyncParsableCommand {
         columns.items = itemsColumn
         columns.listSeparator = listSeparator.first!
         var importer = TransactionImporter(store: store, clock: SystemClock())
-        if pseudonymize {
-            let keys = try PIIKeys.load(
-                dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
-            importer.pii = PIIProtection(keys: keys)
-        }
+        importer.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
+        if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
         try await ImportOutput.run("transactions", reportPath: file.report) { [importer, columns] progress in
             try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns,

@@ -73,6 +73,26 @@ struct TransactionImporterTests {
         #expect(try await store.stats(of: .default).events == 3)
     }
 
+    /// With pseudonymisation keys the derived user is keyed: another key gives another id, and
+    /// neither the id nor the stored trait holds the address.
+    @Test func aKeyedAddressPicksAUserOnlyTheKeyCanRecompute() async throws {
+        let files = try TemporaryDirectory()
+        let path = try files.file("orders.csv", "email,order_id,item_ids\n Ann@Example.COM ,o1,i1\n")
+        var ids: [UserID] = []
+        for protection in [PIIProtection(keys: PIIKeys.generate()), PIIProtection(keys: PIIKeys.generate())] {
+            let store = try await store()
+            var importer = TransactionImporter(store: store, clock: clock)
+            importer.pii = protection
+            #expect(try await importer.run(path: path, workspace: .default).imported == 1)
+            let user = try #require(try await events(store).first?.userID)
+            #expect(user.rawValue == "email-" + protection.token("ann@example.com", field: "email").prefix(32))
+            let traits = try #require(try await store.traits(of: user, in: .default))
+            #expect(!traits.contains("example.com"), "\(traits)")
+            ids.append(user)
+        }
+        #expect(ids[0] != ids[1])
+    }
+
     /// Without a customer id the address picks the user: the same however it is written, the same
     /// in every import; the address is kept as the `email` trait. With a customer id the id wins.
     @Test func anEmailWithoutACustomerIdMapsToOneDerivedUser() async throws {

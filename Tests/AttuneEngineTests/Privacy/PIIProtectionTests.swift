@@ -28,7 +28,15 @@ struct PIIProtectionTests {
         #expect(protection.token("a@example.org", field: "email") != protection.token("b@example.org", field: "email"))
         let one = try protection.protect(#"{"email":"a@example.org"}"#)
         let two = try protection.protect(#"{"email":"a@example.org"}"#)
-        #expect(one != two, "a fresh nonce per value")
+        #expect(one == two, "an unchanged value seals to the same bytes, so rewriting it changes nothing")
+        let nonce = { (text: String) throws -> String in
+            try #require(JSONParser().parse(text)["email"]?["$pii"]?["value"]?.stringValue).split(separator: ":")[1].prefix(16).description
+        }
+        let three = try protection.protect(#"{"email":"b@example.org"}"#)
+        #expect(try nonce(one) != nonce(three), "distinct values get distinct nonces")
+        let name = try protection.protect(#"{"name":"a@example.org"}"#)
+        #expect(try JSONParser().parse(name)["name"]?["$pii"]?["value"] != JSONParser().parse(one)["email"]?["$pii"]?["value"],
+                "the field is part of the nonce")
         let other = PIIProtection(keys: PIIKeys.generate())
         #expect(other.token("a@example.org", field: "email") != protection.token("a@example.org", field: "email"), "keyed")
         #expect(try JSONParser().parse(other.reveal(one))["email"] == .null, "another key cannot read it")

@@ -35,6 +35,7 @@ extension ImportFolder {
             case .events:
                 var options = ImportOptions()
                 options.workspace = workspace
+                options.pii = pii
                 return try await EventImporter(store: store, clock: clock).run(path: path, options: options)
             case .users:
                 var importer = UserImporter(store: store, clock: clock)
