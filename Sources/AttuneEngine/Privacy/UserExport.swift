@@ -44,6 +44,7 @@ package struct UserExport: Sendable {
         let firstEvent = try await store.events(of: user, in: workspace, after: nil, limit: 1)
         let firstText = try await store.texts(of: user, in: workspace, after: nil, limit: 1)
         let consent = try await store.consent(of: user, in: workspace)
+        let imputed = try await store.imputations(of: user, in: workspace)
         guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
             || !firstEvent.isEmpty || !firstText.isEmpty || consent != nil
         else { return nil }
@@ -79,6 +80,13 @@ package struct UserExport: Sendable {
             ("workspace", .string(workspace.rawValue)),
             ("exportedAt", .string(now.iso8601)),
             ("declared", declaredJSON),
+            // Estimates from similar users' behaviour are data about the person too.
+            ("imputed", .object(imputed.map { entry in
+                (entry.attribute, .object([
+                    ("value", (try? JSONParser().parse(entry.value)) ?? .null), ("confidence", .number(entry.confidence)),
+                    ("imputedAt", .string(entry.imputedAt.iso8601)),
+                ]))
+            })),
             ("profile", profileJSON),
             ("history", .array(history.map(\.json))),
             ("identifiers", .object([("anonymousIds", .array(anonymous.map { .string($0.rawValue) }))])),

@@ -14,6 +14,8 @@ package struct ProfilesController: Sendable {
     /// Category and tag affinities come from the user's latest items, newest weighted most.
     static let affinityItems = 200
 
+    static func rounded(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
+
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id", use: get)
     }
@@ -34,12 +36,32 @@ package struct ProfilesController: Sendable {
         let catalogue = try await store.items(Array(Set(recent)), in: principal.workspace)
         var affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
         try await MentionAffinity.add(to: &affinity, user: user, in: principal.workspace, store: store)
+        let declaredNames = Set((declaredJSON.objectMembers ?? []).filter { $0.value != .null }.map(\.key))
+        // Estimated from behaviour: withheld without personalization consent, and a declared
+        // value always wins over a guess made before it arrived.
+        let imputed = personal ? try await store.imputations(of: user, in: principal.workspace) : []
+        let parser = JSONParser()
+        let imputedJSON = JSONValue.object(imputed.filter { !declaredNames.contains($0.attribute) }.map { entry in
+            (entry.attribute, .object([
+                ("value", (try? parser.parse(entry.value)) ?? .null),
+                ("confidence", .number(entry.confidence)),
+                ("imputedAt", .string(entry.imputedAt.iso8601)),
+            ]))
+        })
+        let traits = stored?.traits ?? ProfileTraits()
+        let completeness = ProfileCompleteness(declaredNames: declaredNames, traits: traits, now: clock.now())
         return JSONResponse.make(.object([
             ("userId", .string(user.rawValue)),
             ("version", .number(Double(stored?.version ?? 0))),
             ("updatedAt", stored.map { .string($0.updatedAt.iso8601) } ?? .null),
             ("declared", declaredJSON),
-            ("computed", (stored?.traits ?? ProfileTraits()).publicJSON(now: clock.now(), affinity: affinity)),
+            ("imputed", imputedJSON),
+            ("completeness", .object([
+                ("score", .number(Self.rounded(completeness.score))),
+                ("declared", .number(Self.rounded(completeness.declared))),
+                ("behaviour", .number(Self.rounded(completeness.behaviour))),
+            ])),
+            ("computed", traits.publicJSON(now: clock.now(), affinity: affinity)),
         ]))
     }
 }

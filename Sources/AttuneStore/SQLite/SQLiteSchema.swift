@@ -355,6 +355,23 @@ enum SQLiteSchema {
                     CREATE UNIQUE INDEX profile_history_by_user ON profile_history(workspace, user_id, version);
                     """)
         }
+        migrator.registerMigration("v8-imputed-attributes") { db in
+            // Values estimated from behaviour (`attune profiles impute`), kept out of user_traits so
+            // that a declared value is never overwritten by a guess and readers can tell them apart.
+            try db.execute(
+                sql: """
+                    CREATE TABLE imputed_attributes (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        attribute TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        confidence REAL NOT NULL,
+                        imputed_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id, attribute)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX imputed_attributes_by_attribute ON imputed_attributes(workspace, attribute);
+                    """)
+        }
         return migrator
     }
 }

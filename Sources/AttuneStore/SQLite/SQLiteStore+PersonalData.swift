@@ -35,6 +35,7 @@ extension SQLiteStore: PersonalDataStore {
             counts.profiles = try Self.delete(db, "profiles", "user_id = ?", key, [id])
             counts.profileVersions = try Self.delete(db, "profile_history", "user_id = ?", key, [id])
             counts.declaredTraits = try Self.delete(db, "user_traits", "user_id = ?", key, [id])
+            counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
             // Every link of the person's anonymous ids goes: a link kept for another user would
             // still hold the person's identifier.
             counts.identityLinks = try Self.delete(db, "identities", "user_id = ?", key, [id])

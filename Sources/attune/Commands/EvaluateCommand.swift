@@ -11,8 +11,10 @@ struct EvaluateCommand: AsyncParsableCommand {
         discussion: """
             --dataset DIR reads DIR/ml-100k.inter (as fetched by scripts/fetch-movielens.sh); --interactions \
             FILE reads any user_id,item_id,timestamp file. Per user the last 10 interactions are the test \
-            set; hyper-parameters are chosen on the same carve inside training.
-            """)
+            set; hyper-parameters are chosen on the same carve inside training. `attune evaluate imputation` \
+            measures the imputation of user attributes instead.
+            """,
+        subcommands: [EvaluateImputationCommand.self])
 
     @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
     @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
@@ -25,7 +27,6 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON instead of a table.") var json = false
 
     func validate() throws {
-        guard (dataset != nil) != (interactions != nil) else { throw ValidationError("give either --dataset DIR or --interactions FILE") }
         for name in models.split(separator: ",") {
             guard let family = ModelFamily(rawValue: String(name)), family != .best else {
                 throw ValidationError("unknown model \"\(name)\"")
@@ -35,6 +36,9 @@ struct EvaluateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Checked here, not in validate(): ArgumentParser validates this command also when the
+        // `imputation` subcommand runs, which takes neither option.
+        guard (dataset != nil) != (interactions != nil) else { throw ValidationError("give either --dataset DIR or --interactions FILE") }
         let path = interactions ?? URL(fileURLWithPath: dataset!).appendingPathComponent("ml-100k.inter").path
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw ValidationError("cannot read \(path)" + (dataset != nil ? "; fetch it with scripts/fetch-movielens.sh \(dataset!)" : ""))

@@ -2,12 +2,13 @@ import ArgumentParser
 import AttuneCore
 import AttuneEngine
 import AttuneStore
+import Foundation
 
 struct ProfilesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profiles",
         abstract: "Computed user profiles.",
-        subcommands: [ProfilesRebuild.self, ProfilesAudit.self])
+        subcommands: [ProfilesRebuild.self, ProfilesAudit.self, ProfilesImpute.self])
 }
 
 struct ProfilesRebuild: AsyncParsableCommand {
@@ -54,5 +55,45 @@ struct ProfilesAudit: AsyncParsableCommand {
         print("profiles audit: \(report.sampled) of \(report.profiles) profiles checked; \(report.drifted.count) differ from their events")
         for user in report.drifted.prefix(20) { print("  differs: \(user.rawValue)") }
         if !report.drifted.isEmpty { throw ExitCode(1) }
+    }
+}
+
+struct ProfilesImpute: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "impute",
+        abstract: "Estimate declared attributes that users have not given, from the users whose behaviour is most alike.",
+        discussion: """
+            For each attribute, every user with behaviour who has not declared it gets the similarity-weighted \
+            mean (numbers) or vote (anything else) of the k users with the most similar behaviour who have, \
+            with a confidence in [0, 1]. Estimates are stored apart from declared values, shown under \
+            `imputed` in GET /v1/users/{id}, and a value the user declares always wins. Each run replaces \
+            the previous estimates of the attributes it names.
+            """)
+
+    @OptionGroup var data: DataOptions
+    @Option(help: "Comma-separated declared attributes, such as age,gender.") var attributes: String
+    @Option(help: "Neighbours per estimate.") var k = 20
+    @Option(help: "Seed of the behaviour factors.") var seed: UInt64 = 42
+    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    func validate() throws {
+        _ = try ImputeOptions.attributeList(attributes)
+        guard (1...1_000).contains(k) else { throw ValidationError("--k must be from 1 to 1000") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be from 1 to 256") }
+    }
+
+    func run() async throws {
+        let (store, workspace) = try ImportOutput.openStore(data)
+        let report: ProfileImputation.Report
+        do {
+            report = try await ProfileImputation(store: store, clock: SystemClock())
+                .run(workspace: workspace, attributes: ImputeOptions.attributeList(attributes), k: k, seed: seed, threads: threads)
+        } catch let error as AttuneError {
+            throw ValidationError(error.reportText)
+        }
+        print("imputation over \(report.users) users with behaviour, k = \(k)")
+        for row in report.attributes {
+            print("  \(row.name): \(row.declared) declared, \(row.imputed) imputed, \(row.unmatched) without a similar donor")
+        }
     }
 }
