@@ -96,7 +96,47 @@ struct RecommendationsAPITests {
             #expect(after.json?["strategy"] == .string("knn"))
             let items = Self.itemIDs(after)
             #expect(!items.contains("B2") && !items.contains("B5"))
-            #expect(items.allSatisfy { $0.hasPrefix("B") })
+            // Two events make a thin profile: its community's items come in at once, blended
+            // with the popular ones (ConfidenceBlend), so not every slot is a B item.
+            #expect(items.contains { $0.hasPrefix("B") })
+            #expect(items != Self.itemIDs(stranger))
+        }
+    }
+
+    @Test func aThinProfileLeansOnPopularItemsMoreThanARichOne() async throws {
+        let server = try TestServer()
+        try await Self.seed(server)
+        // Both newcomers view the same three items of community b: "visitor" once each (behaviour
+        // score ≈ 0.33), "regular" 120 times over 40 sessions (≈ 0.99).
+        var events: [Event] = []
+        for (k, item) in ["B2", "B5", "B7"].enumerated() {
+            events.append(Fixtures.event(900_000 + UInt64(k), user: "visitor", item: item))
+        }
+        for k in 0..<120 {
+            events.append(Fixtures.event(
+                900_010 + UInt64(k), user: "regular", item: "B\([2, 5, 7][k % 3])", at: -Int64(k / 3) * 40 * 60_000))
+        }
+        _ = try await server.store.append([EventBatch(workspace: .default, events: events)])
+        // ALS scores every item, so both personal lists rank the popular A items somewhere; the
+        // blend decides how far up they come.
+        try await Self.train(server, .als)
+        try await server.makeApplication().test(.router) { client in
+            _ = try await Self.waitForVersion(1, client: client)
+            let popular = Self.itemIDs(
+                try await client.call(.get, "/v1/users/regular/recommendations?count=6&strategy=popular", key: TestServer.read))
+            let thin = Self.itemIDs(try await client.call(.get, "/v1/users/visitor/recommendations?count=6", key: TestServer.read))
+            let rich = Self.itemIDs(try await client.call(.get, "/v1/users/regular/recommendations?count=6", key: TestServer.read))
+            #expect(popular.count == 6 && thin.count == 6 && rich.count == 6)
+            let thinShared = Set(thin).intersection(popular).count
+            let richShared = Set(rich).intersection(popular).count
+            #expect(thinShared > richShared, "thin \(thin), rich \(rich), popular \(popular)")
+            #expect(thin.contains(popular[0]))
+            let profile = try await client.call(.get, "/v1/users/regular")
+            guard case .number(let behaviour)? = profile.json?["completeness"]?["behaviour"] else {
+                Issue.record("no completeness in \(profile.text)")
+                return
+            }
+            #expect(behaviour > 0.95)
         }
     }
 

@@ -52,7 +52,9 @@ package struct RecommendationRequest: Sendable {
 
 /// Answers recommendation requests from the served model, the user's latest events and the
 /// catalogue: known user with history → the model; a user the model has not seen but who has
-/// recent events → scored from those events; anyone else → the most popular items.
+/// recent events → scored from those events; anyone else → the most popular items. The personal
+/// list of a profile with little behaviour behind it is blended with the popular items
+/// (``ConfidenceBlend``), more the thinner the profile.
 /// Items already consumed, excluded, unavailable or outside the category are never returned, nor
 /// items (or brands) the user spoke of strongly negatively in a customer text.
 package struct RecommendationService: Sendable {
@@ -123,15 +125,25 @@ package struct RecommendationService: Sendable {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
         let consumed = Set(history)
+        let personalWeight = try await thinProfileWeight(of: user, in: workspace, personalAllowed: personalAllowed, request: request)
         // Diversity needs a pool to choose from, not just the top `count`.
         let needed = request.diversity > 0 ? max(request.count * 3, request.count + 20) : request.count
         var wanted = needed
         // Over-fetch so that filters (availability, category, exclusions) still leave enough.
         while true {
             let fetch = min(model.snapshot.items.count, wanted * 3 + 20)
-            let personal =
+            var personal =
                 request.strategy == .popular || !personalAllowed
                 ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
+            if let list = personal, personalWeight < 1 {
+                let depth = max(ConfidenceBlend.depth, fetch)
+                let popular = model.popular.lazy.filter { !consumed.contains($0) }.prefix(depth)
+                // A zero score is no evidence (item-kNN gives it to items never co-consumed with
+                // the history), not a personal rank.
+                personal = ConfidenceBlend.fuseScored(
+                    personal: list.filter { $0.score != 0 }.map(\.item), popular: Array(popular), personalWeight: personalWeight,
+                    count: fetch, depth: depth)
+            }
             var strategy = personal == nil ? "popular" : model.snapshot.family.rawValue
             var candidates: [(item: Int32, score: Float)] =
                 personal ?? model.popular.lazy.filter { !consumed.contains($0) }.prefix(fetch).enumerated().map {
@@ -179,6 +191,20 @@ package struct RecommendationService: Sendable {
     }
 
     static let reasonHistory = 30
+
+    /// The weight of the personal list against the popular one for this user: the behaviour part
+    /// of their profile's completeness (``ConfidenceBlend/personalWeight(behaviour:)``), so a thin
+    /// profile leans on what everyone likes and a rich one on the model. 1 (no blend) for the
+    /// `popular` strategy, without consent (nothing personal is served then), and for a user
+    /// without a stored profile (a model trained on data this store does not hold).
+    func thinProfileWeight(
+        of user: UserID, in workspace: WorkspaceID, personalAllowed: Bool, request: RecommendationRequest
+    ) async throws -> Double {
+        guard personalAllowed, request.strategy == .default, let stored = try await store.profile(of: user, in: workspace)
+        else { return 1 }
+        let behaviour = ProfileCompleteness(declaredNames: [], traits: stored.traits, now: clock.now()).behaviour
+        return ConfidenceBlend.personalWeight(behaviour: behaviour)
+    }
     static let explorationSlots = Counter(label: "attune_recommendation_exploration_slots_total")
 
     /// Replaces `round(count × exploration)` slots (at least one when exploration is on) at random

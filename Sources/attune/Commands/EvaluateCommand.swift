@@ -14,7 +14,7 @@ struct EvaluateCommand: AsyncParsableCommand {
             set; hyper-parameters are chosen on the same carve inside training. `attune evaluate imputation` \
             measures the imputation of user attributes instead.
             """,
-        subcommands: [EvaluateImputationCommand.self])
+        subcommands: [EvaluateImputationCommand.self, EvaluateThinProfilesCommand.self])
 
     @Option(help: "Directory holding ml-100k.inter.") var dataset: String?
     @Option(help: "A user_id,item_id,timestamp file (CSV, TSV or JSON Lines).") var interactions: String?
