@@ -106,12 +106,10 @@ struct RecommendationsAPITests {
     @Test func aThinProfileLeansOnPopularItemsMoreThanARichOne() async throws {
         let server = try TestServer()
         try await Self.seed(server)
-        // Both newcomers view the same three items of community b: "visitor" once each (behaviour
-        // score ≈ 0.33), "regular" 120 times over 40 sessions (≈ 0.99).
+        // Both view the same three items of community b: "regular" 120 times over 40 sessions
+        // (behaviour score ≈ 0.99) before training, so the model knows them; "visitor" once each
+        // (≈ 0.33) after it, so they are served by fold-in, the case the blend is for.
         var events: [Event] = []
-        for (k, item) in ["B2", "B5", "B7"].enumerated() {
-            events.append(Fixtures.event(900_000 + UInt64(k), user: "visitor", item: item))
-        }
         for k in 0..<120 {
             events.append(Fixtures.event(
                 900_010 + UInt64(k), user: "regular", item: "B\([2, 5, 7][k % 3])", at: -Int64(k / 3) * 40 * 60_000))
@@ -120,6 +118,10 @@ struct RecommendationsAPITests {
         // ALS scores every item, so both personal lists rank the popular A items somewhere; the
         // blend decides how far up they come.
         try await Self.train(server, .als)
+        let visits = ["B2", "B5", "B7"].enumerated().map { k, item in
+            Fixtures.event(900_000 + UInt64(k), user: "visitor", item: item)
+        }
+        _ = try await server.store.append([EventBatch(workspace: .default, events: visits)])
         try await server.makeApplication().test(.router) { client in
             _ = try await Self.waitForVersion(1, client: client)
             let popular = Self.itemIDs(

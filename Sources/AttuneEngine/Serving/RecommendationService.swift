@@ -125,7 +125,8 @@ package struct RecommendationService: Sendable {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
         let consumed = Set(history)
-        let personalWeight = try await thinProfileWeight(of: user, in: workspace, personalAllowed: personalAllowed, request: request)
+        let personalWeight = try await thinProfileWeight(
+            of: user, in: workspace, model: model, personalAllowed: personalAllowed, request: request)
         // Diversity needs a pool to choose from, not just the top `count`.
         let needed = request.diversity > 0 ? max(request.count * 3, request.count + 20) : request.count
         var wanted = needed
@@ -195,12 +196,17 @@ package struct RecommendationService: Sendable {
     /// The weight of the personal list against the popular one for this user: the behaviour part
     /// of their profile's completeness (``ConfidenceBlend/personalWeight(behaviour:)``), so a thin
     /// profile leans on what everyone likes and a rich one on the model. 1 (no blend) for the
-    /// `popular` strategy, without consent (nothing personal is served then), and for a user
-    /// without a stored profile (a model trained on data this store does not hold).
+    /// `popular` strategy, without consent (nothing personal is served then), for a user without a
+    /// stored profile (a model trained on data this store does not hold), and for a user the model
+    /// was trained on: the blend was measured on users served by fold-in from a few events, and
+    /// the trained users' lists are what the offline evaluation scores; skipping them also keeps
+    /// the profile read off most requests.
     func thinProfileWeight(
-        of user: UserID, in workspace: WorkspaceID, personalAllowed: Bool, request: RecommendationRequest
+        of user: UserID, in workspace: WorkspaceID, model: ServingModel, personalAllowed: Bool,
+        request: RecommendationRequest
     ) async throws -> Double {
-        guard personalAllowed, request.strategy == .default, let stored = try await store.profile(of: user, in: workspace)
+        guard personalAllowed, request.strategy == .default, model.snapshot.users.index(of: user.rawValue) == nil,
+            let stored = try await store.profile(of: user, in: workspace)
         else { return 1 }
         let behaviour = ProfileCompleteness(declaredNames: [], traits: stored.traits, now: clock.now()).behaviour
         return ConfidenceBlend.personalWeight(behaviour: behaviour)
