@@ -61,6 +61,9 @@ package struct ServerDependencies: Sendable {
     package var pii: PIIProtection?
     /// Scans a watched import folder (`--import-dir`); `nil` turns it off.
     package var importFolder: ImportFolderService?
+    /// The keys whose matching key hashes e-mail and phone identifiers. `attune serve` loads the
+    /// data directory's (the same secret as pseudonymisation); the default is random, for tests.
+    package var identifierKeys = PIIKeys.generate()
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -107,6 +110,8 @@ extension ServerDependencies {
     }
 
     var consent: ConsentService { ConsentService(store: store, clock: clock, registry: models) }
+
+    var identity: IdentityResolution { IdentityResolution(store: store, clock: clock, keys: identifierKeys) }
 }
 
 /// All routes of the API with their middleware.
@@ -126,8 +131,9 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     router.add(middleware: RateLimitMiddleware(now: dependencies.monotonicNow))
     EventsController(
         ingestion: dependencies.ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits,
-        pii: dependencies.pii
+        pii: dependencies.pii, identity: dependencies.identity
     ).addRoutes(to: router)
+    IdentityController(identity: dependencies.identity, limits: configuration.limits).addRoutes(to: router)
     ItemsController(
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
         names: dependencies.texts.names

@@ -16,13 +16,32 @@ package struct ErasureCounts: Sendable, Equatable {
     package var texts = 0
     /// Consent decisions and their history rows.
     package var consentRecords = 0
+    /// Identifiers, alias entries and merge history rows.
+    package var identityRecords = 0
 
     package init() {}
+
+    /// The sum of both counts (a merged person is erased one id at a time).
+    package func adding(_ other: ErasureCounts) -> ErasureCounts {
+        var sum = self
+        sum.events += other.events
+        sum.profiles += other.profiles
+        sum.profileVersions += other.profileVersions
+        sum.declaredTraits += other.declaredTraits
+        sum.identityLinks += other.identityLinks
+        sum.segmentMemberships += other.segmentMemberships
+        sum.exposures += other.exposures
+        sum.activitySummaries += other.activitySummaries
+        sum.texts += other.texts
+        sum.consentRecords += other.consentRecords
+        sum.identityRecords += other.identityRecords
+        return sum
+    }
 
     /// Whether the store held anything about the person at all.
     package var isEmpty: Bool {
         events + profiles + profileVersions + declaredTraits + identityLinks + segmentMemberships + exposures
-            + activitySummaries + texts + consentRecords == 0
+            + activitySummaries + texts + consentRecords + identityRecords == 0
     }
 }
 

@@ -17,6 +17,10 @@ package struct ProfileVersion: Sendable, Equatable {
         case patch
         /// Personalization consent was granted again and the profile recomputed from the log.
         case consent
+        /// Users were merged into this one (or this one into another: `mergedInto`).
+        case merge
+        /// A merge was undone and the profile recomputed from the events it owns again.
+        case unmerge
     }
 
     package var version: Int

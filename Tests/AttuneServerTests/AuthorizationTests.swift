@@ -67,6 +67,9 @@ struct AuthorizationTests {
         // Write keys set consent (the tracker does, from the page); only admin keys read its history.
         Route(method: .put, path: "/v1/users/u/consent", body: #"{"marketing":false}"#, scope: .write, pattern: "/v1/users/{id}/consent"),
         Route(method: .get, path: "/v1/users/u/consent", scope: .admin, pattern: "/v1/users/{id}/consent"),
+        // Merging and unmerging users that the store does not know: the key is checked first.
+        Route(method: .post, path: "/v1/users/merge", body: #"{"users":["nobody-1","nobody-2"]}"#, scope: .admin, status: 404),
+        Route(method: .post, path: "/v1/users/nobody/unmerge", scope: .admin, status: 404, pattern: "/v1/users/{id}/unmerge"),
         // Admin is tried last, so the user is still there to erase.
         Route(method: .delete, path: "/v1/users/u", scope: .admin, pattern: "/v1/users/{id}"),
     ]

@@ -5,15 +5,25 @@ package struct Identify: Sendable, Equatable {
     /// Canonical JSON object text of declared traits, or `nil`.
     package var traits: String?
     package var timestamp: Timestamp
+    /// Where the traits came from (`api`, or an import's `--source`): the source priority of
+    /// merged profiles ranks declarations by it.
+    package var source: String
+    /// Identifiers the call asserts (`identifiers` in the body), normalised; the store ignores
+    /// them, identity resolution acts on them.
+    package var identifiers: [PersonIdentifier] = []
 
-    package init(anonymousID: AnonymousID?, userID: UserID, traits: String?, timestamp: Timestamp) {
+    package init(
+        anonymousID: AnonymousID?, userID: UserID, traits: String?, timestamp: Timestamp,
+        source: String = IdentifierSource.api
+    ) {
         self.anonymousID = anonymousID
         self.userID = userID
         self.traits = traits
         self.timestamp = timestamp
+        self.source = source
     }
 
-    package static let knownFields: Set<String> = ["anonymousId", "userId", "traits", "timestamp"]
+    package static let knownFields: Set<String> = ["anonymousId", "userId", "traits", "timestamp", "identifiers"]
 
     /// Validates an identify call. An `anonymousId` is optional so that CRM-style "here are this
     /// user's traits" calls work too; at least one of it or `traits` must be present.
@@ -39,12 +49,15 @@ package struct Identify: Sendable, Equatable {
             }
         case let other?: throw .invalid("traits", "must be an object, not \(other.typeName)")
         }
-        guard anonymousID != nil || traits != nil else {
+        let identifiers = try PersonIdentifier.decodeList(json["identifiers"], field: "identifiers")
+        guard anonymousID != nil || traits != nil || !identifiers.isEmpty else {
             throw AttuneError(code: .missingField, message: "anonymousId or traits is required", field: "anonymousId")
         }
         let timestamp =
             try EventDecoder.timestamp(json["timestamp"], field: "timestamp", receivedAt: receivedAt, maxSkew: 86_400_000)
             ?? receivedAt
-        return Identify(anonymousID: anonymousID, userID: userID, traits: traits, timestamp: timestamp)
+        var identify = Identify(anonymousID: anonymousID, userID: userID, traits: traits, timestamp: timestamp)
+        identify.identifiers = identifiers
+        return identify
     }
 }

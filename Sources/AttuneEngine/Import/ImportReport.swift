@@ -17,6 +17,8 @@ package struct ImportReport: Sendable, Equatable {
     package var imported = 0
     package var duplicates = 0
     package var rejected = 0
+    /// Users merged into another because they share an identifier (user imports).
+    package var merges = 0
     package var problems: [Problem] = []
     package var dryRun = false
 

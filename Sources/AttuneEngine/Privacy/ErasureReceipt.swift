@@ -30,6 +30,7 @@ package struct ErasureReceipt: Sendable, Equatable {
                 ("activitySummaries", .number(Double(counts.activitySummaries))),
                 ("texts", .number(Double(counts.texts))),
                 ("consentRecords", .number(Double(counts.consentRecords))),
+                ("identityRecords", .number(Double(counts.identityRecords))),
                 ("modelSnapshots", .number(Double(modelSnapshots))),
             ])),
         ])

@@ -5,13 +5,13 @@ import AttuneStore
 /// user's id in the served model and in every stored snapshot, then an audit row naming them by
 /// digest. The server and `attune users erase` both come here.
 package struct UserErasure: Sendable {
-    let store: any PersonalDataStore & AuditStore
+    let store: any PersonalDataStore & AuditStore & IdentityResolutionStore
     let clock: any WallClock
     /// Where the served model lives (the server); `nil` in the command-line tool.
     let registry: ModelRegistry?
     let files: ModelFiles
 
-    package init(store: any PersonalDataStore & AuditStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles) {
+    package init(store: any PersonalDataStore & AuditStore & IdentityResolutionStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles) {
         self.store = store
         self.clock = clock
         self.registry = registry
@@ -24,14 +24,26 @@ package struct UserErasure: Sendable {
     package func erase(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> ErasureReceipt? {
         let digest = UserDigest.of(user)
         let time = clock.now()
-        guard let counts = try await store.eraseUser(user, digest: digest, in: workspace, at: time) else { return nil }
+        // A merged person is erased whole, whichever of their ids is named: the users merged
+        // into the canonical one first, so that the canonical user's rows go last.
+        let canonical = try await store.canonicalUser(of: user, in: workspace)
+        let members = [canonical] + (try await store.mergedUsers(into: canonical, in: workspace))
+        var erased: ErasureCounts?
+        for member in members.reversed() {
+            guard let counts = try await store.eraseUser(member, digest: UserDigest.of(member), in: workspace, at: time)
+            else { continue }
+            erased = (erased ?? ErasureCounts()).adding(counts)
+        }
+        guard let counts = erased else { return nil }
         // Best effort: a checkpoint waits for readers, and the periodic one finishes the job later.
         try? await store.checkpoint()
-        let snapshots: Int
-        if let registry {
-            snapshots = try registry.redact(user: user, in: workspace)
-        } else {
-            snapshots = try files.redact(user: user, in: workspace)
+        var snapshots = 0
+        for member in members {
+            if let registry {
+                snapshots = max(snapshots, try registry.redact(user: member, in: workspace))
+            } else {
+                snapshots = max(snapshots, try files.redact(user: member, in: workspace))
+            }
         }
         let receipt = ErasureReceipt(
             receiptID: EventID.random().uuidString, userDigest: UserDigest.hex(digest),

@@ -34,7 +34,12 @@ package struct UserExport: Sendable {
 
     /// Reads what is held about `user` apart from events, and audits the export.
     /// - Returns: `nil` when nothing is held (nothing is audited then).
-    package func begin(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> Summary? {
+    package func begin(_ named: UserID, in workspace: WorkspaceID, actor: String) async throws -> Summary? {
+        // A merged id is exported as the person it became part of, with every id merged into it.
+        let user = try await store.canonicalUser(of: named, in: workspace)
+        let merged = try await store.mergedUsers(into: user, in: workspace)
+        let personIdentifiers = try await store.identifiers(of: [user] + merged, in: workspace)
+        let merges = try await store.merges(involving: [user] + merged, in: workspace)
         let declared = try await store.traits(of: user, in: workspace)
         let profile = try await store.profile(of: user, in: workspace)
         let history = try await store.allProfileVersions(of: user, in: workspace)
@@ -46,7 +51,7 @@ package struct UserExport: Sendable {
         let consent = try await store.consent(of: user, in: workspace)
         let imputed = try await store.imputations(of: user, in: workspace)
         guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
-            || !firstEvent.isEmpty || !firstText.isEmpty || consent != nil
+            || !firstEvent.isEmpty || !firstText.isEmpty || consent != nil || !personIdentifiers.isEmpty || !merges.isEmpty
         else { return nil }
 
         var segments: [JSONValue] = []
@@ -89,7 +94,12 @@ package struct UserExport: Sendable {
             })),
             ("profile", profileJSON),
             ("history", .array(history.map(\.json))),
-            ("identifiers", .object([("anonymousIds", .array(anonymous.map { .string($0.rawValue) }))])),
+            ("identifiers", .object([
+                ("anonymousIds", .array(anonymous.map { .string($0.rawValue) })),
+                ("mergedUserIds", .array(merged.map { .string($0.rawValue) })),
+                ("person", .array(personIdentifiers.map(IdentityJSON.identifier))),
+                ("merges", .array(merges.map(IdentityJSON.merge))),
+            ])),
             ("segments", .array(segments)),
             ("exposures", .array(exposuresJSON)),
             ("model", vector),

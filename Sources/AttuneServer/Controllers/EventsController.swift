@@ -10,6 +10,7 @@ package struct EventsController: Sendable {
     let clock: any WallClock
     let limits: ServerLimits
     var pii: PIIProtection?
+    let identity: IdentityResolution
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/events", use: postEvents)
@@ -50,9 +51,30 @@ package struct EventsController: Sendable {
         let principal = try context.require(.write)
         let body = try await request.jsonBody(limit: limits.maxSmallBodyBytes)
         var identify = try Identify.decode(body, receivedAt: clock.now())
+        // Identifiers merge people, and a merged person's history then feeds recommendations for
+        // either id: a write key (public in web pages) must not be able to claim someone's e-mail.
+        // Only a server-side caller with an admin key resolves identities.
+        let resolves = principal.scope.permits(.admin)
+        if !identify.identifiers.isEmpty, !resolves {
+            throw AttuneError(
+                code: .forbidden, message: "identifiers need an admin key: they merge users", field: "identifiers")
+        }
+        var identifiers = identify.identifiers
+        if resolves {
+            // Validated before anything is stored: a malformed address leaves everything as it was.
+            identifiers += try PersonIdentifier.fromTraits(identify.traits, defaultCountryCode: nil)
+        }
         if let pii, let traits = identify.traits { identify.traits = try pii.protect(traits) }
         try await store.record(identify, in: principal.workspace)
-        return JSONResponse.make(.object([("ok", .bool(true)), ("userId", .string(identify.userID.rawValue))]))
+        var canonical = try await store.canonicalUser(of: identify.userID, in: principal.workspace)
+        if !identifiers.isEmpty {
+            let outcomes = try await identity.attach(
+                [(identify.userID, identifiers)], source: identify.source, in: principal.workspace, actor: principal.keyID)
+            canonical = outcomes.first?.canonical ?? canonical
+        }
+        return JSONResponse.make(.object([
+            ("ok", .bool(true)), ("userId", .string(identify.userID.rawValue)), ("canonicalUserId", .string(canonical.rawValue)),
+        ]))
     }
 
     @Sendable func userEvents(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -22,7 +22,9 @@ package struct ProfilesController: Sendable {
 
     @Sendable func get(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let user = try context.identifier("id", as: UserID.self)
+        let named = try context.identifier("id", as: UserID.self)
+        // A merged user's id shows the person it became part of.
+        let user = try await store.canonicalUser(of: named, in: principal.workspace)
         let stored = try await store.profile(of: user, in: principal.workspace)
         let declared = try await store.traits(of: user, in: principal.workspace)
         guard stored != nil || declared != nil else { throw AttuneError.notFound("user") }
@@ -50,8 +52,15 @@ package struct ProfilesController: Sendable {
         })
         let traits = stored?.traits ?? ProfileTraits()
         let completeness = ProfileCompleteness(declaredNames: declaredNames, traits: traits, now: clock.now())
+        let merged = try await store.mergedUsers(into: user, in: principal.workspace)
+        let identifiers = try await store.identifiers(of: [user] + merged, in: principal.workspace)
+        let merges = try await store.merges(involving: [user] + merged, in: principal.workspace)
         return JSONResponse.make(.object([
             ("userId", .string(user.rawValue)),
+            ("requestedUserId", .string(named.rawValue)),
+            ("mergedUserIds", .array(merged.map { .string($0.rawValue) })),
+            ("identifiers", .array(identifiers.map(IdentityJSON.identifier))),
+            ("merges", .array(merges.map(IdentityJSON.merge))),
             ("version", .number(Double(stored?.version ?? 0))),
             ("updatedAt", stored.map { .string($0.updatedAt.iso8601) } ?? .null),
             ("declared", declaredJSON),

@@ -23,12 +23,14 @@ package struct UsersController: Sendable {
         let body = try await request.jsonBody(limit: DeclaredAttributes.maxBytes + 1_024)
         var patch = try DeclaredAttributes.validatePatch(body)
         if let pii { patch = try pii.protect(patch) }
-        var known = try await store.profile(of: user, in: principal.workspace) != nil
-        if !known { known = try await store.traits(of: user, in: principal.workspace) != nil }
+        // A merged user's id patches what that id declared; the person's view is resolved again.
+        let person = try await store.canonicalUser(of: user, in: principal.workspace)
+        var known = try await store.profile(of: person, in: principal.workspace) != nil
+        if !known { known = try await store.traits(of: person, in: principal.workspace) != nil }
         guard known else { throw AttuneError.notFound("user") }
         try await store.record(Identify(anonymousID: nil, userID: user, traits: patch, timestamp: clock.now()), in: principal.workspace)
         let declared =
-            try await store.traits(of: user, in: principal.workspace).map { try JSONParser().parse(pii?.reveal($0) ?? $0) }
+            try await store.traits(of: person, in: principal.workspace).map { try JSONParser().parse(pii?.reveal($0) ?? $0) }
             ?? .object([])
         return JSONResponse.make(.object([("userId", .string(user.rawValue)), ("declared", declared)]))
     }

@@ -10,8 +10,10 @@ extension Request {
     /// Reads and parses a JSON body of at most `limit` bytes.
     /// - Throws: `AttuneError` `unsupportedMediaType` (415), `payloadTooLarge` (413),
     ///   `malformedJSON` / `invalidUTF8` (400); `APIError` 408 when the body does not arrive within
-    ///   `timeout`.
-    package func jsonBody(limit: Int, timeout: Duration = Request.bodyTimeout) async throws -> JSONValue {
+    ///   `timeout`. With `allowEmpty`, an empty body reads as `null` (a body that is optional).
+    package func jsonBody(limit: Int, timeout: Duration = Request.bodyTimeout, allowEmpty: Bool = false) async throws
+        -> JSONValue
+    {
         if let type = headers[.contentType], !Self.isJSON(type) {
             throw AttuneError(
                 code: .unsupportedMediaType, message: "the body must be JSON in UTF-8 (Content-Type: application/json)")
@@ -27,7 +29,10 @@ extension Request {
         } catch is NIOTooManyBytesError {
             throw AttuneError.tooLarge("the body is larger than \(limit) bytes")
         }
-        guard buffer.readableBytes > 0 else { throw AttuneError.malformedJSON("the body is empty") }
+        guard buffer.readableBytes > 0 else {
+            if allowEmpty { return .null }
+            throw AttuneError.malformedJSON("the body is empty")
+        }
         return try buffer.withUnsafeReadableBytes { raw throws(AttuneError) -> JSONValue in
             try JSONParser().parse(raw.bindMemory(to: UInt8.self))
         }

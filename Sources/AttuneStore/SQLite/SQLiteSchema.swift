@@ -372,6 +372,67 @@ enum SQLiteSchema {
                     CREATE INDEX imputed_attributes_by_attribute ON imputed_attributes(workspace, attribute);
                     """)
         }
+        migrator.registerMigration("v8-identity-resolution") { db in
+            // Identifiers never hold a raw e-mail address or phone number: the engine stores their
+            // keyed hash. Each identifier belongs to the user that brought it first; merged users
+            // keep theirs (an unmerge takes them back), and resolution goes through the alias map,
+            // which always points straight at the current canonical user (no chains).
+            // `declared_sources` keeps each user's declared traits per source, from which the
+            // canonical user's `user_traits` row is resolved (source priority, then most recent).
+            // Events re-keyed by a merge keep the id they arrived with in `original_user_id`.
+            try db.execute(
+                sql: """
+                    CREATE TABLE user_identifiers (
+                        workspace INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        value TEXT NOT NULL,
+                        user_id TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        first_seen INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, kind, value)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX user_identifiers_by_user ON user_identifiers(workspace, user_id);
+                    CREATE TABLE user_aliases (
+                        workspace INTEGER NOT NULL,
+                        alias TEXT NOT NULL,
+                        canonical TEXT NOT NULL,
+                        merge_id INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, alias)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX user_aliases_by_canonical ON user_aliases(workspace, canonical);
+                    CREATE TABLE user_merges (
+                        id INTEGER PRIMARY KEY,
+                        workspace INTEGER NOT NULL,
+                        canonical TEXT NOT NULL,
+                        merged TEXT NOT NULL,
+                        reason TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        at INTEGER NOT NULL,
+                        undone_at INTEGER,
+                        undone_by TEXT,
+                        moved TEXT NOT NULL,
+                        shared TEXT NOT NULL
+                    );
+                    CREATE INDEX user_merges_by_canonical ON user_merges(workspace, canonical);
+                    CREATE INDEX user_merges_by_merged ON user_merges(workspace, merged);
+                    CREATE TABLE declared_sources (
+                        workspace INTEGER NOT NULL,
+                        user_id TEXT NOT NULL,
+                        source TEXT NOT NULL,
+                        traits TEXT NOT NULL,
+                        first_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, user_id, source)
+                    ) WITHOUT ROWID;
+                    INSERT INTO declared_sources (workspace, user_id, source, traits, first_at, updated_at)
+                        SELECT workspace, user_id, 'api', traits, updated_at, updated_at FROM user_traits;
+                    CREATE TABLE source_priority (
+                        workspace INTEGER PRIMARY KEY,
+                        sources TEXT NOT NULL
+                    );
+                    ALTER TABLE events ADD COLUMN original_user_id TEXT;
+                    """)
+        }
         return migrator
     }
 }

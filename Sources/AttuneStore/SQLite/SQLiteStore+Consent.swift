@@ -53,7 +53,7 @@ extension SQLiteStore: ConsentStore {
         }
     }
 
-    private func recordConsent(
+    func recordConsent(
         _ update: ConsentUpdate, of id: String, workspace key: Int64, at time: Timestamp, _ db: Database
     ) throws -> ConsentRecord {
         // Read in a scope of its own: holding the entry while memory is updated below would copy

@@ -19,8 +19,9 @@ extension SQLiteStore: EventStore {
         let insert = try db.cachedStatement(
             sql: """
                 INSERT OR IGNORE INTO events
-                (workspace, id, type, user_id, anonymous_id, session_id, item_id, value, properties, context, ts, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                (workspace, id, type, user_id, anonymous_id, session_id, item_id, value, properties, context, ts, received_at,
+                 original_user_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let statement = insert.sqliteStatement
         let connection = db.sqliteConnection
@@ -34,7 +35,21 @@ extension SQLiteStore: EventStore {
             let consent = try store.consentEntry(workspace, db)
             // Nobody has decided anything under opt-out: no lookup per event.
             let checksConsent = !consent.choices.isEmpty || !consent.policy.allows
-            for event in batch.events {
+            // Events for a merged user's id belong to the canonical user, and remember the id
+            // they came for; one lookup per batch when nobody was ever merged.
+            let aliased = try hasAliases(workspace, db)
+            var canonicals: [String: String] = [:]
+            for arrived in batch.events {
+                var event = arrived
+                var originalUser: String?
+                if aliased, let named = arrived.userID?.rawValue {
+                    let canonical = try canonicals[named] ?? canonical(workspace, named, db)
+                    canonicals[named] = canonical
+                    if canonical != named {
+                        event.userID = UserID(unchecked: canonical)
+                        originalUser = named
+                    }
+                }
                 if checksConsent, let subject = event.userID?.rawValue ?? event.anonymousID?.rawValue,
                     !consent.permits(.analytics, for: subject)
                 {
@@ -61,6 +76,7 @@ extension SQLiteStore: EventStore {
                 bindText(statement, 10, event.context)
                 sqlite3_bind_int64(statement, 11, event.timestamp.millisecondsSinceEpoch)
                 sqlite3_bind_int64(statement, 12, event.receivedAt.millisecondsSinceEpoch)
+                bindText(statement, 13, originalUser)
                 let code = sqlite3_step(statement)
                 guard code == SQLITE_DONE else {
                     let message = String(cString: sqlite3_errmsg(connection))

@@ -9,46 +9,39 @@ extension SQLiteStore: IdentityStore {
     package func record(_ identifies: [Identify], in workspace: WorkspaceID) async throws {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
+            let aliased = try Self.hasAliases(key, db)
             for identify in identifies {
+                // A merged user's id stands for the person: links and traits go to the canonical
+                // user, while the declaration stays recorded under the id it was made for.
+                let named = identify.userID.rawValue
+                let user = aliased ? try Self.canonical(key, named, db) : named
                 if let anonymous = identify.anonymousID {
                     try db.execute(
                         sql: """
                             INSERT INTO identities (workspace, user_id, anonymous_id, linked_at) VALUES (?, ?, ?, ?)
                             ON CONFLICT DO NOTHING
                             """,
-                        arguments: [key, identify.userID.rawValue, anonymous.rawValue,
-                                    identify.timestamp.millisecondsSinceEpoch])
+                        arguments: [key, user, anonymous.rawValue, identify.timestamp.millisecondsSinceEpoch])
                     // A new link brings the visitor's earlier activity into the profile.
                     if db.changesCount > 0, self.maintainsProfiles,
-                        try self.consentEntry(key, db).permits(.personalization, for: identify.userID.rawValue)
+                        try self.consentEntry(key, db).permits(.personalization, for: user)
                     {
                         try Self.refoldProfile(
-                            key, identify.userID.rawValue, linking: anonymous.rawValue,
-                            at: identify.timestamp.millisecondsSinceEpoch, db)
+                            key, user, linking: anonymous.rawValue, at: identify.timestamp.millisecondsSinceEpoch, db)
                     }
                 }
                 if let traits = identify.traits {
-                    // RFC 7396 merge: later calls overwrite keys, a null removes one. The stored
-                    // row is patched with the call's own text: `excluded.traits` has had its nulls
-                    // applied to '{}' already, which would leave them nothing to remove.
-                    try db.execute(
-                        sql: """
-                            INSERT INTO user_traits (workspace, user_id, traits, updated_at)
-                            VALUES (?, ?, json_patch('{}', ?), ?)
-                            ON CONFLICT (workspace, user_id) DO UPDATE SET
-                                traits = json_patch(traits, ?),
-                                updated_at = max(updated_at, excluded.updated_at)
-                            """,
-                        arguments: [key, identify.userID.rawValue, traits, identify.timestamp.millisecondsSinceEpoch, traits])
-                    if self.maintainsProfiles {
-                        try Self.recordDeclaredChange(
-                            key, identify.userID.rawValue, patch: traits, at: identify.timestamp.millisecondsSinceEpoch, db)
+                    // Re-sending what is declared already is no change and makes no version.
+                    let at = identify.timestamp.millisecondsSinceEpoch
+                    if try Self.declare(key, named, source: identify.source, patch: traits, at: at, db),
+                        try Self.resolveDeclared(key, user, db), self.maintainsProfiles
+                    {
+                        try Self.recordDeclaredChange(key, user, patch: traits, at: at, db)
                     }
                 }
                 // Declared traits and a linked visitor's history both feed segment rules.
                 if self.maintainsProfiles {
-                    try self.reevaluateSegments(
-                        [identify.userID.rawValue], workspace: key, now: identify.timestamp.millisecondsSinceEpoch, db)
+                    try self.reevaluateSegments([user], workspace: key, now: identify.timestamp.millisecondsSinceEpoch, db)
                 }
             }
         }

@@ -31,10 +31,18 @@ extension SQLiteStore: PersonalDataStore {
             // The workspace's event counter counts appended events only, not segment events.
             let counted = try Self.countAppended(db, key, user: id, anonymous: anonymous)
             counts.events = try Self.delete(db, "events", "user_id = ?", key, [id])
+            // Events re-keyed to another user by a merge still came from this one.
+            counts.events += try Self.delete(db, "events", "original_user_id = ?", key, [id])
             counts.events += try Self.delete(db, "events", "anonymous_id", key, in: anonymous)
             counts.profiles = try Self.delete(db, "profiles", "user_id = ?", key, [id])
             counts.profileVersions = try Self.delete(db, "profile_history", "user_id = ?", key, [id])
             counts.declaredTraits = try Self.delete(db, "user_traits", "user_id = ?", key, [id])
+            // The same declarations kept per source: counted once, as the user's traits above.
+            let perSource = try Self.delete(db, "declared_sources", "user_id = ?", key, [id])
+            if counts.declaredTraits == 0, perSource > 0 { counts.declaredTraits = 1 }
+            counts.identityRecords = try Self.delete(db, "user_identifiers", "user_id = ?", key, [id])
+            counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ? OR canonical = ?", key, [id, id])
+            counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ? OR merged = ?", key, [id, id])
             counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
             // Every link of the person's anonymous ids goes: a link kept for another user would
             // still hold the person's identifier.

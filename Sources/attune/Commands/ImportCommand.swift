@@ -67,6 +67,7 @@ enum ImportOutput {
         var line = "\(title): \(report.rowsRead) rows read, \(report.imported) \(report.dryRun ? "valid (dry run, nothing stored)" : "imported")"
         if report.duplicates > 0 { line += ", \(report.duplicates) already present" }
         line += ", \(report.rejected) rejected"
+        if report.merges > 0 { line += ", \(report.merges) users merged through shared identifiers" }
         Swift.print(line)
         for problem in report.problems.prefix(20) {
             Swift.print("  line \(problem.line): \(problem.message)")
@@ -189,20 +190,58 @@ struct ImportItems: AsyncParsableCommand {
 struct ImportUsers: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
-        abstract: "Import user attributes (CRM contacts): one row per user, other columns become traits.")
+        abstract: "Import user attributes (CRM contacts): one row per user, other columns become traits.",
+        discussion: """
+            The email, phone and --external-id-column columns are identifiers: users of any source that \
+            share one are merged into one profile (e-mail trimmed and lower-cased, phone in E.164; both \
+            stored only as a keyed hash). A malformed e-mail or phone number rejects its row. Conflicting \
+            attributes of merged users resolve by --source-priority, then the most recent.
+            """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var file: FileImportOptions
     @Option(help: "Column holding the user id.") var userColumn: String?
     @OptionGroup var personalData: PIIOptions
+    @Option(help: "Name of the system these rows come from (letters, digits, '-', '_', '.').") var source = "import"
+    @Option(
+        help: "Sources most trusted first, comma-separated (e.g. crm,web): which value a merged profile keeps when members disagree. Stored for the workspace.")
+    var sourcePriority: String?
+    @Option(help: "Column of e-mail addresses.") var emailColumn = "email"
+    @Option(help: "Column of phone numbers.") var phoneColumn = "phone"
+    @Option(help: "Column of this source's own customer id (identifier kind external:SOURCE).") var externalIdColumn: String?
+    @Option(help: "Country calling code for phone numbers written without one (e.g. 44); without it they are rejected.")
+    var defaultCountryCode: String?
+
+    func validate() throws {
+        do {
+            try IdentifierSource.validate(source, field: "--source")
+            for name in priorityList { try IdentifierSource.validate(name, field: "--source-priority") }
+            if let defaultCountryCode { try PersonIdentifier.validateCountryCode(defaultCountryCode, field: "--default-country-code") }
+        } catch {
+            throw ValidationError(error.reportText)
+        }
+    }
+
+    private var priorityList: [String] {
+        sourcePriority.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } } ?? []
+    }
 
     func run() async throws {
         let (store, workspace) = try ImportOutput.openStore(data)
         try await ImportOutput.ensureWorkspace(store, workspace)
         var importer = UserImporter(store: store, clock: SystemClock())
-        importer.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
+        // The matching key of pseudonymisation hashes identifiers too: one secret, created on first use.
+        let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
+        importer.pii = personalData.protection(keys: keys)
         // The keys may have been made just now, after the store was opened without them.
         if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
+        importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
+        importer.source = source
+        importer.emailColumn = TabularSource.normalizeHeader(emailColumn)
+        importer.phoneColumn = TabularSource.normalizeHeader(phoneColumn)
+        importer.externalIDColumn = externalIdColumn.map(TabularSource.normalizeHeader)
+        importer.defaultCountryCode = defaultCountryCode
+        if sourcePriority != nil, !file.dryRun { try await store.setSourcePriority(priorityList, in: workspace) }
         try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
             try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,

@@ -24,7 +24,11 @@ struct PIIOptions: ParsableArguments {
     /// The protection to apply, loading (or creating) the keys; `nil` with `--no-pseudonymize`.
     func protection(dataDirectory: String) throws -> PIIProtection? {
         guard pseudonymize else { return nil }
-        let keys = try PIIKeys.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment)
-        return PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields))
+        return protection(keys: try PIIKeys.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment))
+    }
+
+    /// The protection under keys already loaded; `nil` with `--no-pseudonymize`.
+    func protection(keys: PIIKeys) -> PIIProtection? {
+        pseudonymize ? PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields)) : nil
     }
 }

@@ -260,7 +260,11 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }
         dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
-        dependencies.pii = try personalData.protection(dataDirectory: settings.dataDirectory)
+        // Identifiers (e-mail, phone) are always hashed with the matching key, so the keys are
+        // loaded, or created on first use, with or without pseudonymisation.
+        let piiKeys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
+        dependencies.identifierKeys = piiKeys
+        dependencies.pii = personalData.protection(keys: piiKeys)
         if let retentionDays {
             dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
         }
