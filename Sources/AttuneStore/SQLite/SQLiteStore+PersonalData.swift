@@ -128,7 +128,9 @@ extension SQLiteStore: PersonalDataStore {
     private static func countAppended(_ db: Database, _ workspace: Int64, user: String, anonymous: [String]) throws -> Int {
         let segmentTypes = [SegmentEvents.entered.rawValue, SegmentEvents.left.rawValue]
         var total = try Int.fetchOne(
-            db, sql: "SELECT count(*) FROM events WHERE workspace = ? AND user_id = ? AND type NOT IN (?, ?)",
+            db,
+            // Events a merge re-keyed to another user came from this one too.
+            sql: "SELECT count(*) FROM events WHERE workspace = ?1 AND (user_id = ?2 OR original_user_id = ?2) AND type NOT IN (?3, ?4)",
             arguments: [workspace, user, segmentTypes[0], segmentTypes[1]]) ?? 0
         for start in stride(from: 0, to: anonymous.count, by: 500) {
             let chunk = anonymous[start..<min(start + 500, anonymous.count)]

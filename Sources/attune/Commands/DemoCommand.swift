@@ -69,6 +69,18 @@ struct DemoCommand: AsyncParsableCommand {
         print("3. trained model v\(trained.version) (\(trained.family.rawValue)) on \(trained.users.count) users and "
             + "\(trained.items.count) items in \(trained.metadata["trainingSeconds"]?.serialized() ?? "?") s")
 
+        // Three more sources know some of the same people under their own ids and differently written addresses.
+        let identities = try DemoIdentities(shopUsers: shop.users.map(\.userID))
+        let identity = IdentityResolution(
+            store: store, clock: clock,
+            keys: try PIIKeys.load(dataDirectory: directory, environment: ProcessInfo.processInfo.environment))
+        let merges = try await identities.load(into: store, identity: identity, at: Timestamp(millisecondsSinceEpoch: today))
+        print("3b. imported \(identities.records.count) records from shop, crm, newsletter and support: \(merges) merges"
+            + (merges == 0 ? " (merged already)" : "") + "; merged profiles:")
+        for line in try await Self.mergedProfiles(store: store, shopUsers: identities.records.filter { $0.source == "shop" }.map(\.user)) {
+            print("   " + line)
+        }
+
         let segments = try await Self.createSegments(store: store, clock: clock)
         print("4. segments: " + segments.map { "\($0.name) (\($0.members))" }.joined(separator: ", "))
 
@@ -90,6 +102,22 @@ struct DemoCommand: AsyncParsableCommand {
         }
         print(String(format: "done in %.2f s. Next: `attune serve --data-dir %@` and query the API with the admin key from %@",
                      Self.seconds(ContinuousClock.now - started), directory, keys.credentialsPath))
+    }
+
+    /// One line per merged person: the ids it was merged from, how, its events and declared attributes.
+    static func mergedProfiles(store: SQLiteStore, shopUsers: [UserID]) async throws -> [String] {
+        var lines: [String] = []
+        for user in shopUsers {
+            let canonical = try await store.canonicalUser(of: user, in: .default)
+            let merged = try await store.mergedUsers(into: canonical, in: .default)
+            let reasons = Set(try await store.merges(involving: [canonical] + merged, in: .default)
+                .filter { $0.undoneAt == nil }.map(\.reason)).sorted()
+            let events = try await store.profile(of: canonical, in: .default)?.traits.eventCount ?? 0
+            let declared = try await store.traits(of: canonical, in: .default) ?? "{}"
+            lines.append("\(canonical) <- \(merged.map(\.rawValue).joined(separator: ", ")) (via \(reasons.joined(separator: ", "))): "
+                + "\(events) events, declared \(declared)")
+        }
+        return lines
     }
 
     /// Rule segments the dashboard and `segment=` requests can show; kept when already there.
