@@ -136,3 +136,22 @@ struct IdentityAPITests {
         }
     }
 }
+
+struct IdentityAliasAPITests {
+    @Test func consentAndRecommendationsForAMergedIdApplyToThePerson() async throws {
+        let server = try TestServer()
+        try await server.makeApplication().test(.router) { client in
+            _ = try await client.call(.post, "/v1/events", key: TestServer.write, body: IdentityAPITests.events("a", 2))
+            _ = try await client.call(.post, "/v1/events", key: TestServer.write, body: IdentityAPITests.events("b", 2, from: 5))
+            #expect(try await client.call(.post, "/v1/users/merge", body: #"{"users": ["a", "b"], "canonical": "a"}"#).status == 200)
+            // The tracker still knows the person as b: a refusal sent for b stops analytics for the person.
+            let refused = try await client.call(.put, "/v1/users/b/consent", key: TestServer.write, body: #"{"analytics": false}"#)
+            #expect(refused.status == 200, "\(refused.text)")
+            #expect(try await client.call(.get, "/v1/users/a/consent").json?["purposes"]?["analytics"] == .bool(false))
+            let sent = try await client.call(.post, "/v1/events", key: TestServer.write, body: IdentityAPITests.events("b", 1, from: 30))
+            #expect(sent.json?["withheld"] == .number(1), "\(sent.text)")
+            let recommendations = try await client.call(.get, "/v1/users/b/recommendations?count=3", key: TestServer.read)
+            #expect(recommendations.status == 200, "\(recommendations.text)")
+        }
+    }
+}

@@ -88,6 +88,8 @@ package struct RecommendationService: Sendable {
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList
     {
+        // A merged id is served as the person it became part of (one primary-key read).
+        let user = try await store.canonicalUser(of: user, in: workspace)
         var request = request
         if let threshold = suppressionThreshold {
             for target in try await store.negativelyMentioned(by: user, in: workspace, threshold: threshold) {

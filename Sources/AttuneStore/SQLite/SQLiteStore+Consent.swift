@@ -44,7 +44,15 @@ extension SQLiteStore: ConsentStore {
         do {
             return try await writer.write { db in
                 let key = try self.requireWorkspace(workspace, db)
-                return try updates.map { try self.recordConsent($0.update, of: $0.user.rawValue, workspace: key, at: time, db) }
+                let aliased = try Self.hasAliases(key, db)
+                return try updates.map { entry in
+                    // A merged id's decision is the person's: it applies to the canonical user (whose
+                    // consent events are checked against), and stays with the id for an unmerge.
+                    let named = entry.user.rawValue
+                    let person = aliased ? try Self.canonical(key, named, db) : named
+                    if person != named { _ = try self.recordConsent(entry.update, of: named, workspace: key, at: time, db) }
+                    return try self.recordConsent(entry.update, of: person, workspace: key, at: time, db)
+                }
             }
         } catch {
             // A write that failed after memory was updated must not leave memory ahead of the file.
@@ -96,8 +104,10 @@ extension SQLiteStore: ConsentStore {
 
     package func consent(of user: UserID, in workspace: WorkspaceID) async throws -> ConsentRecord? {
         try await writer.read { db in
-            guard let key = try self.workspaceKey(workspace, db),
-                let row = try Row.fetchOne(
+            guard let key = try self.workspaceKey(workspace, db) else { return nil }
+            // A merged id answers with the person's consent, the one that is applied.
+            let user = UserID(unchecked: try Self.canonical(key, user.rawValue, db))
+            guard let row = try Row.fetchOne(
                     db, sql: "SELECT choices, updated_at FROM consents WHERE workspace = ? AND user_id = ?",
                     arguments: [key, user.rawValue])
             else { return nil }
