@@ -223,7 +223,7 @@ struct ImportUsers: AsyncParsableCommand {
     }
 
     private var priorityList: [String] {
-        sourcePriority.map { $0.split(separator: ",").map { String($0).trimmingSpaces() } } ?? []
+        sourcePriority.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { String($0).trimmingSpaces() } } ?? []
     }
 
     func run() async throws {

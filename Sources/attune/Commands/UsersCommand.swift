@@ -7,8 +7,8 @@ import Foundation
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
-        abstract: "The rights of the person: export or erase everything held about a user.",
-        subcommands: [UsersExport.self, UsersErase.self])
+        abstract: "The rights of the person (export or erase everything held about a user) and merging users.",
+        subcommands: [UsersExport.self, UsersErase.self, UsersMerge.self, UsersUnmerge.self])
 
     /// The user id argument, validated like the API's path parameter.
     static func user(_ raw: String) throws -> UserID {
