@@ -379,7 +379,11 @@ enum SQLiteSchema {
             // which always points straight at the current canonical user (no chains).
             // `declared_sources` keeps each user's declared traits per source, from which the
             // canonical user's `user_traits` row is resolved (source priority, then most recent).
-            // Events re-keyed by a merge keep the id they arrived with in `original_user_id`.
+            // Events re-keyed by a merge keep the id they arrived with in `original_user_id`; its
+            // partial index holds only those, so ingestion of ordinary events pays nothing for it.
+            // Reads of identifiers by user name their index (INDEXED BY): without statistics the
+            // planner scanned the whole workspace's identifiers through the primary key instead
+            // (6,000 merges took 39 s; see the commit).
             try db.execute(
                 sql: """
                     CREATE TABLE user_identifiers (
@@ -431,6 +435,8 @@ enum SQLiteSchema {
                         sources TEXT NOT NULL
                     );
                     ALTER TABLE events ADD COLUMN original_user_id TEXT;
+                    CREATE INDEX events_by_original_user ON events(workspace, original_user_id)
+                        WHERE original_user_id IS NOT NULL;
                     """)
         }
         return migrator

@@ -16,15 +16,19 @@ extension SQLiteStore: IdentityResolutionStore {
                 var reasons: [String: String] = [:]
                 for identifier in identifiers {
                     let holder = try String.fetchOne(
-                        db, sql: "SELECT user_id FROM user_identifiers WHERE workspace = ? AND kind = ? AND value = ?",
+                        db.cachedStatement(
+                            sql: "SELECT user_id FROM user_identifiers WHERE workspace = ? AND kind = ? AND value = ?"),
                         arguments: [key, identifier.kind.rawValue, identifier.value])
                     guard let holder else {
-                        try db.execute(
+                        try db.cachedStatement(
                             sql: """
                                 INSERT INTO user_identifiers (workspace, kind, value, user_id, source, first_seen)
                                 VALUES (?, ?, ?, ?, ?, ?)
-                                """,
-                            arguments: [key, identifier.kind.rawValue, identifier.value, user.rawValue, source, at])
+                                """
+                        )
+                        .execute(arguments: [
+                            key, identifier.kind.rawValue, identifier.value, user.rawValue, source, at,
+                        ])
                         continue
                     }
                     let canonical = try Self.canonical(key, holder, db)
@@ -39,13 +43,16 @@ extension SQLiteStore: IdentityResolutionStore {
                 }
                 // The user that brought the identifiers joins for the first identifier that linked it.
                 reasons[own] = reasons[groups[1]]
-                outcomes.append(try self.mergeGroups(key, groups, reasons: reasons, keep: nil, actor: actor, at: at, db))
+                outcomes.append(
+                    try self.mergeGroups(key, groups, reasons: reasons, keep: nil, actor: actor, at: at, db))
             }
             return outcomes
         }
     }
 
-    package func merge(_ users: [UserID], canonical: UserID?, in workspace: WorkspaceID, actor: String, at time: Timestamp)
+    package func merge(
+        _ users: [UserID], canonical: UserID?, in workspace: WorkspaceID, actor: String, at time: Timestamp
+    )
         async throws -> MergeOutcome
     {
         guard Set(users).count == users.count else {
@@ -84,19 +91,24 @@ extension SQLiteStore: IdentityResolutionStore {
             guard try Self.isKnown(key, named, db) else { throw AttuneError.notFound("user") }
             let row: Row?
             if let id {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM user_merges WHERE workspace = ? AND id = ?", arguments: [key, id])
+                row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM user_merges WHERE workspace = ? AND id = ?"),
+                    arguments: [key, id])
                 guard row != nil else { throw AttuneError.notFound("merge") }
             } else if let mergeID = try Int64.fetchOne(
-                db, sql: "SELECT merge_id FROM user_aliases WHERE workspace = ? AND alias = ?", arguments: [key, named])
+                db.cachedStatement(sql: "SELECT merge_id FROM user_aliases WHERE workspace = ? AND alias = ?"),
+                arguments: [key, named])
             {
-                row = try Row.fetchOne(db, sql: "SELECT * FROM user_merges WHERE id = ?", arguments: [mergeID])
+                row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM user_merges WHERE id = ?"),
+                    arguments: [mergeID])
             } else {
                 row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT * FROM user_merges WHERE workspace = ? AND canonical = ? AND undone_at IS NULL
-                        ORDER BY id DESC LIMIT 1
-                        """,
+                    db.cachedStatement(
+                        sql: """
+                            SELECT * FROM user_merges WHERE workspace = ? AND canonical = ? AND undone_at IS NULL
+                            ORDER BY id DESC LIMIT 1
+                            """),
                     arguments: [key, named])
                 guard row != nil else {
                     throw AttuneError(code: .conflict, message: "the user has no merge to undo", field: "id")
@@ -138,12 +150,15 @@ extension SQLiteStore: IdentityResolutionStore {
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             var out: [StoredIdentifier] = []
             try Self.forEachRow(
-                db, select: "user_id, kind, value, source, first_seen", from: "user_identifiers", key: "user_id",
+                db, select: "user_id, kind, value, source, first_seen",
+                from: "user_identifiers INDEXED BY user_identifiers_by_user", key: "user_id",
                 workspace: key, in: users.map(\.rawValue)
             ) { row in
-                out.append(StoredIdentifier(
-                    user: UserID(unchecked: row[0]), kind: IdentifierKind(stored: row[1]), value: row[2], source: row[3],
-                    firstSeen: Timestamp(millisecondsSinceEpoch: row[4])))
+                out.append(
+                    StoredIdentifier(
+                        user: UserID(unchecked: row[0]), kind: IdentifierKind(stored: row[1]), value: row[2],
+                        source: row[3],
+                        firstSeen: Timestamp(millisecondsSinceEpoch: row[4])))
             }
             return out.sorted { ($0.kind, $0.value) < ($1.kind, $1.value) }
         }
@@ -154,7 +169,9 @@ extension SQLiteStore: IdentityResolutionStore {
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             var byID: [Int64: UserMerge] = [:]
             for column in ["canonical", "merged"] {
-                try Self.forEachRow(db, select: "*", from: "user_merges", key: column, workspace: key, in: users.map(\.rawValue)) {
+                try Self.forEachRow(
+                    db, select: "*", from: "user_merges", key: column, workspace: key, in: users.map(\.rawValue)
+                ) {
                     row in
                     let merge = Self.userMerge(row)
                     byID[merge.id] = merge
@@ -175,14 +192,15 @@ extension SQLiteStore: IdentityResolutionStore {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
             guard try Self.storedSourcePriority(key, db) != sources else { return }
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO source_priority (workspace, sources) VALUES (?, ?)
                     ON CONFLICT (workspace) DO UPDATE SET sources = excluded.sources
-                    """,
-                arguments: [key, sources.joined(separator: ",")])
+                    """
+            ).execute(arguments: [key, sources.joined(separator: ",")])
             let canonicals = try String.fetchAll(
-                db, sql: "SELECT DISTINCT canonical FROM user_aliases WHERE workspace = ?", arguments: [key])
+                db.cachedStatement(sql: "SELECT DISTINCT canonical FROM user_aliases WHERE workspace = ?"),
+                arguments: [key])
             for canonical in canonicals { try Self.resolveDeclared(key, canonical, db) }
         }
     }
@@ -191,14 +209,14 @@ extension SQLiteStore: IdentityResolutionStore {
     /// identifiers or events.
     static func isKnown(_ workspace: Int64, _ user: String, _ db: Database) throws -> Bool {
         try Bool.fetchOne(
-            db,
-            sql: """
-                SELECT EXISTS (SELECT 1 FROM user_aliases WHERE workspace = ?1 AND alias = ?2)
-                    OR EXISTS (SELECT 1 FROM profiles WHERE workspace = ?1 AND user_id = ?2)
-                    OR EXISTS (SELECT 1 FROM user_traits WHERE workspace = ?1 AND user_id = ?2)
-                    OR EXISTS (SELECT 1 FROM user_identifiers WHERE workspace = ?1 AND user_id = ?2)
-                    OR EXISTS (SELECT 1 FROM events WHERE workspace = ?1 AND user_id = ?2)
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT EXISTS (SELECT 1 FROM user_aliases WHERE workspace = ?1 AND alias = ?2)
+                        OR EXISTS (SELECT 1 FROM profiles WHERE workspace = ?1 AND user_id = ?2)
+                        OR EXISTS (SELECT 1 FROM user_traits WHERE workspace = ?1 AND user_id = ?2)
+                        OR EXISTS (SELECT 1 FROM user_identifiers INDEXED BY user_identifiers_by_user WHERE workspace = ?1 AND user_id = ?2)
+                        OR EXISTS (SELECT 1 FROM events WHERE workspace = ?1 AND user_id = ?2)
+                    """),
             arguments: [workspace, user]) ?? false
     }
 }

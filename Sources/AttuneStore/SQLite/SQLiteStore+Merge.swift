@@ -8,15 +8,18 @@ extension SQLiteStore {
     ///   - reasons: why each canonical user joins (the identifier kind, or `manual`).
     ///   - keep: the user to keep, or `nil` for the one known first.
     func mergeGroups(
-        _ workspace: Int64, _ canonicals: [String], reasons: [String: String], keep: String?, actor: String, at time: Int64,
+        _ workspace: Int64, _ canonicals: [String], reasons: [String: String], keep: String?, actor: String,
+        at time: Int64,
         _ db: Database
     ) throws -> MergeOutcome {
         precondition(canonicals.count >= 2)
         let winner = try keep ?? Self.firstKnown(workspace, canonicals, db)
         var merges: [UserMerge] = []
         for loser in canonicals.sorted() where loser != winner {
-            merges.append(try mergeOne(workspace, into: winner, loser, reason: reasons[loser] ?? reasons[winner] ?? UserMerge.manualReason,
-                                       actor: actor, at: time, db))
+            merges.append(
+                try mergeOne(
+                    workspace, into: winner, loser, reason: reasons[loser] ?? reasons[winner] ?? UserMerge.manualReason,
+                    actor: actor, at: time, db))
         }
         try carryRefusals(workspace, into: winner, at: time, db)
         if maintainsProfiles {
@@ -35,59 +38,67 @@ extension SQLiteStore {
         _ db: Database
     ) throws -> UserMerge {
         let links = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT anonymous_id, EXISTS (SELECT 1 FROM identities w WHERE w.workspace = l.workspace
-                    AND w.user_id = ? AND w.anonymous_id = l.anonymous_id)
-                FROM identities l WHERE l.workspace = ? AND l.user_id = ? ORDER BY anonymous_id
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT anonymous_id, EXISTS (SELECT 1 FROM identities w WHERE w.workspace = l.workspace
+                        AND w.user_id = ? AND w.anonymous_id = l.anonymous_id)
+                    FROM identities l WHERE l.workspace = ? AND l.user_id = ? ORDER BY anonymous_id
+                    """),
             arguments: [winner, workspace, loser])
         let moved = links.filter { !($0[1] as Bool) }.map { $0[0] as String }
         let shared = links.filter { $0[1] as Bool }.map { $0[0] as String }
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO user_merges (workspace, canonical, merged, reason, actor, at, moved, shared)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [workspace, winner, loser, reason, actor, time, Self.jsonArray(moved), Self.jsonArray(shared)])
+                """
+        )
+        .execute(arguments: [
+            workspace, winner, loser, reason, actor, time, Self.jsonArray(moved), Self.jsonArray(shared),
+        ])
         let id = db.lastInsertedRowID
-        try db.execute(
-            sql: "UPDATE user_aliases SET canonical = ? WHERE workspace = ? AND canonical = ?",
-            arguments: [winner, workspace, loser])
-        try db.execute(
-            sql: "INSERT INTO user_aliases (workspace, alias, canonical, merge_id) VALUES (?, ?, ?, ?)",
-            arguments: [workspace, loser, winner, id])
-        try db.execute(
+        try db.cachedStatement(sql: "UPDATE user_aliases SET canonical = ? WHERE workspace = ? AND canonical = ?")
+            .execute(arguments: [winner, workspace, loser])
+        try db.cachedStatement(
+            sql: "INSERT INTO user_aliases (workspace, alias, canonical, merge_id) VALUES (?, ?, ?, ?)"
+        )
+        .execute(arguments: [workspace, loser, winner, id])
+        try db.cachedStatement(
             sql: """
                 UPDATE events SET original_user_id = coalesce(original_user_id, user_id), user_id = ?
                 WHERE workspace = ? AND user_id = ?
-                """,
-            arguments: [winner, workspace, loser])
-        try db.execute(
+                """
+        ).execute(arguments: [winner, workspace, loser])
+        try db.cachedStatement(
             sql: """
                 UPDATE identities SET user_id = ? WHERE workspace = ? AND user_id = ? AND anonymous_id NOT IN
                     (SELECT anonymous_id FROM identities WHERE workspace = ? AND user_id = ?)
-                """,
-            arguments: [winner, workspace, loser, workspace, winner])
-        try db.execute(sql: "DELETE FROM identities WHERE workspace = ? AND user_id = ?", arguments: [workspace, loser])
+                """
+        ).execute(arguments: [winner, workspace, loser, workspace, winner])
+        try db.cachedStatement(sql: "DELETE FROM identities WHERE workspace = ? AND user_id = ?")
+            .execute(arguments: [workspace, loser])
         if let stored = try Self.loadProfile(workspace, loser, db) {
-            try db.execute(sql: "DELETE FROM profiles WHERE workspace = ? AND user_id = ?", arguments: [workspace, loser])
+            try db.cachedStatement(sql: "DELETE FROM profiles WHERE workspace = ? AND user_id = ?")
+                .execute(arguments: [workspace, loser])
             var detail = "{"
             ProfileChanges.changed(from: stored.traits, to: ProfileTraits(), into: &detail)
             detail += #","mergedInto":"#
             ProfileChanges.appendString(winner, to: &detail)
             detail += #","merge":\#(id)}"#
-            try Self.recordVersion(workspace, loser, version: stored.version + 1, at: time, cause: .merge, detail: detail, db)
+            try Self.recordVersion(
+                workspace, loser, version: stored.version + 1, at: time, cause: .merge, detail: detail, db)
         }
-        try db.execute(sql: "DELETE FROM user_traits WHERE workspace = ? AND user_id = ?", arguments: [workspace, loser])
+        try db.cachedStatement(sql: "DELETE FROM user_traits WHERE workspace = ? AND user_id = ?")
+            .execute(arguments: [workspace, loser])
         if maintainsProfiles {
             // Rule segments are left through evaluation (campaigns hear of it); learned ones go.
             try reevaluateSegments([loser], workspace: workspace, now: time, db)
         }
-        try db.execute(
-            sql: "DELETE FROM segment_memberships WHERE workspace = ? AND user_id = ?", arguments: [workspace, loser])
+        try db.cachedStatement(sql: "DELETE FROM segment_memberships WHERE workspace = ? AND user_id = ?")
+            .execute(arguments: [workspace, loser])
         return UserMerge(
-            id: id, canonical: UserID(unchecked: winner), merged: UserID(unchecked: loser), reason: reason, actor: actor,
+            id: id, canonical: UserID(unchecked: winner), merged: UserID(unchecked: loser), reason: reason,
+            actor: actor,
             at: Timestamp(millisecondsSinceEpoch: time))
     }
 
@@ -97,35 +108,39 @@ extension SQLiteStore {
         let current = try Self.canonical(workspace, merge.canonical.rawValue, db)
         let leaving = merge.merged.rawValue
         let group = try Self.mergedBefore(workspace, leaving, db)
-        try db.execute(
-            sql: "UPDATE user_merges SET undone_at = ?, undone_by = ? WHERE id = ?", arguments: [time, actor, merge.id])
-        try db.execute(sql: "DELETE FROM user_aliases WHERE workspace = ? AND alias = ?", arguments: [workspace, leaving])
+        try db.cachedStatement(sql: "UPDATE user_merges SET undone_at = ?, undone_by = ? WHERE id = ?")
+            .execute(arguments: [time, actor, merge.id])
+        try db.cachedStatement(sql: "DELETE FROM user_aliases WHERE workspace = ? AND alias = ?")
+            .execute(arguments: [workspace, leaving])
         for member in group where member != leaving {
-            try db.execute(
-                sql: "UPDATE user_aliases SET canonical = ? WHERE workspace = ? AND alias = ?",
-                arguments: [leaving, workspace, member])
+            try db.cachedStatement(sql: "UPDATE user_aliases SET canonical = ? WHERE workspace = ? AND alias = ?")
+                .execute(arguments: [leaving, workspace, member])
         }
         for member in group {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE events SET user_id = ?, original_user_id = nullif(original_user_id, ?)
                     WHERE workspace = ? AND user_id = ? AND original_user_id = ?
-                    """,
-                arguments: [leaving, leaving, workspace, current, member])
+                    """
+            ).execute(arguments: [leaving, leaving, workspace, current, member])
         }
-        let row = try Row.fetchOne(db, sql: "SELECT moved, shared FROM user_merges WHERE id = ?", arguments: [merge.id])
+        let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT moved, shared FROM user_merges WHERE id = ?"),
+            arguments: [merge.id])
         for anonymous in Self.stringArray(row?[0]) {
-            try db.execute(
-                sql: "UPDATE OR IGNORE identities SET user_id = ? WHERE workspace = ? AND user_id = ? AND anonymous_id = ?",
-                arguments: [leaving, workspace, current, anonymous])
+            try db.cachedStatement(
+                sql:
+                    "UPDATE OR IGNORE identities SET user_id = ? WHERE workspace = ? AND user_id = ? AND anonymous_id = ?"
+            )
+            .execute(arguments: [leaving, workspace, current, anonymous])
         }
         for anonymous in Self.stringArray(row?[1]) {
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO identities (workspace, user_id, anonymous_id, linked_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT DO NOTHING
-                    """,
-                arguments: [workspace, leaving, anonymous, time])
+                    """
+            ).execute(arguments: [workspace, leaving, anonymous, time])
         }
         let reference = #"{"unmerged":\#(merge.id)}"#
         if maintainsProfiles {
@@ -146,7 +161,8 @@ extension SQLiteStore {
         var index = 0
         while index < group.count {
             let next = try String.fetchAll(
-                db, sql: "SELECT merged FROM user_merges WHERE workspace = ? AND canonical = ? AND undone_at IS NULL",
+                db.cachedStatement(
+                    sql: "SELECT merged FROM user_merges WHERE workspace = ? AND canonical = ? AND undone_at IS NULL"),
                 arguments: [workspace, group[index]])
             for member in next where !group.contains(member) { group.append(member) }
             index += 1
@@ -176,17 +192,18 @@ extension SQLiteStore {
     /// Recomputes `user`'s profile from every event it owns after a merge or an unmerge, as a new
     /// version with `cause`; a profile left without events is removed (its history stays).
     func refoldPerson(
-        _ workspace: Int64, _ user: String, cause: ProfileVersion.Cause, reference: String, at time: Int64, _ db: Database
+        _ workspace: Int64, _ user: String, cause: ProfileVersion.Cause, reference: String, at time: Int64,
+        _ db: Database
     ) throws {
         let stored = try Self.loadProfile(workspace, user, db)
         guard try consentEntry(workspace, db).permits(.personalization, for: user) else { return }
         let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT * FROM events WHERE workspace = ?1 AND (user_id = ?2 OR (user_id IS NULL AND anonymous_id IN
-                    (SELECT anonymous_id FROM identities WHERE workspace = ?1 AND user_id = ?2)))
-                ORDER BY seq
-                """,
+            db.cachedStatement(
+                sql: """
+                    SELECT * FROM events WHERE workspace = ?1 AND (user_id = ?2 OR (user_id IS NULL AND anonymous_id IN
+                        (SELECT anonymous_id FROM identities WHERE workspace = ?1 AND user_id = ?2)))
+                    ORDER BY seq
+                    """),
             arguments: [workspace, user])
         var traits = ProfileTraits()
         while let row = try rows.next() {
@@ -202,7 +219,8 @@ extension SQLiteStore {
         if traits.eventCount > 0 {
             try Self.saveProfile(workspace, user, traits, version: version, at: time, db)
         } else {
-            try db.execute(sql: "DELETE FROM profiles WHERE workspace = ? AND user_id = ?", arguments: [workspace, user])
+            try db.cachedStatement(sql: "DELETE FROM profiles WHERE workspace = ? AND user_id = ?")
+                .execute(arguments: [workspace, user])
         }
         try Self.recordVersion(workspace, user, version: version, at: time, cause: cause, detail: detail, db)
     }
@@ -214,10 +232,15 @@ extension SQLiteStore {
         for canonical in canonicals {
             let members = try members(workspace, canonical, db)
             var since = Int64.max
-            try forEachRow(db, select: "min(first_seen)", from: "user_identifiers", key: "user_id", workspace: workspace, in: members) {
+            try forEachRow(
+                db, select: "min(first_seen)", from: "user_identifiers INDEXED BY user_identifiers_by_user", key: "user_id",
+                workspace: workspace, in: members
+            ) {
                 row in if let value: Int64 = row[0] { since = min(since, value) }
             }
-            try forEachRow(db, select: "min(first_at)", from: "declared_sources", key: "user_id", workspace: workspace, in: members) {
+            try forEachRow(
+                db, select: "min(first_at)", from: "declared_sources", key: "user_id", workspace: workspace, in: members
+            ) {
                 row in if let value: Int64 = row[0] { since = min(since, value) }
             }
             if let profile = try loadProfile(workspace, canonical, db), profile.traits.eventCount > 0 {
@@ -256,6 +279,7 @@ extension SQLiteStore {
         UserMerge(
             id: row["id"], canonical: UserID(unchecked: row["canonical"]), merged: UserID(unchecked: row["merged"]),
             reason: row["reason"], actor: row["actor"], at: Timestamp(millisecondsSinceEpoch: row["at"]),
-            undoneAt: (row["undone_at"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)), undoneBy: row["undone_by"])
+            undoneAt: (row["undone_at"] as Int64?).map(Timestamp.init(millisecondsSinceEpoch:)),
+            undoneBy: row["undone_by"])
     }
 }

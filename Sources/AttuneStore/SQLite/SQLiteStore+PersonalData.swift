@@ -40,9 +40,12 @@ extension SQLiteStore: PersonalDataStore {
             // The same declarations kept per source: counted once, as the user's traits above.
             let perSource = try Self.delete(db, "declared_sources", "user_id = ?", key, [id])
             if counts.declaredTraits == 0, perSource > 0 { counts.declaredTraits = 1 }
-            counts.identityRecords = try Self.delete(db, "user_identifiers", "user_id = ?", key, [id])
-            counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ? OR canonical = ?", key, [id, id])
-            counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ? OR merged = ?", key, [id, id])
+            counts.identityRecords = try Self.delete(
+                db, "user_identifiers INDEXED BY user_identifiers_by_user", "user_id = ?", key, [id])
+            counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ?", key, [id])
+            counts.identityRecords += try Self.delete(db, "user_aliases", "canonical = ?", key, [id])
+            counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ?", key, [id])
+            counts.identityRecords += try Self.delete(db, "user_merges", "merged = ?", key, [id])
             counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
             // Every link of the person's anonymous ids goes: a link kept for another user would
             // still hold the person's identifier.

@@ -79,8 +79,9 @@ package final class SQLiteStore: Sendable {
             let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
             var arguments: [any DatabaseValueConvertible] = [workspace]
             for id in chunk { arguments.append(id) }
+            // Cached: identity resolution runs this per user, and compiling it costs more than the read.
             let rows = try Row.fetchCursor(
-                db, sql: "SELECT \(columns) FROM \(table) WHERE workspace = ? AND \(column) IN (\(marks))",
+                db.cachedStatement(sql: "SELECT \(columns) FROM \(table) WHERE workspace = ? AND \(column) IN (\(marks))"),
                 arguments: StatementArguments(arguments))
             while let row = try rows.next() { try body(row) }
         }
