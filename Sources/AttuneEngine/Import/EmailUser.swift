@@ -12,17 +12,9 @@ import Crypto
 enum EmailUser {
     /// Trimmed and lower-cased, checked for the shape of an address.
     /// - Throws: `AttuneError` naming `field` when the cell is not an e-mail address.
+    /// The same rule as identity resolution's, so an address that names a user here is one it can match.
     static func normalized(_ raw: String, field: String) throws(AttuneError) -> String {
-        let email = raw.trimmingSpaces().lowercased()
-        guard email.utf8.count <= 254 else { throw .invalid(field, "must be at most 254 bytes") }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-            throw .invalid(field, "is not an e-mail address")
-        }
-        for byte in email.utf8 where byte <= 0x20 || byte == 0x7F {
-            throw .invalid(field, "is not an e-mail address")
-        }
-        return email
+        try PersonIdentifier.email(raw, field: field).value
     }
 
     /// The user id of a normalised address.

@@ -5,14 +5,19 @@ import AttuneStore
 /// ids) into purchase events, one per distinct item of each order (``TransactionRowMapper``).
 ///
 /// A row with an e-mail address records it as the customer's `email` trait; a row with an address
-/// and no customer id is filed under the user derived from the address (``EmailUser``). Neither
-/// depends on any other identity table, so the result of an import never depends on what was
-/// imported before.
+/// and no customer id is filed under the user derived from the address (``EmailUser``), so the
+/// events never wait for a lookup. With ``identity`` set the address is also attached as an
+/// `email` identifier (source `transactions`): a customer whose address another source already
+/// knows (a CRM import, an `identify`) is merged into that person, their orders with them.
 package struct TransactionImporter: Sendable {
     private let store: any EventStore & IdentityStore
     private let clock: any WallClock
     /// Pseudonymises the `email` trait before it is stored; `nil` stores it as sent.
     package var pii: PIIProtection?
+    /// Merges customers with people other sources know by the same address; `nil` links nothing.
+    package var identity: IdentityResolution?
+    /// The source name of the identifiers and traits this import brings.
+    package static let source = "transactions"
 
     package init(store: any EventStore & IdentityStore, clock: any WallClock) {
         self.store = store
@@ -22,6 +27,8 @@ package struct TransactionImporter: Sendable {
     struct Chunk: Sendable {
         var events: [Event] = []
         var identifies: [Identify] = []
+        /// Each customer's normalised address, for identity resolution.
+        var addresses: [(user: UserID, email: String)] = []
         var isEmpty: Bool { events.isEmpty && identifies.isEmpty }
     }
 
@@ -31,7 +38,7 @@ package struct TransactionImporter: Sendable {
     ///   all (missing columns, unreadable); bad rows are rejected in the report instead.
     package func run(
         path: String, workspace: WorkspaceID, format: TabularFormat? = nil, columns: TransactionColumns = .init(),
-        dryRun: Bool = false, chunkSize: Int = 20_000,
+        dryRun: Bool = false, chunkSize: Int = 20_000, actor: String = "cli",
         progress: @escaping @Sendable (ImportProgress) -> Void = { _ in }
     ) async throws -> ImportReport {
         let source = TabularSource(path: path, format: format)
@@ -39,6 +46,7 @@ package struct TransactionImporter: Sendable {
         let pii = self.pii
         var imported = 0
         var duplicates = 0
+        var merges = 0
         var report = try await ImportPipeline.run { (emit: (Chunk) -> Void) throws -> ImportReport in
             var report = ImportReport(dryRun: dryRun)
             var mapper: TransactionRowMapper?
@@ -64,7 +72,8 @@ package struct TransactionImporter: Sendable {
                         var traits = JSONValue.object([("email", .string(email))]).serialized(sortedKeys: true)
                         if let pii { traits = try pii.protect(traits) }
                         pending.identifies.append(
-                            Identify(anonymousID: nil, userID: mapped.user, traits: traits, timestamp: now))
+                            Identify(anonymousID: nil, userID: mapped.user, traits: traits, timestamp: now, source: Self.source))
+                        pending.addresses.append((mapped.user, email))
                     }
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)
@@ -88,9 +97,15 @@ package struct TransactionImporter: Sendable {
                 duplicates += result[0].duplicates
             }
             if !chunk.identifies.isEmpty { try await store.record(chunk.identifies, in: workspace) }
+            if let identity, !chunk.addresses.isEmpty {
+                let attached = chunk.addresses.map { (user: $0.user, identifiers: [PersonIdentifier(kind: .email, value: $0.email)]) }
+                merges += try await identity.attach(attached, source: Self.source, in: workspace, actor: actor)
+                    .reduce(0) { $0 + $1.merges.count }
+            }
         }
         report.imported = imported
         report.duplicates = duplicates
+        report.merges = merges
         return report
     }
 }

@@ -48,8 +48,11 @@ struct ImportTransactions: AsyncParsableCommand {
         columns.items = itemsColumn
         columns.listSeparator = listSeparator.first!
         var importer = TransactionImporter(store: store, clock: SystemClock())
-        importer.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
+        // The matching key hashes the address identifiers, with or without pseudonymisation.
+        let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
+        importer.pii = personalData.protection(keys: keys)
         if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
+        importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
         try await ImportOutput.run("transactions", reportPath: file.report) { [importer, columns] progress in
             try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns,

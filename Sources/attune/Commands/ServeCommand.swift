@@ -273,7 +273,7 @@ struct ServeCommand: AsyncParsableCommand {
                 directory: importDirectory, clock: clock, logger: logger,
                 importer: ImportFolder.importer(
                     store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: models),
-                    pii: dependencies.pii))
+                    pii: dependencies.pii, identity: IdentityResolution(store: store, clock: clock, keys: piiKeys)))
             dependencies.importFolder = ImportFolderService(
                 folder: folder, interval: .milliseconds(Int64(importIntervalSeconds * 1000)))
         }

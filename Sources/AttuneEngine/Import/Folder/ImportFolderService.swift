@@ -26,9 +26,10 @@ extension ImportFolder {
     /// The importers of each kind into `workspace`, as `attune import` runs them.
     /// - Parameters:
     ///   - pii: pseudonymises personal user traits (users and transactions); `nil` stores them as sent.
+    ///   - identity: merges people who share an identifier across files, as `attune import` does.
     package static func importer(
         store: any AttuneStorage, clock: any WallClock, consent: ConsentService, pii: PIIProtection?,
-        workspace: WorkspaceID = .default
+        identity: IdentityResolution? = nil, workspace: WorkspaceID = .default
     ) -> Importer {
         { kind, path in
             switch kind {
@@ -40,13 +41,15 @@ extension ImportFolder {
             case .users:
                 var importer = UserImporter(store: store, clock: clock)
                 importer.pii = pii
-                return try await importer.run(path: path, workspace: workspace)
+                importer.identity = identity
+                return try await importer.run(path: path, workspace: workspace, actor: "import-folder")
             case .items:
                 return try await ItemImporter(store: store, clock: clock).run(path: path, workspace: workspace)
             case .transactions:
                 var importer = TransactionImporter(store: store, clock: clock)
                 importer.pii = pii
-                return try await importer.run(path: path, workspace: workspace)
+                importer.identity = identity
+                return try await importer.run(path: path, workspace: workspace, actor: "import-folder")
             case .consent:
                 return try await ConsentImporter(service: consent).run(
                     path: path, workspace: workspace, actor: "import-folder")
