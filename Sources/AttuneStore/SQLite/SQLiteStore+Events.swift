@@ -178,6 +178,14 @@ extension SQLiteStore: EventStore {
     }
 
     package func recentItems(of user: UserID, in workspace: WorkspaceID, limit: Int) async throws -> [ItemID] {
+        // Every recommendation request asks; the answer is kept until the database changes.
+        let key = ServingReadCache.Key(kind: .recentItems, workspace: workspace, user: user.rawValue, parameter: Double(limit))
+        let value = try servingCache.value(key) { .items(try readRecentItems(of: user, in: workspace, limit: limit)) }
+        guard case .items(let items) = value else { return try readRecentItems(of: user, in: workspace, limit: limit) }
+        return items
+    }
+
+    private func readRecentItems(of user: UserID, in workspace: WorkspaceID, limit: Int) throws -> [ItemID] {
         try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             // Cached and column-indexed: this runs on every recommendation request.

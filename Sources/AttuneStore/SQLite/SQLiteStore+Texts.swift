@@ -133,7 +133,8 @@ extension SQLiteStore: TextStore {
     }
 
     package func catalogVersion(in workspace: WorkspaceID) async throws -> [Int64] {
-        try await writer.read { db in
+        // Serving's catalogue cache asks on its request path: read on the calling thread.
+        try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
             let row = try Row.fetchOne(
                 db, sql: "SELECT count(*), coalesce(max(updated_at), 0) FROM items WHERE workspace = ?", arguments: [key])
@@ -144,16 +145,37 @@ extension SQLiteStore: TextStore {
     package func negativelyMentioned(by user: UserID, in workspace: WorkspaceID, threshold: Double) async throws
         -> Set<MentionTarget>
     {
+        // Most workspaces have no texts at all: one question per database change answers for everyone.
+        let any = ServingReadCache.Key(kind: .anyMentions, workspace: workspace, user: "", parameter: 0)
+        if case .flag(false) = try servingCache.value(any, read: { .flag(try hasMentions(in: workspace)) }) { return [] }
+        let key = ServingReadCache.Key(kind: .negativeMentions, workspace: workspace, user: user.rawValue, parameter: threshold)
+        let value = try servingCache.value(key) { .mentions(try readNegativeMentions(by: user, in: workspace, threshold: threshold)) }
+        guard case .mentions(let targets) = value else {
+            return try readNegativeMentions(by: user, in: workspace, threshold: threshold)
+        }
+        return targets
+    }
+
+    private func hasMentions(in workspace: WorkspaceID) throws -> Bool {
+        try readNow { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return false }
+            let statement = try db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM text_mentions WHERE workspace = ?)")
+            return try Bool.fetchOne(statement, arguments: [key]) ?? false
+        }
+    }
+
+    private func readNegativeMentions(by user: UserID, in workspace: WorkspaceID, threshold: Double) throws
+        -> Set<MentionTarget>
+    {
         // On the serving path (every recommendation request): read on the calling thread.
         try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
-            let rows = try Row.fetchAll(
-                db,
+            let statement = try db.cachedStatement(
                 sql: """
                     SELECT DISTINCT target_kind, target FROM text_mentions
                     WHERE workspace = ? AND user_id = ? AND sentiment <= ?
-                    """,
-                arguments: [key, user.rawValue, threshold])
+                    """)
+            let rows = try Row.fetchAll(statement, arguments: [key, user.rawValue, threshold])
             return Set(rows.compactMap { MentionTarget(kind: $0[0], value: $0[1]) })
         }
     }

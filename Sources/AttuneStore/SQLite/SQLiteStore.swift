@@ -25,6 +25,8 @@ package final class SQLiteStore: Sendable {
     let consentCache = Locked<[Int64: ConsentCacheEntry]>([:])
     /// Opens pseudonymised declared values for segment rules; `nil` leaves them protected.
     let declaredValueReveal = Locked<(@Sendable (JSONValue) -> JSONValue)?>(nil)
+    /// The per-user reads of every recommendation request, until the database changes.
+    let servingCache: ServingReadCache
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {
@@ -51,6 +53,7 @@ package final class SQLiteStore: Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
         self.writer = pool
         try SQLiteSchema.migrator.migrate(pool)
+        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: path, writer: pool))
     }
 
     /// A private in-memory database, for tests and dry runs.
@@ -59,6 +62,7 @@ package final class SQLiteStore: Sendable {
         let queue = try DatabaseQueue()
         self.writer = queue
         try SQLiteSchema.migrator.migrate(queue)
+        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: nil, writer: queue))
     }
 
     /// A read on the calling thread. For the short indexed reads of the serving path: the async
