@@ -2,19 +2,23 @@ import AttuneCore
 import AttuneStore
 import Dispatch
 
-/// Catalogue entries recently read by serving, so that availability, category and rule filters
-/// do not query the store on every request.
+/// Catalogue entries read by serving, so that availability, category and rule filters do not
+/// query the store on every request.
 ///
-/// An entry is trusted for `lifetime`; writes through this server's API invalidate the items
-/// they touch at once, so only changes made by another process (an `attune import` while the
-/// server runs) can take up to `lifetime` to show. Unknown ids are cached as absent too.
+/// Writes through this server's API invalidate the items they touch at once. Changes made by
+/// another process (an `attune import` while the server runs) are caught by comparing the
+/// catalogue's version (its size and latest update) at most once per `lifetime`: when it moved,
+/// the workspace's entries are dropped, so such a change takes up to `lifetime` to show. Between
+/// checks every entry stays valid, so a steady catalogue costs one small query per `lifetime`
+/// rather than one per entry. Unknown ids are cached as absent too.
 package final class CatalogCache: Sendable {
-    private struct Entry: Sendable {
-        var item: Item?
-        var loadedAt: UInt64
+    private struct Workspace: Sendable {
+        var items: [ItemID: Item?] = [:]
+        var version: [Int64]?
+        var checkedAt: UInt64 = 0
     }
 
-    private let entries = Locked<[WorkspaceID: [ItemID: Entry]]>([:])
+    private let entries = Locked<[WorkspaceID: Workspace]>([:])
     private let lifetime: UInt64
     /// Above this many entries the cache starts over rather than grow without bound.
     private let capacity: Int
@@ -25,16 +29,38 @@ package final class CatalogCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The entries of `ids` the catalogue has, from the cache where fresh, else from `store` in one query.
-    package func items(_ ids: [ItemID], in workspace: WorkspaceID, store: any CatalogStore) async throws -> [ItemID: Item] {
+    /// The entries of `ids` the catalogue has, from the cache, else from `store` in one query.
+    package func items(_ ids: [ItemID], in workspace: WorkspaceID, store: any CatalogStore & TextStore) async throws
+        -> [ItemID: Item]
+    {
         let now = DispatchTime.now().uptimeNanoseconds
+        // One request checks; the others go on with the entries they have rather than all
+        // queueing for a connection at once.
+        let due = entries.withLock { all in
+            guard now &- (all[workspace]?.checkedAt ?? 0) >= lifetime else { return false }
+            all[workspace, default: Workspace()].checkedAt = now
+            return true
+        }
+        if due {
+            let version = try await store.catalogVersion(in: workspace)
+            entries.withLock { all in
+                var entry = all[workspace] ?? Workspace()
+                if entry.version != version { entry.items.removeAll() }
+                entry.version = version
+                all[workspace] = entry
+            }
+        }
         var found: [ItemID: Item] = [:]
+        found.reserveCapacity(ids.count)
         var missing: [ItemID] = []
         entries.withLock { all in
-            let cached = all[workspace] ?? [:]
+            guard let cached = all[workspace]?.items else {
+                missing = ids
+                return
+            }
             for id in ids {
-                if let entry = cached[id], now &- entry.loadedAt < lifetime {
-                    if let item = entry.item { found[id] = item }
+                if let entry = cached[id] {
+                    if let item = entry { found[id] = item }
                 } else {
                     missing.append(id)
                 }
@@ -43,8 +69,10 @@ package final class CatalogCache: Sendable {
         guard !missing.isEmpty else { return found }
         let loaded = try await store.items(missing, in: workspace)
         entries.withLock { all in
-            if all.values.reduce(0, { $0 + $1.count }) + missing.count > capacity { all.removeAll() }
-            for id in missing { all[workspace, default: [:]][id] = Entry(item: loaded[id], loadedAt: now) }
+            if all.values.reduce(0, { $0 + $1.items.count }) + missing.count > capacity {
+                for key in all.keys { all[key]?.items.removeAll() }
+            }
+            for id in missing { all[workspace, default: Workspace()].items[id] = .some(loaded[id]) }
         }
         found.merge(loaded) { $1 }
         return found
@@ -53,7 +81,7 @@ package final class CatalogCache: Sendable {
     /// Forgets these items, after a write.
     package func invalidate(_ ids: [ItemID], in workspace: WorkspaceID) {
         entries.withLock { all in
-            for id in ids { all[workspace]?[id] = nil }
+            for id in ids { all[workspace]?.items[id] = nil }
         }
     }
 }

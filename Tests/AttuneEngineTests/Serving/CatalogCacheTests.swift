@@ -1,0 +1,47 @@
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import AttuneTestSupport
+import Testing
+
+/// Serving's catalogue cache: entries stay until this server changes them or the catalogue's
+/// version moves (a write by another process), checked once per lifetime.
+struct CatalogCacheTests {
+    static let ids = [ItemID(unchecked: "a"), ItemID(unchecked: "b"), ItemID(unchecked: "zzz")]
+
+    static func store() async throws -> SQLiteStore {
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        try await store.upsert([Fixtures.item("a"), Fixtures.item("b")], in: .default)
+        return store
+    }
+
+    @Test func aWriteBehindTheCacheShowsOnceTheVersionIsChecked() async throws {
+        let store = try await Self.store()
+        let cache = CatalogCache(lifetime: .zero)
+        let first = try await cache.items(Self.ids, in: .default, store: store)
+        #expect(first.keys.map(\.rawValue).sorted() == ["a", "b"])
+        #expect(first[ItemID(unchecked: "a")]?.available == true)
+        // Written straight to the store, as another process would: the catalogue version moves.
+        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now.adding(milliseconds: 1)))
+        try await store.upsert([Fixtures.item("zzz")], in: .default)
+        let second = try await cache.items(Self.ids, in: .default, store: store)
+        #expect(second[ItemID(unchecked: "a")]?.available == false)
+        #expect(second.keys.map(\.rawValue).sorted() == ["a", "b", "zzz"])
+    }
+
+    @Test func entriesStayWithinTheLifetimeUnlessInvalidated() async throws {
+        let store = try await Self.store()
+        let cache = CatalogCache(lifetime: .seconds(3_600))
+        _ = try await cache.items(Self.ids, in: .default, store: store)
+        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now.adding(milliseconds: 1)))
+        // Within the lifetime the cached entry answers (and the unknown id stays unknown).
+        let cached = try await cache.items(Self.ids, in: .default, store: store)
+        #expect(cached[ItemID(unchecked: "a")]?.available == true)
+        #expect(cached[ItemID(unchecked: "zzz")] == nil)
+        // This server's own writes invalidate what they touch at once.
+        cache.invalidate([ItemID(unchecked: "a")], in: .default)
+        let fresh = try await cache.items(Self.ids, in: .default, store: store)
+        #expect(fresh[ItemID(unchecked: "a")]?.available == false)
+    }
+}
