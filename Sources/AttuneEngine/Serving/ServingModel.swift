@@ -11,6 +11,8 @@ package struct ServingModel: Sendable {
     package let audience: Audience
     /// Approximate top-k over item factors for factor models on large catalogues.
     package let retrieval: FactorRetrieval?
+    /// Exact pruned top-k for factor models on catalogues without an index.
+    package let scan: FactorScan?
 
     /// Whether `popular` leads with the time-decayed trending list saved at training.
     package let trending: Bool
@@ -35,6 +37,7 @@ package struct ServingModel: Sendable {
         uncertain = Array(allTime.suffix(allTime.count / 2).reversed())
         audience = Audience(snapshot: snapshot, usersByItem: usersByItem)
         retrieval = FactorRetrieval(snapshot.model.model)
+        scan = retrieval == nil ? FactorScan(snapshot.model.model) : nil
     }
 
     package var version: Int { snapshot.version }
@@ -67,6 +70,7 @@ package struct ServingModel: Sendable {
         if let retrieval, let found = retrieval.candidates(user: userIndex, history: history, count: count) {
             return found
         }
+        if let scan { return scan.candidates(user: userIndex, history: history, count: min(count, snapshot.items.count)) }
         var scores = [Float](repeating: 0, count: snapshot.items.count)
         let values = [Float](repeating: 1, count: history.count)
         history.withUnsafeBufferPointer { h in
