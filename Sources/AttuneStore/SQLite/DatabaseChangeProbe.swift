@@ -1,6 +1,6 @@
+import AttuneCore
 import GRDB
 import GRDBSQLite
-import Synchronization
 
 /// Tells whether anything was committed to the database since it was last asked, by any
 /// connection of this process or of another one (an `attune import` while the server runs).
@@ -10,8 +10,9 @@ import Synchronization
 /// a few microseconds. An in-memory database has one connection, whose `total_changes` moves on
 /// every row written.
 final class DatabaseChangeProbe: Sendable {
-    /// The watching connection and its prepared statement; only used under the mutex.
-    private final class Watcher {
+    /// The watching connection and its prepared statement; only used under the lock, which is
+    /// what makes handing it between threads safe.
+    private final class Watcher: @unchecked Sendable {
         let connection: OpaquePointer
         let statement: OpaquePointer
 
@@ -27,13 +28,13 @@ final class DatabaseChangeProbe: Sendable {
     }
 
     /// `nil` for a database without a file: then `writer` is its only connection.
-    private let watcher: Mutex<Watcher?>
+    private let watcher: Locked<Watcher?>
     private let writer: any DatabaseWriter
 
     /// A probe of the database file at `path`, or of `writer` itself when it has no file.
     init(path: String?, writer: any DatabaseWriter) {
         self.writer = writer
-        watcher = Mutex(path.flatMap(Self.open))
+        watcher = Locked(path.flatMap(Self.open))
     }
 
     private static func open(_ path: String) -> Watcher? {

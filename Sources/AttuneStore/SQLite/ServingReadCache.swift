@@ -1,5 +1,4 @@
 import AttuneCore
-import Synchronization
 
 /// The per-user reads that every recommendation request makes (the user's recent items, what
 /// they spoke of negatively), kept in memory until the database changes.
@@ -47,7 +46,7 @@ final class ServingReadCache: Sendable {
     }
 
     private let probe: DatabaseChangeProbe
-    private let state = Mutex(State())
+    private let state = Locked(State())
     /// Above this many held ids (about 16 bytes each) the cache starts over rather than grow
     /// without bound.
     private let capacity: Int
