@@ -24,7 +24,7 @@ struct SlowClientTests {
         return server
     }
 
-    @Test(arguments: ["GET / HTTP/1.1\r\nHost: x\r\n", "GET /heal", ""])
+    @Test(arguments: ["GET / HTTP/1.1\r\nHost: x\r\n", "GET /heal", "", "\r\n\r\n", "\n\n\n"])
     func aClientThatStallsInItsFirstRequestHeadIsAnswered408AndClosed(_ partial: String) async throws {
         let server = try Self.server(headerTimeout: .seconds(1))
         try await server.makeApplication().test(.live) { client in

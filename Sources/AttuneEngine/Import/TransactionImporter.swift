@@ -66,7 +66,10 @@ package struct TransactionImporter: Sendable {
                         now: now, pii: pii)
                 }
                 do {
-                    let mapped = try mapper!.map(row)
+                    var mapped = try mapper!.map(row)
+                    // The file's other columns become properties: a name, phone or IP among them
+                    // is personal data like any event's.
+                    if let pii { for index in mapped.events.indices { try pii.protect(&mapped.events[index]) } }
                     pending.events.append(contentsOf: mapped.events)
                     if let email = mapped.email, recorded.insert(mapped.user).inserted {
                         var traits = JSONValue.object([("email", .string(email))]).serialized(sortedKeys: true)

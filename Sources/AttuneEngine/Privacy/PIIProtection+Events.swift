@@ -20,7 +20,26 @@ extension PIIProtection {
     /// A byte scan for `"name"` before any parse: almost every event holds no personal field,
     /// and ingestion should not pay a parse for those.
     private func mayHoldField(_ text: String) -> Bool {
-        fields.contains { text.contains("\"\($0)\"") }
+        var text = text
+        return text.withUTF8 { bytes in quotedFields.contains { Self.contains(bytes, $0) } }
+    }
+
+    /// Whether `pattern` (lower-case ASCII) occurs in `bytes`, ignoring ASCII case.
+    private static func contains(_ bytes: UnsafeBufferPointer<UInt8>, _ pattern: [UInt8]) -> Bool {
+        guard bytes.count >= pattern.count else { return false }
+        for start in 0...(bytes.count - pattern.count) {
+            var matched = true
+            for offset in 0..<pattern.count {
+                var byte = bytes[start + offset]
+                if byte >= 0x41, byte <= 0x5A { byte |= 0x20 }
+                if byte != pattern[offset] {
+                    matched = false
+                    break
+                }
+            }
+            if matched { return true }
+        }
+        return false
     }
 
     private func tokenised(_ text: String, field: String) throws(AttuneError) -> String {
@@ -36,8 +55,9 @@ extension PIIProtection {
         case .object(var members):
             guard members.count != 1 || members[0].key != Self.marker else { return value }
             for index in members.indices {
-                if fields.contains(members[index].key), case .string(let raw) = members[index].value {
-                    members[index].value = .object([(Self.marker, .object([("token", .string(token(raw, field: members[index].key)))]))])
+                if isPersonal(members[index].key), let raw = Self.personalText(members[index].value) {
+                    let token = token(raw, field: members[index].key.lowercased())
+                    members[index].value = .object([(Self.marker, .object([("token", .string(token))]))])
                     changed = true
                 } else {
                     members[index].value = tokenising(members[index].value, changed: &changed)

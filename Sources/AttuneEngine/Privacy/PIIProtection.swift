@@ -15,10 +15,13 @@ package struct PIIProtection: Sendable {
     package let fields: Set<String>
     /// Derives each value's nonce (see ``sealed(_:field:)``); kept apart from the matching key.
     private let nonceKey: SymmetricKey
+    /// Each field's name, lower-cased, quoted, as UTF-8: what a byte scan looks for.
+    let quotedFields: [[UInt8]]
 
     package init(keys: PIIKeys, fields: Set<String> = PIIProtection.defaultFields) {
         self.keys = keys
-        self.fields = fields
+        self.fields = Set(fields.map { $0.lowercased() })
+        quotedFields = self.fields.map { Array("\"\($0)\"".utf8) }
         nonceKey = SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array("attune-pii-nonce-v1".utf8), using: keys.matching)))
     }
 
@@ -43,12 +46,29 @@ package struct PIIProtection: Sendable {
             throw AttuneError.invalid("traits", "must be a JSON object")
         }
         var changed = false
-        for index in members.indices where fields.contains(members[index].key) {
-            guard case .string(let value) = members[index].value else { continue }
-            members[index].value = try sealed(value, field: members[index].key)
+        for index in members.indices where isPersonal(members[index].key) {
+            guard let value = Self.personalText(members[index].value) else { continue }
+            members[index].value = try sealed(value, field: members[index].key.lowercased())
             changed = true
         }
         return changed ? JSONValue.object(members).serialized(sortedKeys: true) : traits
+    }
+
+    /// Whether a member of this name holds personal data: names compare without case (`Email` is
+    /// an e-mail address too).
+    func isPersonal(_ key: String) -> Bool {
+        fields.contains(key) || fields.contains(key.lowercased())
+    }
+
+    /// The text of a personal value: strings as they are, numbers as written (a phone number
+    /// imported from a spreadsheet arrives as one); `nil` for what holds no personal data (null,
+    /// booleans) or is already protected.
+    static func personalText(_ value: JSONValue) -> String? {
+        switch value {
+        case .string(let text): text
+        case .number(let number): JSONValue.format(number)
+        default: nil
+        }
     }
 
     /// The traits with every protected value decrypted; a value under a key no longer held reads

@@ -41,6 +41,10 @@ final class RequestHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelH
     /// Line-feeds seen since the last byte that was neither CR nor LF: two mean a blank line, which
     /// ends the head (a lenient parser takes a bare LF as a line end, so this does too).
     private var lineFeeds = 0
+    /// Whether the request line has begun: blank lines before it are skipped by the HTTP parser,
+    /// so they must not count as a head's end (a client sending "\r\n\r\n" and then nothing would
+    /// otherwise switch the deadline off).
+    private var headStarted = false
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -99,11 +103,13 @@ final class RequestHeadDeadlineHandler: ChannelInboundHandler, RemovableChannelH
         for byte in bytes {
             switch byte {
             case UInt8(ascii: "\n"):
+                guard headStarted else { continue }
                 lineFeeds += 1
                 if lineFeeds == 2 { return true }
             case UInt8(ascii: "\r"):
                 continue
             default:
+                headStarted = true
                 lineFeeds = 0
             }
         }

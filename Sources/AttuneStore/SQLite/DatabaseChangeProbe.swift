@@ -30,11 +30,16 @@ final class DatabaseChangeProbe: Sendable {
     /// `nil` for a database without a file: then `writer` is its only connection.
     private let watcher: Locked<Watcher?>
     private let writer: any DatabaseWriter
+    /// A file database whose watcher could not be opened: `total_changes` on a pool reader never
+    /// moves, so nothing can be known and nothing may be cached.
+    private let blind: Bool
 
     /// A probe of the database file at `path`, or of `writer` itself when it has no file.
     init(path: String?, writer: any DatabaseWriter) {
         self.writer = writer
-        watcher = Locked(path.flatMap(Self.open))
+        let opened = path.flatMap(Self.open)
+        blind = path != nil && opened == nil
+        watcher = Locked(opened)
     }
 
     private static func open(_ path: String) -> Watcher? {
@@ -66,6 +71,7 @@ final class DatabaseChangeProbe: Sendable {
             return .some(value)
         }
         if let watched { return watched }
+        if blind { return nil }
         return try? writer.read { db in sqlite3_total_changes64(db.sqliteConnection) }
     }
 }

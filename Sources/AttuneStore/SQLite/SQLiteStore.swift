@@ -27,6 +27,8 @@ package final class SQLiteStore: Sendable {
     let declaredValueReveal = Locked<(@Sendable (JSONValue) -> JSONValue)?>(nil)
     /// The per-user reads of every recommendation request, until the database changes.
     let servingCache: ServingReadCache
+    /// Read-only connections used only by ``readNow(_:)``; `nil` for an in-memory database.
+    private let directReaders: DatabasePool?
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
     package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {
@@ -54,6 +56,17 @@ package final class SQLiteStore: Sendable {
         self.writer = pool
         try SQLiteSchema.migrator.migrate(pool)
         servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: path, writer: pool))
+        var direct = Configuration()
+        direct.readonly = true
+        direct.busyMode = .timeout(10)
+        // Deep enough that the two cooperative threads, even with one nested read each, never
+        // wait for each other.
+        direct.maximumReaderCount = 6
+        direct.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+        }
+        directReaders = try DatabasePool(path: path, configuration: direct)
     }
 
     /// A private in-memory database, for tests and dry runs.
@@ -63,13 +76,20 @@ package final class SQLiteStore: Sendable {
         self.writer = queue
         try SQLiteSchema.migrator.migrate(queue)
         servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: nil, writer: queue))
+        directReaders = nil
     }
 
     /// A read on the calling thread. For the short indexed reads of the serving path: the async
     /// `read` hops to a dispatch queue and back, and under load those two thread switches cost
     /// more than the query.
+    ///
+    /// It uses connections of its own. On the writer's pool a blocked `readNow` could wait for a
+    /// reader held by an async read, which gives its reader back only when it resumes on the
+    /// cooperative pool, whose threads were all blocked here: 64 concurrent profile reads hung the
+    /// server that way. Here every reader is given back by a `readNow` that is already running.
     func readNow<T>(_ body: (Database) throws -> T) throws -> T {
-        try writer.read(body)
+        if let directReaders { return try directReaders.read(body) }
+        return try writer.read(body)
     }
 
     /// Rows of `SELECT columns FROM table WHERE workspace = ? AND key IN (ids)`, in chunks that

@@ -65,7 +65,9 @@ package struct ImportFolder: Sendable {
         for file in settled.sorted() {
             if Task.isCancelled { break }
             guard let digest = Self.sha256(of: path(file)) else { continue }
-            if let known = ledger[file + "\u{0}" + digest] {
+            // Only a success is final: a file that failed (say, on a full disk) and is put back
+            // after the cause is fixed is imported again.
+            if let known = ledger[file + "\u{0}" + digest], known.outcome == .done {
                 place(known)
                 finished.append(known)
                 state.seen[file] = nil
