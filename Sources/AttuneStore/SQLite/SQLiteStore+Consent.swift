@@ -50,8 +50,18 @@ extension SQLiteStore: ConsentStore {
                     // consent events are checked against), and stays with the id for an unmerge.
                     let named = entry.user.rawValue
                     let person = aliased ? try Self.canonical(key, named, db) : named
-                    if person != named { _ = try self.recordConsent(entry.update, of: named, workspace: key, at: time, db) }
-                    return try self.recordConsent(entry.update, of: person, workspace: key, at: time, db)
+                    guard person != named else {
+                        return try self.recordConsent(entry.update, of: person, workspace: key, at: time, db)
+                    }
+                    _ = try self.recordConsent(entry.update, of: named, workspace: key, at: time, db)
+                    // Through a merged id a refusal reaches the person, a grant does not undo the
+                    // person's own refusal: the merge may be wrong, and then the grant is a stranger's.
+                    var update = entry.update
+                    let current = try self.consentEntry(key, db).choices[person] ?? ConsentChoices()
+                    for purpose in ConsentPurpose.allCases where update.choices[purpose] == true && current[purpose] == false {
+                        update.choices[purpose] = nil
+                    }
+                    return try self.recordConsent(update, of: person, workspace: key, at: time, db)
                 }
             }
         } catch {

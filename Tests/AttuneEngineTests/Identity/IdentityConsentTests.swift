@@ -25,6 +25,25 @@ struct IdentityConsentTests {
         #expect(try await f.store.consent(of: ID.id("b"), in: .default)?.choices == ConsentChoices(personalization: true, marketing: false))
     }
 
+    /// A wrong merge must not let a stranger's grant undo the person's refusal; a refusal through
+    /// the merged id still reaches the person.
+    @Test func aGrantThroughAMergedIdDoesNotUndoThePersonsRefusal() async throws {
+        var f = try await IdentityFixture()
+        try await f.events("a", count: 1)
+        try await f.events("b", count: 1)
+        _ = try await f.store.recordConsent(
+            [(ID.id("a"), ConsentUpdate(choices: ConsentChoices(marketing: false)))], in: .default, at: f.clock.now())
+        _ = try await f.identity.merge([ID.id("a"), ID.id("b")], canonical: ID.id("a"), in: .default, actor: "test")
+        _ = try await f.store.recordConsent(
+            [(ID.id("b"), ConsentUpdate(choices: ConsentChoices(analytics: true, marketing: true)))], in: .default, at: f.clock.now())
+        let person = try #require(try await f.store.consent(of: ID.id("a"), in: .default))
+        #expect(person.choices.marketing == false, "the person's refusal stands")
+        #expect(person.choices.analytics == true, "a grant where the person had not refused applies")
+        _ = try await f.store.recordConsent(
+            [(ID.id("b"), ConsentUpdate(choices: ConsentChoices(analytics: false)))], in: .default, at: f.clock.now())
+        #expect(try await f.store.consent(of: ID.id("a"), in: .default)?.choices.analytics == false, "a refusal reaches the person")
+    }
+
     @Test func aRefusalOfPersonalizationByAMergedIdRemovesThePersonsProfile() async throws {
         var f = try await IdentityFixture()
         try await f.events("a", count: 2)
