@@ -11,12 +11,21 @@ import Dispatch
 /// the workspace's entries are dropped, so such a change takes up to `lifetime` to show. Between
 /// checks every entry stays valid, so a steady catalogue costs one small query per `lifetime`
 /// rather than one per entry. Unknown ids are cached as absent too.
+///
+/// The version cannot see every change: an import stamps all its rows with one time and commits
+/// in chunks, so once its first chunk is in, later chunks move neither the count nor the latest
+/// update; and a row read just before a write can be stored after the check that saw the write.
+/// So every `fullRefreshChecks`-th check drops the entries whatever the version says, which
+/// bounds how stale an entry can be (a minute with the defaults).
 package final class CatalogCache: Sendable {
     private struct Workspace: Sendable {
         var items: [ItemID: Item?] = [:]
         var version: [Int64]?
         var checkedAt: UInt64 = 0
+        var checks = 0
     }
+
+    package static let fullRefreshChecks = 6
 
     private let entries = Locked<[WorkspaceID: Workspace]>([:])
     private let lifetime: UInt64
@@ -45,7 +54,8 @@ package final class CatalogCache: Sendable {
             let version = try await store.catalogVersion(in: workspace)
             entries.withLock { all in
                 var entry = all[workspace] ?? Workspace()
-                if entry.version != version { entry.items.removeAll() }
+                entry.checks += 1
+                if entry.version != version || entry.checks % Self.fullRefreshChecks == 0 { entry.items.removeAll() }
                 entry.version = version
                 all[workspace] = entry
             }

@@ -44,4 +44,24 @@ struct CatalogCacheTests {
         let fresh = try await cache.items(Self.ids, in: .default, store: store)
         #expect(fresh[ItemID(unchecked: "a")]?.available == false)
     }
+
+    /// A change that leaves the version as it was (an import's later chunk, stamped with the same
+    /// time as its first) is still seen within a bounded number of checks.
+    @Test func aChangeTheVersionCannotSeeIsSeenAfterAFullRefresh() async throws {
+        let store = try await Self.store()
+        let cache = CatalogCache(lifetime: .zero)
+        _ = try await cache.items(Self.ids, in: .default, store: store)
+        let before = try await store.catalogVersion(in: .default)
+        try await store.upsert([Fixtures.item("a", title: "Renamed")], in: .default)
+        #expect(try await store.catalogVersion(in: .default) == before, "same count, same latest update")
+        var seen = false
+        for _ in 0..<CatalogCache.fullRefreshChecks {
+            let items = try await cache.items(Self.ids, in: .default, store: store)
+            if items[ItemID(unchecked: "a")]?.title == "Renamed" {
+                seen = true
+                break
+            }
+        }
+        #expect(seen)
+    }
 }
