@@ -16,6 +16,8 @@ package struct UserExport: Sendable {
         package var user: UserID
         package var workspace: WorkspaceID
         package var json: [(key: String, value: JSONValue)]
+        /// The ids merged into the person: their texts are written with the person's.
+        package var merged: [UserID] = []
     }
 
     let store: any AttuneStorage
@@ -45,7 +47,9 @@ package struct UserExport: Sendable {
         let history = try await store.allProfileVersions(of: user, in: workspace)
         let anonymous = try await store.anonymousIDs(of: user, in: workspace)
         let segmentIDs = try await store.segments(of: user, in: workspace)
-        let exposures = try await store.exposures(ofUnits: [user.rawValue] + anonymous.map(\.rawValue), in: workspace)
+        // A merge moves events and links; what else an id held before it stays under that id.
+        let exposures = try await store.exposures(
+            ofUnits: ([user] + merged).map(\.rawValue) + anonymous.map(\.rawValue), in: workspace)
         let firstEvent = try await store.events(of: user, in: workspace, after: nil, limit: 1)
         let firstText = try await store.texts(of: user, in: workspace, after: nil, limit: 1)
         let consent = try await store.consent(of: user, in: workspace)
@@ -104,10 +108,30 @@ package struct UserExport: Sendable {
             ("exposures", .array(exposuresJSON)),
             ("model", vector),
             ("consent", ConsentRecord.json(consent, user: user, policy: try store.consentDefault(), history: true)),
-        ])
+            ("mergedIds", .array(try await mergedIDs(merged, in: workspace))),
+        ], merged: merged)
         try await AuditLog(store: store, clock: clock).record(
             .userExported, actor: actor, workspace: workspace, subject: UserDigest.auditSubject(user))
         return summary
+    }
+
+    /// What each merged id still holds under its own name: its consent decisions and their
+    /// history, its profile versions from before the merge, and estimates made for it.
+    private func mergedIDs(_ merged: [UserID], in workspace: WorkspaceID) async throws -> [JSONValue] {
+        var out: [JSONValue] = []
+        for id in merged {
+            let consent = try await store.consent(of: id, in: workspace)
+            let history = try await store.allProfileVersions(of: id, in: workspace)
+            let imputed = try await store.imputations(of: id, in: workspace)
+            let policy = try store.consentDefault()
+            out.append(.object([
+                ("userId", .string(id.rawValue)),
+                ("consent", consent.map { ConsentRecord.json($0, user: id, policy: policy, history: true) } ?? .null),
+                ("history", .array(history.map(\.json))),
+                ("imputed", .object(imputed.map { ($0.attribute, (try? JSONParser().parse($0.value)) ?? .null) })),
+            ]))
+        }
+        return out
     }
 
     /// Writes the whole document to `sink` in pieces of roughly `chunkBytes`; texts, then events last.
@@ -121,20 +145,22 @@ package struct UserExport: Sendable {
         text.removeLast()
         text += #","texts":["#
         var textCount = 0
-        var textCursor: Int64?
-        while true {
-            let page = try await store.texts(of: summary.user, in: summary.workspace, after: textCursor, limit: pageSize)
-            for (_, stored) in page {
-                if textCount > 0 { text += "," }
-                text += stored.json.serialized()
-                textCount += 1
-                if text.utf8.count >= chunkBytes {
-                    try await sink(text)
-                    text = ""
+        for author in [summary.user] + summary.merged {
+            var textCursor: Int64?
+            while true {
+                let page = try await store.texts(of: author, in: summary.workspace, after: textCursor, limit: pageSize)
+                for (_, stored) in page {
+                    if textCount > 0 { text += "," }
+                    text += stored.json.serialized()
+                    textCount += 1
+                    if text.utf8.count >= chunkBytes {
+                        try await sink(text)
+                        text = ""
+                    }
                 }
+                guard let last = page.last, page.count == pageSize else { break }
+                textCursor = last.sequence
             }
-            guard let last = page.last, page.count == pageSize else { break }
-            textCursor = last.sequence
         }
         text += #"],"events":["#
         var count = 0
