@@ -146,30 +146,34 @@ package struct UserExport: Sendable {
         text += #","texts":["#
         var textCount = 0
         for author in [summary.user] + summary.merged {
-            var textCursor: Int64?
-            while true {
-                let page = try await store.texts(of: author, in: summary.workspace, after: textCursor, limit: pageSize)
-                for (_, stored) in page {
-                    if textCount > 0 { text += "," }
-                    text += stored.json.serialized()
-                    textCount += 1
-                    if text.utf8.count >= chunkBytes {
-                        try await sink(text)
-                        text = ""
-                    }
-                }
-                guard let last = page.last, page.count == pageSize else { break }
-                textCursor = last.sequence
+            try await appendPages(to: &text, count: &textCount, chunkBytes: chunkBytes, sink: sink) { cursor in
+                try await store.texts(of: author, in: summary.workspace, after: cursor, limit: pageSize)
+                    .map { ($0.sequence, $0.text.json) }
             }
         }
         text += #"],"events":["#
         var count = 0
+        try await appendPages(to: &text, count: &count, chunkBytes: chunkBytes, sink: sink) { cursor in
+            try await store.events(of: summary.user, in: summary.workspace, after: cursor, limit: pageSize)
+                .map { ($0.sequence, $0.json) }
+        }
+        text += "]}"
+        try await sink(text)
+        return count
+    }
+
+    /// Appends every page `fetch` returns to `text` as elements of a JSON array (`count` of them
+    /// so far), handing `text` to `sink` whenever it reaches `chunkBytes`.
+    private func appendPages(
+        to text: inout String, count: inout Int, chunkBytes: Int, sink: (String) async throws -> Void,
+        fetch: (Int64?) async throws -> [(sequence: Int64, json: JSONValue)]
+    ) async throws {
         var cursor: Int64?
         while true {
-            let page = try await store.events(of: summary.user, in: summary.workspace, after: cursor, limit: pageSize)
-            for event in page {
+            let page = try await fetch(cursor)
+            for row in page {
                 if count > 0 { text += "," }
-                text += event.json.serialized()
+                text += row.json.serialized()
                 count += 1
                 if text.utf8.count >= chunkBytes {
                     try await sink(text)
@@ -179,8 +183,5 @@ package struct UserExport: Sendable {
             guard let last = page.last, page.count == pageSize else { break }
             cursor = last.sequence
         }
-        text += "]}"
-        try await sink(text)
-        return count
     }
 }
