@@ -68,7 +68,7 @@ package struct NormBoundedSearch: Sendable {
                         // overlap instead of waiting on one accumulator.
                         let group = min(4, order.count &- position)
                         if group == 4 {
-                            scores = Self.dot4(
+                            scores = VectorKernels.dot4(
                                 u, base + Int(order[position]) &* f, base + Int(order[position &+ 1]) &* f,
                                 base + Int(order[position &+ 2]) &* f, base + Int(order[position &+ 3]) &* f, count: f)
                         } else {
@@ -132,38 +132,6 @@ package struct NormBoundedSearch: Sendable {
         return out
     }
 
-    /// Four rows of ``dot(_:_:count:)`` at once, each summed exactly as alone.
-    @inline(__always)
-    static func dot4(
-        _ x: UnsafePointer<Float>, _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
-        _ r3: UnsafePointer<Float>, count: Int
-    ) -> SIMD4<Float> {
-        var a0 = SIMD8<Float>()
-        var a1 = SIMD8<Float>()
-        var a2 = SIMD8<Float>()
-        var a3 = SIMD8<Float>()
-        let rx = UnsafeRawPointer(x)
-        let p0 = UnsafeRawPointer(r0)
-        let p1 = UnsafeRawPointer(r1)
-        let p2 = UnsafeRawPointer(r2)
-        let p3 = UnsafeRawPointer(r3)
-        var i = 0
-        while i &+ 8 <= count {
-            let o = i &* 4
-            let vx = rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            a0.addProduct(p0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a1.addProduct(p1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a2.addProduct(p2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a3.addProduct(p3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            i &+= 8
-        }
-        var out = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
-        while i < count {
-            out += SIMD4<Float>(r0[i], r1[i], r2[i], r3[i]) * x[i]
-            i &+= 1
-        }
-        return out
-    }
 
     /// `a` ranks below `b`: lower score, or the same score and a larger index.
     @inline(__always)

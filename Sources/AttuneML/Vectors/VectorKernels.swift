@@ -92,28 +92,39 @@ package enum VectorKernels {
     package static func dot4(
         _ x: UnsafePointer<Float>, rows: UnsafePointer<Float>, stride: Int, count: Int
     ) -> SIMD4<Float> {
+        dot4(x, rows, rows + stride, rows + 2 &* stride, rows + 3 &* stride, count: count)
+    }
+
+    /// `x · rᵢ` for four rows anywhere in memory (a search visiting rows out of order), summed in
+    /// the same order as the strided form, so both give the same bits.
+    /// - Complexity: O(4 · count).
+    @inlinable @inline(__always)
+    package static func dot4(
+        _ x: UnsafePointer<Float>, _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
+        _ r3: UnsafePointer<Float>, count: Int
+    ) -> SIMD4<Float> {
         var a0 = SIMD8<Float>()
         var a1 = SIMD8<Float>()
         var a2 = SIMD8<Float>()
         var a3 = SIMD8<Float>()
         let rx = UnsafeRawPointer(x)
-        let r0 = UnsafeRawPointer(rows)
-        let r1 = UnsafeRawPointer(rows + stride)
-        let r2 = UnsafeRawPointer(rows + 2 &* stride)
-        let r3 = UnsafeRawPointer(rows + 3 &* stride)
+        let p0 = UnsafeRawPointer(r0)
+        let p1 = UnsafeRawPointer(r1)
+        let p2 = UnsafeRawPointer(r2)
+        let p3 = UnsafeRawPointer(r3)
         var i = 0
         while i &+ 8 <= count {
             let o = i &* 4
             let vx = rx.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-            a0.addProduct(r0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a1.addProduct(r1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a2.addProduct(r2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
-            a3.addProduct(r3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a0.addProduct(p0.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a1.addProduct(p1.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a2.addProduct(p2.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
+            a3.addProduct(p3.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), vx)
             i &+= 8
         }
         var out = SIMD4<Float>(a0.sum(), a1.sum(), a2.sum(), a3.sum())
         while i < count {
-            out += SIMD4<Float>(rows[i], rows[stride &+ i], rows[2 &* stride &+ i], rows[3 &* stride &+ i]) * x[i]
+            out += SIMD4<Float>(r0[i], r1[i], r2[i], r3[i]) * x[i]
             i &+= 1
         }
         return out
