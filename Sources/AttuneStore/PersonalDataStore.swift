@@ -45,6 +45,19 @@ package struct ErasureCounts: Sendable, Equatable {
     }
 }
 
+/// What ``PersonalDataStore/erasePerson(_:digest:in:at:)`` removed.
+package struct ErasedPerson: Sendable, Equatable {
+    /// The canonical user first, then the ids merged into it.
+    package var members: [UserID]
+    /// The sum over every member.
+    package var counts: ErasureCounts
+
+    package init(members: [UserID], counts: ErasureCounts) {
+        self.members = members
+        self.counts = counts
+    }
+}
+
 /// The rights of the person: reading everything held about one user, erasing it, and the
 /// retention limit on the event log.
 package protocol PersonalDataStore: Sendable {
@@ -60,6 +73,15 @@ package protocol PersonalDataStore: Sendable {
     ///   is recorded then).
     func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws
         -> ErasureCounts?
+
+    /// ``eraseUser(_:digest:in:at:)`` for the whole person `user` belongs to (its canonical user
+    /// and every id merged into it, resolved inside the transaction), in one transaction: a
+    /// failure anywhere leaves every member's rows as they were.
+    /// - Parameter digest: what is recorded as erased for each member id.
+    /// - Returns: the members and what was deleted, or `nil` when nothing was held about any of them.
+    func erasePerson(
+        _ user: UserID, digest: @escaping @Sendable (UserID) -> [UInt8], in workspace: WorkspaceID, at time: Timestamp
+    ) async throws -> ErasedPerson?
 
     /// Moves the write-ahead log into the main file and empties it, so that erased rows (zeroed
     /// there) are not left in the log either.

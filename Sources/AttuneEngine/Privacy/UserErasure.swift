@@ -1,17 +1,17 @@
 import AttuneCore
 import AttuneStore
 
-/// Erases a person from a workspace: the store's rows (``PersonalDataStore/eraseUser``), the
+/// Erases a person from a workspace: the store's rows of every id merged into the same person (``PersonalDataStore/erasePerson``), the
 /// user's id in the served model and in every stored snapshot, then an audit row naming them by
 /// digest. The server and `attune users erase` both come here.
 package struct UserErasure: Sendable {
-    let store: any PersonalDataStore & AuditStore & IdentityResolutionStore
+    let store: any PersonalDataStore & AuditStore
     let clock: any WallClock
     /// Where the served model lives (the server); `nil` in the command-line tool.
     let registry: ModelRegistry?
     let files: ModelFiles
 
-    package init(store: any PersonalDataStore & AuditStore & IdentityResolutionStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles) {
+    package init(store: any PersonalDataStore & AuditStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles) {
         self.store = store
         self.clock = clock
         self.registry = registry
@@ -24,17 +24,12 @@ package struct UserErasure: Sendable {
     package func erase(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> ErasureReceipt? {
         let digest = UserDigest.of(user)
         let time = clock.now()
-        // A merged person is erased whole, whichever of their ids is named: the users merged
-        // into the canonical one first, so that the canonical user's rows go last.
-        let canonical = try await store.canonicalUser(of: user, in: workspace)
-        let members = [canonical] + (try await store.mergedUsers(into: canonical, in: workspace))
-        var erased: ErasureCounts?
-        for member in members.reversed() {
-            guard let counts = try await store.eraseUser(member, digest: UserDigest.of(member), in: workspace, at: time)
-            else { continue }
-            erased = (erased ?? ErasureCounts()).adding(counts)
-        }
-        guard let counts = erased else { return nil }
+        // A merged person is erased whole, whichever of their ids is named, in one transaction: a
+        // failure half-way must not leave some of the person's ids erased and others held.
+        guard let person = try await store.erasePerson(user, digest: { UserDigest.of($0) }, in: workspace, at: time)
+        else { return nil }
+        let members = person.members
+        let counts = person.counts
         // Best effort: a checkpoint waits for readers, and the periodic one finishes the job later.
         try? await store.checkpoint()
         var snapshots = 0

@@ -22,68 +22,109 @@ extension SQLiteStore: PersonalDataStore {
     package func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws
         -> ErasureCounts?
     {
-        try await writer.write { db in
-            guard let key = try self.workspaceKey(workspace, db) else { return nil }
-            let id = user.rawValue
-            let anonymous = try String.fetchAll(
-                db, sql: "SELECT anonymous_id FROM identities WHERE workspace = ? AND user_id = ?", arguments: [key, id])
-            var counts = ErasureCounts()
-            // The workspace's event counter counts appended events only, not segment events.
-            let counted = try Self.countAppended(db, key, user: id, anonymous: anonymous)
-            counts.events = try Self.delete(db, "events", "user_id = ?", key, [id])
-            // Events re-keyed to another user by a merge still came from this one.
-            counts.events += try Self.delete(db, "events", "original_user_id = ?", key, [id])
-            counts.events += try Self.delete(db, "events", "anonymous_id", key, in: anonymous)
-            counts.profiles = try Self.delete(db, "profiles", "user_id = ?", key, [id])
-            counts.profileVersions = try Self.delete(db, "profile_history", "user_id = ?", key, [id])
-            counts.declaredTraits = try Self.delete(db, "user_traits", "user_id = ?", key, [id])
-            // The same declarations kept per source: counted once, as the user's traits above.
-            let perSource = try Self.delete(db, "declared_sources", "user_id = ?", key, [id])
-            if counts.declaredTraits == 0, perSource > 0 { counts.declaredTraits = 1 }
-            counts.identityRecords = try Self.delete(
-                db, "user_identifiers INDEXED BY user_identifiers_by_user", "user_id = ?", key, [id])
-            counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ?", key, [id])
-            counts.identityRecords += try Self.delete(db, "user_aliases", "canonical = ?", key, [id])
-            counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ?", key, [id])
-            counts.identityRecords += try Self.delete(db, "user_merges", "merged = ?", key, [id])
-            counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
-            // Every link of the person's anonymous ids goes: a link kept for another user would
-            // still hold the person's identifier.
-            counts.identityLinks = try Self.delete(db, "identities", "user_id = ?", key, [id])
-            counts.identityLinks += try Self.delete(db, "identities", "anonymous_id", key, in: anonymous)
-            // Deleted directly, not through re-evaluation: a `segment_left` event would name the
-            // user again in the log.
-            counts.segmentMemberships = try Self.delete(db, "segment_memberships", "user_id = ?", key, [id])
-            counts.exposures = try Self.delete(db, "exposures", "unit_id", key, in: [id] + anonymous)
-            // Undeliverable segment changes name the user too.
-            _ = try Self.delete(db, "webhook_dead_letters", "user_id = ?", key, [id])
-            counts.activitySummaries = try Self.delete(db, "actors", "anonymous = 0 AND actor_id = ?", key, [id])
-            counts.activitySummaries += try Self.delete(db, "actors", "anonymous = 1 AND actor_id", key, in: anonymous)
-            _ = try Self.delete(db, "text_mentions", "user_id = ?", key, [id])
-            counts.texts = try Self.delete(db, "texts", "user_id = ?", key, [id])
-            counts.consentRecords = try Self.delete(db, "consents", "user_id", key, in: [id] + anonymous)
-            counts.consentRecords += try Self.delete(db, "consent_history", "user_id", key, in: [id] + anonymous)
-            if counts.consentRecords > 0 {
-                let generation = try self.bumpConsentGeneration(key, db)
-                self.consentCache.withLock { entries in
-                    for subject in [id] + anonymous { entries[key]?.choices[subject] = nil }
-                    entries[key]?.generation = generation
-                }
+        try await resettingConsentCacheOnFailure {
+            try await writer.write { db in
+                guard let key = try self.workspaceKey(workspace, db) else { return nil }
+                return try self.eraseRows(of: user.rawValue, digest: digest, key, at: time, db)
             }
-            guard !counts.isEmpty else { return nil }
-            if counted > 0 {
-                try db.execute(
-                    sql: "UPDATE workspace_counters SET events = max(0, events - ?) WHERE workspace = ?",
-                    arguments: [counted, key])
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO erased_users (workspace, digest, erased_at) VALUES (?, ?, ?)
-                    ON CONFLICT (workspace, digest) DO UPDATE SET erased_at = excluded.erased_at
-                    """,
-                arguments: [key, Data(digest), time.millisecondsSinceEpoch])
-            return counts
         }
+    }
+
+    package func erasePerson(
+        _ user: UserID, digest: @escaping @Sendable (UserID) -> [UInt8], in workspace: WorkspaceID, at time: Timestamp
+    ) async throws -> ErasedPerson? {
+        try await resettingConsentCacheOnFailure {
+            try await writer.write { db in
+                guard let key = try self.workspaceKey(workspace, db) else { return nil }
+                // Resolved inside the transaction: a merge committed between a separate lookup and the
+                // deletes would otherwise leave its new member behind.
+                let canonical = try Self.canonical(key, user.rawValue, db)
+                let members = try Self.members(key, canonical, db)
+                var erased: ErasureCounts?
+                // The merged ids first, the canonical user's rows last.
+                for member in members.reversed() {
+                    guard
+                        let counts = try self.eraseRows(
+                            of: member, digest: digest(UserID(unchecked: member)), key, at: time, db)
+                    else { continue }
+                    erased = (erased ?? ErasureCounts()).adding(counts)
+                }
+                guard let erased else { return nil }
+                return ErasedPerson(members: members.map(UserID.init(unchecked:)), counts: erased)
+            }
+        }
+    }
+
+    /// A failed erasure rolls its rows back, but the consent cache was already told they were gone.
+    private func resettingConsentCacheOnFailure<T>(_ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch {
+            consentCache.withLock { $0.removeAll() }
+            throw error
+        }
+    }
+
+    /// Deletes everything held about one user id inside the caller's transaction.
+    private func eraseRows(of id: String, digest: [UInt8], _ key: Int64, at time: Timestamp, _ db: Database) throws
+        -> ErasureCounts?
+    {
+        let anonymous = try String.fetchAll(
+            db, sql: "SELECT anonymous_id FROM identities WHERE workspace = ? AND user_id = ?", arguments: [key, id])
+        var counts = ErasureCounts()
+        // The workspace's event counter counts appended events only, not segment events.
+        let counted = try Self.countAppended(db, key, user: id, anonymous: anonymous)
+        counts.events = try Self.delete(db, "events", "user_id = ?", key, [id])
+        // Events re-keyed to another user by a merge still came from this one.
+        counts.events += try Self.delete(db, "events", "original_user_id = ?", key, [id])
+        counts.events += try Self.delete(db, "events", "anonymous_id", key, in: anonymous)
+        counts.profiles = try Self.delete(db, "profiles", "user_id = ?", key, [id])
+        counts.profileVersions = try Self.delete(db, "profile_history", "user_id = ?", key, [id])
+        counts.declaredTraits = try Self.delete(db, "user_traits", "user_id = ?", key, [id])
+        // The same declarations kept per source: counted once, as the user's traits above.
+        let perSource = try Self.delete(db, "declared_sources", "user_id = ?", key, [id])
+        if counts.declaredTraits == 0, perSource > 0 { counts.declaredTraits = 1 }
+        counts.identityRecords = try Self.delete(
+            db, "user_identifiers INDEXED BY user_identifiers_by_user", "user_id = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "user_aliases", "canonical = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "user_merges", "merged = ?", key, [id])
+        counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
+        // Every link of the person's anonymous ids goes: a link kept for another user would
+        // still hold the person's identifier.
+        counts.identityLinks = try Self.delete(db, "identities", "user_id = ?", key, [id])
+        counts.identityLinks += try Self.delete(db, "identities", "anonymous_id", key, in: anonymous)
+        // Deleted directly, not through re-evaluation: a `segment_left` event would name the
+        // user again in the log.
+        counts.segmentMemberships = try Self.delete(db, "segment_memberships", "user_id = ?", key, [id])
+        counts.exposures = try Self.delete(db, "exposures", "unit_id", key, in: [id] + anonymous)
+        // Undeliverable segment changes name the user too.
+        _ = try Self.delete(db, "webhook_dead_letters", "user_id = ?", key, [id])
+        counts.activitySummaries = try Self.delete(db, "actors", "anonymous = 0 AND actor_id = ?", key, [id])
+        counts.activitySummaries += try Self.delete(db, "actors", "anonymous = 1 AND actor_id", key, in: anonymous)
+        _ = try Self.delete(db, "text_mentions", "user_id = ?", key, [id])
+        counts.texts = try Self.delete(db, "texts", "user_id = ?", key, [id])
+        counts.consentRecords = try Self.delete(db, "consents", "user_id", key, in: [id] + anonymous)
+        counts.consentRecords += try Self.delete(db, "consent_history", "user_id", key, in: [id] + anonymous)
+        if counts.consentRecords > 0 {
+            let generation = try self.bumpConsentGeneration(key, db)
+            self.consentCache.withLock { entries in
+                for subject in [id] + anonymous { entries[key]?.choices[subject] = nil }
+                entries[key]?.generation = generation
+            }
+        }
+        guard !counts.isEmpty else { return nil }
+        if counted > 0 {
+            try db.execute(
+                sql: "UPDATE workspace_counters SET events = max(0, events - ?) WHERE workspace = ?",
+                arguments: [counted, key])
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO erased_users (workspace, digest, erased_at) VALUES (?, ?, ?)
+                ON CONFLICT (workspace, digest) DO UPDATE SET erased_at = excluded.erased_at
+                """,
+            arguments: [key, Data(digest), time.millisecondsSinceEpoch])
+        return counts
     }
 
     package func erasedUserDigests(in workspace: WorkspaceID) async throws -> Set<[UInt8]> {
