@@ -21,11 +21,14 @@ package struct StoredImputation: Sendable, Equatable {
 /// them under their own key and drop any the user has since declared.
 package protocol ImputationStore: Sendable {
     /// Replaces every imputed value of `attribute` in the workspace with `values`, in one
-    /// transaction: a new run supersedes the previous one whole.
+    /// transaction: a new run supersedes the previous one whole. A value for a user without a
+    /// profile at the time of the write (erased while the run computed) is left out.
+    /// - Returns: how many values were stored.
+    @discardableResult
     func replaceImputations(
         of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
         at time: Timestamp
-    ) async throws
+    ) async throws -> Int
 
     /// The user's imputed attributes in name order; empty when none.
     func imputations(of user: UserID, in workspace: WorkspaceID) async throws -> [StoredImputation]

@@ -2,24 +2,31 @@ import AttuneCore
 import GRDB
 
 extension SQLiteStore: ImputationStore {
+    @discardableResult
     package func replaceImputations(
         of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
         at time: Timestamp
-    ) async throws {
+    ) async throws -> Int {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
             try db.execute(
                 sql: "DELETE FROM imputed_attributes WHERE workspace = ? AND attribute = ?", arguments: [key, attribute])
+            // The estimates were computed before this transaction; a user erased since then has no
+            // profile any more, and an estimate written for them would bring them back.
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO imputed_attributes (workspace, user_id, attribute, value, confidence, imputed_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    SELECT ?1, ?2, ?3, ?4, ?5, ?6
+                    WHERE EXISTS (SELECT 1 FROM profiles WHERE workspace = ?1 AND user_id = ?2)
                     """)
+            var stored = 0
             for row in values {
                 try insert.execute(arguments: [
                     key, row.user.rawValue, attribute, row.value, row.confidence, time.millisecondsSinceEpoch,
                 ])
+                stored += db.changesCount
             }
+            return stored
         }
     }
 

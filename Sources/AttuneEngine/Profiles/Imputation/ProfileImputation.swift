@@ -87,7 +87,11 @@ package struct ProfileImputation: Sendable {
                 name: name, declared: declared, imputed: estimates.count, unmatched: log.users.count - declared - estimates.count))
         }
         let now = clock.now()
-        for (name, values) in results { try await store.replaceImputations(of: name, with: values, in: workspace, at: now) }
+        for (position, (name, values)) in results.enumerated() {
+            // Users erased while the estimates were computed are left out by the store.
+            report.attributes[position].imputed = try await store.replaceImputations(
+                of: name, with: values, in: workspace, at: now)
+        }
         return report
     }
 }
