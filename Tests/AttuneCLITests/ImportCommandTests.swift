@@ -160,7 +160,7 @@ extension ImportCommandTests {
 }
 
 extension ImportCommandTests {
-    @Test func pseudonymisedImportExportsInClearAndSurvivesKeyRotation() throws {
+    @Test func pseudonymisedImportExportsInClearAndSurvivesKeyRotationAndRetirement() throws {
         let directory = FileManagerTemp.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = directory.appendingPathComponent("data").path
@@ -170,7 +170,12 @@ extension ImportCommandTests {
         #expect(status == 0, "\(err)")
         let (rotated, rotateOut, rotateErr) = try AttuneProcess.run(["keys", "rotate", "--data-dir", data])
         #expect(rotated == 0, "\(rotateErr)")
-        #expect(rotateOut.contains("encryption key k2 is current; re-encrypted the attributes of 1 users"), "\(rotateOut)")
+        #expect(rotateOut.contains("encryption key k2 is current; re-encrypted the attributes of 1 users and 1 per-source declarations"), "\(rotateOut)")
+        let (retired, retireOut, retireErr) = try AttuneProcess.run(["keys", "retire", "--data-dir", data])
+        #expect(retired == 0, "\(retireErr)")
+        #expect(retireOut.contains("encryption key k2 is the only one; retired: k1"), "\(retireOut)")
+        let keyFile = try String(contentsOfFile: directory.appendingPathComponent("data/pii-keys.json").path, encoding: .utf8)
+        #expect(!keyFile.contains("\"k1\""), "the old key is gone from the file")
         let (exported, out, exportErr) = try AttuneProcess.run(["users", "export", "--data-dir", data, "zq-p1"])
         #expect(exported == 0, "\(exportErr)")
         #expect(out.contains(#""email":"zq.person.5521@example.org""#), "\(out)")

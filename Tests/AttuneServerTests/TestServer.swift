@@ -38,8 +38,16 @@ struct TestServer {
     /// Pseudonymisation of personal attributes; off unless a test sets it.
     var pii: PIIProtection?
 
+    /// The keys hashing e-mail and phone identifiers; `nil` keeps the server's default (random).
+    var identifierKeys: PIIKeys?
+
     init() throws {
-        store = try SQLiteStore()
+        try self.init(store: SQLiteStore())
+    }
+
+    /// A server over `store` (a file-backed one, for tests that search the files).
+    init(store: SQLiteStore) throws {
+        self.store = store
         dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-server-\(UUID().uuidString)").path
     }
 
@@ -75,6 +83,7 @@ struct TestServer {
             store: store, clock: clock, analyzer: textAnalyzer ?? dependencies.texts.analyzer,
             names: dependencies.catalogueNames, configuration: texts)
         dependencies.pii = pii
+        if let identifierKeys { dependencies.identifierKeys = identifierKeys }
         // Tests drive webhook delivery themselves, with a recording transport.
         dependencies.webhookInterval = nil
         let monotonic = monotonicNow

@@ -13,6 +13,8 @@ extension AuditAction {
     package static let consentDefaultChanged = AuditAction("consent.default")
     /// The encryption key of personal attributes was rotated; the detail names the new key id.
     package static let piiKeyRotated = AuditAction("pii.rotate")
+    /// Encryption keys older than the current one were removed; the detail names them.
+    package static let piiKeysRetired = AuditAction("pii.retire")
     /// Events past the retention limit were deleted.
     package static let eventsPurged = AuditAction("events.purge")
 }

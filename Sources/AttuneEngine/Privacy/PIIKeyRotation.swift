@@ -1,50 +1,86 @@
 import AttuneCore
 import AttuneStore
 
-/// `attune keys rotate`: a new encryption key becomes current and every protected value of every
-/// workspace is encrypted again under it. The matching key stays, so tokens keep matching. Older
-/// encryption keys stay in the file: a server started before the rotation still encrypts with
-/// the key it loaded until it restarts, and those values must stay readable (a second rotation
-/// after the restart moves them too). Interrupted, it can simply be run again.
+/// `attune keys rotate` and `attune keys retire`: a new encryption key becomes current and every
+/// protected value of every workspace is encrypted again under it, wherever it is stored (each
+/// user's resolved declared traits and each source's declaration, see ``ProtectedValueStore``).
+/// The matching key stays: events and identifiers hold only its tokens, with no value to compute a
+/// new token from, so it cannot rotate, and tokens keep matching.
+///
+/// Rotation keeps the older encryption keys in the file: a server started before it still
+/// encrypts with the key it loaded until it restarts, and those values must stay readable.
+/// Retiring, once every process runs with the new key, encrypts those stragglers again and then
+/// removes every key but the current one. Both can simply be run again when interrupted.
 package struct PIIKeyRotation: Sendable {
-    let store: any IdentityStore & WorkspaceStore & AuditStore
+    package struct Report: Sendable, Equatable {
+        /// The current key's id.
+        package var key: String
+        /// Users whose resolved declared traits were encrypted again.
+        package var users = 0
+        /// Per-source declarations encrypted again.
+        package var declarations = 0
+        /// The key ids removed from the file (``retire(environment:actor:)`` only).
+        package var retired: [String] = []
+    }
+
+    let store: any ProtectedValueStore & WorkspaceStore & AuditStore
     let clock: any WallClock
     let dataDirectory: String
 
-    package init(store: any IdentityStore & WorkspaceStore & AuditStore, clock: any WallClock, dataDirectory: String) {
+    package init(store: any ProtectedValueStore & WorkspaceStore & AuditStore, clock: any WallClock, dataDirectory: String) {
         self.store = store
         self.clock = clock
         self.dataDirectory = dataDirectory
     }
 
-    /// - Returns: the new key's id and how many users' attributes were encrypted again.
+    /// - Returns: the new key's id and how many stored texts were encrypted again.
     /// - Throws: `AttuneError` when the keys come from the environment (the file is what rotates).
-    package func run(environment: [String: String], actor: String) async throws -> (key: String, users: Int) {
+    package func run(environment: [String: String], actor: String) async throws -> Report {
+        try refuseEnvironmentKeys(environment)
+        let keys = try PIIKeys.load(dataDirectory: dataDirectory, environment: [:]).rotated()
+        try keys.save(dataDirectory: dataDirectory)
+        let report = try await reencryptEverything(under: keys)
+        try await AuditLog(store: store, clock: clock).record(
+            .piiKeyRotated, actor: actor,
+            detail: "key=\(keys.current) users=\(report.users) declarations=\(report.declarations)")
+        return report
+    }
+
+    /// Encrypts again under the current key whatever is still under an older one, then removes
+    /// the older keys from the file. Run it after every server has restarted with the new key: a
+    /// process still encrypting with a retired key would write values nobody can read.
+    /// - Throws: `AttuneError` when the keys come from the environment.
+    package func retire(environment: [String: String], actor: String) async throws -> Report {
+        try refuseEnvironmentKeys(environment)
+        let keys = try PIIKeys.load(dataDirectory: dataDirectory, environment: [:])
+        var report = try await reencryptEverything(under: keys)
+        report.retired = keys.encryption.keys.filter { $0 != keys.current }.sorted()
+        var kept = keys
+        kept.encryption = keys.encryption.filter { $0.key == keys.current }
+        try kept.save(dataDirectory: dataDirectory)
+        try await AuditLog(store: store, clock: clock).record(
+            .piiKeysRetired, actor: actor,
+            detail: "key=\(keys.current) retired=\(report.retired.joined(separator: ",")) users=\(report.users) declarations=\(report.declarations)")
+        return report
+    }
+
+    private func refuseEnvironmentKeys(_ environment: [String: String]) throws {
         if let text = environment[PIIKeys.environmentVariable], !text.isEmpty {
             throw AttuneError.invalid(
                 PIIKeys.environmentVariable, "the keys come from the environment: rotate them there, then restart")
         }
-        let keys = try PIIKeys.load(dataDirectory: dataDirectory, environment: [:]).rotated()
-        try keys.save(dataDirectory: dataDirectory)
+    }
+
+    private func reencryptEverything(under keys: PIIKeys) async throws -> Report {
         let protection = PIIProtection(keys: keys)
-        var users = 0
+        var report = Report(key: keys.current)
         for workspace in try await store.workspaces() {
-            var cursor: UserID?
-            while true {
-                let page = try await store.traits(in: workspace, after: cursor, limit: 500)
-                var updates: [Identify] = []
-                for (user, traits) in page {
-                    guard let again = try protection.reencrypted(traits) else { continue }
-                    updates.append(Identify(anonymousID: nil, userID: user, traits: again, timestamp: clock.now()))
-                }
-                if !updates.isEmpty { try await store.record(updates, in: workspace) }
-                users += updates.count
-                guard let last = page.last, page.count == 500 else { break }
-                cursor = last.user
+            let counts = try await store.rewriteDeclaredTraits(in: workspace, batchSize: 500) { traits in
+                try protection.reencrypted(traits)
             }
+            report.users += counts.users
+            report.declarations += counts.declarations
         }
-        try await AuditLog(store: store, clock: clock).record(
-            .piiKeyRotated, actor: actor, detail: "key=\(keys.current) users=\(users)")
-        return (keys.current, users)
+        return report
     }
 }

@@ -97,7 +97,8 @@ package struct PIIProtection: Sendable {
     }
 
     /// The traits with values under an older key encrypted again under the current one; `nil`
-    /// when none needed it (or one cannot be decrypted any more).
+    /// when none needed it (or one cannot be decrypted any more: a value under a key no longer
+    /// held stays as it is).
     package func reencrypted(_ traits: String) throws -> String? {
         guard case .object(var members)? = try? JSONParser().parse(traits) else { return nil }
         var changed = false
@@ -105,7 +106,9 @@ package struct PIIProtection: Sendable {
             guard let cipher = Self.ciphertext(members[index].value), !cipher.hasPrefix(keys.current + ":"),
                 let plain = opened(cipher)
             else { continue }
-            members[index].value = try sealed(plain, field: members[index].key)
+            // Sealed under the lower-cased name, as ``protect(_:)`` does: the token (and the
+            // nonce) depend on the field, and an `Email` must keep matching an `email`.
+            members[index].value = try sealed(plain, field: members[index].key.lowercased())
             changed = true
         }
         return changed ? JSONValue.object(members).serialized(sortedKeys: true) : nil
@@ -130,6 +133,17 @@ package struct PIIProtection: Sendable {
             ("token", .string(token(value, field: field))),
             ("value", .string(keys.current + ":" + combined.base64EncodedString())),
         ]))])
+    }
+
+    /// The ids of the encryption keys the traits' protected values are under.
+    package func keyIDs(_ traits: String) -> Set<String> {
+        guard case .object(let members)? = try? JSONParser().parse(traits) else { return [] }
+        var out: Set<String> = []
+        for member in members {
+            guard let cipher = Self.ciphertext(member.value), let colon = cipher.firstIndex(of: ":") else { continue }
+            out.insert(String(cipher[..<colon]))
+        }
+        return out
     }
 
     func opened(_ cipher: String) -> String? {

@@ -7,12 +7,12 @@ import Foundation
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys",
-        abstract: "Create, list and revoke API keys; rotate the key that encrypts personal attributes.",
+        abstract: "Create, list and revoke API keys; rotate and retire the keys that encrypt personal attributes.",
         discussion: """
             A key is printed once, when it is created; only its SHA-256 digest is stored. A running server \
             picks up new and revoked keys within a second. Every change is written to the audit log.
             """,
-        subcommands: [Create.self, List.self, Revoke.self, Rotate.self])
+        subcommands: [Create.self, List.self, Revoke.self, Rotate.self, Retire.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (shown once).")

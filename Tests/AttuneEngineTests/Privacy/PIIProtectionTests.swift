@@ -79,9 +79,10 @@ struct PIIProtectionTests {
             Identify(anonymousID: nil, userID: UserID(unchecked: "plain"), traits: #"{"plan":"free"}"#, timestamp: Fixtures.now),
             in: .default)
         let rotation = PIIKeyRotation(store: store, clock: FixedClock(), dataDirectory: directory.url.path)
-        let (key, users) = try await rotation.run(environment: [:], actor: "cli")
-        #expect(key == "k2")
-        #expect(users == 3)
+        let report = try await rotation.run(environment: [:], actor: "cli")
+        #expect(report.key == "k2")
+        #expect(report.users == 3)
+        #expect(report.declarations == 3, "each user's declaration through the API is encrypted again too")
         let keys = try PIIKeys.load(dataDirectory: directory.url.path, environment: [:])
         #expect(keys.current == "k2")
         let after = PIIProtection(keys: keys)
@@ -92,7 +93,7 @@ struct PIIProtectionTests {
             #expect(try JSONParser().parse(stored)["email"]?["$pii"]?["token"]
                 == .string(before.token(Self.email, field: "email")), "tokens still match")
         }
-        #expect(try await store.latestAudit(.piiKeyRotated)?.entry.detail == "key=k2 users=3")
+        #expect(try await store.latestAudit(.piiKeyRotated)?.entry.detail == "key=k2 users=3 declarations=3")
         await #expect(throws: AttuneError.self) {
             _ = try await rotation.run(environment: [PIIKeys.environmentVariable: keys.json], actor: "cli")
         }
