@@ -133,7 +133,9 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         ingestion: dependencies.ingestion, store: dependencies.store, clock: dependencies.clock, limits: configuration.limits,
         pii: dependencies.pii, identity: dependencies.identity
     ).addRoutes(to: router)
-    IdentityController(identity: dependencies.identity, limits: configuration.limits).addRoutes(to: router)
+    IdentityController(
+        identity: dependencies.identity, limits: configuration.limits, refusesPersonalIDs: dependencies.pii != nil
+    ).addRoutes(to: router)
     ItemsController(
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
         names: dependencies.texts.names

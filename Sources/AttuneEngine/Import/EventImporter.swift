@@ -54,7 +54,11 @@ package struct EventImporter: Sendable {
                 }
                 do {
                     var event = try mapper!.event(from: row)
-                    if let pii = options.pii { try pii.protect(&event) }
+                    if let pii = options.pii {
+                        try PIIProtection.refusePersonalIDs(
+                            of: event, user: mapper!.columns.user ?? "user_id", anonymous: mapper!.columns.anonymous ?? "anonymous_id")
+                        try pii.protect(&event)
+                    }
                     pending.append(event)
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)

@@ -30,6 +30,8 @@ struct TransactionRowMapper {
         var user: UserID?
         if let column = columns.user, let cell = CellTyping.trimmed(row.cells[column]) {
             user = try EventDecoder.identifier(cell, field: column)
+            // Pseudonymised, an address goes in the e-mail column, which keys the user by its token.
+            if pii != nil, let user { try PersonalDataID.refuse(user.rawValue, field: column) }
         }
         var email: String?
         if let column = columns.email, let cell = CellTyping.trimmed(row.cells[column]) {

@@ -53,6 +53,7 @@ package struct UserImporter: Sendable {
                 let column = try userColumns.name(for: row)
                 do {
                     let user = try UserColumn.user(in: row, column: column)
+                    if pii != nil { try PersonalDataID.refuse(user.rawValue, field: column) }
                     let identifiers = try self.identifiers(in: row)
                     let members = CellTyping.members(of: row, excluding: [column])
                     guard !members.isEmpty else {

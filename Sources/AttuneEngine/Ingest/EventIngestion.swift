@@ -58,7 +58,10 @@ package struct EventIngestion: Sendable {
 
     private func decoded(_ json: JSONValue, receivedAt: Timestamp, newID: () -> EventID) throws(AttuneError) -> Event {
         var event = try decoder.decode(json, receivedAt: receivedAt, newID: newID)
-        if let pii { try pii.protect(&event) }
+        if let pii {
+            try PIIProtection.refusePersonalIDs(of: event, user: "userId", anonymous: "anonymousId")
+            try pii.protect(&event)
+        }
         return event
     }
 

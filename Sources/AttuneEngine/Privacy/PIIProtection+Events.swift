@@ -1,6 +1,17 @@
 import AttuneCore
 
 extension PIIProtection {
+    /// Refuses an event whose user or anonymous id is an e-mail address or a phone number
+    /// (``PersonalDataID``): pseudonymisation cannot reach an id, which is stored raw everywhere.
+    /// - Parameters:
+    ///   - user: the name of the user id's field or column, for the error.
+    ///   - anonymous: the name of the anonymous id's.
+    /// - Throws: `AttuneError` `invalid_value` naming the field.
+    package static func refusePersonalIDs(of event: Event, user: String, anonymous: String) throws(AttuneError) {
+        if let id = event.userID { try PersonalDataID.refuse(id.rawValue, field: user) }
+        if let id = event.anonymousID { try PersonalDataID.refuse(id.rawValue, field: anonymous) }
+    }
+
     /// The event with every personal field of its `properties` and `context` (at any depth: a
     /// `customer.email` is as personal as an `email`) replaced by `{"$pii": {"token": ...}}`.
     ///

@@ -51,6 +51,10 @@ package struct EventsController: Sendable {
         let principal = try context.require(.write)
         let body = try await request.jsonBody(limit: limits.maxSmallBodyBytes)
         var identify = try Identify.decode(body, receivedAt: clock.now())
+        if pii != nil {
+            try PersonalDataID.refuse(identify.userID.rawValue, field: "userId")
+            if let anonymous = identify.anonymousID { try PersonalDataID.refuse(anonymous.rawValue, field: "anonymousId") }
+        }
         // Identifiers merge people, and a merged person's history then feeds recommendations for
         // either id: a write key (public in web pages) must not be able to claim someone's e-mail.
         // Only a server-side caller with an admin key resolves identities.

@@ -8,6 +8,8 @@ import Hummingbird
 package struct IdentityController: Sendable {
     let identity: IdentityResolution
     let limits: ServerLimits
+    /// Whether pseudonymisation is on: then no user id may be an e-mail address or phone number.
+    var refusesPersonalIDs = false
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/users/merge", use: merge)
@@ -20,6 +22,10 @@ package struct IdentityController: Sendable {
         let principal = try context.require(.admin)
         let body = try await request.jsonBody(limit: limits.maxSmallBodyBytes)
         let (users, canonical) = try Self.decodeMerge(body)
+        if refusesPersonalIDs {
+            for (index, user) in users.enumerated() { try PersonalDataID.refuse(user.rawValue, field: "users[\(index)]") }
+            if let canonical { try PersonalDataID.refuse(canonical.rawValue, field: "canonical") }
+        }
         let outcome = try await identity.merge(users, canonical: canonical, in: principal.workspace, actor: principal.keyID)
         return JSONResponse.make(.object([
             ("canonicalUserId", .string(outcome.canonical.rawValue)),

@@ -20,6 +20,7 @@ package struct UsersController: Sendable {
     @Sendable func patch(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
         let user = try context.identifier("id", as: UserID.self)
+        if pii != nil { try PersonalDataID.refuse(user.rawValue, field: "id") }
         let body = try await request.jsonBody(limit: DeclaredAttributes.maxBytes + 1_024)
         var patch = try DeclaredAttributes.validatePatch(body)
         if let pii { patch = try pii.protect(patch) }

@@ -146,3 +146,48 @@ struct EventImporterTests {
         #expect(report.imported == 0)
     }
 }
+
+/// With pseudonymisation on, a row whose user id is an e-mail address or a phone number is
+/// rejected with its column named; the other rows are imported. Off, the same file imports whole.
+struct PersonalIDImportTests {
+    let clock = FixedClock()
+
+    @Test func eventUserAndTransactionRowsWithPersonalIdsAreRejectedWhenPseudonymised() async throws {
+        let files = try TemporaryDirectory()
+        let events = try files.file(
+            "events.csv", "user_id,item_id,timestamp\nu1,i1,1700000000\nann@example.org,i2,1700000001\n+447700900123,i3,1700000002\n")
+        let users = try files.file("users.csv", "customer,plan\nc1,pro\nann@example.org,free\n")
+        let orders = try files.file(
+            "orders.csv", "customer_id,order_id,order_date,amount,item_ids\nc1,o1,1735787045,5,i1\nann@example.org,o2,1735787045,5,i2\n")
+        for pseudonymised in [true, false] {
+            let store = try SQLiteStore()
+            try await store.ensureWorkspace(.default, at: clock.now())
+            let pii = pseudonymised ? PIIProtection(keys: PIIKeys.generate()) : nil
+            var options = ImportOptions()
+            options.pii = pii
+            let eventReport = try await EventImporter(store: store, clock: clock).run(path: events, options: options)
+            var userImporter = UserImporter(store: store, clock: clock)
+            userImporter.pii = pii
+            let userReport = try await userImporter.run(path: users, workspace: .default, userColumn: "customer")
+            var orderImporter = TransactionImporter(store: store, clock: clock)
+            orderImporter.pii = pii
+            let orderReport = try await orderImporter.run(path: orders, workspace: .default)
+            if pseudonymised {
+                #expect(eventReport.imported == 1 && eventReport.rejected == 2)
+                #expect(eventReport.problems.map(\.line) == [3, 4])
+                #expect(eventReport.problems.allSatisfy { $0.message.hasPrefix("user_id: must not be") })
+                #expect(userReport.imported == 1 && userReport.rejected == 1)
+                #expect(userReport.problems.first?.message.hasPrefix("customer: must not be an e-mail address") == true)
+                #expect(orderReport.rejected == 1)
+                #expect(orderReport.problems.first?.message.hasPrefix("customer_id: must not be an e-mail address") == true)
+                #expect(!(eventReport.problems + userReport.problems + orderReport.problems).contains { $0.message.contains("ann@") })
+                let stored = try await store.events(in: .default, after: nil, limit: 100).compactMap(\.event.userID?.rawValue)
+                #expect(stored.allSatisfy { PersonalDataID.kind(of: $0) == nil }, "\(stored)")
+            } else {
+                #expect(eventReport.imported == 3 && eventReport.rejected == 0)
+                #expect(userReport.imported == 2 && userReport.rejected == 0)
+                #expect(orderReport.rejected == 0)
+            }
+        }
+    }
+}

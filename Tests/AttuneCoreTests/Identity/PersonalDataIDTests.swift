@@ -1,0 +1,33 @@
+import AttuneCore
+import Testing
+
+struct PersonalDataIDTests {
+    @Test(arguments: [
+        ("ann@example.com", PersonalDataID.Kind?.some(.email)),
+        ("  Ann.B+tag@Example.CO.uk ", .email),
+        ("+447700900123", .phone),
+        (" +44 (0)7700-900 123", .phone),
+        ("+1 415 555 0100", .phone),
+        ("u1", nil),
+        ("447700900123", nil),  // a customer number as often as a phone number
+        ("user@tenant", nil),  // no dotted domain: not an address
+        ("@example.com", nil),
+        ("+12", nil),  // too short for E.164
+        ("order+5", nil),
+        ("email-3f2a9c", nil),
+    ])
+    func recognisesAddressesAndInternationalNumbers(id: String, expected: PersonalDataID.Kind?) {
+        #expect(PersonalDataID.kind(of: id) == expected)
+    }
+
+    @Test func theRefusalNamesTheFieldAndNotTheValue() throws {
+        let error = try #require(throws: AttuneError.self) { try PersonalDataID.refuse("ann@example.com", field: "userId") }
+        #expect(error.code == .invalidValue)
+        #expect(error.field == "userId")
+        #expect(error.message.contains("\"email\" identifier"))
+        #expect(!error.message.contains("ann@example.com"))
+        let phone = try #require(throws: AttuneError.self) { try PersonalDataID.refuse("+447700900123", field: "id") }
+        #expect(phone.message.contains("phone number") && !phone.message.contains("7700"))
+        try PersonalDataID.refuse("u1", field: "userId")
+    }
+}
