@@ -12,6 +12,9 @@ struct CommandParsingTests {
         #expect(serve.port == 9000)
         #expect(serve.host == "0.0.0.0")
         #expect(serve.headerTimeoutSeconds == 20 && serve.idleTimeoutSeconds == 60)
+        #expect(serve.importDone == "delete", "imported files are not kept by default")
+        let keeping = try #require(try AttuneCommand.parseAsRoot(["serve", "--import-done", "keep"]) as? ServeCommand)
+        #expect(keeping.importDone == "keep")
         let timed = try #require(
             try AttuneCommand.parseAsRoot(["serve", "--header-timeout-seconds", "5", "--idle-timeout-seconds", "30"])
                 as? ServeCommand)
@@ -21,6 +24,7 @@ struct CommandParsingTests {
     @Test(arguments: [
         ["serve", "--port", "70000"],
         ["serve", "--durability", "sometimes"],
+        ["serve", "--import-done", "archive"],
         ["serve", "--rate-limit", "-1"],
         ["serve", "--rate-limit", "nan"],
         ["serve", "--rate-burst", "0"],

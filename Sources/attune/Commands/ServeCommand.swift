@@ -95,6 +95,11 @@ struct ServeCommand: AsyncParsableCommand {
         help: "A folder watched for files to import into the default workspace (events-*, users-*, items-*, transactions-*, consent-*); each is moved to done/ or failed/ with a report.")
     var importDirectory: String?
 
+    @Option(
+        name: .customLong("import-done"),
+        help: "What becomes of a file of --import-dir once imported: delete (default; its report stays in done/) or keep (moved to done/). Kept files hold the rows in clear, out of reach of erasure.")
+    var importDone = "delete"
+
     @Option(help: "Seconds between scans of --import-dir; a file is imported once it is unchanged across two scans.")
     var importIntervalSeconds: Double = 60
 
@@ -122,6 +127,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--consent-default must be opt-out or opt-in")
         }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
+        if ImportedFilePolicy(rawValue: importDone) == nil { throw ValidationError("--import-done must be delete or keep") }
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
             throw ValidationError("--durability must be full or normal")
         }
@@ -269,11 +275,12 @@ struct ServeCommand: AsyncParsableCommand {
             dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
         }
         if let importDirectory {
-            let folder = ImportFolder(
+            var folder = ImportFolder(
                 directory: importDirectory, clock: clock, logger: logger,
                 importer: ImportFolder.importer(
                     store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: models),
                     pii: dependencies.pii, identity: IdentityResolution(store: store, clock: clock, keys: piiKeys)))
+            folder.imported = ImportedFilePolicy(rawValue: importDone) ?? .delete
             dependencies.importFolder = ImportFolderService(
                 folder: folder, interval: .milliseconds(Int64(importIntervalSeconds * 1000)))
         }

@@ -15,12 +15,15 @@ struct ImportFolderTests {
         return store
     }
 
-    func folder(_ directory: TemporaryDirectory, store: SQLiteStore) -> ImportFolder {
-        ImportFolder(
+    /// A folder that keeps imported files in `done/` unless told `.delete`.
+    func folder(_ directory: TemporaryDirectory, store: SQLiteStore, imported: ImportedFilePolicy = .keep) -> ImportFolder {
+        var folder = ImportFolder(
             directory: directory.url.path, clock: clock, logger: Logger(label: "test"),
             importer: ImportFolder.importer(
                 store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: nil), pii: nil
             ))
+        folder.imported = imported
+        return folder
     }
 
     func exists(_ directory: TemporaryDirectory, _ path: String) -> Bool {
@@ -168,5 +171,50 @@ struct ImportFolderTests {
         ] as [(String, String?, ImportKind?)])
     func theKindComesFromThePrefixThenTheSubfolder(_ name: String, _ folder: String?, _ kind: ImportKind?) {
         #expect(ImportKind(fileName: name, folder: folder) == kind)
+    }
+}
+
+/// `--import-done delete` (the server's default): an imported file leaves no copy of its rows in
+/// the folder, only its report; a failed file is still kept for someone to fix.
+struct ImportFolderDeletionTests {
+    let clock = FixedClock()
+    static let email = "zq.folder.8812@example.org"
+
+    @Test func anImportedFileIsDeletedAndOnlyItsReportStays() async throws {
+        let directory = try TemporaryDirectory()
+        let contents = "user_id,email,plan\nzq-f1,\(Self.email),pro\n"
+        _ = try directory.file("users-crm.csv", contents)
+        _ = try directory.file("events-bad.csv", "user_id,item_id,timestamp\n,,\n")
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: clock.now())
+        let tests = ImportFolderTests()
+        let folder = tests.folder(directory, store: store, imported: .delete)
+        var state = ImportFolder.ScanState()
+        _ = await folder.scan(&state)
+        let reports = await folder.scan(&state)
+        #expect(Set(reports.map(\.outcome)) == [.done, .failed], "\(reports)")
+        #expect(try await store.traits(of: UserID(unchecked: "zq-f1"), in: .default) != nil)
+        #expect(!tests.exists(directory, "users-crm.csv") && !tests.exists(directory, "done/users-crm.csv"))
+        #expect(tests.exists(directory, "done/users-crm.csv.report.json"))
+        #expect(tests.exists(directory, "failed/events-bad.csv"), "a failed file is kept")
+        #expect(Self.filesContaining(Self.email, under: directory.url).isEmpty, "no file in the folder holds the row")
+
+        // The same bytes dropped again are known from the ledger: deleted, not imported twice.
+        _ = try directory.file("users-crm.csv", contents)
+        _ = await folder.scan(&state)
+        let again = await folder.scan(&state)
+        #expect(again.map(\.outcome) == [.done])
+        #expect(!tests.exists(directory, "users-crm.csv") && !tests.exists(directory, "done/users-crm.csv"))
+        #expect(Self.filesContaining(Self.email, under: directory.url).isEmpty)
+    }
+
+    static func filesContaining(_ text: String, under directory: URL) -> [String] {
+        let needle = Data(text.utf8)
+        var found: [String] = []
+        let enumerator = FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil)
+        while let url = enumerator?.nextObject() as? URL {
+            if let data = try? Data(contentsOf: url), data.range(of: needle) != nil { found.append(url.path) }
+        }
+        return found
     }
 }

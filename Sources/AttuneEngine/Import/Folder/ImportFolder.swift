@@ -5,7 +5,9 @@ import Logging
 
 /// The watched import folder of `attune serve --import-dir DIR`: each scan imports the files that
 /// have settled, then moves each to `DIR/done/` or `DIR/failed/` with a `NAME.report.json` next
-/// to it.
+/// to it; an imported file is deleted instead of kept in `done/` unless ``imported`` says
+/// ``ImportedFilePolicy/keep`` (its report is written either way). Files that failed are always
+/// kept: someone has to look at them.
 ///
 /// A file is taken only once it has stopped changing: its size and modification time must be the
 /// same at two consecutive scans, unless a marker `NAME.ready` sits next to it (then at once).
@@ -25,6 +27,8 @@ package struct ImportFolder: Sendable {
     static let ignoredSuffixes = [".tmp", ".part", ".partial", ".crdownload", ".ready", ".swp"]
 
     package let directory: String
+    /// What becomes of a file once imported (`done`).
+    package var imported: ImportedFilePolicy = .delete
     let importer: Importer
     let clock: any WallClock
     let logger: Logger
@@ -215,7 +219,8 @@ package struct ImportFolder: Sendable {
         try handle.synchronize()
     }
 
-    /// Moves the file to `done/` or `failed/` under a free name and writes its report next to it.
+    /// Moves the file to `done/` or `failed/` under a free name (or deletes an imported one, see
+    /// ``imported``) and writes its report there.
     private func place(_ report: ImportFolderReport) {
         let manager = FileManager.default
         let target = directory + "/" + report.outcome.rawValue
@@ -224,7 +229,11 @@ package struct ImportFolder: Sendable {
             try manager.createDirectory(atPath: target, withIntermediateDirectories: true)
             let name = (report.file as NSString).lastPathComponent
             let destination = Self.freeName(for: name, in: target)
-            try manager.moveItem(atPath: source, toPath: destination)
+            if report.outcome == .done, imported == .delete {
+                try manager.removeItem(atPath: source)
+            } else {
+                try manager.moveItem(atPath: source, toPath: destination)
+            }
             try Data((report.json + "\n").utf8).write(
                 to: URL(fileURLWithPath: destination + ".report.json"), options: .atomic)
             try? manager.removeItem(atPath: source + ".ready")
