@@ -140,7 +140,9 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
         names: dependencies.texts.names
     ).addRoutes(to: router)
-    TextsController(ingestion: dependencies.texts, store: dependencies.store).addRoutes(to: router)
+    TextsController(
+        ingestion: dependencies.texts, store: dependencies.store, refusesPersonalIDs: dependencies.pii != nil
+    ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit, pii: dependencies.pii)
         .addRoutes(to: router)
@@ -150,7 +152,9 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock, pii: dependencies.pii).addRoutes(to: router)
-    ConsentController(service: dependencies.consent, limits: configuration.limits).addRoutes(to: router)
+    ConsentController(
+        service: dependencies.consent, limits: configuration.limits, refusesPersonalIDs: dependencies.pii != nil
+    ).addRoutes(to: router)
     WebhooksController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
     ExperimentsController(service: dependencies.experiments).addRoutes(to: router)

@@ -31,6 +31,8 @@ struct PersonalIDAPITests {
                 (.patch, "/v1/users/+447700900123", TestServer.admin, #"{"plan": "pro"}"#, "id"),
                 (.post, "/v1/users/merge", TestServer.admin, #"{"users": ["u1", "\#(Self.email)"]}"#, "users[1]"),
                 (.post, "/v1/users/merge", TestServer.admin, #"{"users": ["u1", "u2"], "canonical": "+447700900123"}"#, "canonical"),
+                (.put, "/v1/users/\(Self.email)/consent", TestServer.write, #"{"marketing": true}"#, "id"),
+                (.post, "/v1/users/\(Self.email)/texts", TestServer.write, #"{"text": "lovely", "source": "review"}"#, "id"),
             ]
             for (method, path, key, body, field) in cases {
                 let reply = try await client.call(method, path, key: key, body: body)
@@ -50,6 +52,8 @@ struct PersonalIDAPITests {
             #expect(after.events == before.events + 1, "only the pseudonymous event was stored")
             #expect(after.users == before.users)
             #expect(try await store.traits(of: UserID(unchecked: Self.email), in: .default) == nil)
+            #expect(try await store.consent(of: UserID(unchecked: Self.email), in: .default) == nil)
+            #expect(try await store.texts(of: UserID(unchecked: Self.email), in: .default, after: nil, limit: 5).isEmpty)
             #expect(try await store.canonicalUser(of: UserID(unchecked: "u2"), in: .default) == UserID(unchecked: "u2"))
         }
     }

@@ -8,6 +8,8 @@ import Hummingbird
 package struct ConsentController: Sendable {
     let service: ConsentService
     let limits: ServerLimits
+    /// Whether pseudonymisation is on: then no user id may be an e-mail address or phone number.
+    var refusesPersonalIDs = false
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.put("/v1/users/:id/consent", use: update)
@@ -17,6 +19,7 @@ package struct ConsentController: Sendable {
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         let user = try context.identifier("id", as: UserID.self)
+        if refusesPersonalIDs { try PersonalDataID.refuse(user.rawValue, field: "id") }
         let update = try ConsentUpdate.decode(try await request.jsonBody(limit: limits.maxSmallBodyBytes))
         let record = try await service.update(update, of: user, in: principal.workspace, actor: principal.keyID)
         return JSONResponse.make(ConsentRecord.json(record, user: user, policy: try service.policy(), history: false))

@@ -8,6 +8,8 @@ import Hummingbird
 package struct TextsController: Sendable {
     let ingestion: TextIngestion
     let store: any AttuneStorage
+    /// Whether pseudonymisation is on: then no user id may be an e-mail address or phone number.
+    var refusesPersonalIDs = false
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/users/:id/texts", use: post)
@@ -23,6 +25,7 @@ package struct TextsController: Sendable {
     @Sendable func post(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.write)
         let user = try context.identifier("id", as: UserID.self)
+        if refusesPersonalIDs { try PersonalDataID.refuse(user.rawValue, field: "id") }
         let body = try await request.jsonBody(limit: maxBodyBytes)
         let submission = try TextSubmission.decode(
             body, user: user, maxBytes: ingestion.configuration.maxTextBytes, receivedAt: ingestion.now())
