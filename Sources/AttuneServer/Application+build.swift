@@ -29,6 +29,9 @@ package struct ServerDependencies: Sendable {
     package var segmentPopularity = SegmentPopularity()
     /// Online updates of a served factorisation machine from stored events; `nil` turns them off.
     package var online: OnlineLearning?
+    /// Keeps the served factor model in step with the catalogue (new items through content
+    /// similarity, withdrawn items out of the index); `nil` turns it off.
+    package var liveCatalogue: LiveCatalogue?
     /// Experiment definitions, assignment and results.
     package var experiments: ExperimentService
     /// Impressions and clicks per served model version, for the click-through health check.
@@ -80,6 +83,7 @@ package struct ServerDependencies: Sendable {
         self.retraining = retraining
         self.experiments = ExperimentService(store: store, clock: clock)
         self.clickThrough = ClickThroughTracker(registry: models)
+        self.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: Logger(label: "attune.catalogue"))
         self.texts = TextIngestion(
             store: store, clock: clock, analyzer: TextAnalyzer(sentiment: nil, pseudonymizer: .random()),
             names: catalogueNames)
@@ -138,7 +142,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     ItemsController(
         store: dependencies.store, clock: dependencies.clock, limits: configuration.limits, catalogue: dependencies.catalogue,
-        names: dependencies.texts.names
+        names: dependencies.texts.names, live: dependencies.liveCatalogue
     ).addRoutes(to: router)
     TextsController(
         ingestion: dependencies.texts, store: dependencies.store, refusesPersonalIDs: dependencies.pii != nil
@@ -207,6 +211,7 @@ package func buildApplication(
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval))
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
+    if let live = dependencies.liveCatalogue { app.addServices(live) }
     if let interval = dependencies.segmentTrainingInterval {
         app.addServices(SegmentTrainingScheduler(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
     }

@@ -7,6 +7,9 @@ import AttuneML
 ///
 /// Item biases (BPR) ride along as one more coordinate: the index holds `[vᵢ, bᵢ]` and queries
 /// are `[u, 1]`, so the inner product is the model's score exactly.
+///
+/// Labels `0..<trained items` are the model's items; labels past them are items added to the
+/// catalogue after training (``ColdItems``), inserted without a rebuild.
 package struct FactorRetrieval: Sendable {
     private enum Model: Sendable {
         case als(ImplicitALS)
@@ -14,41 +17,87 @@ package struct FactorRetrieval: Sendable {
     }
 
     private let model: Model
-    package let index: HNSWIndex
+    package private(set) var index: HNSWIndex
     /// Serving catalogues at least this large get an index. Measured on 20,000 x 64 ALS factors
     /// (2 cores, loopback), a search with ef 128 cost as much CPU as scanning every item plus the
     /// top-k selection, so the index only pays on larger catalogues.
     package static let minimumItems = 50_000
     /// The beam width of a search, raised to the number of results wanted.
     package static let ef = 128
+    /// How the index is built; saved with it.
+    package static let configuration = HNSWIndex.Configuration(
+        metric: .innerProduct, neighbors: 16, efConstruction: 100, efSearch: ef)
 
     /// An index for `recommender` when it is a factor model over a large catalogue, else `nil`.
     package init?(_ recommender: any Recommender, minimumItems: Int = FactorRetrieval.minimumItems, threads: Int = 2) {
+        guard let index = Self.buildIndex(for: recommender, minimumItems: minimumItems, threads: threads) else { return nil }
+        self.init(recommender, index: index)
+    }
+
+    /// Retrieval for `recommender` over an index built before (read with the snapshot). The
+    /// caller has checked that the index belongs to this model (``ModelIndexFile``).
+    package init?(_ recommender: any Recommender, index: HNSWIndex) {
+        if let als = recommender as? ImplicitALS {
+            model = .als(als)
+        } else if let bpr = recommender as? BPR {
+            model = .bpr(bpr)
+        } else {
+            return nil
+        }
+        self.index = index
+    }
+
+    /// The row-major retrieval vectors of a factor model (`[vᵢ]`, or `[vᵢ, bᵢ]` with biases) and
+    /// their dimension; `nil` for other models.
+    package static func vectors(of recommender: any Recommender) -> (values: [Float], dimension: Int)? {
         let factors: DenseMatrix
         let bias: [Float]
         if let als = recommender as? ImplicitALS {
-            model = .als(als)
             (factors, bias) = (als.itemFactors, [])
         } else if let bpr = recommender as? BPR {
-            model = .bpr(bpr)
             (factors, bias) = (bpr.itemFactors, bpr.itemBias)
         } else {
             return nil
         }
-        guard factors.rowCount >= minimumItems, factors.rowCount > 0 else { return nil }
-        let d = factors.columnCount + (bias.isEmpty ? 0 : 1)
+        if bias.isEmpty { return (factors.values, factors.columnCount) }
+        let d = factors.columnCount + 1
         var vectors = [Float]()
         vectors.reserveCapacity(factors.rowCount * d)
         for i in 0..<factors.rowCount {
             vectors.append(contentsOf: factors.row(i))
-            if !bias.isEmpty { vectors.append(bias[i]) }
+            vectors.append(bias[i])
         }
-        guard let index = try? HNSWIndex.build(
-            vectors: vectors, dimension: d,
-            configuration: .init(metric: .innerProduct, neighbors: 16, efConstruction: 100, efSearch: Self.ef),
-            threads: threads)
-        else { return nil }
-        self.index = index
+        return (vectors, d)
+    }
+
+    /// The retrieval dimension of a factor model (factors, plus one for a bias), else `nil`.
+    package static func dimension(of recommender: any Recommender) -> Int? {
+        if let als = recommender as? ImplicitALS { return als.itemFactors.columnCount }
+        if let bpr = recommender as? BPR { return bpr.itemFactors.columnCount + 1 }
+        return nil
+    }
+
+    /// Builds the index of `recommender` when it is a factor model over at least `minimumItems`
+    /// items, else `nil`.
+    /// - Complexity: O(n log n x efConstruction x M x d) expected, split over `threads`.
+    package static func buildIndex(for recommender: any Recommender, minimumItems: Int, threads: Int) -> HNSWIndex? {
+        guard let (vectors, d) = vectors(of: recommender) else { return nil }
+        let n = vectors.count / d
+        guard n >= minimumItems, n > 0 else { return nil }
+        return try? HNSWIndex.build(vectors: vectors, dimension: d, configuration: configuration, threads: threads)
+    }
+
+    /// Adds (or restores) `label` with its retrieval vector; a label already live is left alone.
+    /// - Complexity: O(log n x efConstruction x M x d) expected, plus a copy of the index's
+    ///   arrays when another holder shares them (the served model being replaced whole).
+    package mutating func insert(_ vector: [Float], label: Int32) {
+        guard !index.contains(label) else { return }
+        try? index.insert(vector, label: label)
+    }
+
+    /// Tombstones `label`: it is never returned again and its slot stops entering result lists.
+    package mutating func remove(label: Int32) {
+        index.remove(label: label)
     }
 
     /// The model's vector for a user: the trained one, or folded in from `history` for a user the

@@ -30,13 +30,29 @@ package struct FactorScan: Sendable {
     /// the user's trained vector, or one folded in from `history` when `user` is `nil` (as the
     /// models' own `score` does).
     package func candidates(user: Int?, history: [Int32], count: Int) -> [(item: Int32, score: Float)] {
-        let vector: [Float]
+        candidates(user: user, history: history, excluding: history, count: count)
+    }
+
+    /// As ``candidates(user:history:count:)``, leaving out `excluded` (sorted) rather than the history.
+    package func candidates(user: Int?, history: [Int32], excluding excluded: [Int32], count: Int) -> [(item: Int32, score: Float)] {
+        let vector = factorVector(user: user, history: history)
+        return vector.withUnsafeBufferPointer { search.top(userVector: $0, k: count, excluding: excluded) }
+    }
+
+    /// The user's vector in retrieval space (``FactorRetrieval``): `[u]`, or `[u, 1]` for a model
+    /// with item biases, so its dot product with `[vᵢ, bᵢ]` is the model's score.
+    package func queryVector(user: Int?, history: [Int32]) -> [Float] {
+        var vector = factorVector(user: user, history: history)
+        if case .bpr = model { vector.append(1) }
+        return vector
+    }
+
+    private func factorVector(user: Int?, history: [Int32]) -> [Float] {
         switch model {
         case .als(let als):
-            vector = if let u = user, u >= 0, u < als.userFactors.rowCount { als.userFactors.row(u) } else { als.foldIn(items: history) }
+            if let u = user, u >= 0, u < als.userFactors.rowCount { als.userFactors.row(u) } else { als.foldIn(items: history) }
         case .bpr(let bpr):
-            vector = if let u = user, u >= 0, u < bpr.userFactors.rowCount { bpr.userFactors.row(u) } else { bpr.foldIn(items: history) }
+            if let u = user, u >= 0, u < bpr.userFactors.rowCount { bpr.userFactors.row(u) } else { bpr.foldIn(items: history) }
         }
-        return vector.withUnsafeBufferPointer { search.top(userVector: $0, k: count, excluding: history) }
     }
 }

@@ -70,6 +70,42 @@ package struct ItemSimilarity: Sendable {
         }
     }
 
+    /// The width of the factor vectors similarity is measured on, or `nil` when it is not
+    /// measured on factors.
+    package var factorDimension: Int? {
+        if case .factors(_, let d) = source { return d }
+        return nil
+    }
+
+    /// The cosine of `vector` (``factorDimension`` values, any length) with every item's factors:
+    /// the `count` best, best first, positive only; `nil` when similarity is not over factors.
+    /// Items added after training are compared this way.
+    package func similar(toFactors vector: [Float], count: Int) -> [(item: Int32, similarity: Float)]? {
+        guard case .factors(let values, let d) = source, vector.count == d, count > 0 else { return nil }
+        let target = Self.unit(vector)
+        var scores = [Float](repeating: 0, count: itemCount)
+        values.withUnsafeBufferPointer { v in
+            target.withUnsafeBufferPointer { t in
+                for j in 0..<itemCount { scores[j] = VectorKernels.dot(t.baseAddress!, v.baseAddress! + j * d, count: d) }
+            }
+        }
+        return Self.top(scores, count: count, excluding: -1)
+    }
+
+    /// The unit-length factors of `item`, when similarity is over factors.
+    package func unitFactors(of item: Int32) -> [Float]? {
+        guard case .factors(let values, let d) = source, item >= 0, Int(item) < itemCount else { return nil }
+        return Array(values[(Int(item) * d)..<(Int(item) * d + d)])
+    }
+
+    /// `vector` scaled to unit length (zero stays zero).
+    package static func unit(_ vector: [Float]) -> [Float] {
+        var norm: Float = 0
+        for x in vector { norm += x * x }
+        let scale = norm > 0 ? 1 / norm.squareRoot() : 0
+        return vector.map { $0 * scale }
+    }
+
     /// Similarity of two items (0 when unknown or unrelated).
     package func similarity(_ a: Int32, _ b: Int32) -> Float {
         guard a >= 0, b >= 0, Int(a) < itemCount, Int(b) < itemCount else { return 0 }

@@ -30,12 +30,30 @@ package final class ModelRegistry: Sendable {
         current.withLock { $0[workspace] }
     }
 
+    /// The workspaces a model is served for.
+    package func servedWorkspaces() -> [WorkspaceID] {
+        current.withLock { Array($0.keys) }
+    }
+
     /// Swaps in `model` (an online update of the served version) unless another version has been
     /// promoted since; returns whether it did. The served user vocabulary is kept: an online update
     /// never changes it, and it may hold erasures made while the update was computed.
     package func replace(_ model: ServingModel, ifServing version: Int, in workspace: WorkspaceID) -> Bool {
         current.withLock { all in
             guard let served = all[workspace], served.version == version else { return false }
+            all[workspace] = model.replacingUsers(served.snapshot.users)
+            return true
+        }
+    }
+
+    /// Swaps in `model`, a live catalogue change of `base`, if `base` is still what is served
+    /// (same version, no other change since); returns whether it did. The served user vocabulary
+    /// is kept, as in ``replace(_:ifServing:in:)``.
+    package func replace(_ model: ServingModel, ifStill base: ServingModel, in workspace: WorkspaceID) -> Bool {
+        current.withLock { all in
+            guard let served = all[workspace], served.version == base.version, served.revision == base.revision else {
+                return false
+            }
             all[workspace] = model.replacingUsers(served.snapshot.users)
             return true
         }
@@ -128,13 +146,21 @@ package final class ModelRegistry: Sendable {
                                    "model.served": .stringConvertible(served.version), "reason": .string(reason)])
                     continue
                 }
-                let serving = ServingModel(snapshot: snapshot)
+                let serving = ServingModel(
+                    snapshot: snapshot, storedIndex: files.loadIndex(for: snapshot), retrievalMinimumItems: files.indexMinimumItems)
+                if let source = serving.indexSource, source != "loaded" {
+                    logger.warning(
+                        "model index rebuilt at load",
+                        metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
+                                   "reason": .string(source)])
+                }
                 current.withLock { $0[workspace] = serving }
                 stamps.withLock { $0[workspace] = stamp }
                 logger.info(
                     "model promoted",
                     metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
-                               "model.family": .string(snapshot.family.rawValue), "model.pinned": .stringConvertible(pinned != nil)])
+                               "model.family": .string(snapshot.family.rawValue), "model.pinned": .stringConvertible(pinned != nil),
+                               "model.index": .string(serving.indexSource ?? "none")])
             } catch {
                 refused.withLock { _ = $0.insert(key) }
                 logger.warning(

@@ -126,7 +126,10 @@ package struct RecommendationService: Sendable {
         {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
-        let consumed = Set(history)
+        // Items added since training that the user already has: never recommended back, though the
+        // model cannot fold them in.
+        let recentNew = recent.compactMap { id in model.snapshot.items.index(of: id.rawValue) == nil ? model.itemLabel(of: id.rawValue) : nil }
+        let consumed = Set(history).union(recentNew)
         let personalWeight = try await thinProfileWeight(
             of: user, in: workspace, model: model, personalAllowed: personalAllowed, request: request)
         // Diversity needs a pool to choose from, not just the top `count`.
@@ -168,11 +171,16 @@ package struct RecommendationService: Sendable {
                 // Reasons point at what the user did lately: the newest distinct items, not the whole past.
                 let anchorPool = Self.latestDistinct(recentIndices, then: history, limit: Self.reasonHistory)
                 let anchors = chosen.map { personal == nil ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
-                let titles = try await self.titles(of: anchors.compactMap { $0 }, model: model, workspace: workspace)
-                let items = zip(chosen, anchors).map { candidate, anchor -> Recommendation in
-                    let id = ItemID(unchecked: model.snapshot.items.key(at: candidate.item) ?? "")
+                // A new item (no interactions yet) is there for its content: name the item it resembles.
+                let newAnchors = chosen.map { model.cold?.anchor(of: $0.item) }
+                let titles = try await self.titles(of: anchors.compactMap { $0 } + newAnchors.compactMap { $0 }, model: model, workspace: workspace)
+                let items = zip(chosen, zip(anchors, newAnchors)).map { candidate, anchorPair -> Recommendation in
+                    let (anchor, newAnchor) = anchorPair
+                    let id = ItemID(unchecked: model.itemKey(at: candidate.item) ?? "")
                     let reason: String
-                    if !personalAllowed {
+                    if let newAnchor, let name = titles[newAnchor] {
+                        reason = "new item, similar to \(name)"
+                    } else if !personalAllowed {
                         reason = "popular (not personalised: no personalization consent)"
                     } else if personal == nil {
                         reason =
@@ -301,17 +309,18 @@ package struct RecommendationService: Sendable {
     package func similar(to item: ItemID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList?
     {
-        guard let model = registry.model(for: workspace), let index = model.snapshot.items.index(of: item.rawValue) else {
+        guard let model = registry.model(for: workspace), let index = model.itemLabel(of: item.rawValue) else {
             return nil
         }
         let consumed: Set<Int32> = [index]
-        let neighbours = model.similarity.similar(to: index, count: min(model.snapshot.items.count, request.count * 3 + 20))
+        let neighbours = model.similarItems(to: index, count: min(model.snapshot.items.count, request.count * 3 + 20))
         let (accepted, _) = try await filter(
             neighbours.map { ($0.item, $0.similarity) }, model: model, workspace: workspace, request: request, consumed: consumed)
         let items = accepted.prefix(request.count).map {
             Recommendation(
-                item: ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? ""), score: Double($0.score),
-                reason: "often chosen together with \(item.rawValue)")
+                item: ItemID(unchecked: model.itemKey(at: $0.item) ?? ""), score: Double($0.score),
+                reason: model.cold?.contains($0.item) == true || model.cold?.contains(index) == true
+                    ? "new item, similar in content to \(item.rawValue)" : "often chosen together with \(item.rawValue)")
         }
         return RecommendationList(items: items, strategy: "similar-\(model.snapshot.family.rawValue)", modelVersion: model.version)
     }
@@ -323,7 +332,7 @@ package struct RecommendationService: Sendable {
         request: RecommendationRequest, consumed: Set<Int32>
     ) async throws -> (accepted: [(item: Int32, score: Float)], categories: [Int32: [String]]) {
         let fresh = candidates.filter { !consumed.contains($0.item) }
-        let ids = fresh.map { ItemID(unchecked: model.snapshot.items.key(at: $0.item) ?? "") }
+        let ids = fresh.map { ItemID(unchecked: model.itemKey(at: $0.item) ?? "") }
         let rules = request.rules
         let needCatalogue = request.availableOnly || request.category != nil || request.diversity > 0 || !rules.isEmpty
             || !request.excludedBrands.isEmpty
@@ -362,7 +371,7 @@ package struct RecommendationService: Sendable {
 
     /// Display names of items for reasons: the catalogue title, else the id.
     private func titles(of items: [Int32], model: ServingModel, workspace: WorkspaceID) async throws -> [Int32: String] {
-        let ids = Set(items).compactMap { index in model.snapshot.items.key(at: index).map { (index, ItemID(unchecked: $0)) } }
+        let ids = Set(items).compactMap { index in model.itemKey(at: index).map { (index, ItemID(unchecked: $0)) } }
         let catalogue = try await self.catalogue.items(ids.map(\.1), in: workspace, store: store)
         var out: [Int32: String] = [:]
         for (index, id) in ids { out[index] = catalogue[id]?.title ?? id.rawValue }

@@ -10,7 +10,17 @@ package struct ServingModel: Sendable {
     package let popular: [Int32]
     package let audience: Audience
     /// Approximate top-k over item factors for factor models on large catalogues.
-    package let retrieval: FactorRetrieval?
+    package internal(set) var retrieval: FactorRetrieval?
+    /// How the index was obtained: `nil` without one, else "loaded" or why it was rebuilt.
+    package let indexSource: String?
+    /// Items added to the catalogue since training, with vectors from their content neighbours.
+    package internal(set) var cold: ColdItems?
+    /// Items the catalogue withdrew (deleted or unavailable) since the model was loaded: out of
+    /// the index and never returned by the factor path. Sorted.
+    package internal(set) var withdrawn: [Int32] = []
+    /// Counts live catalogue changes applied to this version, so that two writers never both
+    /// replace the same served value (``ModelRegistry/replace(_:ifStill:in:)``).
+    package internal(set) var revision = 0
     /// Exact pruned top-k for factor models on catalogues without an index.
     package let scan: FactorScan?
 
@@ -20,7 +30,13 @@ package struct ServingModel: Sendable {
     /// knows least, and so where exploration slots learn most.
     package let uncertain: [Int32]
 
-    package init(snapshot: ModelSnapshot) {
+    /// - Parameters:
+    ///   - storedIndex: the index saved with the snapshot; rebuilt when it is not usable and the
+    ///     catalogue has at least `retrievalMinimumItems` items.
+    package init(
+        snapshot: ModelSnapshot, storedIndex: ModelFiles.StoredIndex = .none,
+        retrievalMinimumItems: Int = FactorRetrieval.minimumItems
+    ) {
         self.snapshot = snapshot
         // One transposition of the training matrix serves both item similarity and audiences.
         let usersByItem = snapshot.seen.transposed()
@@ -36,8 +52,20 @@ package struct ServingModel: Sendable {
         popular = order + allTime.filter { !listed.contains($0) }
         uncertain = Array(allTime.suffix(allTime.count / 2).reversed())
         audience = Audience(snapshot: snapshot, usersByItem: usersByItem)
-        retrieval = FactorRetrieval(snapshot.model.model)
-        scan = retrieval == nil ? FactorScan(snapshot.model.model) : nil
+        let model = snapshot.model.model
+        switch storedIndex {
+        case .loaded(let index):
+            retrieval = FactorRetrieval(model, index: index)
+            indexSource = retrieval == nil ? nil : "loaded"
+        case .unusable(let reason):
+            retrieval = FactorRetrieval(model, minimumItems: retrievalMinimumItems)
+            indexSource = retrieval == nil ? nil : "rebuilt: \(reason)"
+        case .none:
+            retrieval = FactorRetrieval(model, minimumItems: retrievalMinimumItems)
+            indexSource = retrieval == nil ? nil : "rebuilt: no index saved with the snapshot"
+        }
+        scan = retrieval == nil ? FactorScan(model) : nil
+        cold = FactorRetrieval.dimension(of: model).map { ColdItems(firstLabel: Int32(snapshot.items.count), dimension: $0) }
     }
 
     package var version: Int { snapshot.version }
@@ -70,7 +98,12 @@ package struct ServingModel: Sendable {
         if let retrieval, let found = retrieval.candidates(user: userIndex, history: history, count: count) {
             return found
         }
-        if let scan { return scan.candidates(user: userIndex, history: history, count: min(count, snapshot.items.count)) }
+        if let scan {
+            let excluded = withdrawn.isEmpty ? history : Array(Set(history).union(withdrawn)).sorted()
+            let found = scan.candidates(user: userIndex, history: history, excluding: excluded, count: min(count, snapshot.items.count))
+            guard let cold, !cold.isEmpty else { return found }
+            return Self.merging(cold: cold, withdrawn: withdrawn, query: scan.queryVector(user: userIndex, history: history), into: found, count: count)
+        }
         var scores = [Float](repeating: 0, count: snapshot.items.count)
         let values = [Float](repeating: 1, count: history.count)
         history.withUnsafeBufferPointer { h in

@@ -10,33 +10,51 @@ enum CatalogText {
         -> SparseMatrix?
     {
         guard let catalogue, log.items.count > 0 else { return nil }
+        let (texts, found) = try await self.texts(for: log.items, from: catalogue, workspace: workspace)
+        return try vectorise(texts, found: found)
+    }
+
+    /// The catalogue text of `items`, in their order (empty for items the catalogue lacks), and
+    /// how many the catalogue has.
+    static func texts(for items: Vocabulary<String>, from catalogue: any CatalogStore, workspace: WorkspaceID) async throws
+        -> (texts: [ItemText], found: Int)
+    {
         var texts: [ItemText] = []
-        texts.reserveCapacity(log.items.count)
+        texts.reserveCapacity(items.count)
         var found = 0
-        for start in stride(from: 0, to: log.items.count, by: 5_000) {
-            let keys = (start..<min(start + 5_000, log.items.count)).compactMap { log.items.key(at: Int32($0)) }
-            let items = try await catalogue.items(keys.map(ItemID.init(unchecked:)), in: workspace)
+        for start in stride(from: 0, to: items.count, by: 5_000) {
+            let keys = (start..<min(start + 5_000, items.count)).compactMap { items.key(at: Int32($0)) }
+            let stored = try await catalogue.items(keys.map(ItemID.init(unchecked:)), in: workspace)
             for key in keys {
-                guard let item = items[ItemID(unchecked: key)] else {
+                guard let item = stored[ItemID(unchecked: key)] else {
                     texts.append(ItemText())
                     continue
                 }
                 found += 1
-                texts.append(ItemText(
-                    title: item.title ?? "", description: item.description ?? "", categories: item.categories, tags: item.tags))
+                texts.append(text(of: item))
             }
         }
-        return try vectorise(texts, found: found)
+        return (texts, found)
+    }
+
+    static func text(of item: Item) -> ItemText {
+        ItemText(title: item.title ?? "", description: item.description ?? "", categories: item.categories, tags: item.tags)
+    }
+
+    static func hasText(_ text: ItemText) -> Bool {
+        !text.title.isEmpty || !text.categories.isEmpty || !text.tags.isEmpty
+    }
+
+    /// Chosen on MovieLens 100k's validation split: titles are short, so stop words carry signal.
+    static var configuration: TFIDFVectorizer.Configuration {
+        var configuration = TFIDFVectorizer.Configuration()
+        configuration.tokenizer = .init(stopWords: [])
+        configuration.categoryWeight = 2
+        return configuration
     }
 
     static func vectorise(_ texts: [ItemText], found: Int) throws -> SparseMatrix? {
-        guard found > 0, texts.contains(where: { !$0.title.isEmpty || !$0.categories.isEmpty || !$0.tags.isEmpty }) else {
-            return nil
-        }
-        var configuration = TFIDFVectorizer.Configuration()
-        // Chosen on MovieLens 100k's validation split: titles are short, so stop words carry signal.
-        configuration.tokenizer = .init(stopWords: [])
-        configuration.categoryWeight = 2
+        guard found > 0, texts.contains(where: hasText) else { return nil }
         return try TFIDFVectorizer.fitTransform(documents: texts, configuration: configuration).features
     }
 }

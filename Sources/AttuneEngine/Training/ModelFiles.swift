@@ -1,12 +1,20 @@
 import AttuneCore
+import AttuneML
 import Foundation
 
-/// Versioned model snapshots in the data directory: `models/<workspace>/v<version>.model`.
+/// Versioned model snapshots in the data directory: `models/<workspace>/v<version>.model`, and
+/// beside a factor model over a large catalogue its retrieval index, `v<version>.index`
+/// (``ModelIndexFile``), named in the snapshot's metadata under `index`.
 ///
-/// A snapshot is written to a temporary file, fsynced and renamed into place, so a reader never
-/// sees a partial model and a crash never leaves one behind.
+/// A file is written to a temporary file, fsynced and renamed into place, so a reader never
+/// sees a partial model and a crash never leaves one behind. The index is renamed into place
+/// before the snapshot, so a snapshot that names an index is never visible without it.
 package struct ModelFiles: Sendable {
     package let directory: URL
+    /// Factor models over at least this many items get their index built and saved with them.
+    package var indexMinimumItems = FactorRetrieval.minimumItems
+    /// Threads that build the index at save.
+    package var indexThreads = 2
 
     package init(dataDirectory: String) {
         directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("models")
@@ -29,22 +37,75 @@ package struct ModelFiles: Sendable {
         (versions(in: workspace).last ?? 0) + 1
     }
 
-    package func save(_ snapshot: ModelSnapshot) throws {
+    /// Writes `snapshot`, and first its retrieval index when it is a factor model over at least
+    /// ``indexMinimumItems`` items. Returns the snapshot as saved (its metadata then names the index).
+    /// - Complexity: the index build, O(n log n x efConstruction x M x d): call off the
+    ///   cooperative pool for a large catalogue.
+    @discardableResult
+    package func save(_ snapshot: ModelSnapshot) throws -> ModelSnapshot {
         let folder = folder(snapshot.workspace)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let final = folder.appendingPathComponent("v\(snapshot.version).model")
         guard !FileManager.default.fileExists(atPath: final.path) else {
             throw AttuneError(code: .conflict, message: "model version \(snapshot.version) already exists")
         }
-        let temporary = folder.appendingPathComponent(".v\(snapshot.version).model.tmp")
-        let bytes = snapshot.serialized()
+        var snapshot = snapshot
+        let recommender = snapshot.model.model
+        if let index = FactorRetrieval.buildIndex(for: recommender, minimumItems: indexMinimumItems, threads: indexThreads),
+            let fingerprint = ModelIndexFile.fingerprint(of: recommender)
+        {
+            let name = "v\(snapshot.version).index"
+            try Self.writeAtomically(
+                ModelIndexFile.encode(index, itemCount: snapshot.items.count, fingerprint: fingerprint),
+                to: folder.appendingPathComponent(name))
+            if case .object(var members) = snapshot.metadata {
+                members.removeAll { $0.key == "index" }
+                members.append(("index", .object([
+                    ("file", .string(name)), ("kind", .string("hnsw")), ("items", .number(Double(index.count))),
+                    ("dimension", .number(Double(index.dimension))),
+                    ("fingerprint", .string(String(fingerprint, radix: 16))),
+                ])))
+                snapshot.metadata = .object(members)
+            }
+        }
+        try Self.writeAtomically(snapshot.serialized(), to: final)
+        return snapshot
+    }
+
+    private static func writeAtomically(_ bytes: [UInt8], to final: URL) throws {
+        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
             throw AttuneError(code: .storage, message: "cannot write the model file")
         }
         let handle = try FileHandle(forWritingTo: temporary)
         try handle.synchronize()
         try handle.close()
-        try FileManager.default.moveItem(at: temporary, to: final)
+        guard rename(temporary.path, final.path) == 0 else {
+            throw AttuneError(code: .storage, message: "cannot move the model file into place")
+        }
+    }
+
+    /// What serving can take from a snapshot's stored index.
+    package enum StoredIndex: Sendable {
+        /// The snapshot names no index (a small catalogue or a model without factors).
+        case none
+        case loaded(HNSWIndex)
+        /// Named but missing, unreadable, damaged or built for other factors: the reason.
+        case unusable(String)
+    }
+
+    /// The index saved with `snapshot`, checked against its model (``ModelIndexFile``).
+    package func loadIndex(for snapshot: ModelSnapshot) -> StoredIndex {
+        guard case .string(let name)? = snapshot.metadata["index"]?["file"] else { return .none }
+        // The name comes from a file: only ever read a sibling of the snapshot.
+        guard !name.contains("/"), !name.hasPrefix(".") else { return .unusable("index file name is not a plain name") }
+        let url = folder(snapshot.workspace).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: url.path) else { return .unusable("index file is missing") }
+        do {
+            return .loaded(try ModelIndexFile.decode(Array(data), for: snapshot.model.model))
+        } catch {
+            return .unusable(error.description)
+        }
     }
 
     package func load(version: Int, in workspace: WorkspaceID) throws -> ModelSnapshot {

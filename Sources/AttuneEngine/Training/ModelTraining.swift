@@ -73,8 +73,10 @@ package struct ModelTraining: Sendable {
         if let redacted = snapshot.redactingUsers(where: { !consentNow.permits(.personalization, for: $0) }) {
             snapshot = redacted
         }
-        try files.save(snapshot)
-        return snapshot
+        // The retrieval index of a large factor model is built here: minutes of work, off the pool too.
+        let toSave = snapshot
+        let files = self.files
+        return try await Self.offTheCooperativePool { try files.save(toSave) }
     }
 }
 

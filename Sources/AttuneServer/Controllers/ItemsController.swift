@@ -14,6 +14,8 @@ package struct ItemsController: Sendable {
     let catalogue: CatalogCache
     /// The catalogue names matched in customer texts: rebuilt after a write here.
     var names: CatalogNameIndex? = nil
+    /// The served model's view of the catalogue: told of every write here.
+    var live: LiveCatalogue? = nil
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.put("/v1/items/:id", use: put)
@@ -32,8 +34,15 @@ package struct ItemsController: Sendable {
         try await store.upsert([item], in: principal.workspace)
         catalogue.invalidate([id], in: principal.workspace)
         names?.invalidate(principal.workspace)
+        await follow([id], in: principal.workspace)
         let stored = try await store.item(id, in: principal.workspace)
         return JSONResponse.make(stored.map(Rendering.json) ?? .null, status: existed ? .ok : .created)
+    }
+
+    /// Tells the served model about written items. The write has succeeded by then: a failure
+    /// here only delays the change to the next sweep of the catalogue.
+    private func follow(_ ids: [ItemID], in workspace: WorkspaceID) async {
+        _ = try? await live?.itemsChanged(ids, in: workspace)
     }
 
     @Sendable func postBatch(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -66,6 +75,7 @@ package struct ItemsController: Sendable {
             try await store.upsert(items, in: principal.workspace)
             catalogue.invalidate(items.map(\.id), in: principal.workspace)
             names?.invalidate(principal.workspace)
+            await follow(items.map(\.id), in: principal.workspace)
         }
         var members: [(key: String, value: JSONValue)] = [
             ("received", .number(Double(elements.count))), ("upserted", .number(Double(items.count))),
@@ -108,6 +118,7 @@ package struct ItemsController: Sendable {
         guard try await store.markUnavailable(id, in: principal.workspace, at: clock.now()) else {
             throw AttuneError.notFound("item")
         }
+        await follow([id], in: principal.workspace)
         return JSONResponse.make(.object([("id", .string(id.rawValue)), ("available", .bool(false))]))
     }
 }

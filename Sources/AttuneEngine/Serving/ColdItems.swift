@@ -1,0 +1,50 @@
+/// Items added to the catalogue after the served model was trained, each with a vector in the
+/// model's retrieval space (factors, plus a bias for BPR) borrowed from its content neighbours
+/// (``ContentNeighbourhood``), so the factor path can serve them before any interaction.
+///
+/// Their dense labels continue the model's item indices: the j-th cold item is `firstLabel + j`.
+/// Only appended to (a removed one is withdrawn by the serving model, not compacted), so labels
+/// handed out stay valid for the life of the served version.
+package struct ColdItems: Sendable {
+    package let firstLabel: Int32
+    package let dimension: Int
+    package private(set) var keys: [String] = []
+    private var labelOfKey: [String: Int32] = [:]
+    /// Row-major, `count x dimension`.
+    package private(set) var vectors: [Float] = []
+    /// The trained item each cold item is most similar to in content, for its reason.
+    private var anchors: [Int32] = []
+
+    package init(firstLabel: Int32, dimension: Int) {
+        self.firstLabel = firstLabel
+        self.dimension = dimension
+    }
+
+    package var count: Int { keys.count }
+    package var isEmpty: Bool { keys.isEmpty }
+
+    package func label(of key: String) -> Int32? { labelOfKey[key] }
+
+    package func contains(_ label: Int32) -> Bool { label >= firstLabel && Int(label - firstLabel) < keys.count }
+
+    package func key(at label: Int32) -> String? { contains(label) ? keys[Int(label - firstLabel)] : nil }
+
+    package func anchor(of label: Int32) -> Int32? { contains(label) ? anchors[Int(label - firstLabel)] : nil }
+
+    package func vector(of label: Int32) -> [Float]? {
+        guard contains(label) else { return nil }
+        let start = Int(label - firstLabel) * dimension
+        return Array(vectors[start..<(start + dimension)])
+    }
+
+    /// Adds `key` with `vector` (of ``dimension`` values) and returns its label.
+    mutating func append(key: String, vector: [Float], anchor: Int32) -> Int32 {
+        precondition(vector.count == dimension && labelOfKey[key] == nil, "one vector of the model's dimension per new item")
+        let label = firstLabel + Int32(keys.count)
+        keys.append(key)
+        labelOfKey[key] = label
+        vectors.append(contentsOf: vector)
+        anchors.append(anchor)
+        return label
+    }
+}

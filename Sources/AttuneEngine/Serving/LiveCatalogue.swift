@@ -1,0 +1,138 @@
+import AttuneCore
+import AttuneML
+import AttuneStore
+import Logging
+import ServiceLifecycle
+
+/// Keeps the served factor model in step with the catalogue between trainings: an item deleted
+/// or made unavailable leaves the retrieval index (a tombstone: it stops costing search work and
+/// is never returned by the factor path), an item available again comes back, and an item the
+/// model has no factors for (added after training) gets a vector borrowed from its content
+/// neighbours — the similarity-weighted mean of the factors of its ``neighbours`` most similar
+/// trained items (``ContentNeighbourhood``) — and is inserted without a rebuild, so the factor
+/// path can recommend it before it has any interaction. An item without text gets no vector.
+///
+/// Work happens once per change, never per request: the catalogue API reports the items it
+/// wrote (``itemsChanged(_:in:)``); and, as a service, every `interval` a workspace whose served
+/// version or catalogue version moved (a new model, an import by another process) is swept whole.
+/// Changes go to a copy of the served model that replaces it only if nothing else replaced it
+/// meanwhile (``ModelRegistry/replace(_:ifStill:in:)``), so requests always read one whole value.
+package final class LiveCatalogue: Service, Sendable {
+    let registry: ModelRegistry
+    let store: any CatalogStore & TextStore
+    let interval: Duration
+    let logger: Logger
+    /// Trained items a new item's vector is averaged from.
+    package static let neighbours = 10
+    private let content = Locked<[WorkspaceID: (version: Int, neighbourhood: ContentNeighbourhood?)]>([:])
+    /// The (model version, catalogue version) each workspace was last swept at.
+    private let swept = Locked<[WorkspaceID: [Int64]]>([:])
+
+    package init(registry: ModelRegistry, store: any CatalogStore & TextStore, interval: Duration = .seconds(5), logger: Logger) {
+        self.registry = registry
+        self.store = store
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let interval = self.interval
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            for workspace in registry.servedWorkspaces() {
+                do {
+                    try await sweepIfMoved(workspace)
+                } catch {
+                    logger.warning(
+                        "catalogue sweep failed",
+                        metadata: ["attune.workspace": .string(workspace.rawValue), "error": .string(String(describing: error))])
+                }
+            }
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Sweeps `workspace` when its served version or its catalogue changed since the last sweep.
+    package func sweepIfMoved(_ workspace: WorkspaceID) async throws {
+        guard let model = registry.model(for: workspace), model.cold != nil else { return }
+        let key = [Int64(model.version)] + (try await store.catalogVersion(in: workspace))
+        guard swept.withLock({ $0[workspace] }) != key else { return }
+        try await sweep(workspace)
+        swept.withLock { $0[workspace] = key }
+    }
+
+    /// Reconciles the served model with the whole catalogue of `workspace`.
+    /// - Complexity: one pass over the catalogue, plus the content work of each new item.
+    @discardableResult
+    package func sweep(_ workspace: WorkspaceID) async throws -> CatalogueChange {
+        guard let model = registry.model(for: workspace), model.cold != nil else { return CatalogueChange() }
+        var items: [Item] = []
+        var cursor: ItemID?
+        while true {
+            let page = try await store.items(in: workspace, after: cursor, limit: 1_000)
+            items.append(contentsOf: page)
+            guard let last = page.last, page.count == 1_000 else { break }
+            cursor = last.id
+        }
+        return try await reconcile(items.map { ($0.id, $0) }, model: model, in: workspace)
+    }
+
+    /// Reconciles the served model with the catalogue's current entries for `ids` (after a write).
+    @discardableResult
+    package func itemsChanged(_ ids: [ItemID], in workspace: WorkspaceID) async throws -> CatalogueChange {
+        guard let model = registry.model(for: workspace), model.cold != nil, !ids.isEmpty else { return CatalogueChange() }
+        let stored = try await store.items(ids, in: workspace)
+        return try await reconcile(ids.map { ($0, stored[$0]) }, model: model, in: workspace)
+    }
+
+    private func reconcile(_ entries: [(ItemID, Item?)], model: ServingModel, in workspace: WorkspaceID) async throws
+        -> CatalogueChange
+    {
+        var change = CatalogueChange()
+        var fresh: [Item] = []
+        for (id, item) in entries {
+            let live = item?.available ?? false
+            if let label = model.itemLabel(of: id.rawValue) {
+                if !live && !model.isWithdrawn(label) { change.withdrawn.append(label) }
+                if live && model.isWithdrawn(label) { change.restored.append(label) }
+            } else if let item, live {
+                fresh.append(item)
+            }
+        }
+        if !fresh.isEmpty, let neighbourhood = try await neighbourhood(of: model, in: workspace) {
+            for item in fresh {
+                let found = neighbourhood.neighbours(of: CatalogText.text(of: item), k: Self.neighbours)
+                guard let (vector, anchor) = ContentNeighbourhood.borrowedVector(from: found, vector: model.retrievalVector(of:))
+                else { continue }
+                change.added.append((item.id.rawValue, vector, anchor))
+            }
+        }
+        guard !change.isEmpty else { return change }
+        // Another writer may have replaced the served value meanwhile: apply again to the new one.
+        for _ in 0..<8 {
+            guard let base = registry.model(for: workspace), base.version == model.version else { return change }
+            if registry.replace(base.applying(change), ifStill: base, in: workspace) {
+                logger.info(
+                    "served model follows the catalogue",
+                    metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(model.version),
+                               "items.added": .stringConvertible(change.added.count),
+                               "items.withdrawn": .stringConvertible(change.withdrawn.count),
+                               "items.restored": .stringConvertible(change.restored.count)])
+                return change
+            }
+        }
+        return change
+    }
+
+    /// The content neighbourhood of `model`'s trained items, built on first use per version.
+    private func neighbourhood(of model: ServingModel, in workspace: WorkspaceID) async throws -> ContentNeighbourhood? {
+        if let cached = content.withLock({ $0[workspace] }), cached.version == model.version { return cached.neighbourhood }
+        let (texts, _) = try await CatalogText.texts(for: model.snapshot.items, from: store, workspace: workspace)
+        let built = ContentNeighbourhood(texts: texts)
+        content.withLock { $0[workspace] = (model.version, built) }
+        return built
+    }
+}

@@ -1,0 +1,120 @@
+import AttuneML
+
+/// What changed in the catalogue since the served model was loaded, as the factor path sees it.
+package struct CatalogueChange: Sendable {
+    /// New items (not in the model) with their borrowed vectors and nearest trained item.
+    package var added: [(key: String, vector: [Float], anchor: Int32)] = []
+    /// Labels to stop serving: deleted or unavailable.
+    package var withdrawn: [Int32] = []
+    /// Withdrawn labels whose items are available again.
+    package var restored: [Int32] = []
+
+    package init() {}
+
+    package var isEmpty: Bool { added.isEmpty && withdrawn.isEmpty && restored.isEmpty }
+}
+
+extension ServingModel {
+    /// The item id of a dense label: a trained item or one added since (``ColdItems``).
+    package func itemKey(at label: Int32) -> String? {
+        snapshot.items.key(at: label) ?? cold?.key(at: label)
+    }
+
+    /// The dense label of an item id: trained, or added since training.
+    package func itemLabel(of key: String) -> Int32? {
+        snapshot.items.index(of: key) ?? cold?.label(of: key)
+    }
+
+    /// Whether the factor path has stopped serving `label`.
+    package func isWithdrawn(_ label: Int32) -> Bool { withdrawn.binarySearchContains(label) }
+
+    /// This model with `change` applied: new items appended to ``cold`` and inserted into the
+    /// index, withdrawn ones tombstoned in it, restored ones re-inserted. The receiver is not
+    /// changed (requests holding it go on with it); the index's arrays are copied once here when
+    /// shared, which is what makes the swap safe against concurrent searches.
+    /// - Complexity: O(changes x log n x efConstruction x M x d), plus one copy of the index.
+    package func applying(_ change: CatalogueChange) -> ServingModel {
+        guard !change.isEmpty else { return self }
+        var copy = self
+        copy.revision += 1
+        var withdrawnSet = Set(withdrawn)
+        for label in change.withdrawn where withdrawnSet.insert(label).inserted {
+            copy.retrieval?.remove(label: label)
+        }
+        for label in change.restored where withdrawnSet.remove(label) != nil {
+            if let vector = copy.retrievalVector(of: label) { copy.retrieval?.insert(vector, label: label) }
+        }
+        if var cold = copy.cold {
+            for item in change.added where itemLabel(of: item.key) == nil && item.vector.count == cold.dimension {
+                let label = cold.append(key: item.key, vector: item.vector, anchor: item.anchor)
+                copy.retrieval?.insert(item.vector, label: label)
+            }
+            copy.cold = cold
+        }
+        copy.withdrawn = withdrawnSet.sorted()
+        return copy
+    }
+
+    /// The vector the index holds for `label`: the model's factors (and bias) for a trained item,
+    /// the borrowed vector for a new one.
+    func retrievalVector(of label: Int32) -> [Float]? {
+        if let vector = cold?.vector(of: label) { return vector }
+        guard label >= 0, Int(label) < snapshot.items.count else { return nil }
+        let model = snapshot.model.model
+        if let als = model as? ImplicitALS { return als.itemFactors.row(Int(label)) }
+        if let bpr = model as? BPR { return bpr.itemFactors.row(Int(label)) + [bpr.itemBias[Int(label)]] }
+        return nil
+    }
+
+    /// `found` (best first) with the live new items scored against `query` merged in, `count` at most.
+    /// - Complexity: O(new items x d) per request: new items are few until the next training.
+    static func merging(
+        cold: ColdItems, withdrawn: [Int32], query: [Float], into found: [(item: Int32, score: Float)], count: Int
+    ) -> [(item: Int32, score: Float)] {
+        let d = cold.dimension
+        guard query.count == d else { return found }
+        var out = found
+        cold.vectors.withUnsafeBufferPointer { v in
+            query.withUnsafeBufferPointer { q in
+                for j in 0..<cold.count {
+                    let label = cold.firstLabel + Int32(j)
+                    if withdrawn.binarySearchContains(label) { continue }
+                    let score = VectorKernels.dot(q.baseAddress!, v.baseAddress! + j * d, count: d)
+                    guard score.isFinite, out.count < count || score > out[out.count - 1].score else { continue }
+                    let at = out.firstIndex { $0.score < score } ?? out.count
+                    out.insert((label, score), at: at)
+                    if out.count > count { out.removeLast() }
+                }
+            }
+        }
+        return out
+    }
+
+    /// The `count` items most similar to `label` (trained or new), best first, never itself nor
+    /// a withdrawn item: the model's own similarity, with new items compared on their borrowed
+    /// factors when the model's similarity is over factors.
+    package func similarItems(to label: Int32, count: Int) -> [(item: Int32, similarity: Float)] {
+        var out: [(item: Int32, similarity: Float)]
+        let target: [Float]?
+        if let cold, cold.contains(label) {
+            guard let vector = cold.vector(of: label), let d = similarity.factorDimension else { return [] }
+            let factors = Array(vector.prefix(d))
+            out = similarity.similar(toFactors: factors, count: count + withdrawn.count) ?? []
+            target = ItemSimilarity.unit(factors)
+        } else {
+            out = similarity.similar(to: label, count: count + withdrawn.count)
+            target = similarity.unitFactors(of: label)
+        }
+        if let cold, !cold.isEmpty, let target {
+            let d = target.count
+            for j in 0..<cold.count {
+                let other = cold.firstLabel + Int32(j)
+                guard other != label, let vector = cold.vector(of: other) else { continue }
+                let s = zip(target, ItemSimilarity.unit(Array(vector.prefix(d)))).reduce(Float(0)) { $0 + $1.0 * $1.1 }
+                if s > 0 { out.append((other, s)) }
+            }
+            out = out.enumerated().sorted { ($0.element.similarity, -$0.offset) > ($1.element.similarity, -$1.offset) }.map(\.element)
+        }
+        return Array(out.lazy.filter { !self.isWithdrawn($0.item) }.prefix(count))
+    }
+}

@@ -1,0 +1,175 @@
+import AttuneCore
+import AttuneEngine
+import AttuneML
+import AttuneStore
+import AttuneTestSupport
+import Foundation
+import Logging
+import Testing
+
+struct LiveCatalogueTests {
+    struct Served {
+        let store: SQLiteStore
+        let registry: ModelRegistry
+        let live: LiveCatalogue
+        let service: RecommendationService
+        let directory: TemporaryDirectory
+    }
+
+    /// ALS on the two-community fixture (60 items with text), served through the HNSW index when
+    /// `indexed`, else through the exact scan.
+    static func served(indexed: Bool) async throws -> Served {
+        let store = try await ModelTrainingTests.communityStore()
+        let directory = try TemporaryDirectory()
+        var files = ModelFiles(dataDirectory: directory.url.path)
+        files.indexMinimumItems = indexed ? 1 : FactorRetrieval.minimumItems
+        files.indexThreads = 1
+        var tuner = ModelTuner()
+        tuner.quick = true
+        tuner.threads = 1
+        _ = try await ModelTraining(store: store, files: files, clock: FixedClock()).run(workspace: .default, family: .als, tuner: tuner)
+        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
+        registry.refresh()
+        let model = try #require(registry.model(for: .default))
+        #expect((model.retrieval != nil) == indexed && (model.scan != nil) == !indexed)
+        return Served(
+            store: store, registry: registry, live: LiveCatalogue(registry: registry, store: store, logger: Logger(label: "test")),
+            service: RecommendationService(registry: registry, store: store, clock: FixedClock(), suppressionThreshold: nil),
+            directory: directory)
+    }
+
+    @Test(arguments: [false, true])
+    func aNewItemIsRecommendedAndSimilarThroughItsContentBeforeAnyInteraction(indexed: Bool) async throws {
+        let served = try await Self.served(indexed: indexed)
+        try await served.store.upsert(
+            [Fixtures.item("A-new", title: "alpine hiking boots trail", categories: ["a"])], in: .default)
+        let change = try await served.live.itemsChanged([ItemID(unchecked: "A-new")], in: .default)
+        #expect(change.added.map(\.key) == ["A-new"])
+        let model = try #require(served.registry.model(for: .default))
+        let label = try #require(model.itemLabel(of: "A-new"))
+        #expect(model.snapshot.items.index(of: "A-new") == nil, "the model was not retrained")
+        if indexed { #expect(model.retrieval?.index.contains(label) == true) }
+        let anchor = try #require(model.cold?.anchor(of: label))
+        #expect(model.itemKey(at: anchor)?.hasPrefix("A") == true, "its nearest content neighbour is of its community")
+
+        var request = RecommendationRequest()
+        request.count = 25
+        let list = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        let entry = try #require(list.items.first { $0.item.rawValue == "A-new" }, "\(list.items.map(\.item.rawValue))")
+        #expect(entry.reason.hasPrefix("new item, similar to "), "\(entry.reason)")
+        #expect(list.strategy == "als")
+        let other = try await served.service.recommend(user: UserID(unchecked: "b1"), in: .default, request: request)
+        let rankA = list.items.firstIndex { $0.item.rawValue == "A-new" }!
+        let rankB = other.items.firstIndex { $0.item.rawValue == "A-new" } ?? other.items.count
+        #expect(rankA < rankB, "a reader of the other community ranks it lower")
+
+        request.count = 30
+        let similar = try #require(
+            try await served.service.similar(to: ItemID(unchecked: model.itemKey(at: anchor)!), in: .default, request: request))
+        #expect(similar.items.contains { $0.item.rawValue == "A-new" }, "\(similar.items.map(\.item.rawValue))")
+        request.count = 5
+        let fromNew = try #require(try await served.service.similar(to: ItemID(unchecked: "A-new"), in: .default, request: request))
+        #expect(fromNew.items.count == 5)
+        #expect(fromNew.items.allSatisfy { $0.item.rawValue.hasPrefix("A") }, "\(fromNew.items.map(\.item.rawValue))")
+    }
+
+    @Test func anItemWithoutContentGetsNoVector() async throws {
+        let served = try await Self.served(indexed: false)
+        try await served.store.upsert([Fixtures.item("blank"), Fixtures.item("unknown-words", title: "zzzz qqqq")], in: .default)
+        let change = try await served.live.itemsChanged(["blank", "unknown-words"].map(ItemID.init(unchecked:)), in: .default)
+        #expect(change.isEmpty)
+        let model = try #require(served.registry.model(for: .default))
+        #expect(model.itemLabel(of: "blank") == nil && model.itemLabel(of: "unknown-words") == nil)
+        var request = RecommendationRequest()
+        request.count = 60
+        let list = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        #expect(!list.items.contains { ["blank", "unknown-words"].contains($0.item.rawValue) })
+    }
+
+    @Test(arguments: [false, true])
+    func aDeletedItemLeavesTheIndexAndIsNeverReturnedUntilRestored(indexed: Bool) async throws {
+        let served = try await Self.served(indexed: indexed)
+        var request = RecommendationRequest()
+        request.count = 5
+        request.availableOnly = false
+        let before = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        let top = try #require(before.items.first?.item)
+        #expect(try await served.store.markUnavailable(top, in: .default, at: Fixtures.now))
+        let change = try await served.live.itemsChanged([top], in: .default)
+        let model = try #require(served.registry.model(for: .default))
+        let label = try #require(model.itemLabel(of: top.rawValue))
+        #expect(change.withdrawn == [label] && model.isWithdrawn(label))
+        if indexed { #expect(model.retrieval?.index.contains(label) == false) }
+        #expect(!(model.personalised(user: "a1", extraHistory: [], count: 59) ?? []).contains { $0.item == label })
+        let after = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        #expect(!after.items.contains { $0.item == top }, "not even when unavailable items are asked for")
+
+        try await served.store.upsert([Fixtures.item(top.rawValue, title: "alpine hiking boots trail back")], in: .default)
+        #expect(try await served.live.itemsChanged([top], in: .default).restored == [label])
+        let restored = try #require(served.registry.model(for: .default))
+        if indexed { #expect(restored.retrieval?.index.contains(label) == true) }
+        #expect(try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request).items.first?.item == top)
+    }
+
+    @Test(arguments: [false, true])
+    func anInsertedVectorIsFoundAtOnce(indexed: Bool) async throws {
+        let served = try await Self.served(indexed: indexed)
+        let model = try #require(served.registry.model(for: .default))
+        let als = try #require(model.snapshot.model.model as? ImplicitALS)
+        let user = Int(try #require(model.snapshot.users.index(of: "a1")))
+        var change = CatalogueChange()
+        change.added = [("pushed", als.userFactors.row(user).map { $0 * 100 }, 0)]
+        let next = model.applying(change)
+        #expect(model.itemLabel(of: "pushed") == nil, "the served value is not changed in place")
+        let label = try #require(next.itemLabel(of: "pushed"))
+        #expect(next.personalised(user: "a1", extraHistory: [], count: 5)?.first?.item == label)
+    }
+
+    /// Searches run while a writer inserts and withdraws items: no crash, and every answer comes
+    /// from one whole served value (known labels, none withdrawn in that value).
+    @Test func searchesStayValidDuringConcurrentInsertsAndDeletes() async throws {
+        let served = try await Self.served(indexed: true)
+        let registry = served.registry
+        let dimension = try #require(registry.model(for: .default)?.cold?.dimension)
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            group.addTask {
+                var rng = SeededGenerator(seed: 9)
+                var applied = 0
+                for step in 0..<60 {
+                    var change = CatalogueChange()
+                    change.added = [("new-\(step)", (0..<dimension).map { _ in Float(rng.next() % 1_000) / 500 - 1 }, 0)]
+                    change.withdrawn = [Int32(step % 60)]
+                    if step >= 10 { change.restored = [Int32((step - 10) % 60)] }
+                    while true {
+                        let base = try #require(registry.model(for: .default))
+                        if registry.replace(base.applying(change), ifStill: base, in: .default) { break }
+                    }
+                    applied += 1
+                    await Task.yield()
+                }
+                return applied
+            }
+            for reader in 0..<3 {
+                group.addTask {
+                    var checked = 0
+                    for i in 0..<200 {
+                        let model = try #require(registry.model(for: .default))
+                        let user = ["a1", "b2", "a3"][reader] + "\(i % 5)"
+                        for (item, score) in model.personalised(user: user, extraHistory: [], count: 10) ?? [] {
+                            #expect(model.itemKey(at: item) != nil && !model.isWithdrawn(item) && score.isFinite)
+                            checked += 1
+                        }
+                        if i % 20 == 0 { await Task.yield() }
+                    }
+                    return checked
+                }
+            }
+            var total = 0
+            for try await n in group { total += n }
+            #expect(total > 60)
+        }
+        let model = try #require(registry.model(for: .default))
+        #expect(model.cold?.count == 60 && model.revision == 60)
+        #expect(model.retrieval?.index.count == 60 + 60 - model.withdrawn.count)
+    }
+}
