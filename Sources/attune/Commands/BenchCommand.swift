@@ -13,6 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks of the running system.",
         subcommands: [
             BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchSoak.self, BenchSegments.self,
+            BenchModelLoad.self,
             BenchText.self,
         ])
 }
