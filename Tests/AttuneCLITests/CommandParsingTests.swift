@@ -54,11 +54,20 @@ struct CommandParsingTests {
         ["bench", "bpr", "--interactions", "/definitely/not/here.csv"],
         ["bench", "bpr", "--interactions", "/dev/null", "--learning-rate", "0"],
         ["bench", "bpr", "--interactions", "/dev/null", "--epochs", "-1"],
+        ["bench", "model-load", "--items", "10"],
+        ["bench", "model-load", "--repeats", "0"],
         ["demo", "--users", "0"],
         ["no-such-command"],
     ])
     func rejectsInvalidArguments(_ arguments: [String]) {
         #expect(throws: (any Error).self) { try AttuneCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func parsesTheModelLoadBenchmark() throws {
+        let command = try #require(
+            try AttuneCommand.parseAsRoot(["bench", "model-load", "--items", "2000", "--factors", "8", "--repeats", "1"])
+                as? BenchModelLoad)
+        #expect(command.items == 2_000 && command.factors == 8 && command.repeats == 1 && command.users == 10_000)
     }
 
     @Test func pseudonymisationIsOnUnlessTurnedOff() throws {
