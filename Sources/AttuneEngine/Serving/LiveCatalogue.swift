@@ -13,25 +13,32 @@ import ServiceLifecycle
 /// path can recommend it before it has any interaction. An item without text gets no vector.
 ///
 /// Work happens once per change, never per request: the catalogue API reports the items it
-/// wrote (``itemsChanged(_:in:)``); and, as a service, every `interval` a workspace whose served
-/// version or catalogue version moved (a new model, an import by another process) is swept whole.
+/// wrote (``itemsChanged(_:in:)``); and, as a service, a workspace whose served version changed is
+/// swept whole within `interval`, and one whose catalogue changed otherwise (an import by another
+/// process) within `catalogueSweepInterval`: writes through the API are already applied, and a
+/// sweep reads the whole catalogue, so a busy catalogue must not cost one every few seconds.
 /// Changes go to a copy of the served model that replaces it only if nothing else replaced it
 /// meanwhile (``ModelRegistry/replace(_:ifStill:in:)``), so requests always read one whole value.
 package final class LiveCatalogue: Service, Sendable {
     let registry: ModelRegistry
     let store: any CatalogStore & TextStore
     let interval: Duration
+    let catalogueSweepInterval: Duration
     let logger: Logger
     /// Trained items a new item's vector is averaged from.
     package static let neighbours = 10
     private let content = Locked<[WorkspaceID: (version: Int, neighbourhood: ContentNeighbourhood?)]>([:])
-    /// The (model version, catalogue version) each workspace was last swept at.
-    private let swept = Locked<[WorkspaceID: [Int64]]>([:])
+    /// The model version, catalogue version and time each workspace was last swept at.
+    private let swept = Locked<[WorkspaceID: (version: Int, catalogue: [Int64], at: ContinuousClock.Instant)]>([:])
 
-    package init(registry: ModelRegistry, store: any CatalogStore & TextStore, interval: Duration = .seconds(5), logger: Logger) {
+    package init(
+        registry: ModelRegistry, store: any CatalogStore & TextStore, interval: Duration = .seconds(5),
+        catalogueSweepInterval: Duration = .seconds(60), logger: Logger
+    ) {
         self.registry = registry
         self.store = store
         self.interval = interval
+        self.catalogueSweepInterval = catalogueSweepInterval
         self.logger = logger
     }
 
@@ -55,13 +62,17 @@ package final class LiveCatalogue: Service, Sendable {
         }
     }
 
-    /// Sweeps `workspace` when its served version or its catalogue changed since the last sweep.
+    /// Sweeps `workspace` when its served version changed since the last sweep, or its catalogue
+    /// did and the last sweep is at least `catalogueSweepInterval` old.
     package func sweepIfMoved(_ workspace: WorkspaceID) async throws {
         guard let model = registry.model(for: workspace), model.cold != nil else { return }
-        let key = [Int64(model.version)] + (try await store.catalogVersion(in: workspace))
-        guard swept.withLock({ $0[workspace] }) != key else { return }
+        let catalogue = try await store.catalogVersion(in: workspace)
+        let now = ContinuousClock.now
+        if let last = swept.withLock({ $0[workspace] }), last.version == model.version {
+            guard last.catalogue != catalogue, now - last.at >= catalogueSweepInterval else { return }
+        }
         try await sweep(workspace)
-        swept.withLock { $0[workspace] = key }
+        swept.withLock { $0[workspace] = (model.version, catalogue, now) }
     }
 
     /// Reconciles the served model with the whole catalogue of `workspace`.

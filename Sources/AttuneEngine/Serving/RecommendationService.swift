@@ -342,6 +342,8 @@ package struct RecommendationService: Sendable {
         var categories: [Int32: [String]] = [:]
         for (candidate, id) in zip(fresh, ids) {
             if request.exclude.contains(id) { continue }
+            // Withdrawn by the catalogue since the model was loaded: gone, whatever the request allows.
+            if model.isWithdrawn(candidate.item) { continue }
             var score = candidate.score
             if needCatalogue {
                 // Items missing from the catalogue are served only when nothing asks about them.

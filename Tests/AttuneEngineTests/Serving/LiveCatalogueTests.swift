@@ -111,6 +111,27 @@ struct LiveCatalogueTests {
         #expect(try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request).items.first?.item == top)
     }
 
+    /// Writes that bypass the API (an import by another process) are caught by the sweep: a newly
+    /// promoted model is swept at once, a changed catalogue only once the sweep interval has passed.
+    @Test func aSweepCatchesCatalogueWritesMadeElsewhere() async throws {
+        let served = try await Self.served(indexed: true)
+        let live = LiveCatalogue(
+            registry: served.registry, store: served.store, catalogueSweepInterval: .seconds(3_600), logger: Logger(label: "test"))
+        try await live.sweepIfMoved(.default)
+        #expect(served.registry.model(for: .default)?.revision == 0, "nothing to change yet")
+        try await served.store.upsert([Fixtures.item("B-new", title: "baking flour oven bread", categories: ["b"])], in: .default)
+        #expect(try await served.store.markUnavailable(ItemID(unchecked: "A3"), in: .default, at: Fixtures.now))
+        try await live.sweepIfMoved(.default)
+        #expect(served.registry.model(for: .default)?.itemLabel(of: "B-new") == nil, "within the interval the catalogue is not swept again")
+        let change = try await live.sweep(.default)
+        let model = try #require(served.registry.model(for: .default))
+        #expect(change.added.map(\.key) == ["B-new"])
+        let label = try #require(model.itemLabel(of: "A3"))
+        #expect(change.withdrawn == [label] && model.retrieval?.index.contains(label) == false)
+        #expect(model.retrieval?.index.contains(try #require(model.itemLabel(of: "B-new"))) == true)
+        #expect(try await live.sweep(.default).isEmpty, "a second sweep finds nothing new")
+    }
+
     @Test(arguments: [false, true])
     func anInsertedVectorIsFoundAtOnce(indexed: Bool) async throws {
         let served = try await Self.served(indexed: indexed)
