@@ -70,6 +70,27 @@ struct BenchModelLoad: AsyncParsableCommand {
             guard withoutIndex.retrieval != nil else { throw ValidationError("no index was rebuilt") }
         }
         func median(_ v: [Double]) -> Double { v.sorted()[v.count / 2] }
+        // A catalogue change on the served value: the index's arrays are copied (requests may hold
+        // the old value), then one item is inserted, or one tombstoned.
+        let loaded = try files.load(version: 1, in: .default)
+        let served = ServingModel(snapshot: loaded, storedIndex: files.loadIndex(for: loaded), retrievalMinimumItems: 1)
+        var inserts: [Double] = []
+        var removals: [Double] = []
+        for r in 0..<repeats {
+            var change = CatalogueChange()
+            change.added = [("new-\(r)", als.itemFactors.row(r), Int32(r))]
+            var start = DispatchTime.now().uptimeNanoseconds
+            let next = served.applying(change)
+            inserts.append(BenchANN.seconds(since: start))
+            guard next.itemLabel(of: "new-\(r)") != nil else { throw ValidationError("the new item was not added") }
+            change = CatalogueChange()
+            change.withdrawn = [Int32(r)]
+            start = DispatchTime.now().uptimeNanoseconds
+            _ = served.applying(change)
+            removals.append(BenchANN.seconds(since: start))
+        }
+        print(String(format: "live change on the served model: insert one item median %.1f ms, tombstone one %.1f ms (each copies the shared index once)",
+                     median(inserts) * 1000, median(removals) * 1000))
         print(String(format: "load, saved index read:  median %.2f s of %d (%@)", median(stored), repeats,
                      stored.map { String(format: "%.2f", $0) }.joined(separator: ", ")))
         print(String(format: "load, index rebuilt:     median %.2f s of %d (%@)", median(rebuilt), repeats,
