@@ -87,12 +87,22 @@ package struct FactorRetrieval: Sendable {
         return try? HNSWIndex.build(vectors: vectors, dimension: d, configuration: configuration, threads: threads)
     }
 
-    /// Adds (or restores) `label` with its retrieval vector; a label already live is left alone.
-    /// - Complexity: O(log n x efConstruction x M x d) expected, plus a copy of the index's
-    ///   arrays when another holder shares them (the served model being replaced whole).
-    package mutating func insert(_ vector: [Float], label: Int32) {
-        guard !index.contains(label) else { return }
-        try? index.insert(vector, label: label)
+    /// Adds (or restores) `labels` with their row-major retrieval vectors in one batch (one
+    /// visited set for all); labels already live are left alone.
+    /// - Complexity: O(m log n x efConstruction x M x d) expected for m vectors, plus a copy of
+    ///   the index's arrays when another holder shares them (the served model being replaced whole).
+    package mutating func insert(contentsOf vectors: [Float], labels: [Int32]) {
+        let d = index.dimension
+        guard vectors.count == labels.count * d else { return }
+        var keptVectors: [Float] = []
+        var keptLabels: [Int32] = []
+        for (i, label) in labels.enumerated() where !index.contains(label) && !keptLabels.contains(label) {
+            keptVectors.append(contentsOf: vectors[(i * d)..<((i + 1) * d)])
+            keptLabels.append(label)
+        }
+        guard !keptLabels.isEmpty else { return }
+        // Vectors come from the model or are means of its vectors: finite, of the index's width.
+        try? index.insert(contentsOf: keptVectors, labels: keptLabels, threads: 1)
     }
 
     /// Tombstones `label`: it is never returned again and its slot stops entering result lists.

@@ -41,16 +41,24 @@ extension ServingModel {
         for label in change.withdrawn where withdrawnSet.insert(label).inserted {
             copy.retrieval?.remove(label: label)
         }
+        var vectors: [Float] = []
+        var labels: [Int32] = []
         for label in change.restored where withdrawnSet.remove(label) != nil {
-            if let vector = copy.retrievalVector(of: label) { copy.retrieval?.insert(vector, label: label) }
+            if let vector = copy.retrievalVector(of: label) {
+                vectors += vector
+                labels.append(label)
+            }
         }
         if var cold = copy.cold {
-            for item in change.added where itemLabel(of: item.key) == nil && item.vector.count == cold.dimension {
-                let label = cold.append(key: item.key, vector: item.vector, anchor: item.anchor)
-                copy.retrieval?.insert(item.vector, label: label)
+            for item in change.added where cold.label(of: item.key) == nil && snapshot.items.index(of: item.key) == nil
+                && item.vector.count == cold.dimension
+            {
+                vectors += item.vector
+                labels.append(cold.append(key: item.key, vector: item.vector, anchor: item.anchor))
             }
             copy.cold = cold
         }
+        copy.retrieval?.insert(contentsOf: vectors, labels: labels)
         copy.withdrawn = withdrawnSet.sorted()
         return copy
     }

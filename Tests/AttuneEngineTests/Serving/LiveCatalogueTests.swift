@@ -139,8 +139,10 @@ struct LiveCatalogueTests {
         let als = try #require(model.snapshot.model.model as? ImplicitALS)
         let user = Int(try #require(model.snapshot.users.index(of: "a1")))
         var change = CatalogueChange()
-        change.added = [("pushed", als.userFactors.row(user).map { $0 * 100 }, 0)]
+        let pushed = als.userFactors.row(user).map { $0 * 100 }
+        change.added = [("pushed", pushed, 0), ("pushed", pushed, 0), ("A1", pushed, 0)]
         let next = model.applying(change)
+        #expect(next.cold?.count == 1, "a repeated id and an item the model knows are not added")
         #expect(model.itemLabel(of: "pushed") == nil, "the served value is not changed in place")
         let label = try #require(next.itemLabel(of: "pushed"))
         #expect(next.personalised(user: "a1", extraHistory: [], count: 5)?.first?.item == label)
