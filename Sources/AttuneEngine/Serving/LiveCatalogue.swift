@@ -88,7 +88,16 @@ package final class LiveCatalogue: Service, Sendable {
             guard let last = page.last, page.count == 1_000 else { break }
             cursor = last.id
         }
-        return try await reconcile(items.map { ($0.id, $0) }, model: model, in: workspace)
+        let change = try await reconcile(items.map { ($0.id, $0) }, model: model, in: workspace)
+        if !change.isEmpty {
+            logger.info(
+                "served model caught up with the catalogue",
+                metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(model.version),
+                           "items.added": .stringConvertible(change.added.count),
+                           "items.withdrawn": .stringConvertible(change.withdrawn.count),
+                           "items.restored": .stringConvertible(change.restored.count)])
+        }
+        return change
     }
 
     /// Reconciles the served model with the catalogue's current entries for `ids` (after a write).
@@ -126,7 +135,8 @@ package final class LiveCatalogue: Service, Sendable {
         for _ in 0..<8 {
             guard let base = registry.model(for: workspace), base.version == model.version else { return change }
             if registry.replace(base.applying(change), ifStill: base, in: workspace) {
-                logger.info(
+                // Once per write through the API: debug, so a busy catalogue does not flood the log.
+                logger.debug(
                     "served model follows the catalogue",
                     metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(model.version),
                                "items.added": .stringConvertible(change.added.count),

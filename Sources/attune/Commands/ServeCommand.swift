@@ -257,6 +257,7 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
         dependencies.online = OnlineLearning(registry: models, logger: logger)
+        dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)
         dependencies.texts = try text.ingestion(
             store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
             logger: logger)
