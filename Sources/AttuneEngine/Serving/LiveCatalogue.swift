@@ -9,8 +9,9 @@ import ServiceLifecycle
 /// is never returned by the factor path), an item available again comes back, and an item the
 /// model has no factors for (added after training) gets a vector borrowed from its content
 /// neighbours — the similarity-weighted mean of the factors of its ``neighbours`` most similar
-/// trained items (``ContentNeighbourhood``) — and is inserted without a rebuild, so the factor
-/// path can recommend it before it has any interaction. An item without text gets no vector.
+/// trained items by catalogue text and imported embedding (``ContentNeighbourhood``) — and is
+/// inserted without a rebuild, so the factor path can recommend it before it has any
+/// interaction. An item with neither text nor an embedding gets no vector.
 ///
 /// Work happens once per change, never per request: the catalogue API reports the items it
 /// wrote (``itemsChanged(_:in:)``); and, as a service, a workspace whose served version changed is
@@ -21,7 +22,7 @@ import ServiceLifecycle
 /// meanwhile (``ModelRegistry/replace(_:ifStill:in:)``), so requests always read one whole value.
 package final class LiveCatalogue: Service, Sendable {
     let registry: ModelRegistry
-    let store: any CatalogStore & TextStore
+    let store: any CatalogStore & TextStore & EmbeddingStore
     let interval: Duration
     let catalogueSweepInterval: Duration
     let logger: Logger
@@ -32,7 +33,7 @@ package final class LiveCatalogue: Service, Sendable {
     private let swept = Locked<[WorkspaceID: (version: Int, catalogue: [Int64], at: ContinuousClock.Instant)]>([:])
 
     package init(
-        registry: ModelRegistry, store: any CatalogStore & TextStore, interval: Duration = .seconds(5),
+        registry: ModelRegistry, store: any CatalogStore & TextStore & EmbeddingStore, interval: Duration = .seconds(5),
         catalogueSweepInterval: Duration = .seconds(60), logger: Logger
     ) {
         self.registry = registry
@@ -123,8 +124,9 @@ package final class LiveCatalogue: Service, Sendable {
             }
         }
         if !fresh.isEmpty, let neighbourhood = try await neighbourhood(of: model, in: workspace) {
+            let embeddings = neighbourhood.embeddingDimension > 0 ? try await store.embeddings(fresh.map(\.id), in: workspace) : [:]
             for item in fresh {
-                let found = neighbourhood.neighbours(of: CatalogText.text(of: item), k: Self.neighbours)
+                let found = neighbourhood.neighbours(of: CatalogText.text(of: item), embedding: embeddings[item.id], k: Self.neighbours)
                 guard let (vector, anchor) = ContentNeighbourhood.borrowedVector(from: found, vector: model.retrievalVector(of:))
                 else { continue }
                 change.added.append((item.id.rawValue, vector, anchor))
@@ -152,7 +154,8 @@ package final class LiveCatalogue: Service, Sendable {
     private func neighbourhood(of model: ServingModel, in workspace: WorkspaceID) async throws -> ContentNeighbourhood? {
         if let cached = content.withLock({ $0[workspace] }), cached.version == model.version { return cached.neighbourhood }
         let (texts, _) = try await CatalogText.texts(for: model.snapshot.items, from: store, workspace: workspace)
-        let built = ContentNeighbourhood(texts: texts)
+        let embeddings = try await ItemContent.embeddings(for: model.snapshot.items, from: store, workspace: workspace)
+        let built = ContentNeighbourhood(texts: texts, embeddings: embeddings)
         content.withLock { $0[workspace] = (model.version, built) }
         return built
     }

@@ -73,6 +73,27 @@ struct LiveCatalogueTests {
         #expect(fromNew.items.allSatisfy { $0.item.rawValue.hasPrefix("A") }, "\(fromNew.items.map(\.item.rawValue))")
     }
 
+    @Test func aNewItemWithOnlyAnEmbeddingBorrowsFromTheItemsNearestInEmbedding() async throws {
+        let served = try await Self.served(indexed: false)
+        // A made-up encoder: community A along the first axis, B along the second, a little noise.
+        let trained = (0..<30).flatMap { i -> [(item: ItemID, vector: [Float])] in
+            let noise = Float(i) / 300
+            return [(ItemID(unchecked: "A\(i)"), [1, noise, 0]), (ItemID(unchecked: "B\(i)"), [noise, 1, 0])]
+        }
+        try await served.store.putEmbeddings(trained + [(ItemID(unchecked: "E-new"), [0.9, 0.05, 0.1])], in: .default)
+        try await served.store.upsert([Fixtures.item("E-new")], in: .default)
+        let change = try await served.live.itemsChanged([ItemID(unchecked: "E-new")], in: .default)
+        #expect(change.added.map(\.key) == ["E-new"])
+        let model = try #require(served.registry.model(for: .default))
+        let label = try #require(model.itemLabel(of: "E-new"))
+        let anchor = try #require(model.cold?.anchor(of: label))
+        #expect(model.itemKey(at: anchor)?.hasPrefix("A") == true)
+        var request = RecommendationRequest()
+        request.count = 25
+        let list = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        #expect(list.items.contains { $0.item.rawValue == "E-new" }, "\(list.items.map(\.item.rawValue))")
+    }
+
     @Test func anItemWithoutContentGetsNoVector() async throws {
         let served = try await Self.served(indexed: false)
         try await served.store.upsert([Fixtures.item("blank"), Fixtures.item("unknown-words", title: "zzzz qqqq")], in: .default)
