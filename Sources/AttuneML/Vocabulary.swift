@@ -11,6 +11,9 @@ package struct Vocabulary<Key: Hashable & Sendable>: Sendable {
 
     /// Builds a vocabulary from `keys`, skipping repeats, keeping first-seen order.
     package init(_ keys: some Sequence<Key>) {
+        // Sized once: a million-user model's vocabulary is not grown by doubling.
+        self.keys.reserveCapacity(keys.underestimatedCount)
+        indexByKey.reserveCapacity(keys.underestimatedCount)
         for key in keys { insert(key) }
     }
 

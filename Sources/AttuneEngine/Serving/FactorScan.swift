@@ -26,6 +26,9 @@ package struct FactorScan: Sendable {
         }
     }
 
+    /// Bytes of the search's own arrays (the norm order); the factors are the model's.
+    package var ownedBytes: Int { search.ownedBytes }
+
     /// The best `count` items outside `history` (sorted), best first, with their model scores:
     /// the user's trained vector, or one folded in from `history` when `user` is `nil` (as the
     /// models' own `score` does).

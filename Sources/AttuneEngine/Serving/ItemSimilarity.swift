@@ -42,6 +42,13 @@ package struct ItemSimilarity: Sendable {
         return .factors(values, dimension: d)
     }
 
+    /// Bytes of its own (row-normalised) copy of the item factors; 0 when it reads a model's
+    /// neighbour lists or the training matrix, which are counted with those.
+    package var ownedBytes: Int {
+        if case .factors(let values, _) = source { return values.capacity * MemoryLayout<Float>.stride }
+        return 0
+    }
+
     /// The `count` most similar items to `item`, best first, never `item` itself.
     /// - Complexity: O(neighbors) for item-kNN; O(items · factors) for factor models;
     ///   O(Σ over the item's users of their history) for co-occurrence.

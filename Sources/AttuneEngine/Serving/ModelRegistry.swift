@@ -2,6 +2,7 @@ import AttuneCore
 import AttuneML
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// The model each workspace is served from. Readers take the current `ServingModel` (an
@@ -156,6 +157,7 @@ package final class ModelRegistry: Sendable {
                 }
                 current.withLock { $0[workspace] = serving }
                 stamps.withLock { $0[workspace] = stamp }
+                Self.report(serving.memory, of: workspace)
                 logger.info(
                     "model promoted",
                     metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
@@ -168,6 +170,19 @@ package final class ModelRegistry: Sendable {
                     metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
                                "error": .string(String(describing: error))])
             }
+        }
+    }
+
+    /// The served model's accounted bytes by part, as `attune_model_memory_bytes{workspace,part}`
+    /// (what `attune bench memory` holds the server's resident memory against).
+    static func report(_ memory: ServingMemory, of workspace: WorkspaceID) {
+        let parts = [
+            ("factors", memory.factors), ("index", memory.index), ("vocabularies", memory.vocabularies),
+            ("interactions", memory.interactions), ("derived", memory.derived),
+        ]
+        for (part, bytes) in parts {
+            Gauge(label: "attune_model_memory_bytes", dimensions: [("workspace", workspace.rawValue), ("part", part)])
+                .record(bytes)
         }
     }
 

@@ -39,6 +39,9 @@ package struct NormBoundedSearch: Sendable {
 
     package var itemCount: Int { factors.rowCount }
 
+    /// Bytes of the order and norm arrays (the factors and biases are the model's, shared).
+    package var ownedBytes: Int { (order.capacity + norms.capacity) * 4 }
+
     /// The best `k` items for `userVector` (f values) outside `excluded` (sorted ascending), best
     /// first, with their scores; NaN scores are never returned.
     package func top(userVector: UnsafeBufferPointer<Float>, k: Int, excluding excluded: [Int32]) -> [(item: Int32, score: Float)] {

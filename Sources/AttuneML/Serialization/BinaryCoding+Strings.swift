@@ -23,14 +23,10 @@ extension BinaryReader {
     /// - Throws: `AttuneMLError.corruptData` when the blob ends first.
     package mutating func readBytes() throws -> [UInt8] {
         let n = try read(UInt64.self)
-        var out: [UInt8] = []
-        // Grown as bytes arrive, so a corrupt count cannot trigger a huge allocation.
-        var k: UInt64 = 0
-        while k < n {
-            out.append(try read(UInt8.self))
-            k += 1
-        }
-        return out
+        // Checked against the bytes that remain, so a corrupt count cannot trigger a huge
+        // allocation; then one exact copy (a snapshot's model blob is most of the file).
+        guard n <= UInt64(Int.max) else { throw AttuneMLError.corruptData("blob of \(n) bytes exceeds the data") }
+        return try readRawBytes(Int(n))
     }
 
     /// Reads one UTF-8 string.
@@ -47,6 +43,8 @@ extension BinaryReader {
     package mutating func readStrings() throws -> [String] {
         let n = try read(UInt64.self)
         var out: [String] = []
+        // Each string takes at least its 8-byte length, which bounds a corrupt count.
+        out.reserveCapacity(Int(min(n, UInt64(remainingBytes / 8))))
         var k: UInt64 = 0
         while k < n {
             out.append(try readString())

@@ -84,6 +84,12 @@ package struct BinaryReader {
 
     package var isAtEnd: Bool { offset == bytes.count }
 
+    /// The offset of the next unread byte.
+    package var position: Int { offset }
+
+    /// Bytes not read yet.
+    package var remainingBytes: Int { bytes.count - offset }
+
     package mutating func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
         let size = MemoryLayout<T>.size
         guard offset + size <= bytes.count else { throw AttuneMLError.corruptData("truncated at byte \(offset)") }
@@ -106,23 +112,43 @@ package struct BinaryReader {
 
     package mutating func readFloats() throws -> [Float] {
         let n = try readCount(elementSize: 4)
-        var out = [Float](repeating: 0, count: n)
-        for k in 0..<n { out[k] = Float(bitPattern: try read(UInt32.self)) }
-        return out
+        return readBulk(n) { Float(bitPattern: UInt32(littleEndian: $0)) }
     }
 
     package mutating func readInt32s() throws -> [Int32] {
         let n = try readCount(elementSize: 4)
-        var out = [Int32](repeating: 0, count: n)
-        for k in 0..<n { out[k] = try read(Int32.self) }
-        return out
+        return readBulk(n) { Int32(littleEndian: $0) }
     }
 
     package mutating func readInts() throws -> [Int] {
         let n = try readCount(elementSize: 8)
-        var out = [Int](repeating: 0, count: n)
-        for k in 0..<n { out[k] = Int(try read(Int64.self)) }
+        return readBulk(n) { Int(Int64(littleEndian: $0)) }
+    }
+
+    /// `n` little-endian `Raw` values (already checked to fit) converted element by element into
+    /// an array allocated once at its final size: a model's factor matrices are most of a
+    /// snapshot, so neither a second copy nor a growing buffer may stand between file and model.
+    private mutating func readBulk<Raw: FixedWidthInteger, Element>(_ n: Int, _ convert: (Raw) -> Element) -> [Element] {
+        let size = MemoryLayout<Raw>.size
+        let start = offset
+        let out = [Element](unsafeUninitializedCapacity: n) { buffer, initialized in
+            bytes.withUnsafeBytes { raw in
+                let base = raw.baseAddress! + start
+                for k in 0..<n {
+                    buffer.initializeElement(at: k, to: convert(base.loadUnaligned(fromByteOffset: k * size, as: Raw.self)))
+                }
+            }
+            initialized = n
+        }
+        offset += n * size
         return out
+    }
+
+    /// `n` raw bytes (checked against what remains), copied once.
+    package mutating func readRawBytes(_ n: Int) throws -> [UInt8] {
+        guard n >= 0, n <= bytes.count - offset else { throw AttuneMLError.corruptData("truncated at byte \(offset)") }
+        defer { offset += n }
+        return Array(bytes[offset..<offset + n])
     }
 
     package mutating func readSize() throws -> Int {

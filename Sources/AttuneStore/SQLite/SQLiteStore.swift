@@ -27,11 +27,19 @@ package final class SQLiteStore: Sendable {
     let declaredValueReveal = Locked<(@Sendable (JSONValue) -> JSONValue)?>(nil)
     /// The per-user reads of every recommendation request, until the database changes.
     let servingCache: ServingReadCache
+
+    /// Entries of the serving read cache and their estimated bytes (at most its bound).
+    package var servingCacheUsage: (entries: Int, bytes: Int) { servingCache.usage }
     /// Read-only connections used only by ``readNow(_:)``; `nil` for an in-memory database.
     private let directReaders: DatabasePool?
 
     /// Opens (creating if needed) the database file at `path` and migrates it.
-    package init(path: String, durability: Durability = .full, profiles: Bool = true) throws {
+    /// - Parameter servingCacheBytes: the bound of the per-user serving read cache
+    ///   (``ServingReadCache``), in estimated bytes.
+    package init(
+        path: String, durability: Durability = .full, profiles: Bool = true,
+        servingCacheBytes: Int = ServingReadCache.defaultCapacity
+    ) throws {
         maintainsProfiles = profiles
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
@@ -55,7 +63,7 @@ package final class SQLiteStore: Sendable {
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
         self.writer = pool
         try SQLiteSchema.migrator.migrate(pool)
-        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: path, writer: pool))
+        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: path, writer: pool), capacity: servingCacheBytes)
         var direct = Configuration()
         direct.readonly = true
         direct.busyMode = .timeout(10)
@@ -70,12 +78,12 @@ package final class SQLiteStore: Sendable {
     }
 
     /// A private in-memory database, for tests and dry runs.
-    package init() throws {
+    package init(servingCacheBytes: Int = ServingReadCache.defaultCapacity) throws {
         maintainsProfiles = true
         let queue = try DatabaseQueue()
         self.writer = queue
         try SQLiteSchema.migrator.migrate(queue)
-        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: nil, writer: queue))
+        servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: nil, writer: queue), capacity: servingCacheBytes)
         directReaders = nil
     }
 

@@ -8,7 +8,7 @@ import AttuneCore
 /// would return, whoever wrote in the meantime (this process or another one), and a read-only
 /// load (serving) reads each user from SQLite once. An answer is kept only if no commit was seen
 /// between the probe before its query and its insertion.
-final class ServingReadCache: Sendable {
+package final class ServingReadCache: Sendable {
     struct Key: Hashable, Sendable {
         enum Kind: UInt8, Sendable {
             case recentItems
@@ -29,15 +29,33 @@ final class ServingReadCache: Sendable {
         case mentions(Set<MentionTarget>)
         case flag(Bool)
 
-        /// Roughly the number of ids held, for the size bound.
-        var weight: Int {
+        /// Roughly the bytes the value holds beyond its slot: an array or set header and, per
+        /// id, its 16-byte string plus the heap copy of an id too long to be stored inline.
+        var bytes: Int {
             switch self {
-            case .items(let items): 1 + items.count
-            case .mentions(let targets): 1 + targets.count
-            case .flag: 1
+            case .items(let items): 32 + items.reduce(0) { $0 + ServingReadCache.stringBytes($1.rawValue) }
+            case .mentions(let targets): 48 + 24 * targets.count + targets.reduce(0) { $0 + ServingReadCache.stringBytes($1.value) }
+            case .flag: 0
             }
         }
     }
+
+    /// A dictionary slot (key and value, at a load factor of 3/4) and the entry's own strings:
+    /// the bound counts bytes, not ids, so that a million users with empty histories (one slot
+    /// each, no ids) are bounded as tightly as a few users with long ones.
+    static func entryBytes(_ key: Key, _ value: Value) -> Int {
+        96 + stringBytes(key.user) + value.bytes
+    }
+
+    /// A Swift string's 16 bytes, plus a heap allocation (32-byte header) beyond 15 UTF-8 bytes.
+    static func stringBytes(_ string: String) -> Int {
+        let count = string.utf8.count
+        return count <= 15 ? 16 : 48 + count
+    }
+
+    /// The default bound on the estimated bytes held: about 300,000 users with empty histories,
+    /// or 40,000 with 200 recent items of short ids each.
+    package static let defaultCapacity = 32 << 20
 
     private struct State {
         var stamp: Int64?
@@ -47,11 +65,11 @@ final class ServingReadCache: Sendable {
 
     private let probe: DatabaseChangeProbe
     private let state = Locked(State())
-    /// Above this many held ids (about 16 bytes each) the cache starts over rather than grow
-    /// without bound.
-    private let capacity: Int
+    /// Above this many estimated bytes (``entryBytes(_:_:)``) the cache starts over rather than
+    /// grow without bound.
+    let capacity: Int
 
-    init(probe: DatabaseChangeProbe, capacity: Int = 2_000_000) {
+    init(probe: DatabaseChangeProbe, capacity: Int = ServingReadCache.defaultCapacity) {
         self.probe = probe
         self.capacity = capacity
     }
@@ -74,13 +92,22 @@ final class ServingReadCache: Sendable {
         // but it must not outlive a commit this probe already saw.
         state.withLock { state in
             guard state.stamp == stamp else { return }
-            if state.weight + value.weight > capacity {
+            let bytes = Self.entryBytes(key, value)
+            // An answer larger than the whole bound is served but not kept.
+            guard bytes <= capacity else { return }
+            if let old = state.entries.removeValue(forKey: key) { state.weight -= Self.entryBytes(key, old) }
+            if state.weight + bytes > capacity {
                 state.entries.removeAll(keepingCapacity: false)
                 state.weight = 0
             }
-            if let old = state.entries.updateValue(value, forKey: key) { state.weight -= old.weight }
-            state.weight += value.weight
+            state.entries[key] = value
+            state.weight += bytes
         }
         return value
+    }
+
+    /// Entries held and their estimated bytes (never above ``capacity``).
+    var usage: (entries: Int, bytes: Int) {
+        state.withLock { ($0.entries.count, $0.weight) }
     }
 }

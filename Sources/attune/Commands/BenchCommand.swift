@@ -12,8 +12,8 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench",
         abstract: "Benchmarks of the running system.",
         subcommands: [
-            BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchSoak.self, BenchSegments.self,
-            BenchModelLoad.self,
+            BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchMemory.self, BenchSoak.self,
+            BenchSegments.self, BenchModelLoad.self,
             BenchText.self,
         ])
 }

@@ -279,9 +279,12 @@ final class ChildServer {
     }
 
     /// The server's resident memory in KiB (VmRSS), or nil when /proc cannot tell.
-    func residentKiB() -> Int? {
+    func residentKiB() -> Int? { statusKiB("VmRSS") }
+
+    /// A KiB figure of the server's /proc status (`VmRSS`, `VmHWM`, `RssAnon`, …).
+    func statusKiB(_ field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
         else { return nil }
         return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
     }
