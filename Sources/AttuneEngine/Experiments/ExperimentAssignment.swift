@@ -25,3 +25,10 @@ package struct ExperimentAssignment: Sendable, Hashable {
         ])
     }
 }
+
+extension ExperimentAssignment {
+    /// An assignment as a response reports it (for renderers and their tests outside this module).
+    package init(experiment: ExperimentKey, variant: Int?, variantKey: String?, enrolled: Bool) {
+        self.init(experiment: experiment, variant: variant, variantKey: variantKey, strategy: nil, enrolled: enrolled, reason: nil)
+    }
+}

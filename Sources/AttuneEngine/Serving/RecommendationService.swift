@@ -19,6 +19,20 @@ package struct RecommendationList: Sendable {
     package var modelVersion: Int?
 }
 
+extension Recommendation {
+    /// For renderers and their tests outside this module.
+    package init(item: ItemID, score: Double, reason: String, exploring: Bool) {
+        self.init(item: item, score: score, reason: reason, exploration: exploring)
+    }
+}
+
+extension RecommendationList {
+    /// For renderers and their tests outside this module.
+    package init(items: [Recommendation], strategy: String, version: Int?) {
+        self.init(items: items, strategy: strategy, modelVersion: version)
+    }
+}
+
 /// Filters a request applies on top of the model.
 package struct RecommendationRequest: Sendable {
     package enum Strategy: String, Sendable, CaseIterable {

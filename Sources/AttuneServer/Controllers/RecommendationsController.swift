@@ -153,7 +153,8 @@ package struct RecommendationsController: Sendable {
             assignment = assigned
         }
         let list = try await service.recommend(user: user, in: principal.workspace, request: parameters)
-        return JSONResponse.make(Self.json(list, subject: ("userId", user.rawValue), assignment: assignment))
+        return RecommendationBody.response(
+            list, subject: ("userId", user.rawValue), recommendationId: Self.newRecommendationId(), assignment: assignment)
     }
 
     @Sendable func similar(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -163,7 +164,7 @@ package struct RecommendationsController: Sendable {
         guard let list = try await service.similar(to: item, in: principal.workspace, request: parameters) else {
             throw AttuneError.notFound("item in the served model")
         }
-        return JSONResponse.make(Self.json(list, subject: ("itemId", item.rawValue)))
+        return RecommendationBody.response(list, subject: ("itemId", item.rawValue), recommendationId: Self.newRecommendationId())
     }
 
     static func parameters(_ request: Request) throws(AttuneError) -> RecommendationRequest {
@@ -222,10 +223,13 @@ package struct RecommendationsController: Sendable {
     /// A list as JSON. `recommendationId` is fresh per list: clients echo it in the properties of
     /// the impression and click events they send, which is what ties a click to the list it came
     /// from when click-through rates are compared between variants.
-    static func json(_ list: RecommendationList, subject: (String, String), assignment: ExperimentAssignment? = nil) -> JSONValue {
+    static func json(
+        _ list: RecommendationList, subject: (String, String), assignment: ExperimentAssignment? = nil,
+        recommendationId: String = newRecommendationId()
+    ) -> JSONValue {
         var members: [(key: String, value: JSONValue)] = [
             (subject.0, .string(subject.1)),
-            ("recommendationId", .string(UUID().uuidString.lowercased())),
+            ("recommendationId", .string(recommendationId)),
             ("strategy", .string(list.strategy)),
             ("modelVersion", list.modelVersion.map { .number(Double($0)) } ?? .null),
             ("items", .array(list.items.map { r in
@@ -246,4 +250,6 @@ package struct RecommendationsController: Sendable {
         }
         return .object(members)
     }
+
+    static func newRecommendationId() -> String { UUID().uuidString.lowercased() }
 }

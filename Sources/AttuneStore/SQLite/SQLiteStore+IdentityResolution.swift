@@ -132,9 +132,29 @@ extension SQLiteStore: IdentityResolutionStore {
     }
 
     package func canonicalUser(of user: UserID, in workspace: WorkspaceID) async throws -> UserID {
+        // Every recommendation request asks. Most workspaces have no merges at all: one question
+        // per database change answers for everyone; otherwise each answer is kept until the
+        // database changes (a merge or its undoing is a commit, which drops them all).
+        let any = ServingReadCache.Key(kind: .anyAliases, workspace: workspace, user: "", parameter: 0)
+        if case .flag(false) = try servingCache.value(any, read: { .flag(try hasAliases(in: workspace)) }) { return user }
+        let key = ServingReadCache.Key(kind: .canonicalUser, workspace: workspace, user: user.rawValue, parameter: 0)
+        if case .user(let canonical) = try servingCache.value(key, read: { .user(try readCanonicalUser(of: user, in: workspace)) }) {
+            return UserID(unchecked: canonical)
+        }
+        return UserID(unchecked: try readCanonicalUser(of: user, in: workspace))
+    }
+
+    private func readCanonicalUser(of user: UserID, in workspace: WorkspaceID) throws -> String {
         try readNow { db in
-            guard let key = try self.workspaceKey(workspace, db) else { return user }
-            return UserID(unchecked: try Self.canonical(key, user.rawValue, db))
+            guard let key = try self.workspaceKey(workspace, db) else { return user.rawValue }
+            return try Self.canonical(key, user.rawValue, db)
+        }
+    }
+
+    private func hasAliases(in workspace: WorkspaceID) throws -> Bool {
+        try readNow { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return false }
+            return try Self.hasAliases(key, db)
         }
     }
 

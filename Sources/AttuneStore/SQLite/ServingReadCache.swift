@@ -15,6 +15,10 @@ package final class ServingReadCache: Sendable {
             case negativeMentions
             /// Whether the workspace has any text mentions (`user` empty).
             case anyMentions
+            /// The person a user id was merged into (itself when it was not).
+            case canonicalUser
+            /// Whether anyone in the workspace was ever merged (`user` empty).
+            case anyAliases
         }
 
         var kind: Kind
@@ -28,6 +32,7 @@ package final class ServingReadCache: Sendable {
         case items([ItemID])
         case mentions(Set<MentionTarget>)
         case flag(Bool)
+        case user(String)
 
         /// Roughly the bytes the value holds beyond its slot: an array or set header and, per
         /// id, its 16-byte string plus the heap copy of an id too long to be stored inline.
@@ -36,6 +41,7 @@ package final class ServingReadCache: Sendable {
             case .items(let items): 32 + items.reduce(0) { $0 + ServingReadCache.stringBytes($1.rawValue) }
             case .mentions(let targets): 48 + 24 * targets.count + targets.reduce(0) { $0 + ServingReadCache.stringBytes($1.value) }
             case .flag: 0
+            case .user(let id): ServingReadCache.stringBytes(id)
             }
         }
     }
