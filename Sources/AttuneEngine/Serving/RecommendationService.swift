@@ -149,12 +149,19 @@ package struct RecommendationService: Sendable {
         // Diversity needs a pool to choose from, not just the top `count`.
         let needed = request.diversity > 0 ? max(request.count * 3, request.count + 20) : request.count
         var wanted = needed
+        // When nothing reorders the model's list after it is filtered (no blend with popularity,
+        // segment, boost or diversity) and the search is exact, its first items are the same
+        // whatever the length asked, so a short list does; the loop lengthens it when filters
+        // reject more. The exact scan stops earlier for a shorter list.
+        let reorders = personalWeight < 1 || inSegment != nil || !request.rules.boosts.isEmpty || request.diversity > 0
+            || model.retrieval != nil
         // Over-fetch so that filters (availability, category, exclusions) still leave enough.
         while true {
             let fetch = min(model.snapshot.items.count, wanted * 3 + 20)
+            let personalCount = reorders || fetch >= model.snapshot.items.count ? fetch : min(fetch, wanted + 10)
             var personal =
                 request.strategy == .popular || !personalAllowed
-                ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: fetch)
+                ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: personalCount)
             if let list = personal, personalWeight < 1 {
                 let depth = max(ConfidenceBlend.depth, fetch)
                 let popular = model.popular.lazy.filter { !consumed.contains($0) }.prefix(depth)
