@@ -21,7 +21,7 @@ package struct ErasureCounts: Sendable, Equatable {
 
     package init() {}
 
-    /// The sum of both counts (a merged person is erased one id at a time).
+    /// The sum of both counts (a merged person's ids are counted one at a time).
     package func adding(_ other: ErasureCounts) -> ErasureCounts {
         var sum = self
         sum.events += other.events
@@ -64,21 +64,16 @@ package protocol PersonalDataStore: Sendable {
     /// Every first exposure of any of `units` (a user id and its anonymous ids), by experiment.
     func exposures(ofUnits units: [String], in workspace: WorkspaceID) async throws -> [Exposure]
 
-    /// Deletes, in one transaction, the user's events and those of every anonymous id linked to
-    /// them, their profile, declared traits, identity links (all links of those anonymous ids),
-    /// segment memberships (without segment events: those would name the user again), experiment
-    /// exposures, activity summaries, customer texts with their mentions and consent with its
-    /// history, and records `digest` as erased.
-    /// - Returns: what was deleted, or `nil` when the store held nothing about the user (nothing
-    ///   is recorded then).
-    func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws
-        -> ErasureCounts?
-
-    /// ``eraseUser(_:digest:in:at:)`` for the whole person `user` belongs to (its canonical user
-    /// and every id merged into it, resolved inside the transaction), in one transaction: a
-    /// failure anywhere leaves every member's rows as they were.
-    /// - Parameter digest: what is recorded as erased for each member id.
-    /// - Returns: the members and what was deleted, or `nil` when nothing was held about any of them.
+    /// Deletes, in one transaction, everything held about the whole person `user` belongs to: its
+    /// canonical user and every id merged into it, resolved inside the transaction. For each member:
+    /// its events and those of every anonymous id linked to it, profile and history, declared and
+    /// imputed traits, identifiers and alias/merge records, identity links (all links of those
+    /// anonymous ids), segment memberships (without segment events: those would name the user
+    /// again), experiment exposures, activity summaries, customer texts with their mentions and
+    /// consent with its history; `digest(member)` is recorded as erased. A failure anywhere leaves
+    /// every member's rows as they were.
+    /// - Returns: the members and what was deleted, or `nil` when nothing was held about any of them
+    ///   (nothing is recorded then).
     func erasePerson(
         _ user: UserID, digest: @escaping @Sendable (UserID) -> [UInt8], in workspace: WorkspaceID, at time: Timestamp
     ) async throws -> ErasedPerson?

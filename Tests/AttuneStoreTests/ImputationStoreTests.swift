@@ -48,7 +48,8 @@ struct ImputationStoreTests {
     @Test func aUserErasedWhileTheRunComputedGetsNoEstimate() async throws {
         let store = try await store()
         let computed = [(user: Self.u1, value: "30", confidence: 0.5), (user: Self.u2, value: "40", confidence: 0.25)]
-        #expect(try await store.eraseUser(Self.u2, digest: [UInt8](repeating: 1, count: 32), in: .default, at: Fixtures.now) != nil)
+        #expect(try await store.erasePerson(
+            Self.u2, digest: { _ in [UInt8](repeating: 1, count: 32) }, in: .default, at: Fixtures.now) != nil)
 
         #expect(try await store.replaceImputations(of: "age", with: computed, in: .default, at: Fixtures.now) == 1)
         #expect(try await store.imputations(of: Self.u1, in: .default).map(\.value) == ["30"])

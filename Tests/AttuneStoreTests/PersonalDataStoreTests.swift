@@ -56,7 +56,10 @@ struct PersonalDataStoreTests {
         #expect(try await store.segments(of: Self.person, in: .default) == [Self.segment])
         let before = try await store.stats(of: .default)
 
-        let counts = try #require(try await store.eraseUser(Self.person, digest: Self.digest, in: .default, at: Fixtures.now))
+        let erased = try #require(try await store.erasePerson(
+            Self.person, digest: { _ in Self.digest }, in: .default, at: Fixtures.now))
+        #expect(erased.members == [Self.person])
+        let counts = erased.counts
         // Three events of their own, one as a visitor, one segment_entered.
         #expect(counts.events == 4)
         #expect(counts.profiles == 1)
@@ -101,11 +104,12 @@ struct PersonalDataStoreTests {
     @Test func erasingAnUnknownUserChangesNothing() async throws {
         let store = try await Self.populated()
         let before = try await store.stats(of: .default)
-        #expect(try await store.eraseUser(UserID(unchecked: "nobody"), digest: Self.digest, in: .default, at: Fixtures.now) == nil)
+        #expect(try await store.erasePerson(
+            UserID(unchecked: "nobody"), digest: { _ in Self.digest }, in: .default, at: Fixtures.now) == nil)
         #expect(try await store.erasedUserDigests(in: .default).isEmpty)
         #expect(try await store.stats(of: .default) == before)
-        _ = try await store.eraseUser(Self.person, digest: Self.digest, in: .default, at: Fixtures.now)
-        #expect(try await store.eraseUser(Self.person, digest: Self.digest, in: .default, at: Fixtures.now) == nil)
+        #expect(try await store.erasePerson(Self.person, digest: { _ in Self.digest }, in: .default, at: Fixtures.now) != nil)
+        #expect(try await store.erasePerson(Self.person, digest: { _ in Self.digest }, in: .default, at: Fixtures.now) == nil)
     }
 
     @Test func exposuresAreReadForEveryUnitOfThePerson() async throws {

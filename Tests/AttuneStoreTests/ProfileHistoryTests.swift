@@ -116,8 +116,8 @@ struct ProfileHistoryTests {
         let store = try await store()
         _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(1)])])
         _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(2, at: 10)])])
-        let counts = try #require(try await store.eraseUser(user, digest: [1, 2, 3], in: .default, at: Fixtures.now))
-        #expect(counts.profileVersions == 2)
+        let erased = try #require(try await store.erasePerson(user, digest: { _ in [1, 2, 3] }, in: .default, at: Fixtures.now))
+        #expect(erased.counts.profileVersions == 2)
         #expect(try await store.profileHistory(of: user, in: .default, before: nil, limit: 10).isEmpty)
     }
 }

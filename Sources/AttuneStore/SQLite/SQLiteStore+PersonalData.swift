@@ -19,17 +19,6 @@ extension SQLiteStore: PersonalDataStore {
         }
     }
 
-    package func eraseUser(_ user: UserID, digest: [UInt8], in workspace: WorkspaceID, at time: Timestamp) async throws
-        -> ErasureCounts?
-    {
-        try await resettingConsentCacheOnFailure {
-            try await writer.write { db in
-                guard let key = try self.workspaceKey(workspace, db) else { return nil }
-                return try self.eraseRows(of: user.rawValue, digest: digest, key, at: time, db)
-            }
-        }
-    }
-
     package func erasePerson(
         _ user: UserID, digest: @escaping @Sendable (UserID) -> [UInt8], in workspace: WorkspaceID, at time: Timestamp
     ) async throws -> ErasedPerson? {
