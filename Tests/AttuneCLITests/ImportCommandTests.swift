@@ -182,3 +182,37 @@ extension ImportCommandTests {
         #expect(out.contains(#""plan":"pro""#))
     }
 }
+
+extension ImportCommandTests {
+    /// Consent and texts are stored under the raw user id: with pseudonymisation on (the default)
+    /// an e-mail address or phone number as the id rejects its row, and neither the printed report
+    /// nor the report file repeats it; `--no-pseudonymize` takes the same rows.
+    @Test func consentAndTextImportsRefusePersonalUserIdsUnlessPseudonymisationIsOff() throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let email = "zq.cli.3319@example.org"
+        let phone = "+447700900199"
+        let consent = directory.appendingPathComponent("consent.csv").path
+        try "user_id,marketing\nzq-c1,true\n\(email),true\n\(phone),false\n".write(toFile: consent, atomically: true, encoding: .utf8)
+        let texts = directory.appendingPathComponent("texts.csv").path
+        try "user_id,text\nzq-c1,fine\n\(email),fine\n\(phone),fine\n".write(toFile: texts, atomically: true, encoding: .utf8)
+        for (kind, file) in [("consent", consent), ("texts", texts)] {
+            let data = directory.appendingPathComponent("data-\(kind)").path
+            let reportPath = directory.appendingPathComponent("\(kind)-rejected.tsv").path
+            let (status, out, err) = try AttuneProcess.run(["import", kind, "--data-dir", data, "--report", reportPath, file])
+            #expect(status == 0, "\(err)")
+            #expect(out.contains("1 imported") && out.contains("2 rejected"), "\(out)")
+            #expect(out.contains("line 3:") && out.contains("must not be an e-mail address"), "\(out)")
+            #expect(out.contains("line 4:") && out.contains("must not be a phone number"), "\(out)")
+            let report = try String(contentsOfFile: reportPath, encoding: .utf8)
+            for id in [email, phone, "7700900199"] {
+                #expect(!(out + err + report).contains(id), "\(kind) repeats \(id)")
+            }
+
+            let clear = directory.appendingPathComponent("clear-\(kind)").path
+            let (plain, plainOut, plainErr) = try AttuneProcess.run(["import", kind, "--data-dir", clear, "--no-pseudonymize", file])
+            #expect(plain == 0, "\(plainErr)")
+            #expect(plainOut.contains("3 imported") && plainOut.contains("0 rejected"), "\(plainOut)")
+        }
+    }
+}

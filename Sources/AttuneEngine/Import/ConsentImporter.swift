@@ -7,6 +7,9 @@ import AttuneStore
 /// one audit row.
 package struct ConsentImporter: Sendable {
     private let service: ConsentService
+    /// Whether pseudonymisation is on: then a user id that is an e-mail address or a phone number
+    /// rejects its row (consent is stored under the raw id, out of pseudonymisation's reach).
+    package var refusesPersonalIDs = false
 
     package init(service: ConsentService) { self.service = service }
 
@@ -31,6 +34,7 @@ package struct ConsentImporter: Sendable {
                 let column = try userColumns.name(for: row)
                 do {
                     let user = try UserColumn.user(in: row, column: column)
+                    if refusesPersonalIDs { try PersonalDataID.refuse(user.rawValue, field: column) }
                     pending.append((user, try Self.update(from: row)))
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)

@@ -29,6 +29,9 @@ package struct TextImporter: Sendable {
     }
 
     private let ingestion: TextIngestion
+    /// Whether pseudonymisation is on: then a user id that is an e-mail address or a phone number
+    /// rejects its row (texts are stored under the raw id, out of pseudonymisation's reach).
+    package var refusesPersonalIDs = false
 
     package init(ingestion: TextIngestion) {
         self.ingestion = ingestion
@@ -62,6 +65,7 @@ package struct TextImporter: Sendable {
                 do {
                     guard let userText = Self.text(row.cells[names.user]) else { throw AttuneError.missing(names.user) }
                     let user = try UserID.validated(userText, field: names.user)
+                    if refusesPersonalIDs { try PersonalDataID.refuse(user.rawValue, field: names.user) }
                     guard case .string(let body)? = row.cells[names.text] else { throw AttuneError.missing(names.text) }
                     do {
                         try TextSubmission.validate(text: body, maxBytes: maxBytes)

@@ -81,12 +81,14 @@ struct ImportTexts: AsyncParsableCommand {
             Columns are found by name: user_id, text (or body, message, content, review), source (email, chat, \
             review, social; else --source), time (epoch seconds or milliseconds, or ISO-8601), item_id. Each text \
             gets sentiment (when a lexicon is found), entities and catalogue mentions; e-mail addresses and phone \
-            numbers are pseudonymised unless --keep-text-personal-data is given.
+            numbers are pseudonymised unless --keep-text-personal-data is given. A user id that is an e-mail address \
+            or a phone number rejects its row unless --no-pseudonymize is given.
             """)
 
     @OptionGroup var data: DataOptions
     @OptionGroup var file: FileImportOptions
     @OptionGroup var text: TextOptions
+    @OptionGroup var personalData: PIIOptions
     @Option(help: "Column holding the user id.") var userColumn: String?
     @Option(help: "Column holding the text.") var textColumn: String?
     @Option(help: "Column holding the source.") var sourceColumn: String?
@@ -104,8 +106,10 @@ struct ImportTexts: AsyncParsableCommand {
         let ingestion = try text.ingestion(
             store: store, clock: SystemClock(), dataDirectory: data.resolvedDataDirectory, names: CatalogNameIndex(),
             logger: Logger(label: "attune", factory: { StreamLogHandler.standardError(label: $0) }))
-        try await ImportOutput.run("texts", reportPath: file.report) { progress in
-            try await TextImporter(ingestion: ingestion).run(
+        var importer = TextImporter(ingestion: ingestion)
+        importer.refusesPersonalIDs = personalData.pseudonymize
+        try await ImportOutput.run("texts", reportPath: file.report) { [importer] progress in
+            try await importer.run(
                 path: file.file, workspace: workspace, format: file.resolvedFormat,
                 columns: .init(user: userColumn, text: textColumn, source: sourceColumn, time: timeColumn, item: itemColumn),
                 defaultSource: TextSource(rawValue: source) ?? .email, dryRun: file.dryRun, progress: progress)

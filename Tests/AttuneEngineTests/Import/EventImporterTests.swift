@@ -190,4 +190,52 @@ struct PersonalIDImportTests {
             }
         }
     }
+
+    @Test func consentAndTextRowsWithPersonalIdsAreRejectedWhenPseudonymised() async throws {
+        let files = try TemporaryDirectory()
+        let consent = try files.file(
+            "consent.csv", "customer,marketing\nc1,true\nann@example.org,true\n+447700900123,false\n")
+        let texts = try files.file(
+            "texts.csv", "user_id,text\nc1,the i1 is great\nann@example.org,the i1 is great\n+447700900123,so so\n")
+        let personal = [UserID(unchecked: "ann@example.org"), UserID(unchecked: "+447700900123")]
+        for pseudonymised in [true, false] {
+            let store = try SQLiteStore()
+            try await store.ensureWorkspace(.default, at: clock.now())
+            var consentImporter = ConsentImporter(service: ConsentService(store: store, clock: clock, registry: nil))
+            consentImporter.refusesPersonalIDs = pseudonymised
+            let consentReport = try await consentImporter.run(
+                path: consent, workspace: .default, userColumn: "customer", actor: "test")
+            var textImporter = TextImporter(ingestion: TextIngestion(
+                store: store, clock: clock, analyzer: TextAnalyzer(sentiment: nil, pseudonymizer: nil)))
+            textImporter.refusesPersonalIDs = pseudonymised
+            let textReport = try await textImporter.run(path: texts, workspace: .default)
+            #expect(try await store.consent(of: UserID(unchecked: "c1"), in: .default) != nil)
+            #expect(try await store.texts(of: UserID(unchecked: "c1"), in: .default, after: nil, limit: 10).count == 1)
+            if pseudonymised {
+                #expect(consentReport.imported == 1 && consentReport.rejected == 2)
+                #expect(consentReport.problems.map(\.line) == [3, 4])
+                #expect(consentReport.problems.first?.message.hasPrefix("customer: must not be an e-mail address") == true)
+                #expect(consentReport.problems.last?.message.hasPrefix("customer: must not be a phone number") == true)
+                #expect(textReport.imported == 1 && textReport.rejected == 2)
+                #expect(textReport.problems.map(\.line) == [3, 4])
+                #expect(textReport.problems.first?.message.hasPrefix("user_id: must not be an e-mail address") == true)
+                #expect(textReport.problems.last?.message.hasPrefix("user_id: must not be a phone number") == true)
+                // The report is written next to the file and printed: it must not repeat the id.
+                #expect(!(consentReport.problems + textReport.problems).contains {
+                    $0.message.contains("ann@") || $0.message.contains("7700900123")
+                })
+                for user in personal {
+                    #expect(try await store.consent(of: user, in: .default) == nil)
+                    #expect(try await store.texts(of: user, in: .default, after: nil, limit: 10).isEmpty)
+                }
+            } else {
+                #expect(consentReport.imported == 3 && consentReport.rejected == 0)
+                #expect(textReport.imported == 3 && textReport.rejected == 0)
+                for user in personal {
+                    #expect(try await store.consent(of: user, in: .default) != nil)
+                    #expect(try await store.texts(of: user, in: .default, after: nil, limit: 10).count == 1)
+                }
+            }
+        }
+    }
 }

@@ -218,3 +218,47 @@ struct ImportFolderDeletionTests {
         return found
     }
 }
+
+/// With pseudonymisation on, every kind of file that names users refuses an e-mail address or a
+/// phone number as the user id, as `attune import` does; the folder's report names the column and
+/// not the value.
+struct ImportFolderPersonalIDTests {
+    let clock = FixedClock()
+    static let email = "zq.folder.4471@example.org"
+    static let phone = "+447700900177"
+
+    @Test(arguments: [
+        ("events-a.csv", "user_id,item_id,timestamp\nzq-p1,i1,1735787045\n\(email),i1,1735787045\n\(phone),i1,1735787045\n"),
+        ("users-a.csv", "user_id,plan\nzq-p1,pro\n\(email),pro\n\(phone),free\n"),
+        ("transactions-a.csv", "customer_id,order_id,item_ids\nzq-p1,o1,i1\n\(email),o2,i1\n\(phone),o3,i1\n"),
+        ("consent-a.csv", "user_id,marketing\nzq-p1,true\n\(email),true\n\(phone),false\n"),
+    ])
+    func aPersonalUserIdRejectsItsRowWithoutBeingRepeated(_ name: String, _ contents: String) async throws {
+        let directory = try TemporaryDirectory()
+        _ = try directory.file(name, contents)
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: clock.now())
+        var folder = ImportFolder(
+            directory: directory.url.path, clock: clock, logger: Logger(label: "test"),
+            importer: ImportFolder.importer(
+                store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: nil),
+                pii: PIIProtection(keys: PIIKeys.generate())))
+        folder.imported = .delete
+        var state = ImportFolder.ScanState()
+        _ = await folder.scan(&state)
+        let reports = await folder.scan(&state)
+        let report = try #require(reports.first?.report, "\(reports)")
+        #expect(report.imported == 1 && report.rejected == 2, "\(report)")
+        #expect(report.problems.map(\.line) == [3, 4])
+        #expect(report.problems.allSatisfy { $0.message.contains(": must not be") }, "\(report.problems)")
+        for id in [Self.email, Self.phone] {
+            let user = UserID(unchecked: id)
+            #expect(try await store.consent(of: user, in: .default) == nil)
+            #expect(try await store.traits(of: user, in: .default) == nil)
+            #expect(try await store.events(of: user, in: .default, after: nil, limit: 10).isEmpty)
+            // The report written to done/ is the only file left; it must not hold the id either.
+            #expect(ImportFolderDeletionTests.filesContaining(id, under: directory.url).isEmpty)
+        }
+        #expect(ImportFolderTests().exists(directory, "done/\(name).report.json"))
+    }
+}

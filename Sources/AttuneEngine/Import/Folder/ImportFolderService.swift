@@ -25,7 +25,8 @@ package struct ImportFolderService: Service {
 extension ImportFolder {
     /// The importers of each kind into `workspace`, as `attune import` runs them.
     /// - Parameters:
-    ///   - pii: pseudonymises personal user traits (users and transactions); `nil` stores them as sent.
+    ///   - pii: pseudonymises personal user traits (users and transactions) and refuses personal data as
+    ///     a user id (every kind that names users); `nil` stores them as sent.
     ///   - identity: merges people who share an identifier across files, as `attune import` does.
     package static func importer(
         store: any AttuneStorage, clock: any WallClock, consent: ConsentService, pii: PIIProtection?,
@@ -51,8 +52,9 @@ extension ImportFolder {
                 importer.identity = identity
                 return try await importer.run(path: path, workspace: workspace, actor: "import-folder")
             case .consent:
-                return try await ConsentImporter(service: consent).run(
-                    path: path, workspace: workspace, actor: "import-folder")
+                var importer = ConsentImporter(service: consent)
+                importer.refusesPersonalIDs = pii != nil
+                return try await importer.run(path: path, workspace: workspace, actor: "import-folder")
             }
         }
     }
