@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneEngine
 import AttuneServer
 import AttuneStore
 import AttuneTestSupport
@@ -113,6 +114,67 @@ struct LogPrivacyTests {
         #expect(lines.contains { $0.contains("request failed") }, "server faults are logged")
         for line in lines {
             for needle in Self.needles {
+                #expect(!line.contains(needle), "a log line holds \(needle): \(line)")
+            }
+        }
+    }
+
+    /// With pseudonymisation on, an e-mail address or phone number sent as an id is refused: the
+    /// refusal names the field, and neither the answer nor any log line repeats the value.
+    @Test func refusedPersonalIdsReachNeitherTheAnswersNorTheLogs() async throws {
+        let email = "zoe.idlog.6620@example.org"
+        let encoded = "zoe.idlog.6620%40example.org"
+        let phone = "+44 7700 900455"
+        let compactPhone = "+447700900455"
+        let needles = [email, "zoe.idlog.6620", encoded, "7700900455", "7700 900455", "900455"]
+        let log = CapturedLog()
+        var server = try TestServer()
+        server.logger = log.logger()
+        server.pii = PIIProtection(keys: PIIKeys.generate())
+        let write = TestServer.write
+        let admin = TestServer.admin
+        let requests: [(HTTPRequest.Method, String, String, String?)] = [
+            (.post, "/v1/events", write, #"{"type": "view", "userId": "\#(email)", "itemId": "A1"}"#),
+            (.post, "/v1/events", write, #"{"type": "view", "anonymousId": "\#(phone)"}"#),
+            (.post, "/v1/events", write, #"{"batch": [{"type": "view", "userId": "u1"}, {"type": "view", "userId": "\#(phone)"}]}"#),
+            (.post, "/v1/identify", write, #"{"userId": "\#(email)", "traits": {"plan": "pro"}}"#),
+            (.post, "/v1/identify", write, #"{"userId": "u1", "anonymousId": "\#(phone)"}"#),
+            (.patch, "/v1/users/\(encoded)", admin, #"{"plan": "pro"}"#),
+            (.patch, "/v1/users/\(compactPhone)", admin, #"{"plan": "pro"}"#),
+            (.post, "/v1/users/merge", admin, #"{"users": ["u1", "\#(email)"]}"#),
+            (.post, "/v1/users/merge", admin, #"{"users": ["u1", "u2"], "canonical": "\#(phone)"}"#),
+            (.put, "/v1/users/\(encoded)/consent", write, #"{"marketing": true}"#),
+            (.put, "/v1/users/\(compactPhone)/consent", write, #"{"analytics": false}"#),
+            (.post, "/v1/users/\(encoded)/texts", write, #"{"text": "lovely", "source": "review"}"#),
+            (.post, "/v1/users/\(compactPhone)/texts", write, #"{"text": "call me on \#(phone)", "source": "chat"}"#),
+            (.get, "/v1/users/\(encoded)", admin, nil),
+            (.get, "/v1/users/\(encoded)/export", admin, nil),
+            (.delete, "/v1/users/\(compactPhone)", admin, nil),
+        ]
+        let store = server.store
+        let refusals = try await server.makeApplication().test(.router) { client in
+            var refusals = 0
+            for (method, path, key, body) in requests {
+                let reply = try await client.call(method, path, key: key, body: body)
+                #expect(reply.status < 500, "\(method) \(path): \(reply.status) \(reply.text)")
+                if reply.text.contains("must not be") { refusals += 1 }
+                for needle in needles {
+                    #expect(!reply.text.contains(needle), "the answer to \(method) \(path) holds \(needle): \(reply.text)")
+                }
+            }
+            // A server fault is logged: a batch whose other event is stored when the storage breaks.
+            try await store.writer.write { db in try db.execute(sql: "DROP TABLE events") }
+            let broken = try await client.call(
+                .post, "/v1/events?note=\(encoded)", key: write,
+                body: #"{"batch": [{"type": "view", "userId": "u1"}, {"type": "view", "userId": "\#(email)"}]}"#)
+            #expect(broken.status == 500, "\(broken.text)")
+            return refusals
+        }
+        #expect(refusals == 13, "every id in a body or a writing path is refused")
+        let lines = log.all
+        #expect(lines.contains { $0.contains("request failed") }, "the capture sees the server's logs: \(lines)")
+        for line in lines {
+            for needle in needles {
                 #expect(!line.contains(needle), "a log line holds \(needle): \(line)")
             }
         }
