@@ -79,4 +79,32 @@ struct KeysAndAuditCommandTests {
         #expect(status == 1)
         #expect(out.contains("row 2 was edited"))
     }
+
+    /// The last rows deleted leave a chain that verifies; with the head printed before, verify
+    /// fails naming them.
+    @Test func verifyWithAnExpectedHeadFindsRowsCutOffTheEnd() async throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        #expect(try AttuneProcess.run(["workspaces", "create", "--data-dir", data, "shop"]).0 == 0)
+        let (status, report, _) = try AttuneProcess.run(["audit", "verify", "--data-dir", data])
+        #expect(status == 0)
+        let head = try #require(report.split(separator: " ").last.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        let sequence = try #require(head.split(separator: ":").first.flatMap { Int($0) })
+        #expect(sequence >= 2, "\(report)")
+        #expect(try AttuneProcess.run(["audit", "verify", "--data-dir", data, "--expect-head", head]).0 == 0)
+
+        let store = try SQLiteStore(path: directory.appendingPathComponent("data/attune.sqlite").path)
+        try await store.writer.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_delete")
+            try db.execute(sql: "DELETE FROM audit_log WHERE seq = ?", arguments: [sequence])
+        }
+        #expect(try AttuneProcess.run(["audit", "verify", "--data-dir", data]).0 == 0, "the shorter chain is valid")
+        let (cut, out, _) = try AttuneProcess.run(["audit", "verify", "--data-dir", data, "--expect-head", head])
+        #expect(cut == 1)
+        #expect(out.contains("row \(sequence) was deleted"), "\(out)")
+        let (bad, _, err) = try AttuneProcess.run(["audit", "verify", "--data-dir", data, "--expect-head", "12:zz"])
+        #expect(bad != 0 && bad != 1)
+        #expect(err.contains("--expect-head"), "\(err)")
+    }
 }

@@ -7,7 +7,8 @@ import Crypto
 ///
 /// The chain is unkeyed: someone who can write the database and recompute every later hash can
 /// rewrite history, and cutting rows off the end leaves a valid chain. `verify()` reports the
-/// head (last sequence number and hash) so that an operator can keep it elsewhere and compare.
+/// head (last sequence number and hash) so that an operator can keep it elsewhere and hand it to
+/// a later `verify(kept:)`, which finds both.
 package struct AuditLog: Sendable {
     /// The actor of changes made with the command-line tool.
     package static let commandLineActor = "cli"
@@ -48,7 +49,10 @@ package struct AuditLog: Sendable {
     }
 
     /// Recomputes the whole chain, a page at a time.
-    package func verify(pageSize: Int = 1_000) async throws -> AuditVerification {
+    /// - Parameter kept: a head from an earlier run, kept elsewhere: the log must still hold that
+    ///   row with that hash (rows cut off the end, or a chain rewritten and sealed again, are found
+    ///   only this way).
+    package func verify(pageSize: Int = 1_000, kept: AuditHead? = nil) async throws -> AuditVerification {
         var verifier = AuditChainVerifier()
         var after: Int64 = 0
         var pending: AuditRecord?
@@ -67,7 +71,16 @@ package struct AuditLog: Sendable {
         if let previous = pending, let problem = verifier.check(previous, next: nil) {
             return verifier.result(problem)
         }
-        return verifier.result(nil)
+        let result = verifier.result(nil)
+        guard let kept else { return result }
+        if kept.sequence > result.headSequence {
+            return verifier.result(.deleted(first: result.headSequence + 1, last: kept.sequence))
+        }
+        // The chain holds from the first row, without gaps: the kept row is there.
+        let hash =
+            kept.sequence == 0
+            ? auditGenesisHash : try await store.auditRecords(after: kept.sequence - 1, limit: 1).first?.hash ?? []
+        return constantTimeEqual(hash, kept.hash) ? result : verifier.result(.rewritten(sequence: kept.sequence))
     }
 
     /// SHA-256 over the previous hash and the row's canonical content.

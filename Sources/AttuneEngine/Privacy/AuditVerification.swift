@@ -10,6 +10,9 @@ package enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
     case deleted(first: Int64, last: Int64)
     /// The row does not link to the one before it: it was added by hand.
     case inserted(sequence: Int64)
+    /// The row a head kept from an earlier run names is there but with another hash: the chain
+    /// up to it was rewritten and sealed again.
+    case rewritten(sequence: Int64)
 
     package var description: String {
         switch self {
@@ -17,6 +20,49 @@ package enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
         case .deleted(let first, let last) where first == last: "row \(first) was deleted"
         case .deleted(let first, let last): "rows \(first) to \(last) were deleted"
         case .inserted(let sequence): "row \(sequence) was inserted"
+        case .rewritten(let sequence): "row \(sequence) no longer has the kept head's hash: the log was rewritten up to it"
+        }
+    }
+}
+
+/// A head printed by an earlier verification, kept outside the database: rows cut off the end
+/// of the log leave a valid chain, which only a comparison with an older head can tell.
+package struct AuditHead: Sendable, Equatable {
+    package var sequence: Int64
+    package var hash: [UInt8]
+
+    package init(sequence: Int64, hash: [UInt8]) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
+    /// Parses `SEQUENCE:HEX` as `audit verify` prints it (`SEQUENCE HEX` is taken too).
+    /// - Throws: `AttuneError` naming `field`.
+    package init(parsing text: String, field: String) throws(AttuneError) {
+        let parts = text.split(whereSeparator: { $0 == ":" || $0 == " " }).map(String.init)
+        guard parts.count == 2, let sequence = Int64(parts[0]), sequence >= 0, let hash = Self.bytes(hex: parts[1]) else {
+            throw .invalid(field, "must be a sequence number and a SHA-256 hash in hex, as SEQUENCE:HASH")
+        }
+        self.init(sequence: sequence, hash: hash)
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.lowercased().utf8)
+        guard digits.count == 64 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let high = Self.nibble(digits[index]), let low = Self.nibble(digits[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+        }
+        return out
+    }
+
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
         }
     }
 }
@@ -31,6 +77,7 @@ package struct AuditVerification: Sendable, Equatable {
     package var problem: AuditProblem?
 
     package var isIntact: Bool { problem == nil }
+    package var head: AuditHead { AuditHead(sequence: headSequence, hash: headHash) }
     package var headHashHex: String { headHash.map { String($0, radix: 16).leftPadded(to: 2) }.joined() }
 }
 

@@ -13,21 +13,32 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Recompute the hash chain; exit 1 at the first edited, inserted or deleted row.",
             discussion: """
-                Rows cut off the end of the log leave a valid chain: keep the printed head (sequence and hash) \
-                somewhere else and compare it with a later run.
+                Rows cut off the end of the log, or a chain rewritten and sealed again, leave a valid chain: \
+                keep the printed head (SEQUENCE:HASH) somewhere else and pass it to a later run with \
+                --expect-head, which then also fails when that row is gone or has another hash.
                 """)
 
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @Option(help: "A head printed by an earlier run (SEQUENCE:HASH) that the log must still hold.")
+        var expectHead: String?
+
+        func validate() throws {
+            if let expectHead {
+                do { _ = try AuditHead(parsing: expectHead, field: "--expect-head") } catch { throw ValidationError(error.reportText) }
+            }
+        }
+
         func run() async throws {
+            let kept = try expectHead.map { try AuditHead(parsing: $0, field: "--expect-head") }
             let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
-            let result = try await AuditLog(store: store, clock: SystemClock()).verify()
+            let result = try await AuditLog(store: store, clock: SystemClock()).verify(kept: kept)
             if let problem = result.problem {
                 print("audit log TAMPERED: \(problem) (\(result.verifiedRows) rows verified before it)")
                 throw ExitCode(1)
             }
-            print("audit log intact: \(result.verifiedRows) rows; head \(result.headSequence) \(result.headHashHex)")
+            print("audit log intact: \(result.verifiedRows) rows; head \(result.headSequence):\(result.headHashHex)")
         }
     }
 

@@ -102,4 +102,59 @@ struct AuditLogTests {
         #expect(empty.canonicalContent(sequence: 1) != absent.canonicalContent(sequence: 1))
         #expect(a.canonicalContent(sequence: 1) != a.canonicalContent(sequence: 2))
     }
+
+    /// Rows cut off the end leave a valid chain; a head kept from before finds them.
+    @Test func rowsCutOffTheEndAreFoundAgainstAKeptHead() async throws {
+        let kept = try await log.verify().head
+        #expect(kept.sequence == 5)
+        try await tamper("DELETE FROM audit_log WHERE seq >= 4")
+        #expect(try await log.verify().isIntact, "the shorter chain is valid on its own")
+        let found = try await log.verify(pageSize: 2, kept: kept)
+        #expect(found.problem == .deleted(first: 4, last: 5))
+        #expect(found.problem?.description == "rows 4 to 5 were deleted")
+        try await tamper("DELETE FROM audit_log")
+        #expect(try await log.verify(kept: kept).problem == .deleted(first: 1, last: 5))
+    }
+
+    /// A chain rewritten from some row on and sealed again verifies; the kept head's hash is gone.
+    @Test func aResealedRewriteIsFoundAgainstAKeptHead() async throws {
+        let kept = try await log.verify().head
+        let rows = try await store.auditRecords(after: 0, limit: 10)
+        var previous = rows[1].hash
+        for row in rows[2...] {
+            var entry = row.entry
+            if row.sequence == 3 { entry.subject = "someone-else" }
+            let hash = AuditLog.seal(previousHash: previous, sequence: row.sequence, entry: entry)
+            try await tamper(
+                "UPDATE audit_log SET subject = ?, prev_hash = ?, hash = ? WHERE seq = ?",
+                [entry.subject, Data(previous), Data(hash), row.sequence])
+            previous = hash
+        }
+        #expect(try await log.verify().isIntact, "the rewritten chain is valid on its own")
+        #expect(try await log.verify(kept: kept).problem == .rewritten(sequence: 5))
+        // A head from before the rewritten rows still matches.
+        #expect(try await log.verify(kept: AuditHead(sequence: 2, hash: rows[1].hash)).isIntact)
+    }
+
+    @Test func aKeptHeadStaysValidAsTheLogGrows() async throws {
+        let kept = try await log.verify().head
+        try await log.record(.profileRead, actor: "key_6", workspace: .default, subject: "user-6")
+        let result = try await log.verify(kept: kept)
+        #expect(result.isIntact)
+        #expect(result.headSequence == 6)
+        #expect(try await log.verify(kept: AuditHead(sequence: 0, hash: auditGenesisHash)).isIntact)
+        #expect(try await log.verify(kept: AuditHead(sequence: 0, hash: [UInt8](repeating: 1, count: 32))).problem
+            == .rewritten(sequence: 0))
+    }
+
+    @Test func aHeadIsParsedAsPrintedAndAnythingElseIsRefused() throws {
+        let hex = String(repeating: "0a", count: 32)
+        let head = try AuditHead(parsing: "12:\(hex.uppercased())", field: "--expect-head")
+        #expect(head == AuditHead(sequence: 12, hash: [UInt8](repeating: 10, count: 32)))
+        #expect(try AuditHead(parsing: "12 \(hex)", field: "h") == head)
+        for bad in ["", "12", "12:", ":\(hex)", "-1:\(hex)", "x:\(hex)", "12:\(hex.dropLast())", "12:\(hex)00", "12:\(hex.dropLast())g",
+                    "1:2:\(hex)"] {
+            #expect(throws: AttuneError.self, "\(bad)") { try AuditHead(parsing: bad, field: "--expect-head") }
+        }
+    }
 }
