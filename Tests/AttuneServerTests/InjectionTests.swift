@@ -111,6 +111,20 @@ struct InjectionTests {
                 method: .put, path: "/v1/users/§/consent", body: #"{"marketing": false}"#, key: write,
                 readBack: nil),
             Field(method: .post, path: "/v1/recommendations", body: #"{"users": ["§"], "category": "§"}"#, key: TestServer.read),
+            Field(method: .post, path: "/v1/users/u1/texts", body: #"{"source": "chat", "text": "§"}"#, key: write),
+            Field(method: .post, path: "/v1/users/u1/texts", body: #"{"source": "§", "text": "fine"}"#, key: write),
+            Field(method: .post, path: "/v1/users/u1/texts", body: #"{"source": "chat", "text": "fine", "itemId": "§"}"#, key: write),
+            Field(method: .post, path: "/v1/users/u1/texts", body: #"{"source": "chat", "text": "fine", "time": "§"}"#, key: write),
+            Field(method: .post, path: "/v1/users/u1/texts", body: #"{"source": "chat", "text": "fine", "§": 1}"#, key: write),
+            Field(method: .post, path: "/v1/users/§/texts", body: #"{"source": "chat", "text": "fine"}"#, key: write),
+            Field(method: .post, path: "/v1/identify", body: #"{"userId": "u1", "identifiers": {"email": "§"}}"#),
+            Field(method: .post, path: "/v1/identify", body: #"{"userId": "u1", "identifiers": {"phone": "§"}}"#),
+            Field(method: .post, path: "/v1/identify", body: #"{"userId": "u1", "identifiers": {"external:crm": "§"}}"#),
+            Field(method: .post, path: "/v1/identify", body: #"{"userId": "u1", "identifiers": {"§": "x"}}"#),
+            Field(method: .post, path: "/v1/users/merge", body: #"{"users": ["u1", "§"]}"#),
+            Field(method: .post, path: "/v1/users/merge", body: #"{"users": ["u1", "u2"], "canonical": "§"}"#),
+            Field(method: .post, path: "/v1/users/§/unmerge", body: ""),
+            Field(method: .delete, path: "/v1/users/§", body: ""),
         ]
         fields.sort { $0.testDescription < $1.testDescription }
         return fields
@@ -118,7 +132,8 @@ struct InjectionTests {
 
     static let tables = [
         "events", "items", "profiles", "user_traits", "identities", "segments", "segment_memberships", "experiments",
-        "webhooks", "consents", "consent_history", "audit_log", "api_keys",
+        "webhooks", "consents", "consent_history", "audit_log", "api_keys", "texts", "text_mentions", "user_identifiers",
+        "user_aliases", "user_merges",
     ]
 
     @Test(arguments: fields)
