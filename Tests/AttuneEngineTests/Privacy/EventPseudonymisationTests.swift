@@ -26,7 +26,8 @@ struct EventPseudonymisationTests {
         let context = try JSONParser().parse(try #require(event.context))
         #expect(context["ip"]?["$pii"]?["token"] == .string(protection.token("198.51.100.4", field: "ip")))
         #expect(context["locale"] == .string("fr"))
-        for raw in ["Example.org", "4111", "198.51.100.4"] {
+        // The card number as a JSON string: bare, four digits turn up in a random hex token now and then.
+        for raw in ["Example.org", #""4111""#, "198.51.100.4"] {
             #expect(!(event.properties! + event.context!).contains(raw), "\(raw)")
         }
         let once = event
