@@ -20,29 +20,28 @@ package struct UserErasure: Sendable {
 
     /// - Returns: the receipt, or `nil` when nothing is held about the user (nothing is written).
     /// - Throws: the store's error; a failure after the rows are deleted (a model file, the audit
-    ///   row) is thrown too, and erasing again finishes the job.
+    ///   row) is thrown too, and erasing again finishes the job: the snapshots are redacted by the
+    ///   digests the store keeps of every erased id, so the retry finds every member of the person
+    ///   although their rows and aliases are gone, and answers with a receipt of no rows.
     package func erase(_ user: UserID, in workspace: WorkspaceID, actor: String) async throws -> ErasureReceipt? {
         let digest = UserDigest.of(user)
         let time = clock.now()
         // A merged person is erased whole, whichever of their ids is named, in one transaction: a
         // failure half-way must not leave some of the person's ids erased and others held.
-        guard let person = try await store.erasePerson(user, digest: { UserDigest.of($0) }, in: workspace, at: time)
-        else { return nil }
-        let members = person.members
-        let counts = person.counts
+        let person = try await store.erasePerson(user, digest: { UserDigest.of($0) }, in: workspace, at: time)
         // Best effort: a checkpoint waits for readers, and the periodic one finishes the job later.
-        try? await store.checkpoint()
-        var snapshots = 0
-        for member in members {
-            if let registry {
-                snapshots = max(snapshots, try registry.redact(user: member, in: workspace))
-            } else {
-                snapshots = max(snapshots, try files.redact(user: member, in: workspace))
-            }
+        if person != nil { try? await store.checkpoint() }
+        // Every erased id, not only this person's: an earlier erasure that died before its
+        // redaction is finished here too. The named id is included even when nothing was held.
+        let digests = try await store.erasedUserDigests(in: workspace).union([digest])
+        let snapshots = try await ModelTraining.offTheCooperativePool { [registry, files] in
+            if let registry { return try registry.redact(erased: digests, in: workspace) }
+            return try files.redact(erased: digests, in: workspace)
         }
+        guard person != nil || snapshots > 0 else { return nil }
         let receipt = ErasureReceipt(
             receiptID: EventID.random().uuidString, userDigest: UserDigest.hex(digest),
-            workspace: workspace, erasedAt: time, counts: counts, modelSnapshots: snapshots)
+            workspace: workspace, erasedAt: time, counts: person?.counts ?? ErasureCounts(), modelSnapshots: snapshots)
         try await AuditLog(store: store, clock: clock).record(
             .userErased, actor: actor, workspace: workspace, subject: "sha256:" + receipt.userDigest,
             detail: receipt.auditDetail)

@@ -1,5 +1,6 @@
 import AttuneCore
 import AttuneML
+import AttuneStore
 import Foundation
 import Logging
 import Metrics
@@ -16,6 +17,9 @@ package final class ModelRegistry: Sendable {
     /// The file identity (``ModelFiles/stamp(version:in:)``) of each served snapshot when it was
     /// read: a rewritten file means an erasure by another process (the command line).
     private let stamps = Locked<[WorkspaceID: String]>([:])
+    /// The digests of erased users per workspace (``adoptErasures(_:in:)``): every snapshot loaded
+    /// is redacted by them, so a file an interrupted erasure left unredacted is never served.
+    let erasedDigests = Locked<[WorkspaceID: Set<[UInt8]>]>([:])
     private let logger: Logger
     /// A new model whose validation NDCG@10 is lower than the served one's by more than this is
     /// not promoted automatically (an operator can still pin it).
@@ -74,14 +78,15 @@ package final class ModelRegistry: Sendable {
         }
     }
 
-    /// Stops serving `user`'s learned vector at once: the served model and every stored snapshot
-    /// of the workspace get a placeholder in place of the id (files are rewritten whole and
-    /// renamed over the old ones). Returns how many stored snapshots named the user.
+    /// Stops serving the learned vector of every user whose digest is in `digests` at once: the
+    /// served model and every stored snapshot of the workspace get a placeholder in place of the
+    /// id (files are rewritten whole, once each, and renamed over the old ones). Returns how many
+    /// stored snapshots named one of them. Blocks on file I/O: call it off the cooperative pool.
     /// - Throws: when a snapshot cannot be rewritten; the served model is redacted before that.
     @discardableResult
-    package func redact(user: UserID, in workspace: WorkspaceID) throws -> Int {
-        dropServedUser(user, in: workspace)
-        let rewritten = try files.redact(user: user, in: workspace)
+    package func redact(erased digests: Set<[UInt8]>, in workspace: WorkspaceID) throws -> Int {
+        adoptErasures(digests, in: workspace)
+        let rewritten = try files.redact(erased: digests, in: workspace)
         if let served = model(for: workspace), let stamp = files.stamp(version: served.version, in: workspace) {
             stamps.withLock { $0[workspace] = stamp }
         }
@@ -138,7 +143,7 @@ package final class ModelRegistry: Sendable {
             if refused.withLock({ $0.contains(key) }) { continue }
             do {
                 let stamp = files.stamp(version: wanted, in: workspace)
-                let snapshot = try files.load(version: wanted, in: workspace)
+                let snapshot = redactingErasures(of: try files.load(version: wanted, in: workspace), in: workspace)
                 if pinned == nil, let served, let reason = Self.regression(of: snapshot, against: served.snapshot, margin: promotionMargin) {
                     refused.withLock { _ = $0.insert(key) }
                     logger.warning(
@@ -202,20 +207,35 @@ package struct ModelWatcher: Service {
     let registry: ModelRegistry
     let interval: Duration
 
-    package init(registry: ModelRegistry, interval: Duration = .seconds(5)) {
+    /// Where erased users are recorded: read before every poll, so that no snapshot is served
+    /// with a vector of someone erased (by another process, or by an erasure interrupted before
+    /// it rewrote the files).
+    let erasures: (any PersonalDataStore)?
+
+    package init(registry: ModelRegistry, interval: Duration = .seconds(5), erasures: (any PersonalDataStore)? = nil) {
         self.registry = registry
         self.interval = interval
+        self.erasures = erasures
+    }
+
+    /// Refreshes unless the erasures cannot be read: serving nothing new beats serving an erased
+    /// person's vector, and the next poll tries again.
+    private func poll() async {
+        if let erasures {
+            do { try await registry.adoptErasures(from: erasures) } catch { return }
+        }
+        registry.refresh()
     }
 
     package func run() async throws {
-        registry.refresh()
+        await poll()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
-            registry.refresh()
+            await poll()
         }
     }
 }

@@ -180,10 +180,22 @@ extension ModelFiles {
     /// its place (``ModelSnapshot/redactingUsers(where:)``): written to a temporary file, fsynced
     /// and renamed over the old one. Returns how many snapshots were rewritten.
     package func redact(user: UserID, in workspace: WorkspaceID) throws -> Int {
+        try redact(in: workspace) { $0 == user.rawValue }
+    }
+
+    /// ``redact(user:in:)`` for every user whose id hashes to one of `digests` (the erased users),
+    /// in one rewrite of each snapshot.
+    package func redact(erased digests: Set<[UInt8]>, in workspace: WorkspaceID) throws -> Int {
+        guard !digests.isEmpty else { return 0 }
+        var filter = ErasedUserFilter(digests: digests)
+        return try redact(in: workspace) { filter.isErased($0) }
+    }
+
+    private func redact(in workspace: WorkspaceID, where isErased: (String) -> Bool) throws -> Int {
         var rewritten = 0
         for version in versions(in: workspace) {
             let snapshot = try load(version: version, in: workspace)
-            guard let redacted = snapshot.redactingUsers(where: { $0 == user.rawValue }) else { continue }
+            guard let redacted = snapshot.redactingUsers(where: isErased) else { continue }
             let final = folder(workspace).appendingPathComponent("v\(version).model")
             let temporary = folder(workspace).appendingPathComponent(".v\(version).model.redact")
             guard FileManager.default.createFile(atPath: temporary.path, contents: Data(redacted.serialized())) else {
