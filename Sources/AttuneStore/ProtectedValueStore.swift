@@ -28,4 +28,12 @@ package protocol ProtectedValueStore: Sendable {
     func rewriteDeclaredTraits(
         in workspace: WorkspaceID, batchSize: Int, _ rewrite: @escaping @Sendable (String) throws -> String?
     ) async throws -> DeclaredTraitsRewrite
+
+    /// How many declared-traits texts of the workspace (per-source declarations and resolved
+    /// traits together) hold a value under each encryption key, as `keyIDs` reads a text. What
+    /// retiring keys checks last: a process still encrypting with an old key may have written a
+    /// row behind the rewrite's cursor.
+    func declaredTraitKeyUse(
+        in workspace: WorkspaceID, _ keyIDs: @escaping @Sendable (String) -> Set<String>
+    ) async throws -> [String: Int]
 }

@@ -53,8 +53,27 @@ package struct PIIKeyRotation: Sendable {
     package func retire(environment: [String: String], actor: String) async throws -> Report {
         try refuseEnvironmentKeys(environment)
         let keys = try PIIKeys.load(dataDirectory: dataDirectory, environment: [:])
-        var report = try await reencryptEverything(under: keys)
-        report.retired = keys.encryption.keys.filter { $0 != keys.current }.sorted()
+        let retiring = Set(keys.encryption.keys.filter { $0 != keys.current })
+        // A process still on an old key may write behind the pass's cursor: the pass is repeated
+        // until nothing stored is under a retiring key, and a writer that keeps at it stops the
+        // retirement instead of losing its values for good.
+        var report = Report(key: keys.current)
+        var left = 0
+        for _ in 0..<Self.retirementPasses {
+            let pass = try await reencryptEverything(under: keys)
+            report.users += pass.users
+            report.declarations += pass.declarations
+            left = try await valuesUnder(retiring, keys: keys)
+            if left == 0 { break }
+        }
+        guard left == 0 else {
+            throw AttuneError(
+                code: .conflict,
+                message: "\(left) stored declared-traits rows are still written under a key being retired after "
+                    + "\(Self.retirementPasses) passes: a process still encrypts with an old key; restart it with the "
+                    + "current keys and retire again (no key was removed)")
+        }
+        report.retired = retiring.sorted()
         var kept = keys
         kept.encryption = keys.encryption.filter { $0.key == keys.current }
         try kept.save(dataDirectory: dataDirectory)
@@ -69,6 +88,21 @@ package struct PIIKeyRotation: Sendable {
             throw AttuneError.invalid(
                 PIIKeys.environmentVariable, "the keys come from the environment: rotate them there, then restart")
         }
+    }
+
+    /// How many times ``retire(environment:actor:)`` encrypts everything again before it gives up.
+    static let retirementPasses = 3
+
+    /// Declared-traits rows of every workspace holding a value under one of `retiring`.
+    private func valuesUnder(_ retiring: Set<String>, keys: PIIKeys) async throws -> Int {
+        let protection = PIIProtection(keys: keys)
+        var rows = 0
+        for workspace in try await store.workspaces() {
+            let uses = try await store.declaredTraitKeyUse(in: workspace) { protection.keyIDs($0) }
+            // A row under two retiring keys counts twice: the number is for the message only.
+            rows += uses.filter { retiring.contains($0.key) }.values.reduce(0, +)
+        }
+        return rows
     }
 
     private func reencryptEverything(under keys: PIIKeys) async throws -> Report {

@@ -60,4 +60,20 @@ extension SQLiteStore: ProtectedValueStore {
         }
         return result
     }
+
+    package func declaredTraitKeyUse(
+        in workspace: WorkspaceID, _ keyIDs: @escaping @Sendable (String) -> Set<String>
+    ) async throws -> [String: Int] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [:] }
+            var uses: [String: Int] = [:]
+            for table in ["declared_sources", "user_traits"] {
+                let texts = try String.fetchCursor(db, sql: "SELECT traits FROM \(table) WHERE workspace = ?", arguments: [key])
+                while let text = try texts.next() {
+                    for id in keyIDs(text) { uses[id, default: 0] += 1 }
+                }
+            }
+            return uses
+        }
+    }
 }
