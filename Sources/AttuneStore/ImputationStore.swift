@@ -22,14 +22,28 @@ package struct StoredImputation: Sendable, Equatable {
 package protocol ImputationStore: Sendable {
     /// Replaces every imputed value of `attribute` in the workspace with `values`, in one
     /// transaction: a new run supersedes the previous one whole. A value for a user without a
-    /// profile at the time of the write (erased while the run computed) is left out.
+    /// profile at the time of the write (erased while the run computed) is left out, and so is one
+    /// for a user erased at or after `erasedSince.time` (the run's start) whose id hashes, by
+    /// `erasedSince.digest`, to a recorded erasure: a new event after the erasure makes a profile
+    /// again, but the estimate was computed from the erased person's behaviour.
     /// - Returns: how many values were stored.
     @discardableResult
     func replaceImputations(
         of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
-        at time: Timestamp
+        at time: Timestamp, erasedSince: (time: Timestamp, digest: @Sendable (UserID) -> [UInt8])?
     ) async throws -> Int
 
     /// The user's imputed attributes in name order; empty when none.
     func imputations(of user: UserID, in workspace: WorkspaceID) async throws -> [StoredImputation]
+}
+
+extension ImputationStore {
+    /// ``replaceImputations(of:with:in:at:erasedSince:)`` leaving out only users without a profile.
+    @discardableResult
+    package func replaceImputations(
+        of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
+        at time: Timestamp
+    ) async throws -> Int {
+        try await replaceImputations(of: attribute, with: values, in: workspace, at: time, erasedSince: nil)
+    }
 }

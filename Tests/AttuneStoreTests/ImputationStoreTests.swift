@@ -62,4 +62,33 @@ struct ImputationStoreTests {
         #expect(try await store.replaceImputations(
             of: "age", with: [(UserID(unchecked: "ghost"), "50", 1)], in: .default, at: Fixtures.now) == 0)
     }
+
+    /// The run starts, u2 is erased, a new event makes u2 a profile again, then the run writes: the
+    /// estimate came from the erased person's behaviour and must not be stored; one from a run
+    /// that started after the erasure may.
+    @Test func aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun() async throws {
+        let store = try await store()
+        let u2Digest = [UInt8](repeating: 7, count: 32)
+        let digest: @Sendable (UserID) -> [UInt8] = { $0 == Self.u2 ? u2Digest : [UInt8](repeating: 0, count: 32) }
+        let runStart = Fixtures.now
+        let erasedAt = Fixtures.now.adding(milliseconds: 5_000)
+        #expect(try await store.eraseUser(Self.u2, digest: u2Digest, in: .default, at: erasedAt) != nil)
+        _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(3, user: Self.u2.rawValue)])])
+        #expect(try await store.profile(of: Self.u2, in: .default) != nil, "u2 is back")
+        let computed = [(user: Self.u1, value: "30", confidence: 0.5), (user: Self.u2, value: "40", confidence: 0.25)]
+
+        #expect(try await store.replaceImputations(
+            of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: runStart, digest: digest)) == 1)
+        #expect(try await store.imputations(of: Self.u2, in: .default).isEmpty)
+        #expect(try await store.imputations(of: Self.u1, in: .default).map(\.value) == ["30"])
+
+        // Erased at the very millisecond the run started counts as during the run.
+        #expect(try await store.replaceImputations(
+            of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: erasedAt, digest: digest)) == 1)
+        // A later run computed from the new events only.
+        let later = erasedAt.adding(milliseconds: 1)
+        #expect(try await store.replaceImputations(
+            of: "age", with: computed, in: .default, at: later, erasedSince: (time: later, digest: digest)) == 2)
+        #expect(try await store.imputations(of: Self.u2, in: .default).map(\.value) == ["40"])
+    }
 }

@@ -1,14 +1,21 @@
 import AttuneCore
+import Foundation
 import GRDB
 
 extension SQLiteStore: ImputationStore {
     @discardableResult
     package func replaceImputations(
         of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
-        at time: Timestamp
+        at time: Timestamp, erasedSince: (time: Timestamp, digest: @Sendable (UserID) -> [UInt8])?
     ) async throws -> Int {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
+            var erasedDuringRun: Set<Data> = []
+            if let erasedSince {
+                erasedDuringRun = Set(try Data.fetchAll(
+                    db, sql: "SELECT digest FROM erased_users WHERE workspace = ? AND erased_at >= ?",
+                    arguments: [key, erasedSince.time.millisecondsSinceEpoch]))
+            }
             try db.execute(
                 sql: "DELETE FROM imputed_attributes WHERE workspace = ? AND attribute = ?", arguments: [key, attribute])
             // The estimates were computed before this transaction; a user erased since then has no
@@ -21,6 +28,9 @@ extension SQLiteStore: ImputationStore {
                     """)
             var stored = 0
             for row in values {
+                if let erasedSince, !erasedDuringRun.isEmpty, erasedDuringRun.contains(Data(erasedSince.digest(row.user))) {
+                    continue
+                }
                 try insert.execute(arguments: [
                     key, row.user.rawValue, attribute, row.value, row.confidence, time.millisecondsSinceEpoch,
                 ])

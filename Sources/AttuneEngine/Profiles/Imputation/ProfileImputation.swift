@@ -48,6 +48,9 @@ package struct ProfileImputation: Sendable {
         for name in attributes where AttributeImputation.refused.contains(name) {
             throw AttuneError.invalid("attributes", "\"\(name)\" identifies a person and is never imputed")
         }
+        // Erasures recorded from here on are checked again at the write, by time: the log below
+        // may already hold the behaviour of someone erased (and recreated) while the run computes.
+        let started = clock.now()
         let erased = try await store.erasedUserDigests(in: workspace)
         let consent = try await store.consentSnapshot(in: workspace)
         let log = try await InteractionLog.load(from: store, workspace: workspace, erased: erased, consent: consent)
@@ -90,7 +93,8 @@ package struct ProfileImputation: Sendable {
         for (position, (name, values)) in results.enumerated() {
             // Users erased while the estimates were computed are left out by the store.
             report.attributes[position].imputed = try await store.replaceImputations(
-                of: name, with: values, in: workspace, at: now)
+                of: name, with: values, in: workspace, at: now,
+                erasedSince: (time: started, digest: { UserDigest.of($0) }))
         }
         return report
     }
