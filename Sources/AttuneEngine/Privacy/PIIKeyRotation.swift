@@ -93,12 +93,13 @@ package struct PIIKeyRotation: Sendable {
     /// How many times ``retire(environment:actor:)`` encrypts everything again before it gives up.
     static let retirementPasses = 3
 
-    /// Declared-traits rows of every workspace holding a value under one of `retiring`.
+    /// Declared-traits rows of every workspace holding a value under one of `retiring` that the
+    /// keys can open (what re-encryption would move).
     private func valuesUnder(_ retiring: Set<String>, keys: PIIKeys) async throws -> Int {
         let protection = PIIProtection(keys: keys)
         var rows = 0
         for workspace in try await store.workspaces() {
-            let uses = try await store.declaredTraitKeyUse(in: workspace) { protection.keyIDs($0) }
+            let uses = try await store.declaredTraitKeyUse(in: workspace) { protection.keyIDs($0, readableOnly: true) }
             // A row under two retiring keys counts twice: the number is for the message only.
             rows += uses.filter { retiring.contains($0.key) }.values.reduce(0, +)
         }

@@ -135,12 +135,15 @@ package struct PIIProtection: Sendable {
         ]))])
     }
 
-    /// The ids of the encryption keys the traits' protected values are under.
-    package func keyIDs(_ traits: String) -> Set<String> {
+    /// The ids of the encryption keys the traits' protected values are under. With `readableOnly`,
+    /// only of the values these keys open: one under a key no longer held (or a foreign key that
+    /// happens to share an id) can be neither read nor moved, and no retirement changes that.
+    package func keyIDs(_ traits: String, readableOnly: Bool = false) -> Set<String> {
         guard case .object(let members)? = try? JSONParser().parse(traits) else { return [] }
         var out: Set<String> = []
         for member in members {
             guard let cipher = Self.ciphertext(member.value), let colon = cipher.firstIndex(of: ":") else { continue }
+            if readableOnly, opened(cipher) == nil { continue }
             out.insert(String(cipher[..<colon]))
         }
         return out
