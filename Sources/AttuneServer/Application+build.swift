@@ -161,7 +161,7 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     ).addRoutes(to: router)
     WebhooksController(store: dependencies.store, clock: dependencies.clock).addRoutes(to: router)
     RecommendationsController(service: dependencies.recommendations, experiments: dependencies.experiments).addRoutes(to: router)
-    ExperimentsController(service: dependencies.experiments).addRoutes(to: router)
+    ExperimentsController(service: dependencies.experiments, refusesPersonalIDs: dependencies.pii != nil).addRoutes(to: router)
     StreamController.addUpgradeRequiredRoute(to: router)
     TrackerController().addRoutes(to: router)
     DashboardController(configuration: configuration, dependencies: dependencies).addRoutes(to: router)

@@ -7,15 +7,31 @@ package enum PersonalDataID {
         case email, phone
     }
 
-    /// `.email` for anything shaped like an address (one `@`, a dotted domain), `.phone` for a
-    /// `+` followed by 8 to 15 digits (spaces and the usual separators allowed); `nil` otherwise.
-    /// Numeric ids without `+` are customer numbers often enough to be left alone.
+    /// `.email` for anything shaped like an address (one `@`, a dotted domain whose last label is
+    /// a name of at least two letters, so `sensor-7@10.0.0.12` or `svc@v2.1` are not), `.phone` for
+    /// a `+` or the `00` international prefix followed by 8 to 15 digits (spaces and the usual
+    /// separators allowed); `nil` otherwise. Numeric ids without either prefix are customer
+    /// numbers often enough to be left alone.
     package static func kind(of id: String) -> Kind? {
-        if id.utf8.contains(UInt8(ascii: "@")), (try? PersonIdentifier.email(id)) != nil { return .email }
-        if id.utf8.first(where: { $0 != UInt8(ascii: " ") }) == UInt8(ascii: "+"), (try? PersonIdentifier.phone(id)) != nil {
-            return .phone
+        if id.utf8.contains(UInt8(ascii: "@")), let address = try? PersonIdentifier.email(id),
+            hasNamedTopLevelDomain(address.value)
+        {
+            return .email
         }
+        let start = id.utf8.drop(while: { $0 == UInt8(ascii: " ") })
+        let international = start.first == UInt8(ascii: "+") || start.starts(with: "00".utf8)
+        if international, (try? PersonIdentifier.phone(id)) != nil { return .phone }
         return nil
+    }
+
+    /// Whether the last label of the address's domain is a name (letters only, at least two;
+    /// an IDN label in its `xn--` form counts) rather than a number or a version.
+    static func hasNamedTopLevelDomain(_ address: String) -> Bool {
+        guard let at = address.lastIndex(of: "@") else { return false }
+        let domain = address[address.index(after: at)...]
+        let last = domain.split(separator: ".", omittingEmptySubsequences: false).last ?? ""
+        if last.hasPrefix("xn--") { return last.count > 4 }
+        return last.count >= 2 && last.allSatisfy(\.isLetter)
     }
 
     /// - Throws: `AttuneError` `invalid_value` naming `field` when `id` is an e-mail address or a

@@ -7,6 +7,9 @@ import Hummingbird
 /// Experiments: definitions (admin), assignment (read scope, for serving code), results (admin).
 package struct ExperimentsController: Sendable {
     let service: ExperimentService
+    /// Whether pseudonymisation is on: then no unit may be an e-mail address or phone number
+    /// (the exposure log keeps the unit id as given).
+    var refusesPersonalIDs = false
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.post("/v1/experiments", use: create)
@@ -60,6 +63,7 @@ package struct ExperimentsController: Sendable {
         let key = try Self.key(context)
         guard let raw = try QueryParameters.string(request, "user") else { throw AttuneError.missing("user") }
         let user = try UserID.validated(raw, field: "user")
+        if refusesPersonalIDs { try PersonalDataID.refuse(user.rawValue, field: "user") }
         return JSONResponse.make(try await service.assign(key, unit: user, in: principal.workspace).json)
     }
 

@@ -15,6 +15,15 @@ struct PersonalDataIDTests {
         ("+12", nil),  // too short for E.164
         ("order+5", nil),
         ("email-3f2a9c", nil),
+        ("00447700900123", .phone),  // the 00 international prefix is a + too
+        (" 0044 7700 900 123", .phone),
+        ("sensor-7@10.0.0.12", nil),  // a device at an IP address, not a mailbox
+        ("svc@v2.1", nil),
+        ("job@build.v2", nil),
+        ("x@host.c", nil),  // a one-letter top-level label
+        ("ann@example.xn--p1ai", .email),
+        ("ann@пример.рф", .email),
+        ("0012", nil),
     ])
     func recognisesAddressesAndInternationalNumbers(id: String, expected: PersonalDataID.Kind?) {
         #expect(PersonalDataID.kind(of: id) == expected)
