@@ -72,7 +72,7 @@ struct ImputationStoreTests {
         let digest: @Sendable (UserID) -> [UInt8] = { $0 == Self.u2 ? u2Digest : [UInt8](repeating: 0, count: 32) }
         let runStart = Fixtures.now
         let erasedAt = Fixtures.now.adding(milliseconds: 5_000)
-        #expect(try await store.eraseUser(Self.u2, digest: u2Digest, in: .default, at: erasedAt) != nil)
+        #expect(try await store.erasePerson(Self.u2, digest: { _ in u2Digest }, in: .default, at: erasedAt) != nil)
         _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(3, user: Self.u2.rawValue)])])
         #expect(try await store.profile(of: Self.u2, in: .default) != nil, "u2 is back")
         let computed = [(user: Self.u1, value: "30", confidence: 0.5), (user: Self.u2, value: "40", confidence: 0.25)]

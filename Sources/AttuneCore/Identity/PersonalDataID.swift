@@ -9,9 +9,9 @@ package enum PersonalDataID {
 
     /// `.email` for anything shaped like an address (one `@`, a dotted domain whose last label is
     /// a name of at least two letters, so `sensor-7@10.0.0.12` or `svc@v2.1` are not), `.phone` for
-    /// a `+` or the `00` international prefix followed by 8 to 15 digits (spaces and the usual
-    /// separators allowed); `nil` otherwise. Numeric ids without either prefix are customer
-    /// numbers often enough to be left alone.
+    /// a `+` followed by 8 to 15 digits (spaces and the usual separators allowed), or the `00`
+    /// international prefix written with such separators; `nil` otherwise. Unbroken digit runs,
+    /// zero-padded ones included, are customer numbers often enough to be left alone.
     package static func kind(of id: String) -> Kind? {
         if id.utf8.contains(UInt8(ascii: "@")), let address = try? PersonIdentifier.email(id),
             hasNamedTopLevelDomain(address.value)
@@ -19,9 +19,19 @@ package enum PersonalDataID {
             return .email
         }
         let start = id.utf8.drop(while: { $0 == UInt8(ascii: " ") })
-        let international = start.first == UInt8(ascii: "+") || start.starts(with: "00".utf8)
+        let international =
+            start.first == UInt8(ascii: "+") || (start.starts(with: "00".utf8) && start.contains(where: Self.isSeparator))
         if international, (try? PersonIdentifier.phone(id)) != nil { return .phone }
         return nil
+    }
+
+    private static func isSeparator(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: " "), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "."),
+            UInt8(ascii: "/"):
+            true
+        default: false
+        }
     }
 
     /// Whether the last label of the address's domain is a name (letters only, at least two;

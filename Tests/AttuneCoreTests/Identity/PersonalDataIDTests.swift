@@ -15,7 +15,8 @@ struct PersonalDataIDTests {
         ("+12", nil),  // too short for E.164
         ("order+5", nil),
         ("email-3f2a9c", nil),
-        ("00447700900123", .phone),  // the 00 international prefix is a + too
+        ("00447700900123", nil),  // an unbroken run could be a zero-padded customer number
+        ("0012345678", nil),
         (" 0044 7700 900 123", .phone),
         ("sensor-7@10.0.0.12", nil),  // a device at an IP address, not a mailbox
         ("svc@v2.1", nil),
