@@ -122,6 +122,11 @@ extension HNSWIndex {
         self.deleted = deleted
         self.deletedCount = deletedSlots.count
         self.slotOfLabel = slotOfLabel
+        var tombstones: [Int32: Int32] = [:]
+        for slot in deletedSlots.sorted() where slotOfLabel[labels[Int(slot)]] == nil {
+            tombstones[labels[Int(slot)]] = slot
+        }
+        self.tombstoneOfLabel = tombstones
         self.entryPoint = entry
         self.maxLevel = top
     }

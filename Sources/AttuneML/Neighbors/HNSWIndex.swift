@@ -77,6 +77,9 @@ package struct HNSWIndex: VectorIndex, Equatable {
     var upperLinks: [Int32] = [0]
     var deleted: [Bool] = []
     var slotOfLabel: [Int32: Int32] = [:]
+    /// The newest deleted slot of each label not live now, so that ``restore(label:)`` can bring
+    /// the node back instead of inserting another.
+    var tombstoneOfLabel: [Int32: Int32] = [:]
     var entryPoint: Int32 = -1
     var maxLevel = -1
     var deletedCount = 0
@@ -174,6 +177,7 @@ package struct HNSWIndex: VectorIndex, Equatable {
             }
         }
         if m == 0 { return }
+        for label in newLabels { tombstoneOfLabel.removeValue(forKey: label) }
         appendNodes(vectors, labels: newLabels)
         linkNodes(first..<(first + m), threads: threads)
     }
@@ -186,6 +190,20 @@ package struct HNSWIndex: VectorIndex, Equatable {
         guard let slot = slotOfLabel.removeValue(forKey: label) else { return false }
         deleted[Int(slot)] = true
         deletedCount += 1
+        tombstoneOfLabel[label] = slot
+        return true
+    }
+
+    /// Brings back the node ``remove(label:)`` deleted under `label`, with its vector and links:
+    /// a label withdrawn and restored again and again keeps one node. Returns whether there was
+    /// such a node (`false` when the label is live or was never stored).
+    /// - Complexity: O(1).
+    @discardableResult
+    package mutating func restore(label: Int32) -> Bool {
+        guard slotOfLabel[label] == nil, let slot = tombstoneOfLabel.removeValue(forKey: label) else { return false }
+        deleted[Int(slot)] = false
+        deletedCount -= 1
+        slotOfLabel[label] = slot
         return true
     }
 

@@ -110,6 +110,40 @@ struct HNSWIndexTests {
         #expect(try index.search(far, k: 1).first?.label == 0)
     }
 
+    @Test func aLabelWithdrawnAndRestoredAgainAndAgainKeepsOneNode() throws {
+        var index = try HNSWIndex.build(
+            vectors: Array(Self.data[0..<(200 * Self.dimension)]), dimension: Self.dimension,
+            configuration: Self.configuration(.cosine))
+        let query = NeighborFixtures.row(Self.data, 7, dimension: Self.dimension)
+        let live = index.restore(label: 7)
+        let unknown = index.restore(label: 999)
+        #expect(!live && !unknown, "a live label or one never stored has nothing to restore")
+        for _ in 0..<50 {
+            let removed = index.remove(label: 7)
+            let absent = try index.search(query, k: 5).allSatisfy { $0.label != 7 }
+            let restored = index.restore(label: 7)
+            let twice = index.restore(label: 7)
+            #expect(removed && absent && restored && !twice)
+        }
+        #expect(index.nodeCount == 200 && index.count == 200)
+        #expect(try index.search(query, k: 1).first?.label == 7)
+        #expect(index.invariantViolation() == nil)
+
+        // The tombstone survives a save and load; a label inserted anew restores its new node.
+        index.remove(label: 8)
+        var loaded = try HNSWIndex(serialized: index.serialized())
+        let afterLoad = loaded.restore(label: 8)
+        #expect(afterLoad && loaded.count == 200 && loaded.nodeCount == 200)
+        loaded.remove(label: 9)
+        let far = [Float](repeating: 1, count: Self.dimension)
+        try loaded.insert(far, label: 9)
+        let whileLive = loaded.restore(label: 9)
+        loaded.remove(label: 9)
+        let newNode = loaded.restore(label: 9)
+        #expect(!whileLive && newNode && loaded.nodeCount == 201)
+        #expect(try loaded.search(far, k: 1).first?.label == 9)
+    }
+
     @Test func removingEverythingLeavesAnEmptyResult() throws {
         var index = try HNSWIndex.build(
             vectors: Array(Self.data[0..<(100 * Self.dimension)]), dimension: Self.dimension,
