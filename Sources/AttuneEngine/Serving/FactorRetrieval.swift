@@ -110,6 +110,11 @@ package struct FactorRetrieval: Sendable {
         index.remove(label: label)
     }
 
+    /// Brings back the node `label` was tombstoned in; `false` when there is none.
+    package mutating func restore(label: Int32) -> Bool {
+        index.restore(label: label)
+    }
+
     /// The model's vector for a user: the trained one, or folded in from `history` for a user the
     /// model has not seen (or whose activity since training should count).
     func userVector(user: Int?, history: [Int32]) -> [Float] {

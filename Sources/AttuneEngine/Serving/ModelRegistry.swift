@@ -52,11 +52,13 @@ package final class ModelRegistry: Sendable {
     }
 
     /// Swaps in `model`, a live catalogue change of `base`, if `base` is still what is served
-    /// (same version, no other change since); returns whether it did. The served user vocabulary
+    /// (same version and load, no other change since); returns whether it did. The served user vocabulary
     /// is kept, as in ``replace(_:ifServing:in:)``.
     package func replace(_ model: ServingModel, ifStill base: ServingModel, in workspace: WorkspaceID) -> Bool {
         current.withLock { all in
-            guard let served = all[workspace], served.version == base.version, served.revision == base.revision else {
+            guard let served = all[workspace], served.version == base.version, served.generation == base.generation,
+                served.revision == base.revision
+            else {
                 return false
             }
             all[workspace] = model.replacingUsers(served.snapshot.users)

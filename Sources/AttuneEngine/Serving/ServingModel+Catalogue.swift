@@ -1,19 +1,5 @@
 import AttuneML
 
-/// What changed in the catalogue since the served model was loaded, as the factor path sees it.
-package struct CatalogueChange: Sendable {
-    /// New items (not in the model) with their borrowed vectors and nearest trained item.
-    package var added: [(key: String, vector: [Float], anchor: Int32)] = []
-    /// Labels to stop serving: deleted or unavailable.
-    package var withdrawn: [Int32] = []
-    /// Withdrawn labels whose items are available again.
-    package var restored: [Int32] = []
-
-    package init() {}
-
-    package var isEmpty: Bool { added.isEmpty && withdrawn.isEmpty && restored.isEmpty }
-}
-
 extension ServingModel {
     /// The item id of a dense label: a trained item or one added since (``ColdItems``).
     package func itemKey(at label: Int32) -> String? {
@@ -29,22 +15,26 @@ extension ServingModel {
     package func isWithdrawn(_ label: Int32) -> Bool { withdrawn.binarySearchContains(label) }
 
     /// This model with `change` applied: new items appended to ``cold`` and inserted into the
-    /// index, withdrawn ones tombstoned in it, restored ones re-inserted. The receiver is not
-    /// changed (requests holding it go on with it); the index's arrays are copied once here when
-    /// shared, which is what makes the swap safe against concurrent searches.
+    /// index, withdrawn ones tombstoned in it, restored ones brought back (their old node when the
+    /// index still holds it). Ids are resolved to labels here, against this value; an id it does
+    /// not know is skipped. The receiver is not changed (requests holding it go on with it); the
+    /// index's arrays are copied once here when shared, which is what makes the swap safe against
+    /// concurrent searches.
     /// - Complexity: O(changes x log n x efConstruction x M x d), plus one copy of the index.
     package func applying(_ change: CatalogueChange) -> ServingModel {
         guard !change.isEmpty else { return self }
         var copy = self
         copy.revision += 1
         var withdrawnSet = Set(withdrawn)
-        for label in change.withdrawn where withdrawnSet.insert(label).inserted {
+        for key in change.withdrawn {
+            guard let label = itemLabel(of: key), withdrawnSet.insert(label).inserted else { continue }
             copy.retrieval?.remove(label: label)
         }
         var vectors: [Float] = []
         var labels: [Int32] = []
-        for label in change.restored where withdrawnSet.remove(label) != nil {
-            if let vector = copy.retrievalVector(of: label) {
+        for key in change.restored {
+            guard let label = itemLabel(of: key), withdrawnSet.remove(label) != nil else { continue }
+            if copy.retrieval?.restore(label: label) == false, let vector = copy.retrievalVector(of: label) {
                 vectors += vector
                 labels.append(label)
             }

@@ -21,6 +21,10 @@ package struct ServingModel: Sendable {
     /// Counts live catalogue changes applied to this version, so that two writers never both
     /// replace the same served value (``ModelRegistry/replace(_:ifStill:in:)``).
     package internal(set) var revision = 0
+    /// Distinguishes loads (a promotion, a pin or unpin back to the same version, an online
+    /// update): a catalogue change computed against one load is never swapped into another.
+    package let generation: UInt64
+    private static let loads = Locked<UInt64>(0)
     /// Exact pruned top-k for factor models on catalogues without an index.
     package let scan: FactorScan?
 
@@ -38,6 +42,10 @@ package struct ServingModel: Sendable {
         retrievalMinimumItems: Int = FactorRetrieval.minimumItems
     ) {
         self.snapshot = snapshot
+        generation = Self.loads.withLock { count in
+            count += 1
+            return count
+        }
         // One transposition of the training matrix serves both item similarity and audiences.
         let usersByItem = snapshot.seen.transposed()
         similarity = ItemSimilarity(snapshot: snapshot, usersByItem: usersByItem)

@@ -84,7 +84,7 @@ struct BenchModelLoad: AsyncParsableCommand {
             inserts.append(BenchANN.seconds(since: start))
             guard next.itemLabel(of: "new-\(r)") != nil else { throw ValidationError("the new item was not added") }
             change = CatalogueChange()
-            change.withdrawn = [Int32(r)]
+            change.withdrawn = [loaded.items.key(at: Int32(r))!]
             start = DispatchTime.now().uptimeNanoseconds
             _ = served.applying(change)
             removals.append(BenchANN.seconds(since: start))

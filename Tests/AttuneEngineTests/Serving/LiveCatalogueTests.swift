@@ -14,6 +14,14 @@ struct LiveCatalogueTests {
         let live: LiveCatalogue
         let service: RecommendationService
         let directory: TemporaryDirectory
+
+        /// Queues `ids` as a catalogue write does and drains the queue as the service does.
+        func apply(_ ids: [ItemID]) async throws -> CatalogueChange {
+            live.itemsChanged(ids, in: .default)
+            let (change, applied) = try await live.drain(.default)
+            #expect(applied == !change.isEmpty)
+            return change
+        }
     }
 
     /// ALS on the two-community fixture (60 items with text), served through the HNSW index when
@@ -43,7 +51,7 @@ struct LiveCatalogueTests {
         let served = try await Self.served(indexed: indexed)
         try await served.store.upsert(
             [Fixtures.item("A-new", title: "alpine hiking boots trail", categories: ["a"])], in: .default)
-        let change = try await served.live.itemsChanged([ItemID(unchecked: "A-new")], in: .default)
+        let change = try await served.apply([ItemID(unchecked: "A-new")])
         #expect(change.added.map(\.key) == ["A-new"])
         let model = try #require(served.registry.model(for: .default))
         let label = try #require(model.itemLabel(of: "A-new"))
@@ -82,7 +90,7 @@ struct LiveCatalogueTests {
         }
         try await served.store.putEmbeddings(trained + [(ItemID(unchecked: "E-new"), [0.9, 0.05, 0.1])], in: .default)
         try await served.store.upsert([Fixtures.item("E-new")], in: .default)
-        let change = try await served.live.itemsChanged([ItemID(unchecked: "E-new")], in: .default)
+        let change = try await served.apply([ItemID(unchecked: "E-new")])
         #expect(change.added.map(\.key) == ["E-new"])
         let model = try #require(served.registry.model(for: .default))
         let label = try #require(model.itemLabel(of: "E-new"))
@@ -97,7 +105,7 @@ struct LiveCatalogueTests {
     @Test func anItemWithoutContentGetsNoVector() async throws {
         let served = try await Self.served(indexed: false)
         try await served.store.upsert([Fixtures.item("blank"), Fixtures.item("unknown-words", title: "zzzz qqqq")], in: .default)
-        let change = try await served.live.itemsChanged(["blank", "unknown-words"].map(ItemID.init(unchecked:)), in: .default)
+        let change = try await served.apply(["blank", "unknown-words"].map(ItemID.init(unchecked:)))
         #expect(change.isEmpty)
         let model = try #require(served.registry.model(for: .default))
         #expect(model.itemLabel(of: "blank") == nil && model.itemLabel(of: "unknown-words") == nil)
@@ -116,17 +124,17 @@ struct LiveCatalogueTests {
         let before = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
         let top = try #require(before.items.first?.item)
         #expect(try await served.store.markUnavailable(top, in: .default, at: Fixtures.now))
-        let change = try await served.live.itemsChanged([top], in: .default)
+        let change = try await served.apply([top])
         let model = try #require(served.registry.model(for: .default))
         let label = try #require(model.itemLabel(of: top.rawValue))
-        #expect(change.withdrawn == [label] && model.isWithdrawn(label))
+        #expect(change.withdrawn == [top.rawValue] && model.isWithdrawn(label))
         if indexed { #expect(model.retrieval?.index.contains(label) == false) }
         #expect(!(model.personalised(user: "a1", extraHistory: [], count: 59) ?? []).contains { $0.item == label })
         let after = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
         #expect(!after.items.contains { $0.item == top }, "not even when unavailable items are asked for")
 
         try await served.store.upsert([Fixtures.item(top.rawValue, title: "alpine hiking boots trail back")], in: .default)
-        #expect(try await served.live.itemsChanged([top], in: .default).restored == [label])
+        #expect(try await served.apply([top]).restored == [top.rawValue])
         let restored = try #require(served.registry.model(for: .default))
         if indexed { #expect(restored.retrieval?.index.contains(label) == true) }
         #expect(try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request).items.first?.item == top)
@@ -144,13 +152,98 @@ struct LiveCatalogueTests {
         #expect(try await served.store.markUnavailable(ItemID(unchecked: "A3"), in: .default, at: Fixtures.now))
         try await live.sweepIfMoved(.default)
         #expect(served.registry.model(for: .default)?.itemLabel(of: "B-new") == nil, "within the interval the catalogue is not swept again")
-        let change = try await live.sweep(.default)
+        let change = try await live.sweep(.default).change
         let model = try #require(served.registry.model(for: .default))
         #expect(change.added.map(\.key) == ["B-new"])
         let label = try #require(model.itemLabel(of: "A3"))
-        #expect(change.withdrawn == [label] && model.retrieval?.index.contains(label) == false)
+        #expect(change.withdrawn == ["A3"] && model.retrieval?.index.contains(label) == false)
         #expect(model.retrieval?.index.contains(try #require(model.itemLabel(of: "B-new"))) == true)
-        #expect(try await live.sweep(.default).isEmpty, "a second sweep finds nothing new")
+        #expect(try await live.sweep(.default).change.isEmpty, "a second sweep finds nothing new")
+    }
+
+    /// A LiveCatalogue over `served` whose hook runs `write` once, after the first change is
+    /// computed and before its rows are read again.
+    static func racing(_ served: Served, _ write: @escaping @Sendable () async throws -> Void) -> LiveCatalogue {
+        let fired = Locked(false)
+        return LiveCatalogue(
+            registry: served.registry, store: served.store, logger: Logger(label: "test"),
+            beforeRecheck: { _ in
+                guard fired.withLock({ done in defer { done = true }; return !done }) else { return }
+                try await write()
+            })
+    }
+
+    /// A sweep reads a new item available, the item is deleted, then the sweep would swap:
+    /// the deleted item must not enter the model (and the reverse for a withdrawal).
+    @Test func aWriteWhileASweepComputesIsNotUndoneByIt() async throws {
+        let served = try await Self.served(indexed: true)
+        let store = served.store
+        try await store.upsert([Fixtures.item("B-new", title: "baking flour oven bread", categories: ["b"])], in: .default)
+        let deleting = Self.racing(served) {
+            let marked = try await store.markUnavailable(ItemID(unchecked: "B-new"), in: .default, at: Fixtures.now)
+            #expect(marked)
+        }
+        let (change, _) = try await deleting.sweep(.default)
+        #expect(change.isEmpty, "the deleted item's entry was dropped")
+        #expect(served.registry.model(for: .default)?.itemLabel(of: "B-new") == nil)
+        #expect(try await deleting.drain(.default).change.isEmpty, "its id was queued again and found unavailable")
+        #expect(served.registry.model(for: .default)?.itemLabel(of: "B-new") == nil)
+
+        #expect(try await store.markUnavailable(ItemID(unchecked: "A3"), in: .default, at: Fixtures.now))
+        let restoring = Self.racing(served) {
+            try await store.upsert([Fixtures.item("A3", title: "alpine boots back")], in: .default)
+        }
+        #expect(try await restoring.sweep(.default).change.withdrawn.isEmpty)
+        let model = try #require(served.registry.model(for: .default))
+        let label = try #require(model.itemLabel(of: "A3"))
+        #expect(!model.isWithdrawn(label) && model.retrieval?.index.contains(label) == true)
+    }
+
+    /// A reload of the same version (an online update, a pin and unpin) while a change computes:
+    /// the change is not swapped into the new load, and its ids are applied to it by the next drain.
+    @Test func aChangeComputedAgainstOneLoadIsNeverSwappedIntoAnother() async throws {
+        let served = try await Self.served(indexed: true)
+        let registry = served.registry
+        let live = Self.racing(served) {
+            let current = try #require(registry.model(for: .default))
+            #expect(registry.replace(ServingModel(snapshot: current.snapshot), ifServing: current.version, in: .default))
+        }
+        try await served.store.upsert([Fixtures.item("A-new", title: "alpine hiking boots trail", categories: ["a"])], in: .default)
+        live.itemsChanged([ItemID(unchecked: "A-new")], in: .default)
+        let first = try await live.drain(.default)
+        #expect(first.change.added.map(\.key) == ["A-new"] && !first.applied)
+        #expect(registry.model(for: .default)?.itemLabel(of: "A-new") == nil)
+        let second = try await live.drain(.default)
+        #expect(second.applied && registry.model(for: .default)?.itemLabel(of: "A-new") != nil)
+    }
+
+    /// Many writes between two drains cost one change of the served value (one copy of the index).
+    @Test func queuedWritesAreAppliedInOneChange() async throws {
+        let served = try await Self.served(indexed: true)
+        try await served.store.upsert(
+            (0..<5).map { Fixtures.item("A-new\($0)", title: "alpine hiking boots trail \($0)", categories: ["a"]) }, in: .default)
+        #expect(try await served.store.markUnavailable(ItemID(unchecked: "A1"), in: .default, at: Fixtures.now))
+        for i in 0..<5 { served.live.itemsChanged([ItemID(unchecked: "A-new\(i)")], in: .default) }
+        served.live.itemsChanged([ItemID(unchecked: "A1"), ItemID(unchecked: "A-new0")], in: .default)
+        let (change, applied) = try await served.live.drain(.default)
+        #expect(applied && change.added.count == 5 && change.withdrawn == ["A1"])
+        #expect(served.registry.model(for: .default)?.revision == 1)
+        #expect(try await served.live.drain(.default).change.isEmpty, "the queue is empty")
+    }
+
+    /// Withdrawing and restoring an item again and again brings back its node each time.
+    @Test func aFlipFloppingItemKeepsOneNodeInTheIndex() async throws {
+        let served = try await Self.served(indexed: true)
+        let nodes = try #require(served.registry.model(for: .default)?.retrieval?.index.nodeCount)
+        for round in 0..<4 {
+            #expect(try await served.store.markUnavailable(ItemID(unchecked: "B2"), in: .default, at: Fixtures.now))
+            #expect(try await served.apply([ItemID(unchecked: "B2")]).withdrawn == ["B2"])
+            try await served.store.upsert([Fixtures.item("B2", title: "baking flour \(round)")], in: .default)
+            #expect(try await served.apply([ItemID(unchecked: "B2")]).restored == ["B2"])
+        }
+        let model = try #require(served.registry.model(for: .default))
+        #expect(model.retrieval?.index.nodeCount == nodes)
+        #expect(model.retrieval?.index.contains(try #require(model.itemLabel(of: "B2"))) == true)
     }
 
     @Test(arguments: [false, true])
@@ -175,6 +268,8 @@ struct LiveCatalogueTests {
         let served = try await Self.served(indexed: true)
         let registry = served.registry
         let dimension = try #require(registry.model(for: .default)?.cold?.dimension)
+        let first = try #require(registry.model(for: .default))
+        let keys = (0..<Int32(60)).map { first.itemKey(at: $0)! }
         try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
                 var rng = SeededGenerator(seed: 9)
@@ -182,8 +277,8 @@ struct LiveCatalogueTests {
                 for step in 0..<60 {
                     var change = CatalogueChange()
                     change.added = [("new-\(step)", (0..<dimension).map { _ in Float(rng.next() % 1_000) / 500 - 1 }, 0)]
-                    change.withdrawn = [Int32(step % 60)]
-                    if step >= 10 { change.restored = [Int32((step - 10) % 60)] }
+                    change.withdrawn = [keys[step % 60]]
+                    if step >= 10 { change.restored = [keys[(step - 10) % 60]] }
                     while true {
                         let base = try #require(registry.model(for: .default))
                         if registry.replace(base.applying(change), ifStill: base, in: .default) { break }
