@@ -9,6 +9,12 @@ import Foundation
 /// A file is written to a temporary file, fsynced and renamed into place, so a reader never
 /// sees a partial model and a crash never leaves one behind. The index is renamed into place
 /// before the snapshot, so a snapshot that names an index is never visible without it.
+///
+/// A version is chosen before training (``nextVersion(in:)``), so two trainings (the command line
+/// and the server) can pick the same one: saving takes an exclusive lock on the version
+/// (`.v<version>.lock`, released by the system if the process dies) and puts the snapshot in
+/// place with link(2), which never replaces a file, so the second save fails with a conflict
+/// instead of overwriting the first.
 package struct ModelFiles: Sendable {
     package let directory: URL
     /// Factor models over at least this many items get their index built and saved with them.
@@ -46,9 +52,13 @@ package struct ModelFiles: Sendable {
         let folder = folder(snapshot.workspace)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let final = folder.appendingPathComponent("v\(snapshot.version).model")
-        guard !FileManager.default.fileExists(atPath: final.path) else {
-            throw AttuneError(code: .conflict, message: "model version \(snapshot.version) already exists")
-        }
+        let taken = AttuneError(
+            code: .conflict, message: "model version \(snapshot.version) already exists: another training saved it; train again")
+        let lock = open(folder.appendingPathComponent(".v\(snapshot.version).lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw AttuneError(code: .storage, message: "cannot lock model version \(snapshot.version)") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { throw taken }
+        guard !FileManager.default.fileExists(atPath: final.path) else { throw taken }
         var snapshot = snapshot
         let recommender = snapshot.model.model
         if let index = FactorRetrieval.buildIndex(for: recommender, minimumItems: indexMinimumItems, threads: indexThreads),
@@ -68,21 +78,36 @@ package struct ModelFiles: Sendable {
                 snapshot.metadata = .object(members)
             }
         }
-        try Self.writeAtomically(snapshot.serialized(), to: final)
+        guard try Self.writeAtomically(snapshot.serialized(), to: final, replacing: false) else { throw taken }
         return snapshot
     }
 
-    private static func writeAtomically(_ bytes: [UInt8], to final: URL) throws {
-        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).tmp")
+    /// Writes `bytes` to a temporary file of its own, fsyncs it and puts it at `final`: renamed
+    /// over an existing file when `replacing`, else linked, which fails when `final` exists.
+    /// - Returns: `false` when `final` existed and `replacing` is off (nothing was written there).
+    @discardableResult
+    static func writeAtomically(_ bytes: [UInt8], to final: URL, replacing: Bool = true) throws -> Bool {
+        let temporary = final.deletingLastPathComponent().appendingPathComponent(
+            ".\(final.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {
             throw AttuneError(code: .storage, message: "cannot write the model file")
         }
+        defer { unlink(temporary.path) }
         let handle = try FileHandle(forWritingTo: temporary)
         try handle.synchronize()
         try handle.close()
-        guard rename(temporary.path, final.path) == 0 else {
+        if replacing {
+            // rename(2) replaces the old file atomically: a reader sees the old or the new file.
+            guard rename(temporary.path, final.path) == 0 else {
+                throw AttuneError(code: .storage, message: "cannot move the model file into place")
+            }
+            return true
+        }
+        guard link(temporary.path, final.path) == 0 else {
+            if errno == EEXIST { return false }
             throw AttuneError(code: .storage, message: "cannot move the model file into place")
         }
+        return true
     }
 
     /// What serving can take from a snapshot's stored index.
@@ -197,17 +222,7 @@ extension ModelFiles {
             let snapshot = try load(version: version, in: workspace)
             guard let redacted = snapshot.redactingUsers(where: isErased) else { continue }
             let final = folder(workspace).appendingPathComponent("v\(version).model")
-            let temporary = folder(workspace).appendingPathComponent(".v\(version).model.redact")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(redacted.serialized())) else {
-                throw AttuneError(code: .storage, message: "cannot write the model file")
-            }
-            let handle = try FileHandle(forWritingTo: temporary)
-            try handle.synchronize()
-            try handle.close()
-            // rename(2) replaces the old file atomically: a reader sees the old or the new snapshot.
-            guard rename(temporary.path, final.path) == 0 else {
-                throw AttuneError(code: .storage, message: "cannot replace the model file")
-            }
+            try Self.writeAtomically(redacted.serialized(), to: final)
             rewritten += 1
         }
         return rewritten
