@@ -8,16 +8,23 @@
 package struct ColdItems: Sendable {
     package let firstLabel: Int32
     package let dimension: Int
+    /// How many leading values of a vector are factors (the rest a bias): what item similarity
+    /// compares.
+    package let factorDimension: Int
     package private(set) var keys: [String] = []
     private var labelOfKey: [String: Int32] = [:]
     /// Row-major, `count x dimension`.
     package private(set) var vectors: [Float] = []
+    /// Each vector's factors scaled to unit length, row-major `count x factorDimension`: computed
+    /// once here so that similar-items requests do not normalise every new item each time.
+    package private(set) var units: [Float] = []
     /// The trained item each cold item is most similar to in content, for its reason.
     private var anchors: [Int32] = []
 
-    package init(firstLabel: Int32, dimension: Int) {
+    package init(firstLabel: Int32, dimension: Int, factorDimension: Int? = nil) {
         self.firstLabel = firstLabel
         self.dimension = dimension
+        self.factorDimension = min(factorDimension ?? dimension, dimension)
     }
 
     package var count: Int { keys.count }
@@ -37,6 +44,13 @@ package struct ColdItems: Sendable {
         return Array(vectors[start..<(start + dimension)])
     }
 
+    /// The unit-length factors of `label`.
+    package func unit(of label: Int32) -> [Float]? {
+        guard contains(label) else { return nil }
+        let start = Int(label - firstLabel) * factorDimension
+        return Array(units[start..<(start + factorDimension)])
+    }
+
     /// Adds `key` with `vector` (of ``dimension`` values) and returns its label.
     mutating func append(key: String, vector: [Float], anchor: Int32) -> Int32 {
         precondition(vector.count == dimension && labelOfKey[key] == nil, "one vector of the model's dimension per new item")
@@ -44,6 +58,7 @@ package struct ColdItems: Sendable {
         keys.append(key)
         labelOfKey[key] = label
         vectors.append(contentsOf: vector)
+        units.append(contentsOf: ItemSimilarity.unit(Array(vector.prefix(factorDimension))))
         anchors.append(anchor)
         return label
     }

@@ -42,6 +42,13 @@ package struct FactorScan: Sendable {
         return vector.withUnsafeBufferPointer { search.top(userVector: $0, k: count, excluding: excluded) }
     }
 
+    /// As ``candidates(user:history:excluding:count:)`` for a ``queryVector(user:history:)``
+    /// already computed (a fold-in is computed once when new items are scored with it too).
+    package func candidates(query: [Float], excluding excluded: [Int32], count: Int) -> [(item: Int32, score: Float)] {
+        let d = if case .bpr = model { query.count - 1 } else { query.count }
+        return query.withUnsafeBufferPointer { search.top(userVector: UnsafeBufferPointer(rebasing: $0[..<d]), k: count, excluding: excluded) }
+    }
+
     /// The user's vector in retrieval space (``FactorRetrieval``): `[u]`, or `[u, 1]` for a model
     /// with item biases, so its dot product with `[vᵢ, bᵢ]` is the model's score.
     package func queryVector(user: Int?, history: [Int32]) -> [Float] {

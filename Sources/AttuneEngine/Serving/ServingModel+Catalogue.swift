@@ -55,13 +55,37 @@ extension ServingModel {
 
     /// The vector the index holds for `label`: the model's factors (and bias) for a trained item,
     /// the borrowed vector for a new one.
-    func retrievalVector(of label: Int32) -> [Float]? {
+    package func retrievalVector(of label: Int32) -> [Float]? {
         if let vector = cold?.vector(of: label) { return vector }
         guard label >= 0, Int(label) < snapshot.items.count else { return nil }
         let model = snapshot.model.model
         if let als = model as? ImplicitALS { return als.itemFactors.row(Int(label)) }
         if let bpr = model as? BPR { return bpr.itemFactors.row(Int(label)) + [bpr.itemBias[Int(label)]] }
         return nil
+    }
+
+    /// The sorted union of two sorted arrays without repeats.
+    /// - Complexity: O(a + b).
+    package static func sortedUnion(_ a: [Int32], _ b: [Int32]) -> [Int32] {
+        var out: [Int32] = []
+        out.reserveCapacity(a.count + b.count)
+        var (i, j) = (0, 0)
+        while i < a.count || j < b.count {
+            let next: Int32
+            if j == b.count || (i < a.count && a[i] < b[j]) {
+                next = a[i]
+                i += 1
+            } else if i == a.count || b[j] < a[i] {
+                next = b[j]
+                j += 1
+            } else {
+                next = a[i]
+                i += 1
+                j += 1
+            }
+            if out.last != next { out.append(next) }
+        }
+        return out
     }
 
     /// `found` (best first) with the live new items scored against `query` merged in, `count` at most.
@@ -96,20 +120,23 @@ extension ServingModel {
         let target: [Float]?
         if let cold, cold.contains(label) {
             guard let vector = cold.vector(of: label), let d = similarity.factorDimension else { return [] }
-            let factors = Array(vector.prefix(d))
-            out = similarity.similar(toFactors: factors, count: count + withdrawn.count) ?? []
-            target = ItemSimilarity.unit(factors)
+            out = similarity.similar(toFactors: Array(vector.prefix(d)), count: count + withdrawn.count) ?? []
+            target = cold.unit(of: label)
         } else {
             out = similarity.similar(to: label, count: count + withdrawn.count)
             target = similarity.unitFactors(of: label)
         }
-        if let cold, !cold.isEmpty, let target {
+        if let cold, !cold.isEmpty, let target, target.count == cold.factorDimension {
             let d = target.count
-            for j in 0..<cold.count {
-                let other = cold.firstLabel + Int32(j)
-                guard other != label, let vector = cold.vector(of: other) else { continue }
-                let s = zip(target, ItemSimilarity.unit(Array(vector.prefix(d)))).reduce(Float(0)) { $0 + $1.0 * $1.1 }
-                if s > 0 { out.append((other, s)) }
+            cold.units.withUnsafeBufferPointer { u in
+                target.withUnsafeBufferPointer { t in
+                    for j in 0..<cold.count {
+                        let other = cold.firstLabel + Int32(j)
+                        guard other != label else { continue }
+                        let s = VectorKernels.dot(t.baseAddress!, u.baseAddress! + j * d, count: d)
+                        if s > 0 { out.append((other, s)) }
+                    }
+                }
             }
             out = out.enumerated().sorted { ($0.element.similarity, -$0.offset) > ($1.element.similarity, -$1.offset) }.map(\.element)
         }

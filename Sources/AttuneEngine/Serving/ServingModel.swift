@@ -73,7 +73,10 @@ package struct ServingModel: Sendable {
             indexSource = retrieval == nil ? nil : "rebuilt: no index saved with the snapshot"
         }
         scan = retrieval == nil ? FactorScan(model) : nil
-        cold = FactorRetrieval.dimension(of: model).map { ColdItems(firstLabel: Int32(snapshot.items.count), dimension: $0) }
+        let factorDimension = similarity.factorDimension
+        cold = FactorRetrieval.dimension(of: model).map {
+            ColdItems(firstLabel: Int32(snapshot.items.count), dimension: $0, factorDimension: factorDimension)
+        }
     }
 
     package var version: Int { snapshot.version }
@@ -107,10 +110,14 @@ package struct ServingModel: Sendable {
             return found
         }
         if let scan {
-            let excluded = withdrawn.isEmpty ? history : Array(Set(history).union(withdrawn)).sorted()
-            let found = scan.candidates(user: userIndex, history: history, excluding: excluded, count: min(count, snapshot.items.count))
-            guard let cold, !cold.isEmpty else { return found }
-            return Self.merging(cold: cold, withdrawn: withdrawn, query: scan.queryVector(user: userIndex, history: history), into: found, count: count)
+            let excluded = withdrawn.isEmpty ? history : Self.sortedUnion(history, withdrawn)
+            let trained = min(count, snapshot.items.count)
+            guard let cold, !cold.isEmpty else {
+                return scan.candidates(user: userIndex, history: history, excluding: excluded, count: trained)
+            }
+            let query = scan.queryVector(user: userIndex, history: history)
+            let found = scan.candidates(query: query, excluding: excluded, count: trained)
+            return Self.merging(cold: cold, withdrawn: withdrawn, query: query, into: found, count: count)
         }
         var scores = [Float](repeating: 0, count: snapshot.items.count)
         let values = [Float](repeating: 1, count: history.count)

@@ -262,6 +262,44 @@ struct LiveCatalogueTests {
         #expect(next.personalised(user: "a1", extraHistory: [], count: 5)?.first?.item == label)
     }
 
+    @Test func theExcludedLabelsAreTheSortedUnionOfHistoryAndWithdrawn() {
+        #expect(ServingModel.sortedUnion([1, 4, 9], [0, 4, 5, 12]) == [0, 1, 4, 5, 9, 12])
+        #expect(ServingModel.sortedUnion([], [3]) == [3] && ServingModel.sortedUnion([2, 3], []) == [2, 3])
+        var rng = SeededGenerator(seed: 4)
+        for _ in 0..<50 {
+            let a = Set((0..<Int(rng.next() % 20)).map { _ in Int32(rng.next() % 40) }).sorted()
+            let b = Set((0..<Int(rng.next() % 20)).map { _ in Int32(rng.next() % 40) }).sorted()
+            #expect(ServingModel.sortedUnion(a, b) == Set(a).union(b).sorted())
+        }
+    }
+
+    /// New BPR items (vector with a bias) are scored with one fold-in and compared on unit factors.
+    @Test func aNewItemOfABPRModelIsServedThroughTheScan() async throws {
+        let store = try await ModelTrainingTests.communityStore()
+        let directory = try TemporaryDirectory()
+        var files = ModelFiles(dataDirectory: directory.url.path)
+        files.indexThreads = 1
+        var tuner = ModelTuner()
+        tuner.quick = true
+        tuner.threads = 1
+        _ = try await ModelTraining(store: store, files: files, clock: FixedClock()).run(workspace: .default, family: .bpr, tuner: tuner)
+        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
+        registry.refresh()
+        let model = try #require(registry.model(for: .default))
+        let cold = try #require(model.cold)
+        #expect(model.scan != nil && cold.factorDimension == cold.dimension - 1)
+        let anchor = try #require(model.snapshot.items.index(of: "A1"))
+        var change = CatalogueChange()
+        change.added = [("A-copy", try #require(model.retrievalVector(of: anchor)), anchor)]
+        let next = model.applying(change)
+        let label = try #require(next.itemLabel(of: "A-copy"))
+        #expect(next.similarItems(to: anchor, count: 3).first?.item == label, "its unit factors equal its anchor's")
+        #expect(next.similarItems(to: label, count: 3).first?.item == anchor)
+        let history = [anchor]
+        let withNew = try #require(next.personalised(user: "nobody", extraHistory: history, count: 70))
+        #expect(withNew.contains { $0.item == label } && !withNew.contains { $0.item == anchor })
+    }
+
     /// Searches run while a writer inserts and withdraws items: no crash, and every answer comes
     /// from one whole served value (known labels, none withdrawn in that value).
     @Test func searchesStayValidDuringConcurrentInsertsAndDeletes() async throws {
