@@ -59,6 +59,12 @@ package enum ModelIndexFile {
             guard index.count == itemCount, index.dimension == dimension else {
                 throw Unusable(description: "index contents disagree with its header")
             }
+            // Scores are read as the model's (inner products), and live inserts assume its M.
+            let wanted = FactorRetrieval.configuration
+            guard index.metric == wanted.metric, index.configuration.neighbors == wanted.neighbors else {
+                throw Unusable(
+                    description: "index built with metric \(index.metric), M \(index.configuration.neighbors); serving needs \(wanted.metric), M \(wanted.neighbors)")
+            }
             return index
         } catch let error as Unusable {
             throw error

@@ -90,6 +90,25 @@ struct ModelIndexFileTests {
         #expect(served.personalised(user: "a1", extraHistory: [], count: 5)?.count == 5)
     }
 
+    /// A file whose header matches the model but whose graph ranks by another metric or has
+    /// another M is not served: its scores would not be the model's.
+    @Test(arguments: [HNSWIndex.Configuration(metric: .cosine), HNSWIndex.Configuration(metric: .innerProduct, neighbors: 8)])
+    func anIndexBuiltWithAnotherConfigurationIsRebuilt(configuration: HNSWIndex.Configuration) async throws {
+        let (files, saved, directory) = try await Self.trained()
+        _ = directory
+        let recommender = saved.model.model
+        let (vectors, d) = try #require(FactorRetrieval.vectors(of: recommender))
+        let other = try HNSWIndex.build(vectors: vectors, dimension: d, configuration: configuration)
+        let bytes = ModelIndexFile.encode(other, itemCount: vectors.count / d, fingerprint: try #require(ModelIndexFile.fingerprint(of: recommender)))
+        #expect(throws: ModelIndexFile.Unusable.self) { try ModelIndexFile.decode(bytes, for: recommender) }
+        try Data(bytes).write(to: files.directory.appendingPathComponent("default/v1.index"))
+        guard case .unusable(let reason) = files.loadIndex(for: try files.load(version: 1, in: .default)) else {
+            Issue.record("an index of another configuration was loaded")
+            return
+        }
+        #expect(reason.contains("serving needs"), "\(reason)")
+    }
+
     @Test func aModelBelowTheThresholdWritesNoIndex() async throws {
         let (files, snapshot, directory) = try await Self.trained(indexMinimumItems: FactorRetrieval.minimumItems)
         _ = directory
