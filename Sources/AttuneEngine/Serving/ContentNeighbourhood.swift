@@ -6,7 +6,8 @@ import AttuneML
 /// the items sharing a term with it; and the imported item embeddings, cosine over unit rows.
 /// When an item has both, the two cosines are averaged.
 ///
-/// Built once per served model version, when the first new item needs it; never on a request.
+/// Built once per served model version by the catalogue service (``LiveCatalogue``), off the
+/// cooperative pool, when the first new item needs it; never on a request.
 package struct ContentNeighbourhood: Sendable {
     let vectorizer: TFIDFVectorizer?
     /// terms x trained items: the transposed unit-length TF-IDF rows.
@@ -53,8 +54,24 @@ package struct ContentNeighbourhood: Sendable {
     /// the catalogue's dimension.
     /// - Complexity: O(Σ over the text's terms of the items holding them + items x d).
     package func neighbours(of text: ItemText, embedding: [Float]? = nil, k: Int) -> [(item: Int32, similarity: Float)] {
+        var scores: [Float] = []
+        return neighbours(of: text, embedding: embedding, k: k, scores: &scores)
+    }
+
+    /// The neighbours of each of `items`, as ``neighbours(of:embedding:k:)``, with one scores
+    /// buffer for all of them.
+    package func neighbours(of items: [(text: ItemText, embedding: [Float]?)], k: Int) -> [[(item: Int32, similarity: Float)]] {
+        var scores: [Float] = []
+        return items.map { neighbours(of: $0.text, embedding: $0.embedding, k: k, scores: &scores) }
+    }
+
+    private func neighbours(of text: ItemText, embedding: [Float]?, k: Int, scores: inout [Float]) -> [(item: Int32, similarity: Float)] {
         guard k > 0 else { return [] }
-        var scores = [Float](repeating: 0, count: itemCount)
+        if scores.count == itemCount {
+            scores.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        } else {
+            scores = [Float](repeating: 0, count: itemCount)
+        }
         var parts: Float = 0
         if let vectorizer, let itemsByTerm {
             let row = vectorizer.transform([text])
@@ -74,14 +91,17 @@ package struct ContentNeighbourhood: Sendable {
                 let d = embeddingDimension
                 embeddings.withUnsafeBufferPointer { e in
                     unit.withUnsafeBufferPointer { q in
-                        for j in 0..<itemCount { scores[j] += VectorKernels.dot(q.baseAddress!, e.baseAddress! + j * d, count: d) }
+                        scores.withUnsafeMutableBufferPointer { s in
+                            for j in 0..<itemCount { s[j] += VectorKernels.dot(q.baseAddress!, e.baseAddress! + j * d, count: d) }
+                        }
                     }
                 }
             }
         }
         guard parts > 0 else { return [] }
         var selector = TopKSelector(k: min(k, itemCount))
-        return selector.select(scores: scores).filter { scores[Int($0)] > 0 }.map { ($0, scores[Int($0)] / parts) }
+        let found = selector.select(scores: scores)
+        return found.filter { scores[Int($0)] > 0 }.map { ($0, scores[Int($0)] / parts) }
     }
 
     /// The similarity-weighted mean of `neighbours`' vectors (`vector(of:)`), and the nearest

@@ -186,10 +186,8 @@ package final class LiveCatalogue: Service, Sendable {
             let embeddings = neighbourhood.embeddingDimension > 0 ? try await store.embeddings(fresh.map(\.id), in: workspace) : [:]
             let candidates = fresh
             let borrowed = try await ModelTraining.offTheCooperativePool {
-                candidates.map { item in
-                    let found = neighbourhood.neighbours(of: CatalogText.text(of: item), embedding: embeddings[item.id], k: Self.neighbours)
-                    return ContentNeighbourhood.borrowedVector(from: found, vector: model.retrievalVector(of:))
-                }
+                neighbourhood.neighbours(of: candidates.map { (CatalogText.text(of: $0), embeddings[$0.id]) }, k: Self.neighbours)
+                    .map { ContentNeighbourhood.borrowedVector(from: $0, vector: model.retrievalVector(of:)) }
             }
             var none: [ItemID: Timestamp] = [:]
             for (item, found) in zip(fresh, borrowed) {
