@@ -47,19 +47,19 @@ package struct FactorRetrieval: Sendable {
         self.index = index
     }
 
+    /// The item factors of a factor model, and its item biases (BPR); `nil` for other models.
+    /// The one place that knows which recommenders are factor models and how they score.
+    package static func factors(of recommender: any Recommender) -> (factors: DenseMatrix, bias: [Float]?)? {
+        if let als = recommender as? ImplicitALS { return (als.itemFactors, nil) }
+        if let bpr = recommender as? BPR { return (bpr.itemFactors, bpr.itemBias) }
+        return nil
+    }
+
     /// The row-major retrieval vectors of a factor model (`[vᵢ]`, or `[vᵢ, bᵢ]` with biases) and
     /// their dimension; `nil` for other models.
     package static func vectors(of recommender: any Recommender) -> (values: [Float], dimension: Int)? {
-        let factors: DenseMatrix
-        let bias: [Float]
-        if let als = recommender as? ImplicitALS {
-            (factors, bias) = (als.itemFactors, [])
-        } else if let bpr = recommender as? BPR {
-            (factors, bias) = (bpr.itemFactors, bpr.itemBias)
-        } else {
-            return nil
-        }
-        if bias.isEmpty { return (factors.values, factors.columnCount) }
+        guard let (factors, bias) = factors(of: recommender) else { return nil }
+        guard let bias else { return (factors.values, factors.columnCount) }
         let d = factors.columnCount + 1
         var vectors = [Float]()
         vectors.reserveCapacity(factors.rowCount * d)
@@ -70,11 +70,15 @@ package struct FactorRetrieval: Sendable {
         return (vectors, d)
     }
 
+    /// The retrieval vector of item `item` of a factor model, as ``vectors(of:)`` holds it.
+    package static func vector(of item: Int, in recommender: any Recommender) -> [Float]? {
+        guard let (factors, bias) = factors(of: recommender), item >= 0, item < factors.rowCount else { return nil }
+        return bias.map { factors.row(item) + [$0[item]] } ?? factors.row(item)
+    }
+
     /// The retrieval dimension of a factor model (factors, plus one for a bias), else `nil`.
     package static func dimension(of recommender: any Recommender) -> Int? {
-        if let als = recommender as? ImplicitALS { return als.itemFactors.columnCount }
-        if let bpr = recommender as? BPR { return bpr.itemFactors.columnCount + 1 }
-        return nil
+        factors(of: recommender).map { $0.factors.columnCount + ($0.bias == nil ? 0 : 1) }
     }
 
     /// Builds the index of `recommender` when it is a factor model over at least `minimumItems`

@@ -193,6 +193,12 @@ package final class ModelRegistry: Sendable {
         }
     }
 
+    /// ``refresh()`` on a thread of its own: reading a large snapshot, or rebuilding its index,
+    /// takes seconds that must not hold a thread of the cooperative pool serving requests.
+    package func refreshOffThePool() async throws {
+        try await ModelTraining.offTheCooperativePool { [self] in refresh() }
+    }
+
     /// Why `candidate` should not replace `served`, or `nil` when it may. Models without
     /// validation metrics (too little data to tune) are not compared.
     package static func regression(of candidate: ModelSnapshot, against served: ModelSnapshot, margin: Double) -> String? {
@@ -222,22 +228,22 @@ package struct ModelWatcher: Service {
 
     /// Refreshes unless the erasures cannot be read: serving nothing new beats serving an erased
     /// person's vector, and the next poll tries again.
-    private func poll() async {
+    private func poll() async throws {
         if let erasures {
             do { try await registry.adoptErasures(from: erasures) } catch { return }
         }
-        registry.refresh()
+        try await registry.refreshOffThePool()
     }
 
     package func run() async throws {
-        await poll()
+        try await poll()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
-            await poll()
+            try await poll()
         }
     }
 }

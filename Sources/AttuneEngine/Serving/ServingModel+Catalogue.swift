@@ -58,10 +58,7 @@ extension ServingModel {
     package func retrievalVector(of label: Int32) -> [Float]? {
         if let vector = cold?.vector(of: label) { return vector }
         guard label >= 0, Int(label) < snapshot.items.count else { return nil }
-        let model = snapshot.model.model
-        if let als = model as? ImplicitALS { return als.itemFactors.row(Int(label)) }
-        if let bpr = model as? BPR { return bpr.itemFactors.row(Int(label)) + [bpr.itemBias[Int(label)]] }
-        return nil
+        return FactorRetrieval.vector(of: Int(label), in: snapshot.model.model)
     }
 
     /// The sorted union of two sorted arrays without repeats.

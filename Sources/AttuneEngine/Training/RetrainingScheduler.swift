@@ -93,7 +93,7 @@ package final class RetrainingScheduler: Service {
             "retraining finished",
             metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(snapshot.version),
                        "model.family": .string(snapshot.family.rawValue)])
-        registry.refresh()
+        try await registry.refreshOffThePool()
         return snapshot
     }
 }
