@@ -6,7 +6,10 @@
 package struct CatalogueChange: Sendable {
     /// New items (not in the model) with their borrowed vectors and nearest trained item (a label
     /// of the trained items, which every value of one version shares).
+    /// An item added earlier whose content changed gets its new vector this way too.
     package var added: [(key: String, vector: [Float], anchor: Int32)] = []
+    /// A hash of the content each added vector was borrowed from, by id.
+    package var contentHashes: [String: Int] = [:]
     /// Items to stop serving: deleted or unavailable.
     package var withdrawn: [String] = []
     /// Withdrawn items available again.

@@ -20,6 +20,9 @@ package struct ColdItems: Sendable {
     package private(set) var units: [Float] = []
     /// The trained item each cold item is most similar to in content, for its reason.
     private var anchors: [Int32] = []
+    /// A hash of the content each vector was borrowed from (``LiveCatalogue``), so that a change
+    /// of the item's text is noticed; `nil` when unknown.
+    private var contentHashes: [Int?] = []
 
     package init(firstLabel: Int32, dimension: Int, factorDimension: Int? = nil) {
         self.firstLabel = firstLabel
@@ -51,8 +54,10 @@ package struct ColdItems: Sendable {
         return Array(units[start..<(start + factorDimension)])
     }
 
+    package func contentHash(of label: Int32) -> Int? { contains(label) ? contentHashes[Int(label - firstLabel)] : nil }
+
     /// Adds `key` with `vector` (of ``dimension`` values) and returns its label.
-    mutating func append(key: String, vector: [Float], anchor: Int32) -> Int32 {
+    mutating func append(key: String, vector: [Float], anchor: Int32, contentHash: Int? = nil) -> Int32 {
         precondition(vector.count == dimension && labelOfKey[key] == nil, "one vector of the model's dimension per new item")
         let label = firstLabel + Int32(keys.count)
         keys.append(key)
@@ -60,6 +65,18 @@ package struct ColdItems: Sendable {
         vectors.append(contentsOf: vector)
         units.append(contentsOf: ItemSimilarity.unit(Array(vector.prefix(factorDimension))))
         anchors.append(anchor)
+        contentHashes.append(contentHash)
         return label
+    }
+
+    /// Gives `label` (a new item whose content changed) another vector; it keeps its label.
+    mutating func replace(_ label: Int32, vector: [Float], anchor: Int32, contentHash: Int?) {
+        precondition(contains(label) && vector.count == dimension, "one vector of the model's dimension per new item")
+        let j = Int(label - firstLabel)
+        vectors.replaceSubrange((j * dimension)..<((j + 1) * dimension), with: vector)
+        units.replaceSubrange(
+            (j * factorDimension)..<((j + 1) * factorDimension), with: ItemSimilarity.unit(Array(vector.prefix(factorDimension))))
+        anchors[j] = anchor
+        contentHashes[j] = contentHash
     }
 }

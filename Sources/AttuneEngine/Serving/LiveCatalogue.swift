@@ -178,6 +178,12 @@ package final class LiveCatalogue: Service, Sendable {
             if let label = model.itemLabel(of: id.rawValue) {
                 if !live && !model.isWithdrawn(label) { change.withdrawn.append(id.rawValue) }
                 if live && model.isWithdrawn(label) { change.restored.append(id.rawValue) }
+                // A new item whose text changed borrows its vector again.
+                if let item, live, !model.isWithdrawn(label), let hash = model.cold?.contentHash(of: label),
+                    hash != Self.contentHash(of: item), tried[id] != item.updatedAt
+                {
+                    fresh.append(item)
+                }
             } else if let item, live, tried[id] != item.updatedAt {
                 fresh.append(item)
             }
@@ -193,6 +199,7 @@ package final class LiveCatalogue: Service, Sendable {
             for (item, found) in zip(fresh, borrowed) {
                 if let (vector, anchor) = found {
                     change.added.append((item.id.rawValue, vector, anchor))
+                    change.contentHashes[item.id.rawValue] = Self.contentHash(of: item)
                 } else {
                     none[item.id] = item.updatedAt
                 }
@@ -223,6 +230,16 @@ package final class LiveCatalogue: Service, Sendable {
                        "items.withdrawn": .stringConvertible(change.withdrawn.count),
                        "items.restored": .stringConvertible(change.restored.count)])
         return (change, true)
+    }
+
+    /// What a new item's vector is borrowed from, as a hash: its catalogue text (this process only).
+    static func contentHash(of item: Item) -> Int {
+        var hasher = Hasher()
+        hasher.combine(item.title)
+        hasher.combine(item.description)
+        hasher.combine(item.categories)
+        hasher.combine(item.tags)
+        return hasher.finalize()
     }
 
     /// `change` without the entries whose stored row is no longer the one it was computed from

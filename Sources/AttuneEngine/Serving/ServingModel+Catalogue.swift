@@ -15,7 +15,7 @@ extension ServingModel {
     package func isWithdrawn(_ label: Int32) -> Bool { withdrawn.binarySearchContains(label) }
 
     /// This model with `change` applied: new items appended to ``cold`` and inserted into the
-    /// index, withdrawn ones tombstoned in it, restored ones brought back (their old node when the
+    /// index (one already there whose content changed gets its new vector and a new node), withdrawn ones tombstoned in it, restored ones brought back (their old node when the
     /// index still holds it). Ids are resolved to labels here, against this value; an id it does
     /// not know is skipped. The receiver is not changed (requests holding it go on with it); the
     /// index's arrays are copied once here when shared, which is what makes the swap safe against
@@ -40,11 +40,23 @@ extension ServingModel {
             }
         }
         if var cold = copy.cold {
-            for item in change.added where cold.label(of: item.key) == nil && snapshot.items.index(of: item.key) == nil
-                && item.vector.count == cold.dimension
-            {
-                vectors += item.vector
-                labels.append(cold.append(key: item.key, vector: item.vector, anchor: item.anchor))
+            // The last entry of an id wins.
+            var last: [String: Int] = [:]
+            for (i, item) in change.added.enumerated() { last[item.key] = i }
+            for (i, item) in change.added.enumerated()
+            where last[item.key] == i && snapshot.items.index(of: item.key) == nil && item.vector.count == cold.dimension {
+                let hash = change.contentHashes[item.key]
+                if let label = cold.label(of: item.key) {
+                    // Revised content: a withdrawn item keeps its vector (restoring brings back its node).
+                    guard !withdrawnSet.contains(label) else { continue }
+                    cold.replace(label, vector: item.vector, anchor: item.anchor, contentHash: hash)
+                    copy.retrieval?.remove(label: label)
+                    vectors += item.vector
+                    labels.append(label)
+                } else {
+                    vectors += item.vector
+                    labels.append(cold.append(key: item.key, vector: item.vector, anchor: item.anchor, contentHash: hash))
+                }
             }
             copy.cold = cold
         }

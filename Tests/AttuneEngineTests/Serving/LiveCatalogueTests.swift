@@ -231,6 +231,28 @@ struct LiveCatalogueTests {
         #expect(try await served.live.drain(.default).change.isEmpty, "the queue is empty")
     }
 
+    /// A new item whose text changes borrows its vector again, under the same label.
+    @Test func aNewItemWhoseTextChangesGetsANewVector() async throws {
+        let served = try await Self.served(indexed: true)
+        try await served.store.upsert([Fixtures.item("X-new", title: "alpine hiking boots trail", categories: ["a"])], in: .default)
+        _ = try await served.apply([ItemID(unchecked: "X-new")])
+        let before = try #require(served.registry.model(for: .default))
+        let label = try #require(before.itemLabel(of: "X-new"))
+        #expect(before.itemKey(at: try #require(before.cold?.anchor(of: label)))?.hasPrefix("A") == true)
+        #expect(try await served.apply([ItemID(unchecked: "X-new")]).isEmpty, "unchanged text: nothing to do")
+
+        try await served.store.upsert([Fixtures.item("X-new", title: "baking flour oven bread", categories: ["b"])], in: .default)
+        let change = try await served.apply([ItemID(unchecked: "X-new")])
+        #expect(change.added.map(\.key) == ["X-new"])
+        let after = try #require(served.registry.model(for: .default))
+        #expect(after.itemLabel(of: "X-new") == label && after.cold?.count == 1)
+        #expect(after.itemKey(at: try #require(after.cold?.anchor(of: label)))?.hasPrefix("B") == true)
+        #expect(after.retrievalVector(of: label) != before.retrievalVector(of: label))
+        #expect(after.retrieval?.index.contains(label) == true && after.retrieval?.index.count == before.retrieval?.index.count)
+        let similar = after.similarItems(to: label, count: 5).compactMap { after.itemKey(at: $0.item) }
+        #expect(similar.allSatisfy { $0.hasPrefix("B") }, "\(similar)")
+    }
+
     /// Withdrawing and restoring an item again and again brings back its node each time.
     @Test func aFlipFloppingItemKeepsOneNodeInTheIndex() async throws {
         let served = try await Self.served(indexed: true)
