@@ -45,4 +45,4 @@ package protocol WorkspaceStore: Sendable {
 /// Everything the engine needs from storage.
 package typealias AttuneStorage = EventStore & CatalogStore & EmbeddingStore & IdentityStore & ProfileStore & WorkspaceStore
     & ExperimentStore & AuditStore & SegmentStore & WebhookStore & PersonalDataStore & ActivityStore & TextStore
-    & ConsentStore & ImputationStore & IdentityResolutionStore & ProtectedValueStore
+    & ConsentStore & ImputationStore & IdentityResolutionStore & ProtectedValueStore & ProfileViewStore

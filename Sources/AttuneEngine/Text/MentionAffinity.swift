@@ -9,19 +9,11 @@ package enum MentionAffinity {
     /// At most this many mentioned targets are read per profile.
     package static let maxTargets = 200
 
-    package static func add(
-        to affinity: inout LabelAffinity, user: UserID, in workspace: WorkspaceID, store: any AttuneStorage
-    ) async throws {
-        let mentions = try await store.mentions(of: user, in: workspace, after: nil, limit: maxTargets)
-        let positive = mentions.filter { ($0.meanSentiment ?? 0) > 0 }
-        guard !positive.isEmpty else { return }
-        let itemIDs = positive.compactMap { summary -> ItemID? in
-            if case .item(let id) = summary.target { return id }
-            return nil
-        }
-        let catalogue = try await store.items(itemIDs, in: workspace)
+    /// Adds the favourable mentions among `mentions` to `affinity`: `catalogue` holds the
+    /// mentioned items (others are skipped); neutral and negative mentions add nothing.
+    package static func add(to affinity: inout LabelAffinity, mentions: [MentionSummary], catalogue: [ItemID: Item]) {
         var entries: [(categories: [String], tags: [String], weight: Double)] = []
-        for summary in positive {
+        for summary in mentions where (summary.meanSentiment ?? 0) > 0 {
             let weight = Double(summary.count) * (summary.meanSentiment ?? 0)
             switch summary.target {
             case .item(let id):

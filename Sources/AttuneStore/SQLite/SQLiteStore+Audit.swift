@@ -9,17 +9,20 @@ extension SQLiteStore: AuditStore {
         try await writer.write { db in
             // Reading the last row and inserting after it in one write transaction keeps the
             // chain linear however many processes append.
-            let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            // Prepared once per connection: every profile read appends a row.
+            let last = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
             let lastSequence: Int64 = last?["seq"] ?? 0
             let sequence = lastSequence + 1
             let lastHash: Data? = last?["hash"]
             let previous = lastHash.map { Array($0) } ?? auditGenesisHash
             let hash = seal(previous, sequence)
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO audit_log (seq, at, actor, action, workspace, subject, detail, prev_hash, hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
+                    """
+            ).execute(
                 arguments: [sequence, entry.time.millisecondsSinceEpoch, entry.actor, entry.action.rawValue,
                             entry.workspace?.rawValue, entry.subject, entry.detail, Data(previous), Data(hash)])
             return AuditRecord(sequence: sequence, entry: entry, previousHash: previous, hash: hash)

@@ -43,17 +43,7 @@ extension SQLiteStore: ImputationStore {
     package func imputations(of user: UserID, in workspace: WorkspaceID) async throws -> [StoredImputation] {
         try readNow { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT attribute, value, confidence, imputed_at FROM imputed_attributes
-                    WHERE workspace = ? AND user_id = ? ORDER BY attribute
-                    """,
-                arguments: [key, user.rawValue]
-            ).map { row in
-                StoredImputation(
-                    attribute: row[0], value: row[1], confidence: row[2], imputedAt: Timestamp(millisecondsSinceEpoch: row[3]))
-            }
+            return try Self.imputations(key, user.rawValue, db)
         }
     }
 }

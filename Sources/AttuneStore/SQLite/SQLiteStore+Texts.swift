@@ -69,7 +69,7 @@ extension SQLiteStore: TextStore {
         }
     }
 
-    private static func summary(_ row: Row, user: UserID? = nil, target: MentionTarget? = nil) -> MentionSummary? {
+    static func summary(_ row: Row, user: UserID? = nil, target: MentionTarget? = nil) -> MentionSummary? {
         // Columns: user_id, target_kind, target, count, mean, min, last ts.
         guard let target = target ?? MentionTarget(kind: row[1], value: row[2]) else { return nil }
         return MentionSummary(
