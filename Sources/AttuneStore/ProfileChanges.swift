@@ -11,19 +11,35 @@ package enum ProfileChanges {
     static func changed(from before: ProfileTraits, to after: ProfileTraits, into out: inout String) {
         out += #""changed":{"#
         var first = true
-        func field(_ name: String, _ a: String, _ b: String) {
-            guard a != b else { return }
+        // Values are compared before anything is formatted: most fields of most versions are equal.
+        func open(_ name: StaticString) {
             if !first { out += "," }
             first = false
-            out += "\"\(name)\":[\(a),\(b)]"
+            out += "\""
+            out += name.description
+            out += "\":["
         }
-        field("events", String(before.eventCount), String(after.eventCount))
-        field("sessions", String(before.sessionCount), String(after.sessionCount))
-        field("purchases", String(before.purchaseCount), String(after.purchaseCount))
-        field("monetary", number(before.monetary), number(after.monetary))
-        field("firstSeen", String(before.firstSeen), String(after.firstSeen))
-        field("lastSeen", String(before.lastSeen), String(after.lastSeen))
-        field("lastPurchase", before.lastPurchase.map { String($0) } ?? "null", after.lastPurchase.map { String($0) } ?? "null")
+        func field(_ name: StaticString, _ a: Int64, _ b: Int64) {
+            guard a != b else { return }
+            open(name)
+            out += String(a)
+            out += ","
+            out += String(b)
+            out += "]"
+        }
+        field("events", Int64(before.eventCount), Int64(after.eventCount))
+        field("sessions", Int64(before.sessionCount), Int64(after.sessionCount))
+        field("purchases", Int64(before.purchaseCount), Int64(after.purchaseCount))
+        if before.monetary != after.monetary {
+            open("monetary")
+            out += number(before.monetary) + "," + number(after.monetary) + "]"
+        }
+        field("firstSeen", before.firstSeen, after.firstSeen)
+        field("lastSeen", before.lastSeen, after.lastSeen)
+        if before.lastPurchase != after.lastPurchase {
+            open("lastPurchase")
+            out += (before.lastPurchase.map { String($0) } ?? "null") + "," + (after.lastPurchase.map { String($0) } ?? "null") + "]"
+        }
         if before.countsByType != after.countsByType {
             let types = Set(before.countsByType.keys).union(after.countsByType.keys).sorted()
             if !first { out += "," }
@@ -37,21 +53,32 @@ package enum ProfileChanges {
                 if !firstType { out += "," }
                 firstType = false
                 appendString(type, to: &out)
-                out += ":[\(a),\(b)]"
+                out += ":["
+                out += String(a)
+                out += ","
+                out += String(b)
+                out += "]"
             }
             out += "}"
         }
         out += "}"
     }
 
-    /// Detail of an `event` version: the changes, how many events, and the first few ids.
-    static func events(_ events: [Event], from before: ProfileTraits, to after: ProfileTraits) -> String {
+    /// Detail of an `event` version: the changes, how many events, and the ids of the first few.
+    static func events(
+        count: Int, ids: some Sequence<EventID>, from before: ProfileTraits, to after: ProfileTraits
+    ) -> String {
         var out = "{"
+        out.reserveCapacity(320)
         changed(from: before, to: after, into: &out)
-        out += #","events":\#(events.count),"eventIds":["#
-        for (index, event) in events.prefix(eventIDLimit).enumerated() {
+        out += #","events":"#
+        out += String(count)
+        out += #","eventIds":["#
+        for (index, id) in ids.prefix(eventIDLimit).enumerated() {
             if index > 0 { out += "," }
-            out += "\"\(event.id.uuidString)\""
+            out += "\""
+            out += id.uuidString
+            out += "\""
         }
         out += "]}"
         return out

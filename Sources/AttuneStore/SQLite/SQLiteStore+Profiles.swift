@@ -134,28 +134,42 @@ extension SQLiteStore: ProfileStore {
         _ events: [Event], workspace: Int64, db: Database, personal: (String) -> Bool = { _ in true }
     ) throws -> [String] {
         guard !events.isEmpty else { return [] }
+        // Each owner's events as positions in `events`, grouped by a slot per owner: no copy of
+        // an event and no array per event (most events name their user, who is the only owner).
         var order: [String] = []
-        var byUser: [String: [Event]] = [:]
+        var slots: [String: Int] = [:]
+        var owned: [[Int]] = []
         var links: [String: [String]] = [:]
-        for event in events {
+        func own(_ user: String, _ position: Int) {
+            guard personal(user) else { return }
+            if let slot = slots[user] {
+                owned[slot].append(position)
+            } else {
+                slots[user] = order.count
+                order.append(user)
+                owned.append([position])
+            }
+        }
+        for (position, event) in events.enumerated() {
+            if let user = event.userID {
+                own(user.rawValue, position)
+                continue
+            }
             let owners = try ProfileOwnership.owners(of: event) { anonymous in
                 if let known = links[anonymous.rawValue] { return known }
                 let found = try linkedUsers(workspace, anonymous.rawValue, db)
                 links[anonymous.rawValue] = found
                 return found
             }
-            for user in owners where personal(user) {
-                if byUser[user] == nil { order.append(user) }
-                byUser[user, default: []].append(event)
-            }
+            for user in owners { own(user, position) }
         }
-        for user in order {
+        for (slot, user) in order.enumerated() {
             let stored = try loadProfile(workspace, user, db)
             let before = stored?.traits ?? ProfileTraits()
             var traits = before
             var latest: Int64 = stored?.updatedAt.millisecondsSinceEpoch ?? 0
-            let owned = byUser[user]!
-            for event in owned {
+            for position in owned[slot] {
+                let event = events[position]
                 fold(event, into: &traits)
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
@@ -163,7 +177,10 @@ extension SQLiteStore: ProfileStore {
             try saveProfile(workspace, user, traits, version: version, at: latest, db)
             try recordVersion(
                 workspace, user, version: version, at: latest, cause: .event,
-                detail: ProfileChanges.events(owned, from: before, to: traits), db)
+                detail: ProfileChanges.events(
+                    count: owned[slot].count, ids: owned[slot].prefix(ProfileChanges.eventIDLimit).lazy.map { events[$0].id },
+                    from: before, to: traits),
+                db)
         }
         return order
     }
