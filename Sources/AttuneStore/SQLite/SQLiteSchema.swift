@@ -439,6 +439,22 @@ enum SQLiteSchema {
                         WHERE original_user_id IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v9-merge-blocks") { db in
+            // "Do not merge" pairs left by unmerges (a < b, so each pair has one row); automatic
+            // resolution looks them up from either side.
+            try db.execute(
+                sql: """
+                    CREATE TABLE merge_blocks (
+                        workspace INTEGER NOT NULL,
+                        a TEXT NOT NULL,
+                        b TEXT NOT NULL,
+                        merge_id INTEGER NOT NULL,
+                        at INTEGER NOT NULL,
+                        PRIMARY KEY (workspace, a, b)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX merge_blocks_by_b ON merge_blocks(workspace, b);
+                    """)
+        }
         return migrator
     }
 }

@@ -10,9 +10,18 @@ extension SQLiteStore: IdentityResolutionStore {
             let key = try self.requireWorkspace(workspace, db)
             let at = time.millisecondsSinceEpoch
             var outcomes: [MergeOutcome] = []
+            let blocks = try Self.hasMergeBlocks(key, db)
             for (user, identifiers) in batch {
                 let own = try Self.canonical(key, user.rawValue, db)
                 var groups = [own]
+                // Members of the groups joining so far, and whom they must not be merged with.
+                var joined: Set<String> = []
+                var refused: Set<String> = []
+                if blocks {
+                    let members = try Self.members(key, own, db)
+                    joined.formUnion(members)
+                    refused = try Self.blockedPartners(key, members, db)
+                }
                 var reasons: [String: String] = [:]
                 for identifier in identifiers {
                     let holder = try String.fetchOne(
@@ -33,6 +42,15 @@ extension SQLiteStore: IdentityResolutionStore {
                     }
                     let canonical = try Self.canonical(key, holder, db)
                     if !groups.contains(canonical) {
+                        if blocks {
+                            // An unmerge split these people: the identifier stays with its holder.
+                            let members = try Self.members(key, canonical, db)
+                            guard refused.isDisjoint(with: members),
+                                try Self.blockedPartners(key, members, db).isDisjoint(with: joined)
+                            else { continue }
+                            joined.formUnion(members)
+                            refused.formUnion(try Self.blockedPartners(key, members, db))
+                        }
                         groups.append(canonical)
                         reasons[canonical] = identifier.kind.rawValue
                     }
@@ -76,6 +94,8 @@ extension SQLiteStore: IdentityResolutionStore {
                 throw AttuneError(code: .conflict, message: "these users are merged already", field: "users")
             }
             let keep = try canonical.map { try Self.canonical(key, $0.rawValue, db) }
+            // A person decided these are one: an earlier unmerge's pair no longer holds.
+            try Self.clearMergeBlocks(key, among: groups, db)
             let reasons = Dictionary(uniqueKeysWithValues: groups.map { ($0, UserMerge.manualReason) })
             return try self.mergeGroups(
                 key, groups, reasons: reasons, keep: keep, actor: actor, at: time.millisecondsSinceEpoch, db)
@@ -168,36 +188,14 @@ extension SQLiteStore: IdentityResolutionStore {
     package func identifiers(of users: [UserID], in workspace: WorkspaceID) async throws -> [StoredIdentifier] {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
-            var out: [StoredIdentifier] = []
-            try Self.forEachRow(
-                db, select: "user_id, kind, value, source, first_seen",
-                from: "user_identifiers INDEXED BY user_identifiers_by_user", key: "user_id",
-                workspace: key, in: users.map(\.rawValue)
-            ) { row in
-                out.append(
-                    StoredIdentifier(
-                        user: UserID(unchecked: row[0]), kind: IdentifierKind(stored: row[1]), value: row[2],
-                        source: row[3],
-                        firstSeen: Timestamp(millisecondsSinceEpoch: row[4])))
-            }
-            return out.sorted { ($0.kind, $0.value) < ($1.kind, $1.value) }
+            return try Self.identifiers(key, users.map(\.rawValue), db)
         }
     }
 
     package func merges(involving users: [UserID], in workspace: WorkspaceID) async throws -> [UserMerge] {
         try await writer.read { db in
             guard let key = try self.workspaceKey(workspace, db) else { return [] }
-            var byID: [Int64: UserMerge] = [:]
-            for column in ["canonical", "merged"] {
-                try Self.forEachRow(
-                    db, select: "*", from: "user_merges", key: column, workspace: key, in: users.map(\.rawValue)
-                ) {
-                    row in
-                    let merge = Self.userMerge(row)
-                    byID[merge.id] = merge
-                }
-            }
-            return byID.values.sorted { $0.id < $1.id }
+            return try Self.merges(key, users.map(\.rawValue), db)
         }
     }
 

@@ -110,6 +110,8 @@ extension SQLiteStore {
         let group = try Self.mergedBefore(workspace, leaving, db)
         try db.cachedStatement(sql: "UPDATE user_merges SET undone_at = ?, undone_by = ? WHERE id = ?")
             .execute(arguments: [time, actor, merge.id])
+        // The next import sharing the identifier must not join them again.
+        try Self.blockMerge(workspace, leaving, merge.canonical.rawValue, merge: merge.id, at: time, db)
         try db.cachedStatement(sql: "DELETE FROM user_aliases WHERE workspace = ? AND alias = ?")
             .execute(arguments: [workspace, leaving])
         for member in group where member != leaving {

@@ -77,6 +77,8 @@ extension SQLiteStore: PersonalDataStore {
         counts.identityRecords += try Self.delete(db, "user_aliases", "canonical = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "user_merges", "merged = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "merge_blocks", "a = ?", key, [id])
+        counts.identityRecords += try Self.delete(db, "merge_blocks", "b = ?", key, [id])
         counts.declaredTraits += try Self.delete(db, "imputed_attributes", "user_id = ?", key, [id])
         // Every link of the person's anonymous ids goes: a link kept for another user would
         // still hold the person's identifier.

@@ -2,6 +2,7 @@ import AttuneCore
 import AttuneEngine
 import AttuneStore
 import AttuneTestSupport
+import GRDB
 import Testing
 
 struct IdentityResolutionTests {
@@ -183,4 +184,55 @@ struct IdentityResolutionTests {
         #expect(try await f.eventCount("b") == 2)
         #expect(try await f.eventCount("a") == 1)
     }
+
+    @Test func anUnmergeSticksUntilAManualMergeClearsIt() async throws {
+        var f = try await IdentityFixture()
+        try await f.events("a", count: 2)
+        try await f.events("b", count: 2)
+        _ = try await f.attach("a", email: "ann@example.com")
+        #expect(try await f.attach("b", email: "ann@example.com").merges.count == 1)
+        _ = try await f.identity.unmerge(ID.id("b"), merge: nil, in: .default, actor: "test")
+        #expect(try await f.canonical("b") == "b")
+        // The next import of the same record shares the address again: the split holds.
+        #expect(try await f.attach("b", email: "ann@example.com").merges.isEmpty)
+        #expect(try await f.attach("b", email: "Ann@Example.com ", phone: "+44 20 7946 0958").merges.isEmpty)
+        #expect(try await f.canonical("b") == "b")
+        #expect(try await f.eventCount("a") == 2)
+        #expect(try await f.eventCount("b") == 2)
+        // b's new phone is b's own; a third record sharing it and a's address joins one side only.
+        let third = try await f.attach("c", email: "ann@example.com", phone: "+442079460958")
+        #expect(third.merges.count == 1)
+        #expect(try await f.canonical("c") == "a", "c joins the holder of the address; b's phone is refused")
+        #expect(try await f.canonical("b") == "b", "c must not bridge the split pair")
+        #expect(try await Self.blocks(f) == 1)
+        // A person decides otherwise: the manual merge clears the pair.
+        _ = try await f.identity.merge([ID.id("a"), ID.id("b")], canonical: nil, in: .default, actor: "test")
+        #expect(try await f.canonical("b") == "a")
+        #expect(try await Self.blocks(f) == 0)
+    }
+
+    @Test func anUnmergedGroupStaysApartFromEveryMemberOfTheOther() async throws {
+        var f = try await IdentityFixture()
+        try await f.events("a", count: 1)
+        try await f.events("x", count: 1)
+        try await f.events("b", count: 1)
+        _ = try await f.attach("a", email: "a@example.com")
+        _ = try await f.attach("x", email: "a@example.com", phone: "+15555550100")
+        #expect(try await f.canonical("x") == "a")
+        _ = try await f.attach("b", email: "b@example.com")
+        _ = try await f.attach("a", email: "b@example.com")
+        #expect(try await f.canonical("b") == "a")
+        _ = try await f.identity.unmerge(ID.id("b"), merge: nil, in: .default, actor: "test")
+        // x's phone belongs to a's person, which b was split from: b sharing it joins nothing.
+        #expect(try await f.attach("b", phone: "+1 555 555 0100").merges.isEmpty)
+        #expect(try await f.canonical("b") == "b")
+        // Someone new can still join either side.
+        #expect(try await f.attach("d", email: "b@example.com").merges.count == 1)
+        #expect(try await f.canonical("d") == "b", "b kept its own address")
+    }
+
+    static func blocks(_ f: IdentityFixture) async throws -> Int {
+        try await f.store.writer.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM merge_blocks") ?? 0 }
+    }
+
 }
