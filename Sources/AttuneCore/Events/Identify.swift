@@ -11,6 +11,9 @@ package struct Identify: Sendable, Equatable {
     /// Identifiers the call asserts (`identifiers` in the body), normalised; the store ignores
     /// them, identity resolution acts on them.
     package var identifiers: [PersonIdentifier] = []
+    /// Identifiers of the call that were left out (a phone number not in international form),
+    /// for the answer to report as warnings.
+    package var skippedIdentifiers: [AttuneError] = []
 
     package init(
         anonymousID: AnonymousID?, userID: UserID, traits: String?, timestamp: Timestamp,
@@ -49,8 +52,11 @@ package struct Identify: Sendable, Equatable {
             }
         case let other?: throw .invalid("traits", "must be an object, not \(other.typeName)")
         }
-        let identifiers = try PersonIdentifier.decodeList(json["identifiers"], field: "identifiers")
+        var skipped: [AttuneError] = []
+        let identifiers = try PersonIdentifier.decodeList(json["identifiers"], field: "identifiers", skipped: &skipped)
         guard anonymousID != nil || traits != nil || !identifiers.isEmpty else {
+            // A call that was only a malformed phone number says so rather than "nothing given".
+            if let first = skipped.first { throw first }
             throw AttuneError(code: .missingField, message: "anonymousId or traits is required", field: "anonymousId")
         }
         let timestamp =
@@ -58,6 +64,7 @@ package struct Identify: Sendable, Equatable {
             ?? receivedAt
         var identify = Identify(anonymousID: anonymousID, userID: userID, traits: traits, timestamp: timestamp)
         identify.identifiers = identifiers
+        identify.skippedIdentifiers = skipped
         return identify
     }
 }

@@ -20,6 +20,10 @@ package struct ImportReport: Sendable, Equatable {
     /// Users merged into another because they share an identifier (user imports).
     package var merges = 0
     package var problems: [Problem] = []
+    /// Rows kept without one of their values (a phone number that could not be normalised):
+    /// `warned` counts them all, `warnings` lists the first ``maxListedProblems``.
+    package var warned = 0
+    package var warnings: [Problem] = []
     package var dryRun = false
 
     package init(dryRun: Bool = false) {
@@ -29,6 +33,11 @@ package struct ImportReport: Sendable, Equatable {
     mutating func reject(line: Int, _ message: String) {
         rejected += 1
         if problems.count < Self.maxListedProblems { problems.append(Problem(line: line, message: message)) }
+    }
+
+    mutating func warn(line: Int, _ message: String) {
+        warned += 1
+        if warnings.count < Self.maxListedProblems { warnings.append(Problem(line: line, message: message)) }
     }
 }
 

@@ -3,8 +3,11 @@ import AttuneStore
 
 /// `attune import users FILE`: one row per user; every other column becomes a declared trait.
 ///
-/// The e-mail, phone and external-id columns are also identifiers: a malformed one rejects its row,
-/// and with ``identity`` set, users that share one are merged into one person.
+/// The e-mail, phone and external-id columns are also identifiers: a malformed e-mail address or
+/// external id rejects its row; a phone number that cannot be brought to E.164 (malformed, or
+/// national without ``defaultCountryCode``) is skipped with a warning and the row kept, since
+/// CRM phone columns are often free text. With ``identity`` set, users that share an identifier
+/// are merged into one person.
 package struct UserImporter: Sendable {
     /// The id column of a user file, when not named: the first of these present.
     static let idColumns = ["user_id", "userid", "user", "customer_id", "id"]
@@ -23,7 +26,7 @@ package struct UserImporter: Sendable {
     /// A column of this source's own ids for the person (kind `external:SOURCE`), if any.
     package var externalIDColumn: String?
     /// Country calling code for phone numbers written without one (`44`); without it such
-    /// numbers are rejected.
+    /// numbers are skipped (a warning in the report).
     package var defaultCountryCode: String?
 
     package init(store: any IdentityStore, clock: any WallClock) {
@@ -54,7 +57,7 @@ package struct UserImporter: Sendable {
                 do {
                     let user = try UserColumn.user(in: row, column: column)
                     if pii != nil { try PersonalDataID.refuse(user.rawValue, field: column) }
-                    let identifiers = try self.identifiers(in: row)
+                    let (identifiers, skipped) = try self.identifiers(in: row)
                     let members = CellTyping.members(of: row, excluding: [column])
                     guard !members.isEmpty else {
                         throw AttuneError.invalid(column, "row has no attributes besides the id")
@@ -67,6 +70,7 @@ package struct UserImporter: Sendable {
                     var identify = Identify(anonymousID: nil, userID: user, traits: traits, timestamp: now, source: self.source)
                     identify.identifiers = identifiers
                     pending.append(identify)
+                    if let skipped { report.warn(line: row.line, skipped.reportText + " (identifier skipped, row kept)") }
                 } catch let error as AttuneError {
                     report.reject(line: row.line, error.reportText)
                 }
@@ -93,9 +97,9 @@ package struct UserImporter: Sendable {
         return report
     }
 
-    /// The row's identifiers, normalised.
-    /// - Throws: `AttuneError` naming the column of a malformed one.
-    private func identifiers(in row: TabularRow) throws(AttuneError) -> [PersonIdentifier] {
+    /// The row's identifiers, normalised, and why its phone number was left out, if it was.
+    /// - Throws: `AttuneError` naming the column of a malformed e-mail address or external id.
+    private func identifiers(in row: TabularRow) throws(AttuneError) -> ([PersonIdentifier], skipped: AttuneError?) {
         var out: [PersonIdentifier] = []
         func text(_ column: String) -> String? {
             guard case .string(let raw)? = row.cells[column] else {
@@ -105,12 +109,17 @@ package struct UserImporter: Sendable {
             return raw.trimmingSpaces().isEmpty ? nil : raw
         }
         if let raw = text(emailColumn) { out.append(try PersonIdentifier.email(raw, field: emailColumn)) }
+        var skipped: AttuneError?
         if let raw = text(phoneColumn) {
-            out.append(try PersonIdentifier.phone(raw, defaultCountryCode: defaultCountryCode, field: phoneColumn))
+            do {
+                out.append(try PersonIdentifier.phone(raw, defaultCountryCode: defaultCountryCode, field: phoneColumn))
+            } catch {
+                skipped = error
+            }
         }
         if let column = externalIDColumn, let raw = text(column) {
             out.append(try PersonIdentifier.external(source: source, id: raw, field: column))
         }
-        return out
+        return (out, skipped)
     }
 }

@@ -59,14 +59,16 @@ package struct EventsController: Sendable {
         // either id: a write key (public in web pages) must not be able to claim someone's e-mail.
         // Only a server-side caller with an admin key resolves identities.
         let resolves = principal.scope.permits(.admin)
-        if !identify.identifiers.isEmpty, !resolves {
+        if !identify.identifiers.isEmpty || !identify.skippedIdentifiers.isEmpty, !resolves {
             throw AttuneError(
                 code: .forbidden, message: "identifiers need an admin key: they merge users", field: "identifiers")
         }
         var identifiers = identify.identifiers
+        var skipped = identify.skippedIdentifiers
         if resolves {
-            // Validated before anything is stored: a malformed address leaves everything as it was.
-            identifiers += try PersonIdentifier.fromTraits(identify.traits, defaultCountryCode: nil)
+            // Validated before anything is stored: a malformed address leaves everything as it was;
+            // a phone number not in international form is skipped and reported.
+            identifiers += try PersonIdentifier.fromTraits(identify.traits, defaultCountryCode: nil, skipped: &skipped)
         }
         if let pii, let traits = identify.traits { identify.traits = try pii.protect(traits) }
         try await store.record(identify, in: principal.workspace)
@@ -76,19 +78,29 @@ package struct EventsController: Sendable {
                 [(identify.userID, identifiers)], source: identify.source, in: principal.workspace, actor: principal.keyID)
             canonical = outcomes.first?.canonical ?? canonical
         }
-        return JSONResponse.make(.object([
+        var answer: [(key: String, value: JSONValue)] = [
             ("ok", .bool(true)), ("userId", .string(identify.userID.rawValue)), ("canonicalUserId", .string(canonical.rawValue)),
-        ]))
+        ]
+        if !skipped.isEmpty {
+            // Each as an error body would name it: the caller can fix the number and send it again.
+            answer.append(("warnings", .array(skipped.map { Rendering.json($0) })))
+        }
+        return JSONResponse.make(.object(answer))
     }
 
     @Sendable func userEvents(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let user = try context.identifier("id", as: UserID.self)
+        let named = try context.identifier("id", as: UserID.self)
         let limit = try QueryParameters.limit(request)
         let cursor = try QueryParameters.string(request, "cursor").map { (c) throws(AttuneError) in try Cursor.decodeSequence(c) }
+        // A merged id's events were re-keyed to its person: the person's log answers for it.
+        let user = try await store.canonicalUser(of: named, in: principal.workspace)
         let events = try await store.events(of: user, in: principal.workspace, after: cursor, limit: limit)
         let next: JSONValue =
             events.count == limit ? .string(Cursor.encode(String(events.last!.sequence))) : .null
-        return JSONResponse.make(.object([("events", .array(events.map(Rendering.json))), ("nextCursor", next)]))
+        return JSONResponse.make(.object([
+            ("userId", .string(user.rawValue)), ("requestedUserId", .string(named.rawValue)),
+            ("events", .array(events.map(Rendering.json))), ("nextCursor", next),
+        ]))
     }
 }

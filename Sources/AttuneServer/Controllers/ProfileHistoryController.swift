@@ -6,7 +6,7 @@ import Hummingbird
 /// `GET /v1/users/{id}/history`: the profile's versions, newest first, with what caused each and
 /// what it changed. Personal data like the profile itself, so admin scope, and a page that shows
 /// any version is audited by the user's digest. An unknown user has an empty history, as
-/// `GET /v1/users/{id}/events` has no events for one.
+/// `GET /v1/users/{id}/events` has no events for one. A merged id answers for its person.
 package struct ProfileHistoryController: Sendable {
     let store: any AttuneStorage
     let audit: AuditLog
@@ -17,7 +17,7 @@ package struct ProfileHistoryController: Sendable {
 
     @Sendable func history(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
-        let user = try context.identifier("id", as: UserID.self)
+        let named = try context.identifier("id", as: UserID.self)
         let limit = try QueryParameters.limit(request)
         let cursor = try QueryParameters.string(request, "cursor").map { (c) throws(AttuneError) -> Int in
             // A version cursor: the page continues below it.
@@ -25,6 +25,7 @@ package struct ProfileHistoryController: Sendable {
             guard value <= Int64(Int.max) else { throw .invalid("cursor", "is not a cursor this server issued") }
             return Int(value)
         }
+        let user = try await store.canonicalUser(of: named, in: principal.workspace)
         let versions = try await store.profileHistory(of: user, in: principal.workspace, before: cursor, limit: limit)
         if !versions.isEmpty {
             try await audit.record(
@@ -33,7 +34,8 @@ package struct ProfileHistoryController: Sendable {
         }
         let next: JSONValue = versions.count == limit ? .string(Cursor.encode(String(versions.last!.version))) : .null
         return JSONResponse.make(.object([
-            ("userId", .string(user.rawValue)), ("versions", .array(versions.map(\.json))), ("nextCursor", next),
+            ("userId", .string(user.rawValue)), ("requestedUserId", .string(named.rawValue)),
+            ("versions", .array(versions.map(\.json))), ("nextCursor", next),
         ]))
     }
 }

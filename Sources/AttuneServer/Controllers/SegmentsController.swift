@@ -67,11 +67,14 @@ package struct SegmentsController: Sendable {
 
     @Sendable func userSegments(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
-        let user = try context.identifier("id", as: UserID.self)
+        let named = try context.identifier("id", as: UserID.self)
+        // A merged id answers for the person it became part of, whose memberships these are.
+        let user = try await store.canonicalUser(of: named, in: principal.workspace)
         let ids = Set(try await store.segments(of: user, in: principal.workspace))
         let segments = try await store.segments(in: principal.workspace).filter { ids.contains($0.id) }
         return JSONResponse.make(.object([
             ("userId", .string(user.rawValue)),
+            ("requestedUserId", .string(named.rawValue)),
             ("segments", .array(segments.map { segment -> JSONValue in
                 .object([
                     ("id", .string(segment.id.rawValue)), ("name", .string(segment.name)),

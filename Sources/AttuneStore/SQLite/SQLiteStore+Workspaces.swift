@@ -98,8 +98,17 @@ extension SQLiteStore: WorkspaceStore {
                 db, sql: "SELECT events, withheld FROM workspace_counters WHERE workspace = ?", arguments: [key])
             let events: Int = counters?[0] ?? 0
             let withheld: Int = counters?[1] ?? 0
+            // Persons, not ids: a merged id's activity counts for the person it became part of.
             let users = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM actors WHERE workspace = ? AND anonymous = 0", arguments: [key]) ?? 0
+                db,
+                sql: try Self.hasAliases(key, db)
+                    ? """
+                    SELECT count(DISTINCT coalesce(m.canonical, a.actor_id)) FROM actors a
+                    LEFT JOIN user_aliases m ON m.workspace = a.workspace AND m.alias = a.actor_id
+                    WHERE a.workspace = ? AND a.anonymous = 0
+                    """
+                    : "SELECT count(*) FROM actors WHERE workspace = ? AND anonymous = 0",
+                arguments: [key]) ?? 0
             let anonymous = try Int.fetchOne(
                 db, sql: "SELECT count(*) FROM actors WHERE workspace = ? AND anonymous = 1", arguments: [key]) ?? 0
             let items = try Int.fetchOne(db, sql: "SELECT count(*) FROM items WHERE workspace = ?", arguments: [key]) ?? 0

@@ -68,13 +68,19 @@ enum ImportOutput {
         if report.duplicates > 0 { line += ", \(report.duplicates) already present" }
         line += ", \(report.rejected) rejected"
         if report.merges > 0 { line += ", \(report.merges) users merged through shared identifiers" }
+        if report.warned > 0 { line += ", \(report.warned) kept with a warning" }
         Swift.print(line)
         for problem in report.problems.prefix(20) {
             Swift.print("  line \(problem.line): \(problem.message)")
         }
         if report.rejected > 20 { Swift.print("  ... \(report.rejected - 20) more") }
+        for warning in report.warnings.prefix(20) {
+            Swift.print("  line \(warning.line) (warning): \(warning.message)")
+        }
+        if report.warned > 20 { Swift.print("  ... \(report.warned - 20) more warnings") }
         if let reportPath {
-            let text = report.problems.map { "\($0.line)\t\($0.message)" }.joined(separator: "\n") + "\n"
+            let text = (report.problems.map { "\($0.line)\t\($0.message)" }
+                + report.warnings.map { "\($0.line)\twarning: \($0.message)" }).joined(separator: "\n") + "\n"
             try text.write(toFile: reportPath, atomically: true, encoding: .utf8)
         }
     }

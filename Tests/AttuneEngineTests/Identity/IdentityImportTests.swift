@@ -60,13 +60,38 @@ struct IdentityImportTests {
         var importer = UserImporter(store: f.store, clock: f.clock)
         importer.identity = f.identity
         let report = try await importer.run(path: path, workspace: .default)
-        #expect(report.imported == 1)
-        #expect(report.problems.map(\.line) == [2, 3, 5])
-        #expect(report.problems.map { String($0.message.split(separator: ":")[0]) } == ["email", "phone", "email"])
+        #expect(report.imported == 2)
+        #expect(report.problems.map(\.line) == [2, 5])
+        #expect(report.problems.map { String($0.message.split(separator: ":")[0]) } == ["email", "email"])
         #expect(report.problems.allSatisfy { !$0.message.contains("not-an-address") }, "no personal data in the report")
+        // A phone number that is not one is skipped with a warning; the row's other values stay.
+        #expect(report.warned == 1)
+        #expect(report.warnings.map(\.line) == [3])
+        #expect(report.warnings.first?.message.hasPrefix("phone:") == true, "\(report.warnings)")
+        #expect(try await f.store.traits(of: ID.id("u2"), in: .default) != nil)
         for user in ["u1", "u2", "u4"] {
-            #expect(try await f.store.traits(of: ID.id(user), in: .default) == nil)
             #expect(try await f.store.identifiers(of: [ID.id(user)], in: .default).isEmpty)
         }
+        for user in ["u1", "u4"] {
+            #expect(try await f.store.traits(of: ID.id(user), in: .default) == nil)
+        }
+    }
+
+    @Test func aNationalPhoneWithoutACountryCodeIsSkippedAndTheRowsEmailStillMerges() async throws {
+        let files = try TemporaryDirectory()
+        let path = try files.file(
+            "users.csv", "user_id,email,phone,city\nc1,ann@example.com,020 7946 0958,York\nc2, Ann@Example.com ,,Leeds\n")
+        let f = try await IdentityFixture()
+        var importer = UserImporter(store: f.store, clock: f.clock)
+        importer.identity = f.identity
+        let report = try await importer.run(path: path, workspace: .default)
+        #expect(report.imported == 2)
+        #expect(report.rejected == 0)
+        #expect(report.warnings.map(\.line) == [2])
+        #expect(report.warnings.first?.message.contains("international form") == true, "\(report.warnings)")
+        #expect(report.merges == 1, "the e-mail of the row with the skipped phone still identifies it")
+        #expect(try await f.canonical("c2") == "c1")
+        let kinds = try await f.store.identifiers(of: [ID.id("c1"), ID.id("c2")], in: .default).map(\.kind.rawValue)
+        #expect(kinds == ["email"])
     }
 }

@@ -43,6 +43,13 @@ package struct ImportFolderReport: Sendable, Equatable {
                             .object([("line", .number(Double($0.line))), ("message", .string($0.message))])
                         })
                 ))
+            if report.warned > 0 {
+                members.append(("warned", .number(Double(report.warned))))
+                members.append(
+                    ("warnings", .array(report.warnings.map {
+                        .object([("line", .number(Double($0.line))), ("message", .string($0.message))])
+                    })))
+            }
         }
         return JSONValue.object(members).serialized()
     }
@@ -70,6 +77,14 @@ package struct ImportFolderReport: Sendable, Equatable {
             if case .array(let problems)? = value["problems"] {
                 report.problems = problems.compactMap { problem in
                     guard case .number(let line)? = problem["line"], let message = problem["message"]?.stringValue
+                    else { return nil }
+                    return ImportReport.Problem(line: Int(line), message: message)
+                }
+            }
+            if case .number(let n)? = value["warned"] { report.warned = Int(n) }
+            if case .array(let warnings)? = value["warnings"] {
+                report.warnings = warnings.compactMap { warning in
+                    guard case .number(let line)? = warning["line"], let message = warning["message"]?.stringValue
                     else { return nil }
                     return ImportReport.Problem(line: Int(line), message: message)
                 }
