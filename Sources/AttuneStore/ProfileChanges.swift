@@ -41,7 +41,10 @@ package enum ProfileChanges {
             out += (before.lastPurchase.map { String($0) } ?? "null") + "," + (after.lastPurchase.map { String($0) } ?? "null") + "]"
         }
         if before.countsByType != after.countsByType {
-            let types = Set(before.countsByType.keys).union(after.countsByType.keys).sorted()
+            // Types only ever gain counts from events; the others appear on merges and rebuilds.
+            var types = Array(after.countsByType.keys)
+            for type in before.countsByType.keys where after.countsByType[type] == nil { types.append(type) }
+            types.sort()
             if !first { out += "," }
             first = false
             out += #""countsByType":{"#
@@ -111,6 +114,12 @@ package enum ProfileChanges {
 
     static func appendString(_ text: String, to out: inout String) {
         out += "\""
+        // Ids and event types rarely need escaping: one scan, then one append.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out += text
+            out += "\""
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""

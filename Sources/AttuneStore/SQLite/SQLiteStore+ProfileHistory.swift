@@ -31,12 +31,16 @@ extension SQLiteStore {
     }
 
     /// Writes the history row of a profile save, in its transaction; raw stepping like the save.
+    static func historyStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(
+            sql: "INSERT INTO profile_history (workspace, user_id, version, at, cause, detail) VALUES (?, ?, ?, ?, ?, ?)")
+    }
+
     static func recordVersion(
         _ workspace: Int64, _ user: String, version: Int, at time: Int64, cause: ProfileVersion.Cause, detail: String,
-        _ db: Database
+        _ db: Database, using prepared: Statement? = nil
     ) throws {
-        let statement = try db.cachedStatement(
-            sql: "INSERT INTO profile_history (workspace, user_id, version, at, cause, detail) VALUES (?, ?, ?, ?, ?, ?)")
+        let statement = try prepared ?? historyStatement(db)
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, workspace)

@@ -45,9 +45,10 @@ extension SQLiteStore: ProfileStore {
         """
 
     /// Raw stepping, like the event insert: this runs once per user per appended batch.
-    static func loadProfile(_ workspace: Int64, _ user: String, _ db: Database) throws -> StoredProfile? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT \(profileColumns) FROM profiles WHERE workspace = ? AND user_id = ?")
+    static func loadProfile(_ workspace: Int64, _ user: String, _ db: Database, using prepared: Statement? = nil) throws
+        -> StoredProfile?
+    {
+        let statement = try prepared ?? loadStatement(db)
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, workspace)
@@ -96,14 +97,23 @@ extension SQLiteStore: ProfileStore {
         return StoredProfile(traits: t, version: row[o], updatedAt: Timestamp(millisecondsSinceEpoch: row[o + 13]))
     }
 
-    static func saveProfile(
-        _ workspace: Int64, _ user: String, _ t: ProfileTraits, version: Int, at time: Int64, _ db: Database
-    ) throws {
-        let statement = try db.cachedStatement(
+    static func loadStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(sql: "SELECT \(profileColumns) FROM profiles WHERE workspace = ? AND user_id = ?")
+    }
+
+    static func saveStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(
             sql: """
                 INSERT OR REPLACE INTO profiles (workspace, user_id, \(profileColumns))
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
+    }
+
+    static func saveProfile(
+        _ workspace: Int64, _ user: String, _ t: ProfileTraits, version: Int, at time: Int64, _ db: Database,
+        using prepared: Statement? = nil
+    ) throws {
+        let statement = try prepared ?? saveStatement(db)
         let s = statement.sqliteStatement
         sqlite3_reset(s)
         sqlite3_bind_int64(s, 1, workspace)
@@ -163,8 +173,12 @@ extension SQLiteStore: ProfileStore {
             }
             for user in owners { own(user, position) }
         }
+        // Looked up once per batch: the statement cache hashes the whole SQL text on every lookup.
+        let load = try loadStatement(db)
+        let save = try saveStatement(db)
+        let history = try historyStatement(db)
         for (slot, user) in order.enumerated() {
-            let stored = try loadProfile(workspace, user, db)
+            let stored = try loadProfile(workspace, user, db, using: load)
             let before = stored?.traits ?? ProfileTraits()
             var traits = before
             var latest: Int64 = stored?.updatedAt.millisecondsSinceEpoch ?? 0
@@ -174,13 +188,13 @@ extension SQLiteStore: ProfileStore {
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
             let version = try nextVersion(after: stored, workspace, user, db)
-            try saveProfile(workspace, user, traits, version: version, at: latest, db)
+            try saveProfile(workspace, user, traits, version: version, at: latest, db, using: save)
             try recordVersion(
                 workspace, user, version: version, at: latest, cause: .event,
                 detail: ProfileChanges.events(
                     count: owned[slot].count, ids: owned[slot].prefix(ProfileChanges.eventIDLimit).lazy.map { events[$0].id },
                     from: before, to: traits),
-                db)
+                db, using: history)
         }
         return order
     }
