@@ -109,6 +109,18 @@ extension SQLiteStore: ProfileStore {
                 """)
     }
 
+    /// Overwrites an existing row in place (same binding positions as ``saveStatement(_:)``):
+    /// REPLACE deletes the row and inserts it again, two B-tree edits where one suffices.
+    static func updateStatement(_ db: Database) throws -> Statement {
+        try db.cachedStatement(
+            sql: """
+                UPDATE profiles SET version = ?3, first_seen = ?4, last_seen = ?5, events = ?6, types = ?7, sessions = ?8,
+                    closed_ms = ?9, session_id = ?10, session_start = ?11, session_last = ?12, purchases = ?13,
+                    monetary = ?14, last_purchase = ?15, updated_at = ?16
+                WHERE workspace = ?1 AND user_id = ?2
+                """)
+    }
+
     static func saveProfile(
         _ workspace: Int64, _ user: String, _ t: ProfileTraits, version: Int, at time: Int64, _ db: Database,
         using prepared: Statement? = nil
@@ -176,6 +188,7 @@ extension SQLiteStore: ProfileStore {
         // Looked up once per batch: the statement cache hashes the whole SQL text on every lookup.
         let load = try loadStatement(db)
         let save = try saveStatement(db)
+        let update = try updateStatement(db)
         let history = try historyStatement(db)
         for (slot, user) in order.enumerated() {
             let stored = try loadProfile(workspace, user, db, using: load)
@@ -188,7 +201,7 @@ extension SQLiteStore: ProfileStore {
                 latest = max(latest, event.receivedAt.millisecondsSinceEpoch)
             }
             let version = try nextVersion(after: stored, workspace, user, db)
-            try saveProfile(workspace, user, traits, version: version, at: latest, db, using: save)
+            try saveProfile(workspace, user, traits, version: version, at: latest, db, using: stored == nil ? save : update)
             try recordVersion(
                 workspace, user, version: version, at: latest, cause: .event,
                 detail: ProfileChanges.events(
