@@ -91,6 +91,16 @@ package struct TrainedRecommender: Sendable {
         else { throw AttuneMLError.corruptData("model of an unknown kind") }
         self.init(family: family, model: try kind.init(serialized: bytes))
     }
+
+    /// Loads the model blob that starts where `reader` stands and ends the file (see
+    /// ``PersistableRecommender/init(continuing:)``).
+    package init(family: ModelFamily, continuing reader: BinaryReader) throws {
+        let head = try reader.peek(8)
+        guard head.count == 8, let tag = String(validating: head[4..<8], as: UTF8.self),
+            let kind = HybridRecommender.loadableKinds.first(where: { $0.modelTag == tag })
+        else { throw AttuneMLError.corruptData("model of an unknown kind") }
+        self.init(family: family, model: try kind.init(continuing: reader))
+    }
 }
 
 /// The hyper-parameter grids searched on the validation split, most promising first so that a

@@ -125,9 +125,9 @@ package struct ModelFiles: Sendable {
         // The name comes from a file: only ever read a sibling of the snapshot.
         guard !name.contains("/"), !name.hasPrefix(".") else { return .unusable("index file name is not a plain name") }
         let url = folder(snapshot.workspace).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: url.path) else { return .unusable("index file is missing") }
+        guard let file = BinaryFile(path: url.path) else { return .unusable("index file is missing") }
         do {
-            return .loaded(try ModelIndexFile.decode(Array(data), for: snapshot.model.model))
+            return .loaded(try ModelIndexFile.decode(file, for: snapshot.model.model))
         } catch {
             return .unusable(error.description)
         }
@@ -135,33 +135,8 @@ package struct ModelFiles: Sendable {
 
     package func load(version: Int, in workspace: WorkspaceID) throws -> ModelSnapshot {
         let url = folder(workspace).appendingPathComponent("v\(version).model")
-        guard var bytes = Self.contents(of: url.path) else { throw AttuneError.notFound("model version \(version)") }
-        return try ModelSnapshot(consuming: &bytes)
-    }
-
-    /// A file's bytes read straight into one array of its size (no `Data` in between: a
-    /// snapshot is mostly factors, and every transient copy of it adds to the server's peak).
-    static func contents(of path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0, status.st_size >= 0 else { return nil }
-        let size = Int(status.st_size)
-        var complete = true
-        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
-            var done = 0
-            while done < size {
-                let got = read(descriptor, buffer.baseAddress! + done, size - done)
-                if got < 0, errno == EINTR { continue }
-                guard got > 0 else { break }
-                done += got
-            }
-            complete = done == size
-            // The bytes are plain integers, so a short read leaves nothing to deinitialise.
-            initialized = done
-        }
-        return complete ? bytes : nil
+        guard let file = BinaryFile(path: url.path) else { throw AttuneError.notFound("model version \(version)") }
+        return try ModelSnapshot(file: file)
     }
 
     /// The identity of a stored snapshot's file (inode and modification time): it changes when the

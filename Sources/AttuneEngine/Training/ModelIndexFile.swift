@@ -33,18 +33,32 @@ package enum ModelIndexFile {
     ///   item count, dimension or factors).
     /// - Complexity: O(n (d + M)): a checksum and a fingerprint pass plus the index's own checks.
     package static func decode(_ bytes: [UInt8], for recommender: any Recommender) throws(Unusable) -> HNSWIndex {
+        try decode(for: recommender) { try BinaryReader(bytes, tag: tag, maxVersion: formatVersion) }
+    }
+
+    /// The index in `file`, as ``decode(_:for:)``: the checksum is taken in 1 MiB pieces and the
+    /// index's arrays are read straight into their final storage, so loading never holds the
+    /// file's bytes beside the index.
+    package static func decode(_ file: BinaryFile, for recommender: any Recommender) throws(Unusable) -> HNSWIndex {
+        try decode(for: recommender) { try BinaryReader(file: file, tag: tag, maxVersion: formatVersion) }
+    }
+
+    private static func decode(for recommender: any Recommender, opening: () throws -> BinaryReader) throws(Unusable) -> HNSWIndex {
         guard let (vectors, dimension) = FactorRetrieval.vectors(of: recommender) else {
             throw Unusable(description: "the model has no item factors")
         }
         let itemCount = vectors.count / dimension
         do {
-            var reader = try BinaryReader(bytes, tag: tag, maxVersion: formatVersion)
+            var reader = try opening()
             let storedCount = Int(try reader.read(UInt64.self))
             let storedDimension = Int(try reader.read(UInt64.self))
             let storedFingerprint = try reader.read(UInt64.self)
             let checksum = try reader.read(UInt64.self)
-            let blob = try reader.readBytes()
-            try reader.expectEnd()
+            let length = try reader.read(UInt64.self)
+            guard length == UInt64(reader.remainingBytes) else {
+                throw AttuneMLError.corruptData(
+                    length > UInt64(reader.remainingBytes) ? "truncated at byte \(reader.position)" : "trailing bytes after the index")
+            }
             guard storedCount == itemCount else {
                 throw Unusable(description: "index holds \(storedCount) items, the model \(itemCount)")
             }
@@ -54,8 +68,10 @@ package enum ModelIndexFile {
             guard storedFingerprint == fingerprint(vectors) else {
                 throw Unusable(description: "index was built from other item factors")
             }
-            guard Checksum64.of(blob) == checksum else { throw Unusable(description: "index checksum mismatch") }
-            let index = try HNSWIndex(serialized: blob)
+            var sum = Checksum64()
+            try reader.scanRemaining { sum.absorb($0) }
+            guard sum.value == checksum else { throw Unusable(description: "index checksum mismatch") }
+            let index = try HNSWIndex(continuing: reader)
             guard index.count == itemCount, index.dimension == dimension else {
                 throw Unusable(description: "index contents disagree with its header")
             }
@@ -85,25 +101,40 @@ package enum ModelIndexFile {
 
 /// A fast 64-bit checksum (FNV-1a over 8-byte words, then a final avalanche) for integrity
 /// checks of files this program wrote: not cryptographic, but every flipped or cut byte changes it.
-enum Checksum64 {
+struct Checksum64 {
+    private var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    private var count = 0
+    private static let prime: UInt64 = 0x0000_0100_0000_01b3
+
     static func of(_ bytes: [UInt8]) -> UInt64 {
         bytes.withUnsafeBytes { of($0) }
     }
 
     static func of(_ buffer: UnsafeRawBufferPointer) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        let prime: UInt64 = 0x0000_0100_0000_01b3
+        var sum = Checksum64()
+        sum.absorb(buffer)
+        return sum.value
+    }
+
+    /// Adds the next bytes: every piece but the last must be a multiple of 8 bytes long, so that
+    /// pieces give the checksum of the whole.
+    mutating func absorb(_ buffer: UnsafeRawBufferPointer) {
+        precondition(count % 8 == 0, "only the last piece may be shorter than a word")
         let words = buffer.count / 8
         var i = 0
         while i < words {
-            h = (h ^ buffer.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)) &* prime
+            h = (h ^ buffer.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)) &* Self.prime
             h ^= h >> 29
             i &+= 1
         }
-        for j in (words * 8)..<buffer.count { h = (h ^ UInt64(buffer[j])) &* prime }
+        for j in (words * 8)..<buffer.count { h = (h ^ UInt64(buffer[j])) &* Self.prime }
+        count += buffer.count
+    }
+
+    var value: UInt64 {
         // splitmix64's finaliser, so that nearby inputs differ in every bit.
-        h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        var h = (h ^ (h >> 30)) &* 0xbf58_476d_1ce4_e5b9
         h = (h ^ (h >> 27)) &* 0x94d0_49bb_1331_11eb
-        return h ^ (h >> 31) ^ UInt64(buffer.count)
+        return h ^ (h >> 31) ^ UInt64(count)
     }
 }

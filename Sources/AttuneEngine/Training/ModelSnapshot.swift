@@ -48,56 +48,35 @@ package struct ModelSnapshot: Sendable {
     }
 
     package init(serialized bytes: [UInt8]) throws {
-        var copy = bytes
-        try self.init(consuming: &copy)
+        try self.init(reading: try BinaryReader(bytes, tag: Self.tag, maxVersion: Self.formatVersion))
     }
 
-    /// Parses a snapshot and empties `bytes` before the model is decoded, so that the file's bytes,
-    /// the model blob and the decoded factors are never all held at once: the peak is the blob
-    /// beside its decoded model (about twice the factors), not three times.
-    package init(consuming bytes: inout [UInt8]) throws {
-        let head = try Head(bytes)
-        var blob = Array(bytes[head.model])
-        bytes = []
-        (version, workspace, createdAt, metadata) = (head.version, head.workspace, head.createdAt, head.metadata)
-        (users, items, seen) = (head.users, head.items, head.seen)
-        model = try TrainedRecommender(family: head.family, bytes: blob)
-        blob = []
+    /// Reads a snapshot file field by field: its large arrays (the factors, the training matrix)
+    /// go from the file straight into their final buffers, so loading holds one copy of each, never
+    /// the file's bytes beside the model decoded from them.
+    package init(file: BinaryFile) throws {
+        try self.init(reading: try BinaryReader(file: file, tag: Self.tag, maxVersion: Self.formatVersion))
+    }
+
+    private init(reading start: BinaryReader) throws {
+        var reader = start
+        version = Int(try reader.read(UInt64.self))
+        workspace = try WorkspaceID(validating: try reader.readString())
+        createdAt = Timestamp(millisecondsSinceEpoch: try reader.read(Int64.self))
+        metadata = try JSONParser().parse(try reader.readString())
+        guard let family = ModelFamily(rawValue: try reader.readString()) else {
+            throw AttuneMLError.corruptData("unknown model family")
+        }
+        users = Vocabulary(try reader.readStrings())
+        items = Vocabulary(try reader.readStrings())
+        seen = try reader.readSparseMatrix()
+        let length = try reader.read(UInt64.self)
+        guard length == UInt64(reader.remainingBytes) else {
+            throw AttuneMLError.corruptData("the model blob does not end the snapshot")
+        }
+        model = try TrainedRecommender(family: family, continuing: reader)
         guard seen.rowCount == users.count, seen.columnCount == items.count, model.recommender.itemCount == items.count else {
             throw AttuneMLError.corruptData("snapshot parts disagree on their sizes")
-        }
-    }
-
-    /// Everything before the model blob, and where the blob lies (it ends the snapshot).
-    private struct Head {
-        var version: Int
-        var workspace: WorkspaceID
-        var createdAt: Timestamp
-        var metadata: JSONValue
-        var family: ModelFamily
-        var users: Vocabulary<String>
-        var items: Vocabulary<String>
-        var seen: SparseMatrix
-        var model: Range<Int>
-
-        init(_ bytes: [UInt8]) throws {
-            var reader = try BinaryReader(bytes, tag: ModelSnapshot.tag, maxVersion: ModelSnapshot.formatVersion)
-            version = Int(try reader.read(UInt64.self))
-            workspace = try WorkspaceID(validating: try reader.readString())
-            createdAt = Timestamp(millisecondsSinceEpoch: try reader.read(Int64.self))
-            metadata = try JSONParser().parse(try reader.readString())
-            guard let family = ModelFamily(rawValue: try reader.readString()) else {
-                throw AttuneMLError.corruptData("unknown model family")
-            }
-            self.family = family
-            users = Vocabulary(try reader.readStrings())
-            items = Vocabulary(try reader.readStrings())
-            seen = try reader.readSparseMatrix()
-            let length = try reader.read(UInt64.self)
-            guard length == UInt64(bytes.count - reader.position) else {
-                throw AttuneMLError.corruptData("the model blob does not end the snapshot")
-            }
-            model = reader.position..<bytes.count
         }
     }
 

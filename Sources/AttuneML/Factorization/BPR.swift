@@ -124,7 +124,16 @@ package struct BPR: Recommender, Equatable {
 
     /// - Throws: `AttuneMLError.corruptData` / `unsupportedVersion` on a bad blob.
     package init(serialized bytes: [UInt8]) throws {
-        var r = try BinaryReader(bytes, tag: Self.tag, maxVersion: 1)
+        try self.init(reading: try BinaryReader(bytes, tag: Self.tag, maxVersion: 1))
+    }
+
+    /// Decodes the factors straight from the snapshot file (no copy of the blob in memory).
+    package init(continuing reader: BinaryReader) throws {
+        try self.init(reading: try BinaryReader(continuing: reader, tag: Self.tag, maxVersion: 1))
+    }
+
+    private init(reading reader: BinaryReader) throws {
+        var r = reader
         let c = Configuration(
             factors: Int(try r.read(Int64.self)), learningRate: try r.readFloat(), regularization: try r.readFloat(),
             iterations: Int(try r.read(Int64.self)), seed: try r.read(UInt64.self))

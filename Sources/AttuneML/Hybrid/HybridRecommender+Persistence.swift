@@ -10,6 +10,17 @@ package protocol PersistableRecommender: Recommender {
     /// Loads a blob written by ``serialized()``.
     /// - Throws: `AttuneMLError.corruptData` / `unsupportedVersion` on a bad blob.
     init(serialized bytes: [UInt8]) throws
+    /// Loads the blob that starts where `reader` stands and runs to its end (a model at the end of
+    /// a snapshot file). The default reads the blob into memory; models with large factor arrays
+    /// decode them straight from the reader's file.
+    init(continuing reader: BinaryReader) throws
+}
+
+extension PersistableRecommender {
+    package init(continuing reader: BinaryReader) throws {
+        var reader = reader
+        try self.init(serialized: try reader.readRawBytes(reader.remainingBytes))
+    }
 }
 
 extension PopularityModel: PersistableRecommender { package static var modelTag: String { "POPU" } }

@@ -32,7 +32,17 @@ extension HNSWIndex {
     ///   for a newer format.
     /// - Complexity: O(n (d + M)).
     package init(serialized bytes: [UInt8]) throws {
-        var r = try BinaryReader(bytes, tag: Self.tag, maxVersion: Self.formatVersion)
+        try self.init(reading: try BinaryReader(bytes, tag: Self.tag, maxVersion: Self.formatVersion))
+    }
+
+    /// Restores the index blob that starts where `reader` stands and ends its bytes or file: from
+    /// a file, the vectors and lists are read straight into their final storage.
+    package init(continuing reader: BinaryReader) throws {
+        try self.init(reading: try BinaryReader(continuing: reader, tag: Self.tag, maxVersion: Self.formatVersion))
+    }
+
+    private init(reading reader: BinaryReader) throws {
+        var r = reader
         guard let metric = VectorMetric(rawValue: try r.read(UInt8.self)) else {
             throw AttuneMLError.corruptData("unknown metric")
         }
@@ -53,8 +63,9 @@ extension HNSWIndex {
         let labels = try r.readInt32s()
         let levels = try r.readInt32s()
         let deletedSlots = try r.readInt32s()
-        let vectors = try r.readFloats()
-        let links0 = try r.readInt32s()
+        // Read into huge-page-advised storage (see LargeArrayStorage), kept as they are.
+        let vectors = try r.readFloats(prepare: LargeArrayStorage.advise)
+        let links0 = try r.readInt32s(prepare: LargeArrayStorage.advise)
         let upperLinks = try r.readInt32s()
         try r.expectEnd()
 
@@ -114,9 +125,8 @@ extension HNSWIndex {
         }
         self.labels = labels
         self.levels = levels.map { UInt8($0) }
-        // Fresh copies in huge-page-advised storage (see LargeArrayStorage).
-        self.vectors = LargeArrayStorage.copy(vectors, reservingCapacity: vectors.count)
-        self.links0 = LargeArrayStorage.copy(links0, reservingCapacity: links0.count)
+        self.vectors = vectors
+        self.links0 = links0
         self.upperOffsets = offsets
         self.upperLinks = upperLinks
         self.deleted = deleted

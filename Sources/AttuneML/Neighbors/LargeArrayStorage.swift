@@ -34,7 +34,7 @@ enum LargeArrayStorage {
         array = copy(array, reservingCapacity: Swift.max(count, array.capacity * 3 / 2))
     }
 
-    private static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
+    static func advise(_ buffer: UnsafeMutableRawBufferPointer) {
         #if os(Linux)
             guard buffer.count >= threshold, let base = buffer.baseAddress else { return }
             let page = 4096
