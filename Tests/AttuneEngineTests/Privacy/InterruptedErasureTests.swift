@@ -17,10 +17,11 @@ struct InterruptedErasureTests {
         // The merge re-keyed the merged ids' events: the model knows the person by the canonical id,
         // which the retry below, naming a merged id whose aliases are gone, must still find.
         #expect(snapshot.users.index(of: fixture.canonical.rawValue) != nil)
-        // A directory where the rewrite's temporary file goes makes the rewrite fail (even as root).
+        // An unreadable snapshot that sorts before the real one makes the rewrite fail before it
+        // touches anything (a permission trick would not stop root).
         let version = try #require(files.versions(in: .default).last)
-        let blocker = files.directory.appendingPathComponent("default/.v\(version).model.redact")
-        try FileManager.default.createDirectory(at: blocker, withIntermediateDirectories: true)
+        let blocker = files.directory.appendingPathComponent("default/v0.model")
+        try Data("not a snapshot".utf8).write(to: blocker)
 
         let erasure = UserErasure(store: fixture.store, clock: FixedClock(), registry: nil, files: files)
         await #expect(throws: (any Error).self) { try await erasure.erase(MergedPersonFixture.shop, in: .default, actor: "cli") }
