@@ -14,10 +14,17 @@ extension ModelRegistry {
             all[workspace, default: []].formUnion(fresh)
             return fresh
         }
-        guard !fresh.isEmpty, let served = model(for: workspace) else { return }
-        var filter = ErasedUserFilter(digests: fresh)
-        // Found outside the lock (hashing every id takes a while), then dropped one by one: a
-        // model swapped in meanwhile was loaded with the digests already recorded above.
+        // A model swapped in after the read in `dropServedUsers` finds these digests recorded
+        // (``serve(_:redactedBy:in:)`` looks again after its swap).
+        dropServedUsers(erased: fresh, in: workspace)
+    }
+
+    /// Drops every user of the served model whose id hashes to one of `digests`.
+    func dropServedUsers(erased digests: Set<[UInt8]>, in workspace: WorkspaceID) {
+        guard !digests.isEmpty, let served = model(for: workspace) else { return }
+        var filter = ErasedUserFilter(digests: digests)
+        // Found outside the lock (hashing every id takes a while), then dropped one by one from
+        // whatever is served by then.
         let found = served.snapshot.users.keys.filter { !ModelSnapshot.isErasedPlaceholder($0) && filter.isErased($0) }
         for key in found { dropServedUser(UserID(unchecked: key), in: workspace) }
     }
@@ -32,9 +39,9 @@ extension ModelRegistry {
         }
     }
 
-    /// `snapshot` with every user recorded as erased in `workspace` replaced by a placeholder.
-    func redactingErasures(of snapshot: ModelSnapshot, in workspace: WorkspaceID) -> ModelSnapshot {
-        guard let digests = erasedDigests.withLock({ $0[workspace] }), !digests.isEmpty else { return snapshot }
+    /// `snapshot` with every user whose digest is in `digests` replaced by a placeholder.
+    static func redacting(_ snapshot: ModelSnapshot, by digests: Set<[UInt8]>) -> ModelSnapshot {
+        guard !digests.isEmpty else { return snapshot }
         var filter = ErasedUserFilter(digests: digests)
         return snapshot.redactingUsers(where: { filter.isErased($0) }) ?? snapshot
     }

@@ -66,6 +66,17 @@ package final class ModelRegistry: Sendable {
         }
     }
 
+    /// Swaps in `model`, loaded from a snapshot redacted by `known` (the digests recorded when
+    /// the load began), then drops every user erased since: a load takes seconds, and an erasure
+    /// adopted meanwhile dropped its users from the model this one replaces, not from this one.
+    /// Each erasure is dropped by one of the two: either it read the served model after this
+    /// swap, or it recorded its digests before this looks at them.
+    package func serve(_ model: ServingModel, redactedBy known: Set<[UInt8]>, in workspace: WorkspaceID) {
+        current.withLock { $0[workspace] = model }
+        let since = (erasedDigests.withLock { $0[workspace] } ?? []).subtracting(known)
+        dropServedUsers(erased: since, in: workspace)
+    }
+
     /// Stops serving `user`'s learned vector from the served model only (stored snapshots keep
     /// it): what a withdrawal of personalization consent needs, since serving checks consent too
     /// and the next training leaves the person out. - Returns: whether the model held the user.
@@ -145,7 +156,8 @@ package final class ModelRegistry: Sendable {
             if refused.withLock({ $0.contains(key) }) { continue }
             do {
                 let stamp = files.stamp(version: wanted, in: workspace)
-                let snapshot = redactingErasures(of: try files.load(version: wanted, in: workspace), in: workspace)
+                let known = erasedDigests.withLock { $0[workspace] } ?? []
+                let snapshot = Self.redacting(try files.load(version: wanted, in: workspace), by: known)
                 if pinned == nil, let served, let reason = Self.regression(of: snapshot, against: served.snapshot, margin: promotionMargin) {
                     refused.withLock { _ = $0.insert(key) }
                     logger.warning(
@@ -162,7 +174,7 @@ package final class ModelRegistry: Sendable {
                         metadata: ["attune.workspace": .string(name), "model.version": .stringConvertible(wanted),
                                    "reason": .string(source)])
                 }
-                current.withLock { $0[workspace] = serving }
+                serve(serving, redactedBy: known, in: workspace)
                 stamps.withLock { $0[workspace] = stamp }
                 Self.report(serving.memory, of: workspace)
                 logger.info(

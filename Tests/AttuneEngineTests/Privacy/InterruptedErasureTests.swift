@@ -78,4 +78,26 @@ struct InterruptedErasureTests {
         let served = try #require(registry.model(for: .default))
         for member in MergedPersonFixture.members { #expect(served.snapshot.users.index(of: member.rawValue) == nil) }
     }
+
+    /// A load takes seconds: an erasure adopted while the next model was read drops its users from
+    /// the model being replaced, and found no digest-free moment in the new one. The swap looks
+    /// again, so the new model never serves them.
+    @Test func aModelLoadedBeforeAnErasureWasAdoptedDropsTheErasedPersonWhenSwappedIn() async throws {
+        let fixture = try await PersonFixture()
+        let snapshot = try await fixture.train()
+        let registry = ModelRegistry(files: fixture.files, logger: Logger(label: "test"))
+        registry.refresh()
+        #expect(registry.model(for: .default)?.snapshot.users.index(of: PersonFixture.user.rawValue) != nil)
+        // The next model was read (redacted by no digest) before the erasure was adopted ...
+        let loaded = ServingModel(snapshot: snapshot)
+        registry.adoptErasures([UserDigest.of(PersonFixture.user)], in: .default)
+        #expect(registry.model(for: .default)?.snapshot.users.index(of: PersonFixture.user.rawValue) == nil)
+        // ... and is swapped in after it.
+        registry.serve(loaded, redactedBy: [], in: .default)
+        let served = try #require(registry.model(for: .default))
+        #expect(served.generation == loaded.generation)
+        #expect(served.snapshot.users.index(of: PersonFixture.user.rawValue) == nil)
+        #expect(served.snapshot.userVector(of: PersonFixture.user.rawValue) == nil)
+        #expect(served.snapshot.userVector(of: "a1") != nil, "everyone else is served")
+    }
 }
