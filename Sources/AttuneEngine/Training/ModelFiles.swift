@@ -192,11 +192,23 @@ extension ModelFiles {
     }
 
     private func redact(in workspace: WorkspaceID, where isErased: (String) -> Bool) throws -> Int {
+        // Two erasures that both read a snapshot before either renames its copy in would leave the
+        // later copy holding the id the earlier one removed: the rewrites take turns, across processes.
+        guard !versions(in: workspace).isEmpty else { return 0 }
+        let models = folder(workspace)
+        let lock = open(models.appendingPathComponent(".redact.lock").path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard lock >= 0 else { throw AttuneError(code: .storage, message: "cannot lock the model files for redaction") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else {
+                throw AttuneError(code: .storage, message: "cannot lock the model files for redaction")
+            }
+        }
         var rewritten = 0
         for version in versions(in: workspace) {
             let snapshot = try load(version: version, in: workspace)
             guard let redacted = snapshot.redactingUsers(where: isErased) else { continue }
-            let final = folder(workspace).appendingPathComponent("v\(version).model")
+            let final = models.appendingPathComponent("v\(version).model")
             try Self.writeAtomically(redacted.serialized(), to: final)
             rewritten += 1
         }
