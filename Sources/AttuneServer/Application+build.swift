@@ -67,6 +67,10 @@ package struct ServerDependencies: Sendable {
     /// The keys whose matching key hashes e-mail and phone identifiers. `attune serve` loads the
     /// data directory's (the same secret as pseudonymisation); the default is random, for tests.
     package var identifierKeys = PIIKeys.generate()
+    /// Audit rows of reads (profile and history reads), queued and committed together a few
+    /// times a second instead of one commit per request; runs as a service so that shutdown
+    /// writes what is queued.
+    package var readAudit: AuditWriter
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -83,6 +87,7 @@ package struct ServerDependencies: Sendable {
         self.retraining = retraining
         self.experiments = ExperimentService(store: store, clock: clock)
         self.clickThrough = ClickThroughTracker(registry: models)
+        self.readAudit = AuditWriter(store: store, clock: clock)
         self.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: Logger(label: "attune.catalogue"))
         self.texts = TextIngestion(
             store: store, clock: clock, analyzer: TextAnalyzer(sentiment: nil, pseudonymizer: .random()),
@@ -148,11 +153,11 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
         ingestion: dependencies.texts, store: dependencies.store, refusesPersonalIDs: dependencies.pii != nil
     ).addRoutes(to: router)
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
-    ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.audit, pii: dependencies.pii)
+    ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.readAudit, pii: dependencies.pii)
         .addRoutes(to: router)
     PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models, pii: dependencies.pii)
         .addRoutes(to: router)
-    ProfileHistoryController(store: dependencies.store, audit: dependencies.audit).addRoutes(to: router)
+    ProfileHistoryController(store: dependencies.store, audit: dependencies.readAudit).addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)
         .addRoutes(to: router)
     UsersController(store: dependencies.store, clock: dependencies.clock, pii: dependencies.pii).addRoutes(to: router)
@@ -209,6 +214,7 @@ package func buildApplication(
         },
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval, erasures: dependencies.store))
+    app.addServices(dependencies.readAudit)
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
     if let live = dependencies.liveCatalogue { app.addServices(live) }

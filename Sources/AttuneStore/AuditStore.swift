@@ -10,6 +10,13 @@ package protocol AuditStore: Sendable {
         _ entry: AuditEntry, seal: @escaping @Sendable (_ previousHash: [UInt8], _ sequence: Int64) -> [UInt8]
     ) async throws -> AuditRecord
 
+    /// Appends `entries` after the last row, in order, in one transaction.
+    /// - Parameter seal: an entry's hash from the previous row's hash and its sequence number.
+    func appendAudits(
+        _ entries: [AuditEntry],
+        seal: @escaping @Sendable (_ previousHash: [UInt8], _ sequence: Int64, _ entry: AuditEntry) -> [UInt8]
+    ) async throws
+
     /// Up to `limit` rows with a sequence number above `sequence`, in order.
     func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord]
 

@@ -39,6 +39,14 @@ package struct AuditLog: Sendable {
         }
     }
 
+    /// Appends `entries` in order in one transaction, chained exactly as one `record` after
+    /// another would chain them (`AuditWriter` flushes queued reads this way).
+    package func record(entries: [AuditEntry]) async throws {
+        try await store.appendAudits(entries) { previous, sequence, entry in
+            Self.seal(previousHash: previous, sequence: sequence, entry: entry)
+        }
+    }
+
     /// Records a configuration change when `summary` differs from the last recorded one.
     /// - Returns: whether a row was written.
     @discardableResult

@@ -9,7 +9,7 @@ import Hummingbird
 /// `GET /v1/users/{id}/events` has no events for one. A merged id answers for its person.
 package struct ProfileHistoryController: Sendable {
     let store: any AttuneStorage
-    let audit: AuditLog
+    let audit: AuditWriter
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id/history", use: history)

@@ -4,12 +4,14 @@ import AttuneStore
 import Hummingbird
 
 /// `GET /v1/users/{id}`: the user's profile, declared and computed. Every read that returns a
-/// profile is audited (an admin key looked at a person's data); a read that cannot be audited
-/// is refused.
+/// profile is audited (an admin key looked at a person's data) through `AuditWriter`: the row is
+/// queued and committed with others within a fraction of a second, off the request's latency; a
+/// read whose row cannot be queued or written is refused.
 package struct ProfilesController: Sendable {
     let store: any AttuneStorage
     let clock: any WallClock
-    let audit: AuditLog
+    /// Reads are audited through the queue: the row is committed within a flush interval.
+    let audit: AuditWriter
     var pii: PIIProtection?
     /// Category and tag affinities come from the user's latest items, newest weighted most.
     static let affinityItems = 200

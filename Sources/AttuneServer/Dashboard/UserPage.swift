@@ -36,7 +36,7 @@ enum UserPage {
             return body
         }
         // As the API does: by digest, so that an erasure leaves no id in the log.
-        try await context.dependencies.audit.record(
+        try await context.dependencies.readAudit.record(
             .profileRead, actor: context.principal.keyID, workspace: workspace, subject: UserDigest.auditSubject(user),
             detail: "dashboard")
         body.append("<h2>User <code>\(user)</code></h2>")

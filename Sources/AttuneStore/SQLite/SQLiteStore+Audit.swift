@@ -29,6 +29,33 @@ extension SQLiteStore: AuditStore {
         }
     }
 
+    package func appendAudits(
+        _ entries: [AuditEntry],
+        seal: @escaping @Sendable (_ previousHash: [UInt8], _ sequence: Int64, _ entry: AuditEntry) -> [UInt8]
+    ) async throws {
+        if entries.isEmpty { return }
+        try await writer.write { db in
+            let last = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"))
+            var sequence: Int64 = last?["seq"] ?? 0
+            let lastHash: Data? = last?["hash"]
+            var previous = lastHash.map { Array($0) } ?? auditGenesisHash
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO audit_log (seq, at, actor, action, workspace, subject, detail, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+            for entry in entries {
+                sequence += 1
+                let hash = seal(previous, sequence, entry)
+                try insert.execute(
+                    arguments: [sequence, entry.time.millisecondsSinceEpoch, entry.actor, entry.action.rawValue,
+                                entry.workspace?.rawValue, entry.subject, entry.detail, Data(previous), Data(hash)])
+                previous = hash
+            }
+        }
+    }
+
     package func auditRecords(after sequence: Int64, limit: Int) async throws -> [AuditRecord] {
         try await writer.read { db in
             try Row.fetchAll(
