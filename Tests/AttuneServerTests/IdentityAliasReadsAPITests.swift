@@ -34,6 +34,20 @@ struct IdentityAliasReadsAPITests {
             #expect(history.json?["userId"]?.stringValue == "a", "\(history.text)")
             let person = try await client.call(.get, "/v1/users/a/history")
             #expect(history.json?["versions"] == person.json?["versions"])
+            // b's own versions, its merge into a among them, stay reachable beside the person's.
+            guard case .array(let own)? = history.json?["memberVersions"]?["b"] else {
+                Issue.record("no member versions for b: \(history.text)")
+                return
+            }
+            #expect(own.first?["cause"]?.stringValue == "merge", "\(history.text)")
+            #expect(own.first?["mergedInto"]?.stringValue == "a", "\(history.text)")
+            #expect(own.count >= 2, "b's event versions before the merge too: \(history.text)")
+            #expect(person.json?["memberVersions"] == history.json?["memberVersions"])
+            let next = try await client.call(.get, "/v1/users/b/history?limit=1")
+            let cursor = next.json?["nextCursor"]?.stringValue ?? ""
+            let later = try await client.call(.get, "/v1/users/b/history?limit=1&cursor=\(cursor)")
+            #expect(later.status == 200, "\(later.text)")
+            #expect(later.json?["memberVersions"] == .object([]), "the first page only: \(later.text)")
 
             let segments = try await client.call(.get, "/v1/users/b/segments", key: TestServer.read)
             #expect(segments.json?["userId"]?.stringValue == "a", "\(segments.text)")

@@ -6,7 +6,10 @@ import Hummingbird
 /// `GET /v1/users/{id}/history`: the profile's versions, newest first, with what caused each and
 /// what it changed. Personal data like the profile itself, so admin scope, and a page that shows
 /// any version is audited by the user's digest. An unknown user has an empty history, as
-/// `GET /v1/users/{id}/events` has no events for one. A merged id answers for its person.
+/// `GET /v1/users/{id}/events` has no events for one. A merged id answers for its person; the
+/// first page (no cursor) also carries `memberVersions`, each merged id's own latest versions
+/// (up to `limit`, its `merge` version naming `mergedInto` among them), which the person's
+/// history does not hold.
 package struct ProfileHistoryController: Sendable {
     let store: any AttuneStorage
     let audit: AuditWriter
@@ -27,7 +30,14 @@ package struct ProfileHistoryController: Sendable {
         }
         let user = try await store.canonicalUser(of: named, in: principal.workspace)
         let versions = try await store.profileHistory(of: user, in: principal.workspace, before: cursor, limit: limit)
-        if !versions.isEmpty {
+        var memberVersions: [(key: String, value: JSONValue)] = []
+        if cursor == nil {
+            for member in try await store.mergedUsers(into: user, in: principal.workspace) {
+                let own = try await store.profileHistory(of: member, in: principal.workspace, before: nil, limit: limit)
+                memberVersions.append((member.rawValue, .array(own.map(\.json))))
+            }
+        }
+        if !versions.isEmpty || memberVersions.contains(where: { $0.value != .array([]) }) {
             try await audit.record(
                 .userHistoryRead, actor: principal.keyID, workspace: principal.workspace,
                 subject: UserDigest.auditSubject(user))
@@ -36,6 +46,7 @@ package struct ProfileHistoryController: Sendable {
         return JSONResponse.make(.object([
             ("userId", .string(user.rawValue)), ("requestedUserId", .string(named.rawValue)),
             ("versions", .array(versions.map(\.json))), ("nextCursor", next),
+            ("memberVersions", .object(memberVersions)),
         ]))
     }
 }
