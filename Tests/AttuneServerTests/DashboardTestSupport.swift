@@ -73,8 +73,10 @@ struct DashboardHarness {
     let server: TestServer
     let dependencies: ServerDependencies
 
-    init() async throws {
-        server = try TestServer()
+    init(pii: PIIProtection? = nil) async throws {
+        var server = try TestServer()
+        server.pii = pii
+        self.server = server
         dependencies = try await server.dependencies()
     }
 

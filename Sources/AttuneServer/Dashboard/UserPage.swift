@@ -20,36 +20,48 @@ enum UserPage {
             body.append(try await recentUsers(context))
             return body
         }
-        let user: UserID
+        let named: UserID
         do {
-            user = try UserID.validated(raw, field: "id")
+            named = try UserID.validated(raw, field: "id")
         } catch {
             body.append("<p class=\"error\">Not a user id: \(error.message)</p>")
             return body
         }
         let store = context.dependencies.store
         let workspace = context.workspace
-        let stored = try await store.profile(of: user, in: workspace)
-        let declared = try await store.traits(of: user, in: workspace)
-        guard stored != nil || declared != nil else {
-            body.append("<p class=\"empty\">No profile for user <strong>\(user)</strong> in this workspace.</p>")
+        // Read as `GET /v1/users/{id}` reads it: a merged id shows its person, in one transaction.
+        guard
+            let view = try await store.profileView(
+                of: named, in: workspace, recentItems: ProfilesController.affinityItems,
+                mentionTargets: MentionAffinity.maxTargets)
+        else {
+            body.append("<p class=\"empty\">No profile for user <strong>\(named)</strong> in this workspace.</p>")
             return body
         }
+        let user = view.user
+        let stored = view.stored
         // As the API does: by digest, so that an erasure leaves no id in the log.
         try await context.dependencies.readAudit.record(
             .profileRead, actor: context.principal.keyID, workspace: workspace, subject: UserDigest.auditSubject(user),
             detail: "dashboard")
         body.append("<h2>User <code>\(user)</code></h2>")
+        if user != named {
+            body.append("<p class=\"muted\"><code>\(named)</code> was merged into this person.</p>")
+        }
         if let stored {
             body.append("<p class=\"muted\">Profile version \(stored.version), updated \(DashboardFormat.time(stored.updatedAt))</p>")
         }
-        let declaredJSON = declared.flatMap { try? JSONParser().parse($0) } ?? .object([])
+        let pii = context.dependencies.pii
+        let declaredJSON = view.declared.flatMap { try? JSONParser().parse(pii?.reveal($0) ?? $0) } ?? .object([])
         body.append("<h2>Declared attributes</h2>")
         body.append(JSONTable.render(declaredJSON, empty: "No declared attributes."))
 
-        let recent = try await store.recentItems(of: user, in: workspace, limit: ProfilesController.affinityItems)
-        let catalogue = try await store.items(Array(Set(recent)), in: workspace)
-        let affinity = LabelAffinity(items: recent.compactMap { catalogue[$0].map { ($0.categories, $0.tags) } })
+        // Affinities are computed traits: without personalization consent there are none.
+        var affinity = LabelAffinity()
+        if try store.consentPermits(.personalization, for: user.rawValue, in: workspace) {
+            affinity = LabelAffinity(items: view.recentLabels)
+            MentionAffinity.add(to: &affinity, mentions: view.mentions, catalogue: view.mentionedItems)
+        }
         body.append("<h2>Computed traits</h2>")
         body.append(JSONTable.render(
             (stored?.traits ?? ProfileTraits()).publicJSON(now: context.now, affinity: affinity), empty: "No computed traits yet."))
