@@ -103,6 +103,10 @@ package protocol IdentityResolutionStore: Sendable {
     /// Every merge (undone ones too) whose canonical or merged user is one of `users`, oldest first.
     func merges(involving users: [UserID], in workspace: WorkspaceID) async throws -> [UserMerge]
 
+    /// The "do not merge" pairs of any of `users`, each from the side of its member in `users`,
+    /// ordered by user, then the other user.
+    func mergeBlocks(involving users: [UserID], in workspace: WorkspaceID) async throws -> [MergeBlock]
+
     /// The source priority of declared attributes, most trusted first (empty: most recent wins).
     func sourcePriority(in workspace: WorkspaceID) async throws -> [String]
 

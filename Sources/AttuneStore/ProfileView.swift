@@ -19,11 +19,14 @@ package struct ProfileView: Sendable {
     package var merged: [UserID]
     package var identifiers: [StoredIdentifier]
     package var merges: [UserMerge]
+    /// The "do not merge" pairs of the person's ids.
+    package var mergeBlocks: [MergeBlock]
 
     package init(
         user: UserID, stored: StoredProfile?, declared: String?, imputations: [StoredImputation],
         recentLabels: [(categories: [String], tags: [String])], mentions: [MentionSummary],
-        mentionedItems: [ItemID: Item], merged: [UserID], identifiers: [StoredIdentifier], merges: [UserMerge]
+        mentionedItems: [ItemID: Item], merged: [UserID], identifiers: [StoredIdentifier], merges: [UserMerge],
+        mergeBlocks: [MergeBlock] = []
     ) {
         self.user = user
         self.stored = stored
@@ -35,6 +38,7 @@ package struct ProfileView: Sendable {
         self.merged = merged
         self.identifiers = identifiers
         self.merges = merges
+        self.mergeBlocks = mergeBlocks
     }
 }
 

@@ -15,6 +15,16 @@ package enum IdentityJSON {
         ])
     }
 
+    /// A "do not merge" pair: the person's id, the id it is kept apart from, the unmerge and its time.
+    package static func mergeBlock(_ block: MergeBlock) -> JSONValue {
+        .object([
+            ("userId", .string(block.user.rawValue)),
+            ("otherUserId", .string(block.other.rawValue)),
+            ("mergeId", .number(Double(block.merge))),
+            ("at", .string(block.at.iso8601)),
+        ])
+    }
+
     package static func merge(_ merge: UserMerge) -> JSONValue {
         .object([
             ("id", .number(Double(merge.id))),

@@ -42,6 +42,7 @@ package struct UserExport: Sendable {
         let merged = try await store.mergedUsers(into: user, in: workspace)
         let personIdentifiers = try await store.identifiers(of: [user] + merged, in: workspace)
         let merges = try await store.merges(involving: [user] + merged, in: workspace)
+        let blocks = try await store.mergeBlocks(involving: [user] + merged, in: workspace)
         let declared = try await store.traits(of: user, in: workspace)
         let profile = try await store.profile(of: user, in: workspace)
         let history = try await store.allProfileVersions(of: user, in: workspace)
@@ -56,6 +57,7 @@ package struct UserExport: Sendable {
         let imputed = try await store.imputations(of: user, in: workspace)
         guard declared != nil || profile != nil || !anonymous.isEmpty || !segmentIDs.isEmpty || !exposures.isEmpty
             || !firstEvent.isEmpty || !firstText.isEmpty || consent != nil || !personIdentifiers.isEmpty || !merges.isEmpty
+            || !blocks.isEmpty
         else { return nil }
 
         var segments: [JSONValue] = []
@@ -103,6 +105,7 @@ package struct UserExport: Sendable {
                 ("mergedUserIds", .array(merged.map { .string($0.rawValue) })),
                 ("person", .array(personIdentifiers.map(IdentityJSON.identifier))),
                 ("merges", .array(merges.map(IdentityJSON.merge))),
+                ("mergeBlocks", .array(blocks.map(IdentityJSON.mergeBlock))),
             ])),
             ("segments", .array(segments)),
             ("exposures", .array(exposuresJSON)),

@@ -68,6 +68,7 @@ package struct ProfilesController: Sendable {
             ("mergedUserIds", .array(merged.map { .string($0.rawValue) })),
             ("identifiers", .array(identifiers.map(IdentityJSON.identifier))),
             ("merges", .array(merges.map(IdentityJSON.merge))),
+            ("mergeBlocks", .array(view.mergeBlocks.map(IdentityJSON.mergeBlock))),
             ("version", .number(Double(stored?.version ?? 0))),
             ("updatedAt", stored.map { .string($0.updatedAt.iso8601) } ?? .null),
             ("declared", declaredJSON),

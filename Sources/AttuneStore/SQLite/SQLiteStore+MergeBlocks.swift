@@ -30,6 +30,31 @@ extension SQLiteStore {
         return partners
     }
 
+    package func mergeBlocks(involving users: [UserID], in workspace: WorkspaceID) async throws -> [MergeBlock] {
+        try await writer.read { db in
+            guard let key = try self.workspaceKey(workspace, db) else { return [] }
+            return try Self.mergeBlocks(key, users.map(\.rawValue), db)
+        }
+    }
+
+    /// The pairs of any of `users`, each from the side of its member in `users`.
+    static func mergeBlocks(_ workspace: Int64, _ users: [String], _ db: Database) throws -> [MergeBlock] {
+        let forward = try db.cachedStatement(sql: "SELECT b, merge_id, at FROM merge_blocks WHERE workspace = ? AND a = ?")
+        let backward = try db.cachedStatement(sql: "SELECT a, merge_id, at FROM merge_blocks WHERE workspace = ? AND b = ?")
+        var out: [MergeBlock] = []
+        for user in Set(users) {
+            for statement in [forward, backward] {
+                for row in try Row.fetchAll(statement, arguments: [workspace, user]) {
+                    out.append(
+                        MergeBlock(
+                            user: UserID(unchecked: user), other: UserID(unchecked: row[0]), merge: row[1],
+                            at: Timestamp(millisecondsSinceEpoch: row[2])))
+                }
+            }
+        }
+        return out.sorted { ($0.user.rawValue, $0.other.rawValue) < ($1.user.rawValue, $1.other.rawValue) }
+    }
+
     /// Whether the workspace has any pair at all: attaching identifiers looks pairs up only then.
     static func hasMergeBlocks(_ workspace: Int64, _ db: Database) throws -> Bool {
         try Bool.fetchOne(

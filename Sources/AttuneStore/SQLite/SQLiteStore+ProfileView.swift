@@ -37,7 +37,8 @@ extension SQLiteStore: ProfileViewStore {
                 mentions: mentions, mentionedItems: mentionedItems,
                 merged: members.dropFirst().map(UserID.init(unchecked:)),
                 identifiers: try Self.identifiers(key, members, db),
-                merges: try Self.merges(key, members, db))
+                merges: try Self.merges(key, members, db),
+                mergeBlocks: try Self.mergeBlocks(key, members, db))
         }
     }
 
