@@ -52,10 +52,14 @@ package struct UserMerge: Sendable, Equatable {
 package struct MergeOutcome: Sendable, Equatable {
     package var canonical: UserID
     package var merges: [UserMerge]
+    /// Identifiers held by someone an unmerge keeps this person apart from: each stayed with its
+    /// holder and joined nobody. A count only, so that no reply or report repeats the values.
+    package var refusedIdentifiers: Int
 
-    package init(canonical: UserID, merges: [UserMerge]) {
+    package init(canonical: UserID, merges: [UserMerge], refusedIdentifiers: Int = 0) {
         self.canonical = canonical
         self.merges = merges
+        self.refusedIdentifiers = refusedIdentifiers
     }
 }
 

@@ -19,6 +19,8 @@ package struct ImportReport: Sendable, Equatable {
     package var rejected = 0
     /// Users merged into another because they share an identifier (user imports).
     package var merges = 0
+    /// Identifiers that would have merged two users an unmerge keeps apart: left with their holder.
+    package var refusedIdentifiers = 0
     package var problems: [Problem] = []
     /// Rows kept without one of their values (a phone number that could not be normalised):
     /// `warned` counts them all, `warnings` lists the first ``maxListedProblems``.

@@ -47,6 +47,7 @@ package struct TransactionImporter: Sendable {
         var imported = 0
         var duplicates = 0
         var merges = 0
+        var refused = 0
         var report = try await ImportPipeline.run { (emit: (Chunk) -> Void) throws -> ImportReport in
             var report = ImportReport(dryRun: dryRun)
             var mapper: TransactionRowMapper?
@@ -102,13 +103,15 @@ package struct TransactionImporter: Sendable {
             if !chunk.identifies.isEmpty { try await store.record(chunk.identifies, in: workspace) }
             if let identity, !chunk.addresses.isEmpty {
                 let attached = chunk.addresses.map { (user: $0.user, identifiers: [PersonIdentifier(kind: .email, value: $0.email)]) }
-                merges += try await identity.attach(attached, source: Self.source, in: workspace, actor: actor)
-                    .reduce(0) { $0 + $1.merges.count }
+                let outcomes = try await identity.attach(attached, source: Self.source, in: workspace, actor: actor)
+                merges += outcomes.reduce(0) { $0 + $1.merges.count }
+                refused += outcomes.reduce(0) { $0 + $1.refusedIdentifiers }
             }
         }
         report.imported = imported
         report.duplicates = duplicates
         report.merges = merges
+        report.refusedIdentifiers = refused
         return report
     }
 }

@@ -42,6 +42,7 @@ package struct UserImporter: Sendable {
         let now = clock.now()
         var imported = 0
         var merges = 0
+        var refused = 0
         var report = try await ImportPipeline.run { (emit: ([Identify]) -> Void) throws -> ImportReport in
             var report = ImportReport(dryRun: dryRun)
             var userColumns = UserColumn(given: userColumn)
@@ -88,12 +89,14 @@ package struct UserImporter: Sendable {
                     let outcomes = try await identity.attach(
                         chunk.map { ($0.userID, $0.identifiers) }, source: self.source, in: workspace, actor: actor)
                     merges += outcomes.reduce(0) { $0 + $1.merges.count }
+                    refused += outcomes.reduce(0) { $0 + $1.refusedIdentifiers }
                 }
             }
             imported += chunk.count
         }
         report.imported = imported
         report.merges = merges
+        report.refusedIdentifiers = refused
         return report
     }
 

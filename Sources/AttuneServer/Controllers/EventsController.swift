@@ -73,14 +73,20 @@ package struct EventsController: Sendable {
         if let pii, let traits = identify.traits { identify.traits = try pii.protect(traits) }
         try await store.record(identify, in: principal.workspace)
         var canonical = try await store.canonicalUser(of: identify.userID, in: principal.workspace)
+        var refused = 0
         if !identifiers.isEmpty {
             let outcomes = try await identity.attach(
                 [(identify.userID, identifiers)], source: identify.source, in: principal.workspace, actor: principal.keyID)
             canonical = outcomes.first?.canonical ?? canonical
+            refused = outcomes.reduce(0) { $0 + $1.refusedIdentifiers }
         }
         var answer: [(key: String, value: JSONValue)] = [
             ("ok", .bool(true)), ("userId", .string(identify.userID.rawValue)), ("canonicalUserId", .string(canonical.rawValue)),
         ]
+        if refused > 0 {
+            // Held by someone an unmerge split from this user: kept with its holder, not merged.
+            answer.append(("refusedIdentifiers", .number(Double(refused))))
+        }
         if !skipped.isEmpty {
             // Each as an error body would name it: the caller can fix the number and send it again.
             answer.append(("warnings", .array(skipped.map { Rendering.json($0) })))

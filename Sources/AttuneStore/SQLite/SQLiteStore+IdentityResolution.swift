@@ -23,6 +23,7 @@ extension SQLiteStore: IdentityResolutionStore {
                     refused = try Self.blockedPartners(key, members, db)
                 }
                 var reasons: [String: String] = [:]
+                var refusedIdentifiers = 0
                 for identifier in identifiers {
                     let holder = try String.fetchOne(
                         db.cachedStatement(
@@ -45,24 +46,28 @@ extension SQLiteStore: IdentityResolutionStore {
                         if blocks {
                             // An unmerge split these people: the identifier stays with its holder.
                             let members = try Self.members(key, canonical, db)
-                            guard refused.isDisjoint(with: members),
-                                try Self.blockedPartners(key, members, db).isDisjoint(with: joined)
-                            else { continue }
+                            let partners = try Self.blockedPartners(key, members, db)
+                            guard refused.isDisjoint(with: members), partners.isDisjoint(with: joined) else {
+                                refusedIdentifiers += 1
+                                continue
+                            }
                             joined.formUnion(members)
-                            refused.formUnion(try Self.blockedPartners(key, members, db))
+                            refused.formUnion(partners)
                         }
                         groups.append(canonical)
                         reasons[canonical] = identifier.kind.rawValue
                     }
                 }
                 guard groups.count > 1 else {
-                    outcomes.append(MergeOutcome(canonical: UserID(unchecked: own), merges: []))
+                    outcomes.append(
+                        MergeOutcome(canonical: UserID(unchecked: own), merges: [], refusedIdentifiers: refusedIdentifiers))
                     continue
                 }
                 // The user that brought the identifiers joins for the first identifier that linked it.
                 reasons[own] = reasons[groups[1]]
-                outcomes.append(
-                    try self.mergeGroups(key, groups, reasons: reasons, keep: nil, actor: actor, at: at, db))
+                var outcome = try self.mergeGroups(key, groups, reasons: reasons, keep: nil, actor: actor, at: at, db)
+                outcome.refusedIdentifiers = refusedIdentifiers
+                outcomes.append(outcome)
             }
             return outcomes
         }

@@ -68,6 +68,9 @@ enum ImportOutput {
         if report.duplicates > 0 { line += ", \(report.duplicates) already present" }
         line += ", \(report.rejected) rejected"
         if report.merges > 0 { line += ", \(report.merges) users merged through shared identifiers" }
+        if report.refusedIdentifiers > 0 {
+            line += ", \(report.refusedIdentifiers) shared identifiers not merged (the users were unmerged before)"
+        }
         if report.warned > 0 { line += ", \(report.warned) kept with a warning" }
         Swift.print(line)
         for problem in report.problems.prefix(20) {

@@ -194,14 +194,19 @@ struct IdentityResolutionTests {
         _ = try await f.identity.unmerge(ID.id("b"), merge: nil, in: .default, actor: "test")
         #expect(try await f.canonical("b") == "b")
         // The next import of the same record shares the address again: the split holds.
-        #expect(try await f.attach("b", email: "ann@example.com").merges.isEmpty)
-        #expect(try await f.attach("b", email: "Ann@Example.com ", phone: "+44 20 7946 0958").merges.isEmpty)
+        let again = try await f.attach("b", email: "ann@example.com")
+        #expect(again.merges.isEmpty)
+        #expect(again.refusedIdentifiers == 1, "the shared address is counted as refused, not dropped silently")
+        let withPhone = try await f.attach("b", email: "Ann@Example.com ", phone: "+44 20 7946 0958")
+        #expect(withPhone.merges.isEmpty)
+        #expect(withPhone.refusedIdentifiers == 1, "the address; the new phone is b's own")
         #expect(try await f.canonical("b") == "b")
         #expect(try await f.eventCount("a") == 2)
         #expect(try await f.eventCount("b") == 2)
         // b's new phone is b's own; a third record sharing it and a's address joins one side only.
         let third = try await f.attach("c", email: "ann@example.com", phone: "+442079460958")
         #expect(third.merges.count == 1)
+        #expect(third.refusedIdentifiers == 1, "b's phone")
         #expect(try await f.canonical("c") == "a", "c joins the holder of the address; b's phone is refused")
         #expect(try await f.canonical("b") == "b", "c must not bridge the split pair")
         #expect(try await Self.blocks(f) == 1)
@@ -224,10 +229,14 @@ struct IdentityResolutionTests {
         #expect(try await f.canonical("b") == "a")
         _ = try await f.identity.unmerge(ID.id("b"), merge: nil, in: .default, actor: "test")
         // x's phone belongs to a's person, which b was split from: b sharing it joins nothing.
-        #expect(try await f.attach("b", phone: "+1 555 555 0100").merges.isEmpty)
+        let refused = try await f.attach("b", phone: "+1 555 555 0100")
+        #expect(refused.merges.isEmpty)
+        #expect(refused.refusedIdentifiers == 1)
         #expect(try await f.canonical("b") == "b")
         // Someone new can still join either side.
-        #expect(try await f.attach("d", email: "b@example.com").merges.count == 1)
+        let joined = try await f.attach("d", email: "b@example.com")
+        #expect(joined.merges.count == 1)
+        #expect(joined.refusedIdentifiers == 0)
         #expect(try await f.canonical("d") == "b", "b kept its own address")
     }
 

@@ -35,6 +35,9 @@ package struct ImportFolderReport: Sendable, Equatable {
             members.append(("imported", .number(Double(report.imported))))
             members.append(("duplicates", .number(Double(report.duplicates))))
             members.append(("rejected", .number(Double(report.rejected))))
+            if report.refusedIdentifiers > 0 {
+                members.append(("refusedIdentifiers", .number(Double(report.refusedIdentifiers))))
+            }
             members.append(
                 (
                     "problems",
