@@ -16,7 +16,8 @@ extension SQLiteStore: ProfileViewStore {
                 arguments: [key, user])
             guard stored != nil || declared != nil else { return nil }
             let members = try Self.members(key, user, db)
-            let mentions = try Self.mentionSummaries(key, user, limit: mentionTargets, db)
+            // Texts stay under the id they were written for: a merged person's are all its ids'.
+            let mentions = try Self.mentionSummaries(key, members, limit: mentionTargets, db)
             let favoured = mentions.compactMap { summary -> ItemID? in
                 guard (summary.meanSentiment ?? 0) > 0, case .item(let id) = summary.target else { return nil }
                 return id
@@ -83,18 +84,26 @@ extension SQLiteStore: ProfileViewStore {
         }
     }
 
-    static func mentionSummaries(_ workspace: Int64, _ user: String, limit: Int, _ db: Database) throws
+    /// The mentioned targets of `users` (a person: canonical first, then its merged ids) taken
+    /// together, attributed to the first.
+    static func mentionSummaries(_ workspace: Int64, _ users: [String], limit: Int, _ db: Database) throws
         -> [MentionSummary]
     {
-        try Row.fetchAll(
+        guard let person = users.first else { return [] }
+        // One statement per member count, so the common single id keeps its cached statement.
+        let placeholders = Array(repeating: "?", count: users.count).joined(separator: ", ")
+        var arguments: [(any DatabaseValueConvertible)?] = [workspace]
+        arguments += users
+        arguments.append(max(0, min(limit, maxPageSize)))
+        return try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                    SELECT user_id, target_kind, target, count(*), avg(sentiment), min(sentiment), max(ts)
-                    FROM text_mentions WHERE workspace = ? AND user_id = ?
+                    SELECT min(user_id), target_kind, target, count(*), avg(sentiment), min(sentiment), max(ts)
+                    FROM text_mentions WHERE workspace = ? AND user_id IN (\(placeholders))
                     GROUP BY target_kind, target ORDER BY target_kind, target LIMIT ?
                     """),
-            arguments: [workspace, user, max(0, min(limit, maxPageSize))]
-        ).compactMap { summary($0, user: UserID(unchecked: user)) }
+            arguments: StatementArguments(arguments)
+        ).compactMap { summary($0, user: UserID(unchecked: person)) }
     }
 
     /// The identifiers held by any of `users`, by kind and value.
