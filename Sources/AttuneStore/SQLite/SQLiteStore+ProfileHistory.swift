@@ -30,12 +30,13 @@ extension SQLiteStore {
         }
     }
 
-    /// Writes the history row of a profile save, in its transaction; raw stepping like the save.
+    /// The insert of a history row, prepared once by a batch of saves and handed to each `recordVersion`.
     static func historyStatement(_ db: Database) throws -> Statement {
         try db.cachedStatement(
             sql: "INSERT INTO profile_history (workspace, user_id, version, at, cause, detail) VALUES (?, ?, ?, ?, ?, ?)")
     }
 
+    /// Writes the history row of a profile save, in its transaction; raw stepping like the save.
     static func recordVersion(
         _ workspace: Int64, _ user: String, version: Int, at time: Int64, cause: ProfileVersion.Cause, detail: String,
         _ db: Database, using prepared: Statement? = nil
