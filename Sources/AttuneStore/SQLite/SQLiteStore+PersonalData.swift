@@ -75,6 +75,15 @@ extension SQLiteStore: PersonalDataStore {
             db, "user_identifiers INDEXED BY user_identifiers_by_user", "user_id = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "user_aliases", "alias = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "user_aliases", "canonical = ?", key, [id])
+        // The other side of a merge (undone or not) names this id in its own merge version.
+        let partners = try String.fetchAll(
+            db,
+            sql: """
+                SELECT canonical FROM user_merges WHERE workspace = ? AND merged = ?
+                UNION SELECT merged FROM user_merges WHERE workspace = ? AND canonical = ?
+                """,
+            arguments: [key, id, key, id])
+        try Self.scrubHistory(of: partners, naming: id, key, db)
         counts.identityRecords += try Self.delete(db, "user_merges", "canonical = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "user_merges", "merged = ?", key, [id])
         counts.identityRecords += try Self.delete(db, "merge_blocks", "a = ?", key, [id])
@@ -192,6 +201,22 @@ extension SQLiteStore: PersonalDataStore {
         for argument in arguments { all.append(argument) }
         try db.execute(sql: "DELETE FROM \(table) WHERE workspace = ? AND \(condition)", arguments: StatementArguments(all))
         return db.changesCount
+    }
+
+    /// Replaces `id` in the version details of `users` (a merge version lists the ids it took in)
+    /// with a mark that names no one, keeping the rest of their history.
+    private static func scrubHistory(of users: [String], naming id: String, _ workspace: Int64, _ db: Database) throws {
+        guard !users.isEmpty else { return }
+        var encoded = ""
+        ProfileChanges.appendString(id, to: &encoded)
+        for user in users where user != id {
+            try db.execute(
+                sql: """
+                    UPDATE profile_history SET detail = replace(detail, ?, '"(erased)"')
+                    WHERE workspace = ? AND user_id = ? AND instr(detail, ?) > 0
+                    """,
+                arguments: [encoded, workspace, user, encoded])
+        }
     }
 
     /// `DELETE … WHERE workspace = ? AND column IN (values)`, in chunks under the parameter limit.

@@ -5,7 +5,8 @@ import AttuneTestSupport
 import GRDB
 import Testing
 
-/// An unmerge leaves a "do not merge" pair naming both ids; erasing either person removes it.
+/// An unmerge leaves a "do not merge" pair naming both ids; erasing either person removes it, and
+/// the partner's merge version stops naming the erased id.
 struct MergeBlockErasureTests {
     @Test func erasingOneSideOfAnUnmergedPairRemovesThePair() async throws {
         let fixture = try await MergedPersonFixture()
@@ -25,8 +26,6 @@ struct MergeBlockErasureTests {
         #expect(rows == 0)
         try await store.checkpoint()
         let holding = try fixture.base.filesContaining(split.rawValue)
-        withKnownIssue("the partner's profile_history merge version still names the erased id under `merged`") {
-            #expect(holding.isEmpty, "\(split) is still in \(holding)")
-        }
+        #expect(holding.isEmpty, "\(split) is still in \(holding)")
     }
 }
