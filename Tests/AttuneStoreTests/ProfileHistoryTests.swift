@@ -67,6 +67,27 @@ struct ProfileHistoryTests {
         #expect(try detail(only)["eventIds"] as? [String] == (1...5).map { Fixtures.eventID(UInt64($0)).uuidString })
     }
 
+    /// Users are saved in key order within a batch; each still gets exactly its own events, in log order.
+    @Test func aBatchInterleavingUsersOutOfKeyOrderGivesEachUserOneVersionOfItsOwnEvents() async throws {
+        let store = try await store()
+        let owners = ["u9", "u10", "u1", "u9", "é", "u10", "u9"]
+        let events = owners.enumerated().map { Fixtures.event(UInt64($0 + 1), user: $1, at: Int64($0 + 1) * 1_000) }
+        _ = try await store.append([EventBatch(workspace: .default, events: events)])
+        for owner in Set(owners) {
+            let positions = owners.indices.filter { owners[$0] == owner }
+            let history = try await store.profileHistory(of: UserID(unchecked: owner), in: .default, before: nil, limit: 10)
+            #expect(history.map(\.version) == [1])
+            let only = try #require(history.first)
+            #expect(try detail(only)["events"] as? Int == positions.count)
+            #expect(try detail(only)["eventIds"] as? [String] == positions.map { Fixtures.eventID(UInt64($0 + 1)).uuidString })
+            let profile = try #require(try await store.profile(of: UserID(unchecked: owner), in: .default))
+            let last = try #require(positions.last)
+            #expect(profile.traits.eventCount == positions.count)
+            #expect(profile.traits.firstSeen == Fixtures.now.millisecondsSinceEpoch + Int64(positions[0] + 1) * 1_000)
+            #expect(profile.traits.lastSeen == Fixtures.now.millisecondsSinceEpoch + Int64(last + 1) * 1_000)
+        }
+    }
+
     @Test func identifyLinkRebuildAndPatchEachMakeOneVersion() async throws {
         let store = try await store()
         _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(1, at: 1_000)])])

@@ -190,7 +190,11 @@ extension SQLiteStore: ProfileStore {
         let save = try saveStatement(db)
         let update = try updateStatement(db)
         let history = try historyStatement(db)
-        for (slot, user) in order.enumerated() {
+        // Users in key order, not arrival order: consecutive seeks into the profiles table and the
+        // history index then land on the same or neighbouring B-tree pages, still in the CPU cache,
+        // where a batch of users in random order touched a cold page per seek.
+        for slot in order.indices.sorted(by: { order[$0].utf8.lexicographicallyPrecedes(order[$1].utf8) }) {
+            let user = order[slot]
             let stored = try loadProfile(workspace, user, db, using: load)
             let before = stored?.traits ?? ProfileTraits()
             var traits = before
