@@ -127,7 +127,18 @@ package struct RecommendationService: Sendable {
         // segment of theirs, no vector; they get the popular items everyone gets.
         let personalAllowed = try store.consentPermits(.personalization, for: user.rawValue, in: workspace)
         let recent = personalAllowed ? try await recentItems(of: user, in: workspace) : []
-        let recentIndices = recent.compactMap { model.snapshot.items.index(of: $0.rawValue) }
+        // One id lookup per recent event: trained items feed the model, items added since
+        // training (labels past the trained ones) are only kept out of the list.
+        var recentIndices: [Int32] = []
+        var recentNew: [Int32] = []
+        recentIndices.reserveCapacity(recent.count)
+        for id in recent {
+            if let index = model.snapshot.items.index(of: id.rawValue) {
+                recentIndices.append(index)
+            } else if let label = model.cold?.label(of: id.rawValue) {
+                recentNew.append(label)
+            }
+        }
         var history =
             personalAllowed
             ? model.snapshot.users.index(of: user.rawValue).map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
@@ -140,9 +151,8 @@ package struct RecommendationService: Sendable {
         {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
-        // Items added since training that the user already has: never recommended back, though the
-        // model cannot fold them in.
-        let recentNew = recent.compactMap { id in model.snapshot.items.index(of: id.rawValue) == nil ? model.itemLabel(of: id.rawValue) : nil }
+        // Items added since training that the user already has (`recentNew`): never recommended
+        // back, though the model cannot fold them in.
         let consumed = Set(history).union(recentNew)
         let personalWeight = try await thinProfileWeight(
             of: user, in: workspace, model: model, personalAllowed: personalAllowed, request: request)

@@ -81,6 +81,33 @@ struct LiveCatalogueTests {
         #expect(fromNew.items.allSatisfy { $0.item.rawValue.hasPrefix("A") }, "\(fromNew.items.map(\.item.rawValue))")
     }
 
+    /// Events since training are resolved once each: a trained item feeds the user's history, a
+    /// new one (a label past the trained ones) is only kept out of the list; both are never
+    /// recommended back.
+    @Test(arguments: [false, true])
+    func itemsConsumedSinceTrainingAreNotRecommendedBack(indexed: Bool) async throws {
+        let served = try await Self.served(indexed: indexed)
+        try await served.store.upsert(
+            [Fixtures.item("A-new", title: "alpine hiking boots trail", categories: ["a"])], in: .default)
+        _ = try await served.apply([ItemID(unchecked: "A-new")])
+        var request = RecommendationRequest()
+        request.count = 25
+        let before = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        #expect(before.items.contains { $0.item.rawValue == "A-new" }, "\(before.items.map(\.item.rawValue))")
+        let trained = try #require(before.items.first { $0.item.rawValue != "A-new" }?.item.rawValue)
+        _ = try await served.store.append([
+            EventBatch(workspace: .default, events: [
+                Fixtures.event(90_001, user: "a1", item: "A-new", at: 1_000_000),
+                Fixtures.event(90_002, user: "a1", item: trained, at: 1_000_001),
+            ])
+        ])
+        let after = try await served.service.recommend(user: UserID(unchecked: "a1"), in: .default, request: request)
+        let ids = after.items.map(\.item.rawValue)
+        #expect(!ids.contains("A-new"), "\(ids)")
+        #expect(!ids.contains(trained), "\(ids)")
+        #expect(!ids.isEmpty)
+    }
+
     @Test func aNewItemWithOnlyAnEmbeddingBorrowsFromTheItemsNearestInEmbedding() async throws {
         let served = try await Self.served(indexed: false)
         // A made-up encoder: community A along the first axis, B along the second, a little noise.
