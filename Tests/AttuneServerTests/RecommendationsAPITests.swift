@@ -195,6 +195,9 @@ struct RecommendationsAPITests {
     @Test(arguments: [
         ("count=0", "count"), ("count=101", "count"), ("count=abc", "count"), ("count=-1", "count"),
         ("strategy=magic", "strategy"), ("available_only=maybe", "available_only"), ("exclude=a%00b", "exclude"),
+        // The query is parsed once per request; a repeated parameter is still refused, not resolved.
+        ("count=5&count=0", "count"), ("count=3&strategy=popular&strategy=default", "strategy"),
+        ("experiment=x&experiment=y", "experiment"),
     ])
     func badParametersAreRefused(_ query: String, _ field: String) async throws {
         let server = try TestServer()

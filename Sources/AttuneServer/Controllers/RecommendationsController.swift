@@ -141,9 +141,10 @@ package struct RecommendationsController: Sendable {
     @Sendable func forUser(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.read)
         let user = try context.identifier("id", as: UserID.self)
-        var parameters = try Self.parameters(request)
+        let query = ParsedQuery(request)
+        var parameters = try Self.parameters(query)
         var assignment: ExperimentAssignment?
-        if let raw = try QueryParameters.string(request, "experiment") {
+        if let raw = try query.string("experiment") {
             guard let experiments else { throw AttuneError.invalid("experiment", "experiments are not enabled") }
             let key = try ExperimentKey.validated(raw, field: "experiment")
             let assigned = try await experiments.assign(key, unit: user, in: principal.workspace)
@@ -168,50 +169,54 @@ package struct RecommendationsController: Sendable {
     }
 
     static func parameters(_ request: Request) throws(AttuneError) -> RecommendationRequest {
+        try parameters(ParsedQuery(request))
+    }
+
+    static func parameters(_ query: ParsedQuery) throws(AttuneError) -> RecommendationRequest {
         var parameters = RecommendationRequest()
-        if let raw = try QueryParameters.string(request, "count") {
+        if let raw = try query.string("count") {
             guard let count = Int(raw), (1...RecommendationService.maxCount).contains(count) else {
                 throw .invalid("count", "must be an integer from 1 to \(RecommendationService.maxCount)")
             }
             parameters.count = count
         }
-        if let raw = try QueryParameters.string(request, "exclude") {
+        if let raw = try query.string("exclude") {
             let ids = raw.split(separator: ",", omittingEmptySubsequences: true).map(String.init)
             guard ids.count <= 1_000 else { throw .invalid("exclude", "lists at most 1000 ids") }
             var exclude = Set<ItemID>()
             for id in ids { exclude.insert(try ItemID.validated(id, field: "exclude")) }
             parameters.exclude = exclude
         }
-        if let raw = try QueryParameters.string(request, "category") {
+        if let raw = try query.string("category") {
             parameters.category = try ItemDecoder.validLabel(raw, field: "category")
         }
-        if let raw = try QueryParameters.string(request, "available_only") {
+        if let raw = try query.string("available_only") {
             guard let flag = Bool(raw) else { throw .invalid("available_only", "must be true or false") }
             parameters.availableOnly = flag
         }
-        if let raw = try QueryParameters.string(request, "strategy") {
+        if let raw = try query.string("strategy") {
             guard let strategy = RecommendationRequest.Strategy(rawValue: raw) else {
                 let known = RecommendationRequest.Strategy.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
                 throw .invalid("strategy", "unknown strategy; use one of \(known)")
             }
             parameters.strategy = strategy
         }
-        if let raw = try QueryParameters.string(request, "filter") {
+        if let raw = try query.string("filter") {
             parameters.rules.filter = try ItemRules.compile(raw, field: "filter")
         }
-        let boosts = QueryParameters.strings(request, "boost")
+        let boosts = query.strings("boost")
         guard boosts.count <= ItemRules.maxBoosts else { throw .invalid("boost", "at most \(ItemRules.maxBoosts) boosts") }
         for raw in boosts { parameters.rules.boosts.append(try ItemRules.boost(raw, field: "boost")) }
-        if let raw = try QueryParameters.string(request, "segment") {
+        if let raw = try query.string("segment") {
             parameters.segment = try SegmentID.validated(raw, field: "segment")
         }
-        if let raw = try QueryParameters.string(request, "diversity") {
+        if let raw = try query.string("diversity") {
             guard let value = Float(raw), value >= 0, value <= 1 else {
                 throw .invalid("diversity", "must be a number from 0 to 1")
             }
             parameters.diversity = value
         }
-        if let raw = try QueryParameters.string(request, "exploration") {
+        if let raw = try query.string("exploration") {
             guard let value = Float(raw), value >= 0, value <= 0.5 else {
                 throw .invalid("exploration", "must be a number from 0 to 0.5")
             }

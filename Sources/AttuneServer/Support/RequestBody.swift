@@ -87,13 +87,11 @@ package enum QueryParameters {
     /// rather than resolved: taking either copy would leave the other unvalidated and the client's
     /// intent unknown.
     package static func string(_ request: Request, _ name: String) throws(AttuneError) -> String? {
-        let values = request.uri.queryParameters[values: name[...]]
-        guard values.count <= 1 else { throw .invalid(name, "must be given at most once") }
-        return values.first.map(String.init)
+        try ParsedQuery(request).string(name)
     }
 
     /// Every value of a repeated parameter (`boost=...&boost=...`), in order.
     package static func strings(_ request: Request, _ name: String) -> [String] {
-        request.uri.queryParameters[values: name[...]].map(String.init)
+        ParsedQuery(request).strings(name)
     }
 }
