@@ -39,3 +39,18 @@ package struct Vocabulary<Key: Hashable & Sendable>: Sendable {
         index >= 0 && Int(index) < keys.count ? keys[Int(index)] : nil
     }
 }
+
+// Lookups of string ids compiled here for `String`: called from another module, the generic
+// versions above run unspecialized (hashing and copying the key through value witnesses), and a
+// recommendation request makes a few hundred of them.
+extension Vocabulary where Key == String {
+    /// The index of `key`, or `nil` when it was never inserted.
+    package func index(of key: String) -> Int32? {
+        indexByKey[key]
+    }
+
+    /// The key at `index`, or `nil` when out of range.
+    package func key(at index: Int32) -> String? {
+        index >= 0 && Int(index) < keys.count ? keys[Int(index)] : nil
+    }
+}
