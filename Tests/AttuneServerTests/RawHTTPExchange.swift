@@ -9,9 +9,10 @@ import Glibc
 /// server closes the connection.
 enum RawHTTPExchange {
     /// The response text, or `nil` when the server neither answers nor closes within `timeout`
-    /// seconds (the guard that turns a hang into a failure). Runs off the cooperative pool, since
-    /// it blocks.
-    static func roundTrip(_ bytes: [UInt8], port: Int, timeout: Int = 10) async -> String? {
+    /// seconds (the guard that turns a hang into a failure; generous, because the whole suite runs
+    /// in parallel on two cores and a loaded server was seen to need more than 10 s). Runs off the
+    /// cooperative pool, since it blocks.
+    static func roundTrip(_ bytes: [UInt8], port: Int, timeout: Int = 30) async -> String? {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(returning: exchange(bytes, port: port, timeout: timeout))
