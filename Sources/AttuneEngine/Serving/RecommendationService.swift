@@ -190,8 +190,11 @@ package struct RecommendationService: Sendable {
                 if personal == nil { strategy = "popular-in-segment" }
                 candidates = Self.favouring(inSegment, candidates, personal: personal != nil, consumed: consumed, count: fetch)
             }
+            // Without diversity the list is the first `count` accepted, so the filter may stop at
+            // `needed`: fewer catalogue lookups for candidates that would be cut anyway.
             let (accepted, categories) = try await filter(
-                candidates, model: model, workspace: workspace, request: request, consumed: consumed)
+                candidates, model: model, workspace: workspace, request: request, consumed: consumed,
+                enough: request.diversity > 0 ? nil : needed)
             if accepted.count >= needed || fetch >= model.snapshot.items.count {
                 let chosen = DiversityReranking.rerank(accepted, count: request.count, diversity: request.diversity) { a, b in
                     if let ca = categories[a], let cb = categories[b], !ca.isEmpty, !cb.isEmpty {
@@ -358,19 +361,44 @@ package struct RecommendationService: Sendable {
 
     /// The candidates that pass the request's filters, in order, and the categories of those the
     /// catalogue knows (fetched when a filter or diversity needs them).
+    /// With `enough`, and no boost to reorder the accepted ones, candidates are looked at in
+    /// chunks and the rest are skipped once that many passed.
     private func filter(
         _ candidates: [(item: Int32, score: Float)], model: ServingModel, workspace: WorkspaceID,
-        request: RecommendationRequest, consumed: Set<Int32>
+        request: RecommendationRequest, consumed: Set<Int32>, enough: Int? = nil
     ) async throws -> (accepted: [(item: Int32, score: Float)], categories: [Int32: [String]]) {
         let fresh = candidates.filter { !consumed.contains($0.item) }
-        let ids = fresh.map { ItemID(unchecked: model.itemKey(at: $0.item) ?? "") }
         let rules = request.rules
         let needCatalogue = request.availableOnly || request.category != nil || request.diversity > 0 || !rules.isEmpty
             || !request.excludedBrands.isEmpty
-        let catalogue = needCatalogue ? try await self.catalogue.items(ids, in: workspace, store: store) : [:]
+        let limit = rules.boosts.isEmpty ? enough ?? fresh.count : fresh.count
         let now = clock.now()
         var out: [(item: Int32, score: Float)] = []
         var categories: [Int32: [String]] = [:]
+        var start = 0
+        while start < fresh.count, out.count < limit {
+            // A few more than still missing, as some are usually filtered out.
+            let end = min(fresh.count, start + max(16, (limit - out.count) * 5 / 4))
+            try await filterChunk(
+                fresh[start..<end], model: model, workspace: workspace, request: request, needCatalogue: needCatalogue, now: now,
+                into: &out, categories: &categories)
+            start = end
+        }
+        if !rules.boosts.isEmpty {
+            // Stable, so equal scores keep the model's order.
+            out = out.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
+        }
+        return (out, categories)
+    }
+
+    private func filterChunk(
+        _ fresh: ArraySlice<(item: Int32, score: Float)>, model: ServingModel, workspace: WorkspaceID,
+        request: RecommendationRequest, needCatalogue: Bool, now: Timestamp, into out: inout [(item: Int32, score: Float)],
+        categories: inout [Int32: [String]]
+    ) async throws {
+        let ids = fresh.map { ItemID(unchecked: model.itemKey(at: $0.item) ?? "") }
+        let rules = request.rules
+        let catalogue = needCatalogue ? try await self.catalogue.items(ids, in: workspace, store: store) : [:]
         for (candidate, id) in zip(fresh, ids) {
             if request.exclude.contains(id) { continue }
             // Withdrawn by the catalogue since the model was loaded: gone, whatever the request allows.
@@ -395,11 +423,6 @@ package struct RecommendationService: Sendable {
             }
             out.append((candidate.item, score))
         }
-        if !rules.boosts.isEmpty {
-            // Stable, so equal scores keep the model's order.
-            out = out.enumerated().sorted { ($0.element.score, -$0.offset) > ($1.element.score, -$1.offset) }.map(\.element)
-        }
-        return (out, categories)
     }
 
     /// Display names of items for reasons: the catalogue title, else the id.

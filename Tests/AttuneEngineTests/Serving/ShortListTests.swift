@@ -47,4 +47,38 @@ struct ShortListTests {
             }
         }
     }
+
+    /// The filter looks at candidates in chunks and stops once the list is full; when most of the
+    /// best ones are unavailable it must go on to later chunks, and the answer is still the full
+    /// ranking's available prefix.
+    @Test func unavailableTopItemsAreSkippedAcrossChunks() async throws {
+        let directory = try TemporaryDirectory()
+        let files = ModelFiles(dataDirectory: directory.url.path)
+        let snapshot = try ModelSnapshot.syntheticALS(users: 20, items: 600, factors: 16, interactionsPerUser: 4)
+        try files.save(snapshot)
+        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
+        registry.refresh()
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        let served = try #require(registry.model(for: .default))
+        for user in 0..<20 {
+            let full = try #require(served.personalised(user: "u\(user)", extraHistory: [], count: 600))
+            let ids = full.map { ItemID(unchecked: snapshot.items.key(at: $0.item)!) }
+            // The user's 40 best items and then every third one are withdrawn: more than one chunk.
+            let unavailable = Set(ids.prefix(40)).union(ids.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
+            try await store.upsert(
+                ids.map { Item(id: $0, available: !unavailable.contains($0), createdAt: Fixtures.now, updatedAt: Fixtures.now) },
+                in: .default)
+            // A service of its own per user: its catalogue cache must not hold the last user's flags.
+            let service = RecommendationService(registry: registry, store: store, clock: FixedClock())
+            for count in [1, 10, 37] {
+                var request = RecommendationRequest()
+                request.count = count
+                let list = try await service.recommend(user: UserID(unchecked: "u\(user)"), in: .default, request: request)
+                let expected = zip(ids, full).filter { !unavailable.contains($0.0) }.prefix(count)
+                #expect(list.items.map(\.item) == expected.map(\.0))
+                #expect(list.items.map(\.score) == expected.map { Double($0.1.score) })
+            }
+        }
+    }
 }
