@@ -34,7 +34,7 @@ struct BenchIngest: AsyncParsableCommand {
     @Option(help: "Events to append straight into the store.") var storeEvents = 1_000_000
     @Option(help: "Rows per store transaction.") var storeChunk = 10_000
     @Option(help: "full (fsync each commit) or normal.") var durability = "full"
-    @Flag(inversion: .prefixedNo, help: "Update user profiles as events are stored (the default, as in the server).")
+    @Flag(inversion: .prefixedNo, help: "Update user profiles as events are stored (the default, as in the server), over HTTP and straight into the store.")
     var profiles = true
     @Option(
         help: "Consent decisions recorded before the store run, for that many of the 50,000 synthetic users: each declines marketing only, so every event is checked and none is held back (the cost of the checks).")
@@ -56,10 +56,11 @@ struct BenchIngest: AsyncParsableCommand {
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores; durability: \(mode.rawValue)")
         if httpEvents > 0 {
             let result = try runHTTP()
-            print(String(format: "http   %9d events  %7.2f s  %10.0f events/s  %6.0f requests/s  p50 %.2f ms  p99 %.2f ms  stored %d",
+            print(String(format: "http   %9d events  %7.2f s  %10.0f events/s  %6.0f requests/s  p50 %.2f ms  p99 %.2f ms  stored %d  profiles %@  server CPU %.1f µs/event",
                          result.events, result.seconds, Double(result.events) / result.seconds,
                          Double(result.latencies.count) / result.seconds,
-                         result.percentile(0.50), result.percentile(0.99), result.stored))
+                         result.percentile(0.50), result.percentile(0.99), result.stored, profiles ? "on" : "off",
+                         1e6 * result.serverCPU / Double(max(result.events, 1))))
         }
         if storeEvents > 0 {
             let (rows, withheld, seconds) = try await runStore(mode)
@@ -74,6 +75,8 @@ struct BenchIngest: AsyncParsableCommand {
         var seconds: Double
         var latencies: [Double]
         var stored: Int
+        /// CPU seconds the server used while the events were sent.
+        var serverCPU: Double
 
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -105,7 +108,7 @@ struct BenchIngest: AsyncParsableCommand {
         // Rate limiting off: the benchmark drives one key far past any per-key limit.
         server.arguments = [
             "serve", "--data-dir", directory, "--port", "0", "--durability", durability, "--log-level", "warning",
-            "--rate-limit", "0",
+            "--rate-limit", "0", profiles ? "--profiles" : "--no-profiles",
         ]
         var environment = ProcessInfo.processInfo.environment
         environment["ATTUNE_ADMIN_KEY"] = adminKey
@@ -133,6 +136,7 @@ struct BenchIngest: AsyncParsableCommand {
         }
         let latencies = LatencyLog(connections: connections)
         let failures = Atomic<Int>(0)
+        let cpuBefore = Self.processCPUSeconds(server.processIdentifier)
         let started = DispatchTime.now()
         // One OS thread per connection: a dispatch pool would cap concurrency at the core count.
         let finished = DispatchGroup()
@@ -159,6 +163,7 @@ struct BenchIngest: AsyncParsableCommand {
         }
         finished.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let serverCPU = Self.processCPUSeconds(server.processIdentifier) - cpuBefore
         let statsResponse = try LoopbackHTTPClient(port: port).send(
             method: "GET", path: "/v1/stats", headers: [("Authorization", "Bearer \(adminKey)")])
         let stored = (try? JSONParser().parse(statsResponse.text))?["events"].flatMap {
@@ -166,7 +171,19 @@ struct BenchIngest: AsyncParsableCommand {
         } ?? -1
         let failed = failures.load(ordering: .relaxed)
         if failed > 0 { print("warning: \(failed) requests failed") }
-        return HTTPResult(events: events.count, seconds: seconds, latencies: latencies.all, stored: stored)
+        return HTTPResult(events: events.count, seconds: seconds, latencies: latencies.all, stored: stored, serverCPU: serverCPU)
+    }
+
+    /// User plus system CPU seconds a process has used (`/proc/PID/stat`), 0 where unreadable: on a
+    /// machine shared with other work the server's CPU per event varies less than events/s.
+    static func processCPUSeconds(_ pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name start at the third (state); utime and stime are the 14th and 15th.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func readPort(_ handle: FileHandle) -> Int? {

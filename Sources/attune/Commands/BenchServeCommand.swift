@@ -12,7 +12,8 @@ struct BenchServe: AsyncParsableCommand {
         abstract: "Recommendation latency and throughput of `attune serve` over loopback.",
         discussion: """
             Serves --data-dir (prepared on first use from --interactions: import, then `train --model \
-            --model`) from a child `attune serve` process, then measures (a) saturated requests/s of \
+            --model`) from a child `attune serve` process; asks once for each of a random sample of up \
+            to 20,000 of the model's users (--no-warmup skips this), then measures, for users of that sample, (a) saturated requests/s of \
             GET /v1/users/{random}/recommendations against GET /healthz with wrk (2 threads, \
             --connections connections; install Debian's wrk), and (b) latency at an offered load of \
             --rate requests/s, open loop: every request has a scheduled send time and its latency is \
@@ -29,6 +30,8 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Offered load of the open-loop run, requests/s.") var rate = 2_000
     @Option(help: "Sending threads (each with one keep-alive connection) of the open-loop run.") var senders = 32
     @Option(help: "Recommendations per request.") var count = 10
+    @Flag(inversion: .prefixedNo, help: "Ask for each sampled user once before measuring (fills the per-user read cache).")
+    var warmup = true
     @Option(help: "recommendations (GET /v1/users/{id}/recommendations) or profile (GET /v1/users/{id}, the admin profile read).")
     var endpoint = "recommendations"
 
@@ -69,9 +72,17 @@ struct BenchServe: AsyncParsableCommand {
         }
         print(String(format: "model loaded %.1f s after the server started listening", Double(DispatchTime.now().uptimeNanoseconds - loading) / 1e9))
         print("sample: \(probe.status) \(probe.text.prefix(200))")
+        // The measured users: a random sample, each asked for once before anything is counted, so
+        // that the runs measure steady serving (per-user reads cached until the next write) rather
+        // than the first SQLite read of each user.
+        let sample = users.count > Self.sampledUsers ? Array(users.shuffled().prefix(Self.sampledUsers)) : users
+        if warmup {
+            let warm = try warmUp(port: server.port, users: sample, key: key)
+            print(String(format: "warm-up: each of %d users asked once (%.0f requests/s, %d errors)", sample.count, warm.rps, warm.errors))
+        }
 
         if let wrk = Self.which("wrk") {
-            let script = try writeScript(users: users, key: key)
+            let script = try writeScript(users: sample, key: key)
             defer { try? FileManager.default.removeItem(atPath: script) }
             let health = try Self.wrk(wrk, port: server.port, path: "/healthz", script: nil, connections: connections, seconds: seconds)
             let recs = try Self.wrk(wrk, port: server.port, path: "/", script: script, connections: connections, seconds: seconds)
@@ -84,7 +95,7 @@ struct BenchServe: AsyncParsableCommand {
             print("saturated: skipped (wrk is not installed: apt-get install wrk)")
         }
 
-        let open = try openLoop(port: server.port, users: users, key: key)
+        let open = try openLoop(port: server.port, users: sample, key: key)
         print(String(format: "open loop at %d requests/s for %d s (%d senders): sent %d, %.0f requests/s answered, %d errors",
                      rate, seconds, senders, open.sent, open.answeredPerSecond, open.errors))
         print(String(format: "  latency from scheduled send: p50 %.2f ms  p99 %.2f ms  p99.9 %.2f ms  max %.2f ms",
@@ -116,11 +127,28 @@ struct BenchServe: AsyncParsableCommand {
         }
     }
 
-    /// A wrk script that asks for a random model user's recommendations on every request.
+    static let sampledUsers = 20_000
+
+    /// Asks for each of `users` once from 16 keep-alive connections.
+    func warmUp(port: Int, users: [String], key: String) throws -> (rps: Double, errors: Int) {
+        let errors = Atomic<Int>(0)
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: 16) { [pathSuffix] worker in
+            let client = LoopbackHTTPClient(port: port)
+            for index in stride(from: worker, to: users.count, by: 16) {
+                let response = try? client.send(
+                    method: "GET", path: "/v1/users/\(users[index])\(pathSuffix)", headers: [("Authorization", "Bearer \(key)")])
+                if response?.status != 200 { errors.add(1, ordering: .relaxed) }
+            }
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return (Double(users.count) / elapsed, errors.load(ordering: .relaxed))
+    }
+
+    /// A wrk script that asks for a random one of `users`' recommendations on every request.
     func writeScript(users: [String], key: String) throws -> String {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("attune-bench-\(UUID().uuidString).lua").path
-        let sample = users.count > 20_000 ? Array(users.shuffled().prefix(20_000)) : users
-        let list = sample.map { "\"\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
+        let list = users.map { "\"\($0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\"" }
             .joined(separator: ",")
         let script = """
             local users = {\(list)}

@@ -122,6 +122,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var personalData: PIIOptions
 
+    // Hidden: for `attune bench ingest --no-profiles`, which compares ingestion with and without
+    // the per-event profile update; a server without it serves stale profiles until a rebuild.
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Update profiles as events are stored; --no-profiles is for benchmarks (catch up with `attune profiles rebuild`).",
+            visibility: .hidden))
+    var profiles = true
+
     func validate() throws {
         if let consentDefault, ConsentDefault(rawValue: consentDefault) == nil {
             throw ValidationError("--consent-default must be opt-out or opt-in")
@@ -210,7 +219,7 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["http.host": .string(settings.host)])
         }
 
-        let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability)
+        let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability, profiles: profiles)
         let clock = SystemClock()
         let keys = try await KeyProvisioning(store: store, clock: clock).provision(
             dataDirectory: settings.dataDirectory,
