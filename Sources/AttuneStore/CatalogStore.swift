@@ -16,3 +16,17 @@ package protocol CatalogStore: Sendable {
     /// Marks an item unavailable, keeping it and its history. Returns `false` for an unknown id.
     func markUnavailable(_ id: ItemID, in workspace: WorkspaceID, at time: Timestamp) async throws -> Bool
 }
+
+extension CatalogStore {
+    /// The whole catalogue of `workspace`, ordered by id, read in pages of `pageSize`.
+    package func allItems(in workspace: WorkspaceID, pageSize: Int = 1_000) async throws -> [Item] {
+        var items: [Item] = []
+        var cursor: ItemID?
+        while true {
+            let page = try await self.items(in: workspace, after: cursor, limit: pageSize)
+            items.append(contentsOf: page)
+            guard let last = page.last, page.count == pageSize else { return items }
+            cursor = last.id
+        }
+    }
+}

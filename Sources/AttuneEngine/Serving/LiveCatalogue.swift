@@ -155,14 +155,7 @@ package final class LiveCatalogue: Service, Sendable {
     @discardableResult
     package func sweep(_ workspace: WorkspaceID) async throws -> (change: CatalogueChange, applied: Bool) {
         guard let model = registry.model(for: workspace), model.cold != nil else { return (CatalogueChange(), false) }
-        var items: [Item] = []
-        var cursor: ItemID?
-        while true {
-            let page = try await store.items(in: workspace, after: cursor, limit: 1_000)
-            items.append(contentsOf: page)
-            guard let last = page.last, page.count == 1_000 else { break }
-            cursor = last.id
-        }
+        let items = try await store.allItems(in: workspace)
         return try await reconcile(items.map { ($0.id, $0) }, model: model, in: workspace)
     }
 

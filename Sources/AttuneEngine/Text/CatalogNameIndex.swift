@@ -32,14 +32,7 @@ package final class CatalogNameIndex: Sendable {
             entries.withLock { $0[workspace]?.checkedAt = now }
             return cached.names
         }
-        var items: [Item] = []
-        var cursor: ItemID?
-        while true {
-            let page = try await store.items(in: workspace, after: cursor, limit: 1_000)
-            items.append(contentsOf: page)
-            guard let last = page.last, page.count == 1_000 else { break }
-            cursor = last.id
-        }
+        let items = try await store.allItems(in: workspace)
         let names = CatalogNames(items: items)
         entries.withLock { $0[workspace] = Entry(version: version, names: names, checkedAt: now) }
         return names
