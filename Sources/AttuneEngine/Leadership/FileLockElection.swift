@@ -1,0 +1,136 @@
+import AttuneCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Leadership among the processes of one machine that share a data directory: an exclusive,
+/// non-blocking `flock` on `worker.lock`, retried every `retryInterval` by the others. The kernel
+/// drops the lock when its holder exits however it exits (`kill -9` included), so a waiting
+/// process takes over within one retry. The lock belongs to an open file, not to a process, so
+/// two electors in one process exclude each other too (the tests rely on it).
+///
+/// The leader's process id is written into the file, for an operator who wants to know who leads;
+/// the lock, not the text, is what counts.
+package struct FileLockElection: LeaderElection {
+    /// The lock file's name inside a data directory.
+    package static let fileName = "worker.lock"
+
+    package let path: String
+    let retryInterval: Duration
+
+    /// - Throws: ``LeaderElectionError/Code/lockFileUnusable`` when the file cannot be created or
+    ///   opened for writing: better said at start-up than waited on forever.
+    package init(path: String, retryInterval: Duration = .seconds(1)) throws {
+        self.path = path
+        self.retryInterval = retryInterval
+        close(try Self.openLockFile(path))
+    }
+
+    /// The election of the data directory at `dataDirectory`.
+    package init(dataDirectory: String, retryInterval: Duration = .seconds(1)) throws {
+        let separator = dataDirectory.hasSuffix("/") ? "" : "/"
+        try self.init(path: dataDirectory + separator + Self.fileName, retryInterval: retryInterval)
+    }
+
+    package var name: String { path }
+
+    /// One attempt that does not wait.
+    /// - Returns: the term, or `nil` while another holds the lock.
+    /// - Throws: ``LeaderElectionError`` when the file cannot be opened or locked at all.
+    package func tryAcquire() throws -> FileLockLeadership? {
+        let descriptor = try Self.openLockFile(path)
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            close(descriptor)
+            if code == EWOULDBLOCK || code == EINTR { return nil }
+            throw LeaderElectionError(.lockFileUnusable, "cannot lock \(path): \(String(cString: strerror(code)))")
+        }
+        let term = FileLockLeadership(descriptor: descriptor, path: path, checkInterval: retryInterval)
+        // The file may have been removed or replaced between the open and the lock: the lock is
+        // then on a file nobody else will open, and worth nothing.
+        guard term.holdsPath() else {
+            term.close()
+            return nil
+        }
+        term.recordProcessID()
+        return term
+    }
+
+    package func acquire() async throws -> any Leadership {
+        while true {
+            try Task.checkCancellation()
+            if let term = try tryAcquire() { return term }
+            try await Task.sleep(for: retryInterval)
+        }
+    }
+
+    static func openLockFile(_ path: String) throws -> Int32 {
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            let code = errno
+            throw LeaderElectionError(
+                .lockFileUnusable, "cannot open the leader lock file \(path): \(String(cString: strerror(code)))")
+        }
+        return descriptor
+    }
+}
+
+/// A held `flock`. It is lost only when the lock file is removed or replaced (someone cleaning the
+/// data directory): another process would then lock the new file, so this one must stop.
+package final class FileLockLeadership: Leadership {
+    private let descriptor: Locked<Int32?>
+    let path: String
+    let checkInterval: Duration
+
+    init(descriptor: Int32, path: String, checkInterval: Duration) {
+        self.descriptor = Locked(descriptor)
+        self.path = path
+        self.checkInterval = checkInterval
+    }
+
+    deinit { close() }
+
+    package func lost() async throws {
+        while holdsPath() {
+            try await Task.sleep(for: checkInterval)
+        }
+    }
+
+    package func release() async { close() }
+
+    /// Whether the locked file is still the one at `path`.
+    func holdsPath() -> Bool {
+        descriptor.withLock { held in
+            guard let held else { return false }
+            var open = stat()
+            var named = stat()
+            guard fstat(held, &open) == 0, stat(path, &named) == 0 else { return false }
+            return open.st_dev == named.st_dev && open.st_ino == named.st_ino
+        }
+    }
+
+    func recordProcessID() {
+        descriptor.withLock { held in
+            guard let held else { return }
+            let text = Array("\(getpid())\n".utf8)
+            guard ftruncate(held, 0) == 0 else { return }
+            _ = text.withUnsafeBytes { pwrite(held, $0.baseAddress, $0.count, 0) }
+        }
+    }
+
+    /// Closing the descriptor drops the lock.
+    func close() {
+        descriptor.withLock { held in
+            if let open = held {
+                #if canImport(Glibc)
+                _ = Glibc.close(open)
+                #else
+                _ = Darwin.close(open)
+                #endif
+            }
+            held = nil
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import AttuneCore
+import Logging
+import ServiceLifecycle
+
+/// Runs jobs only while this process leads: waits for leadership, runs every job, and when the
+/// term is lost stops them (cancels them) and waits again; on graceful shutdown the jobs end as
+/// they always do and leadership is released, so a waiting process takes over at once.
+///
+/// A job that returns early (one with nothing to do) leaves the others running and leadership held;
+/// a job that throws ends the term and the service, as it would end the service group unwrapped.
+package final class LeaderOnlyServices: Service, Sendable {
+    let election: any LeaderElection
+    let jobs: [any Service]
+    let logger: Logger
+    private let leading = Locked(false)
+
+    package init(election: any LeaderElection, jobs: [any Service], logger: Logger) {
+        self.election = election
+        self.jobs = jobs
+        self.logger = logger
+    }
+
+    /// Whether this process leads now (for actions outside the jobs, like a retraining that a
+    /// click-through alert asks for).
+    package var isLeading: Bool { leading.withLock { $0 } }
+
+    package func run() async throws {
+        logger.info("waiting for leadership", metadata: ["leader.election": .string(election.name)])
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let term: any Leadership
+            do {
+                term = try await cancelWhenGracefulShutdown { try await self.election.acquire() }
+            } catch is CancellationError {
+                return
+            }
+            leading.withLock { $0 = true }
+            logger.info(
+                "leadership acquired",
+                metadata: ["leader.election": .string(election.name), "leader.jobs": .stringConvertible(jobs.count)])
+            let ended: TermEnd
+            do {
+                ended = try await runJobs(during: term)
+            } catch {
+                leading.withLock { $0 = false }
+                await term.release()
+                logger.info("leadership released", metadata: ["leader.election": .string(election.name)])
+                throw error
+            }
+            leading.withLock { $0 = false }
+            await term.release()
+            switch ended {
+            case .lost:
+                logger.warning("leadership lost; leader-only jobs stopped", metadata: ["leader.election": .string(election.name)])
+            case .shutdown:
+                logger.info("leadership released", metadata: ["leader.election": .string(election.name)])
+            }
+        }
+    }
+
+    private enum TermEnd { case lost, shutdown }
+
+    /// Runs the jobs until they all end (shutdown) or the term is lost (then cancels them).
+    private func runJobs(during term: any Leadership) async throws -> TermEnd {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for job in jobs {
+                group.addTask {
+                    try await job.run()
+                    return false
+                }
+            }
+            // Returns true when the term is lost; false when shutdown or cancellation ends the wait.
+            group.addTask {
+                do {
+                    try await cancelWhenGracefulShutdown { try await term.lost() }
+                    return true
+                } catch {
+                    return false
+                }
+            }
+            var running = jobs.count + 1
+            while let lost = try await group.next() {
+                running -= 1
+                if lost {
+                    group.cancelAll()
+                    while (try? await group.next()) != nil {}
+                    return .lost
+                }
+                if running == 0 { break }
+            }
+            return .shutdown
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import AttuneCore
+import AttuneEngine
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The wrapper runs its jobs only during a term of leadership: not while another holds the lock,
+/// stopped when the term is lost, again once it leads again, and leadership released at shutdown.
+struct LeaderOnlyServicesTests {
+    @Test func jobsRunOnlyWhileLeadingStopWhenLeadershipIsLostAndLeadershipIsReleasedAtShutdown() async throws {
+        let directory = try TemporaryDirectory()
+        let other = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        let mine = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        let held = try #require(try other.tryAcquire())
+        let released = Flag()
+        let (events, recorder) = AsyncStream.makeStream(of: JobEvent.self)
+        let job = RecordingJob(events: recorder, released: released)
+        let gate = LeaderOnlyServices(election: mine, jobs: [job], logger: Logger(label: "test"))
+        let group = ServiceGroup(services: [gate], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var seen = events.makeAsyncIterator()
+            released.set()
+            await held.release()
+            #expect(await seen.next() == .started(afterRelease: true), "the job starts only once the other lets go")
+            #expect(gate.isLeading)
+            #expect(try other.tryAcquire() == nil, "the wrapper holds the lock while its jobs run")
+
+            // Someone removes the lock file; another process would lock a new one: stop at once.
+            try FileManager.default.removeItem(atPath: mine.path)
+            #expect(await seen.next() == .cancelled)
+            #expect(await seen.next() == .started(afterRelease: true), "leading again (the new file), the job runs again")
+            #expect(try other.tryAcquire() == nil)
+
+            await group.triggerGracefulShutdown()
+            #expect(await seen.next() == .shutDown)
+            try await tasks.waitForAll()
+        }
+        #expect(!gate.isLeading)
+        let after = try #require(try other.tryAcquire(), "shutdown releases leadership")
+        await after.release()
+    }
+
+    @Test func aJobThatFailsEndsTheServiceAndReleasesLeadership() async throws {
+        let directory = try TemporaryDirectory()
+        let mine = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        let gate = LeaderOnlyServices(election: mine, jobs: [FailingJob()], logger: Logger(label: "test"))
+        await #expect(throws: FailingJob.Failure.self) { try await gate.run() }
+        let other = try FileLockElection(dataDirectory: directory.url.path)
+        let term = try #require(try other.tryAcquire())
+        await term.release()
+    }
+}
+
+enum JobEvent: Equatable, Sendable {
+    case started(afterRelease: Bool)
+    case cancelled
+    case shutDown
+}
+
+/// Reports when it starts and how it ends: by cancellation (leadership lost) or by shutdown.
+struct RecordingJob: Service {
+    let events: AsyncStream<JobEvent>.Continuation
+    let released: Flag
+
+    func run() async throws {
+        events.yield(.started(afterRelease: released.isSet))
+        do {
+            try await gracefulShutdown()
+            events.yield(.shutDown)
+        } catch {
+            events.yield(.cancelled)
+        }
+    }
+}
+
+struct FailingJob: Service {
+    struct Failure: Error {}
+
+    func run() async throws { throw Failure() }
+}
