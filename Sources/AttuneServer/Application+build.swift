@@ -71,6 +71,11 @@ package struct ServerDependencies: Sendable {
     /// times a second instead of one commit per request; runs as a service so that shutdown
     /// writes what is queued.
     package var readAudit: AuditWriter
+    /// Whether this process runs the leader-only jobs (``LeaderJobs``) beside the API.
+    package var role = ServerRole.all
+    /// The election the leader-only jobs run under with ``ServerRole/all``; `nil` runs them
+    /// unconditionally (one process alone on its data, as in tests).
+    package var election: (any LeaderElection)?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -103,6 +108,33 @@ package struct ServerDependencies: Sendable {
 }
 
 extension ServerDependencies {
+    /// The leader-only jobs configured by these dependencies.
+    /// Setting it takes the jobs' settings; store, clock, models and experiments stay these.
+    package var leaderJobs: LeaderJobs {
+        get {
+            var jobs = LeaderJobs(store: store, clock: clock, models: models, experiments: experiments)
+            jobs.retraining = retraining
+            jobs.segmentTrainingInterval = segmentTrainingInterval
+            jobs.webhookInterval = webhookInterval
+            jobs.profileAuditInterval = profileAuditInterval
+            jobs.segmentSweepInterval = segmentSweepInterval
+            jobs.retention = retention
+            jobs.importFolder = importFolder
+            jobs.experimentMonitorInterval = experimentMonitorInterval
+            return jobs
+        }
+        set {
+            retraining = newValue.retraining
+            segmentTrainingInterval = newValue.segmentTrainingInterval
+            webhookInterval = newValue.webhookInterval
+            profileAuditInterval = newValue.profileAuditInterval
+            segmentSweepInterval = newValue.segmentSweepInterval
+            retention = newValue.retention
+            importFolder = newValue.importFolder
+            experimentMonitorInterval = newValue.experimentMonitorInterval
+        }
+    }
+
     var recommendations: RecommendationService {
         RecommendationService(
             registry: models, store: store, clock: clock, catalogue: catalogue, segments: segmentPopularity,
@@ -218,38 +250,30 @@ package func buildApplication(
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
     if let live = dependencies.liveCatalogue { app.addServices(live) }
-    if let interval = dependencies.segmentTrainingInterval {
-        app.addServices(SegmentTrainingScheduler(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
-    }
-    if let interval = dependencies.webhookInterval {
-        app.addServices(WebhookDispatcher(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
-    }
-    if let interval = dependencies.profileAuditInterval {
-        app.addServices(ProfileAuditScheduler(store: dependencies.store, interval: interval, logger: logger))
-    }
-    if let interval = dependencies.segmentSweepInterval {
-        app.addServices(SegmentSweep(store: dependencies.store, clock: dependencies.clock, interval: interval, logger: logger))
-    }
-    if let retention = dependencies.retention {
-        app.addServices(RetentionService(purge: retention, logger: logger))
-    }
-    if let importFolder = dependencies.importFolder { app.addServices(importFolder) }
-    if let interval = dependencies.experimentMonitorInterval {
-        app.addServices(ExperimentMonitor(experiments: dependencies.experiments, interval: interval, logger: logger))
-    }
-    var scheduler: RetrainingScheduler?
-    if let schedule = dependencies.retraining {
-        let made = RetrainingScheduler(
-            store: dependencies.store, files: dependencies.models.files, registry: dependencies.models,
-            clock: dependencies.clock, schedule: schedule, logger: logger)
-        app.addServices(made)
-        scheduler = made
+    var retrain: (@Sendable (WorkspaceID) async throws -> Void)?
+    if dependencies.role == .all {
+        let (jobs, scheduler) = dependencies.leaderJobs.services(logger: logger)
+        var leads: @Sendable () -> Bool = { true }
+        if let election = dependencies.election {
+            let gate = LeaderOnlyServices(election: election, jobs: jobs, logger: logger)
+            app.addServices(gate)
+            leads = { gate.isLeading }
+        } else {
+            app.addServices(jobs)
+        }
+        if let scheduler {
+            retrain = { [leads] workspace in
+                // Another process leads and retrains on its own schedule; two trainings at once
+                // would publish two versions.
+                guard leads() else {
+                    logger.info("retraining left to the leading process", metadata: ["attune.workspace": .string(workspace.rawValue)])
+                    return
+                }
+                _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")
+            }
+        }
     }
     if let interval = dependencies.modelHealthInterval {
-        var retrain: (@Sendable (WorkspaceID) async throws -> Void)?
-        if let scheduler {
-            retrain = { workspace in _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped") }
-        }
         app.addServices(
             ModelHealthMonitor(
                 tracker: dependencies.clickThrough, registry: dependencies.models, policy: dependencies.modelHealthPolicy,
