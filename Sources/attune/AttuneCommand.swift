@@ -6,7 +6,7 @@ struct AttuneCommand: AsyncParsableCommand {
         commandName: "attune",
         abstract: "A self-hosted personalization engine: events, profiles, recommendations, experiments.",
         subcommands: [
-            ServeCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
+            ServeCommand.self, WorkerCommand.self, ImportCommand.self, TrainCommand.self, RecommendCommand.self, EvaluateCommand.self,
             ModelsCommand.self, ExperimentCommand.self,
             ProfilesCommand.self, UsersCommand.self, RetentionCommand.self, SegmentCommand.self, WorkspacesCommand.self,
             KeysCommand.self, AuditCommand.self, DemoCommand.self,

@@ -12,9 +12,9 @@ struct CommandParsingTests {
         #expect(serve.port == 9000)
         #expect(serve.host == "0.0.0.0")
         #expect(serve.headerTimeoutSeconds == 20 && serve.idleTimeoutSeconds == 60)
-        #expect(serve.importDone == "delete", "imported files are not kept by default")
+        #expect(serve.jobs.importDone == "delete", "imported files are not kept by default")
         let keeping = try #require(try AttuneCommand.parseAsRoot(["serve", "--import-done", "keep"]) as? ServeCommand)
-        #expect(keeping.importDone == "keep")
+        #expect(keeping.jobs.importDone == "keep")
         let timed = try #require(
             try AttuneCommand.parseAsRoot(["serve", "--header-timeout-seconds", "5", "--idle-timeout-seconds", "30"])
                 as? ServeCommand)
@@ -41,6 +41,18 @@ struct CommandParsingTests {
         ["serve", "--idle-timeout-seconds", "-5"],
         ["serve", "--import-dir", "/definitely/not/here"],
         ["serve", "--import-dir", "/tmp", "--import-interval-seconds", "0"],
+        ["serve", "--role", "replica"],
+        ["serve", "--role", ""],
+        ["serve", "--role", "api", "--import-dir", "/tmp"],
+        ["serve", "--role", "api", "--retention-days", "30"],
+        ["worker", "--retrain-seconds", "0.5"],
+        ["worker", "--retrain-model", "oracle"],
+        ["worker", "--retention-days", "0"],
+        ["worker", "--import-dir", "/definitely/not/here"],
+        ["worker", "--model-poll-seconds", "0"],
+        ["worker", "--durability", "sometimes"],
+        ["worker", "--log-level", "loud"],
+        ["worker", "--port", "8080"],
         ["import", "transactions", "--list-separator", "||", "/dev/null"],
         ["import", "transactions", "/definitely/not/here.csv"],
         ["import", "consent", "/definitely/not/here.csv"],
@@ -61,6 +73,23 @@ struct CommandParsingTests {
     ])
     func rejectsInvalidArguments(_ arguments: [String]) {
         #expect(throws: (any Error).self) { try AttuneCommand.parseAsRoot(arguments) }
+    }
+
+    @Test func parsesRolesAndTheWorker() throws {
+        let plain = try #require(try AttuneCommand.parseAsRoot(["serve"]) as? ServeCommand)
+        #expect(plain.role == "all", "one process runs everything unless told otherwise")
+        let api = try #require(try AttuneCommand.parseAsRoot(["serve", "--role", "api"]) as? ServeCommand)
+        #expect(api.role == "api")
+        let worker = try #require(
+            try AttuneCommand.parseAsRoot([
+                "worker", "--data-dir", "/tmp/x", "--retrain-seconds", "30", "--retrain-model", "als", "--retention-days", "7",
+                "--segment-train-hours", "0", "--model-poll-seconds", "2",
+            ]) as? WorkerCommand)
+        #expect(worker.dataDirectory == "/tmp/x")
+        #expect(worker.jobs.retrainSeconds == 30 && worker.jobs.retrainModel == "als" && worker.jobs.retentionDays == 7)
+        #expect(worker.jobs.segmentTrainHours == 0 && worker.modelWatch.modelPollSeconds == 2)
+        let defaults = try #require(try AttuneCommand.parseAsRoot(["worker"]) as? WorkerCommand)
+        #expect(defaults.jobs.retrainSeconds == plain.jobs.retrainSeconds && defaults.jobs.retrainModel == plain.jobs.retrainModel)
     }
 
     @Test func parsesTheModelLoadBenchmark() throws {

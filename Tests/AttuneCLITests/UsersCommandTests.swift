@@ -79,8 +79,8 @@ struct UsersCommandTests {
 
     @Test func parsesRetentionForServe() throws {
         let serve = try #require(try AttuneCommand.parseAsRoot(["serve", "--retention-days", "90"]) as? ServeCommand)
-        #expect(serve.retentionDays == 90)
+        #expect(serve.jobs.retentionDays == 90)
         let plain = try #require(try AttuneCommand.parseAsRoot(["serve"]) as? ServeCommand)
-        #expect(plain.retentionDays == nil)
+        #expect(plain.jobs.retentionDays == nil)
     }
 }

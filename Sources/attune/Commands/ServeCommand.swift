@@ -30,6 +30,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data).")
     var dataDirectory: String?
 
+    @Option(
+        help: "all: the API and the background jobs (training, segments, webhooks, retention, import folder, experiment monitor) while this process leads the data directory; api: the API only, beside an `attune worker`.")
+    var role = "all"
+
+    @OptionGroup var modelWatch: ModelWatchOptions
+    @OptionGroup var jobs: LeaderJobOptions
+
     @Option(help: "Address to bind (default 127.0.0.1).")
     var host: String?
 
@@ -42,38 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "full: fsync every commit (default); normal: survive process crashes only.")
     var durability: String?
 
-    @Option(help: "Seconds between checks for a newer trained model to promote.")
-    var modelPollSeconds: Double = 5
-
-    @Option(help: "A new model is not promoted when its validation NDCG@10 is lower than the served one's by more than this.")
-    var promotionMargin: Double = 0.01
-
-    @Option(help: "Seconds between checks for retraining in the background; 0 turns it off.")
-    var retrainSeconds: Double = 3_600
-
-    @Option(help: "New events since the served model's training that trigger a retraining.")
-    var retrainMinEvents: Int = 1_000
-
-    @Option(help: "Model family the scheduled retraining trains.")
-    var retrainModel: String = "hybrid"
-
-    @Option(help: "Seconds of hyper-parameter search per scheduled retraining.")
-    var retrainTimeBudget: Double = 60
-
-    @Option(help: "Seconds between re-evaluations of every rule segment (for time windows); 0 turns it off.")
-    var segmentSweepSeconds: Double = 3_600
-
-    @Option(help: "Minutes between audits of a sample of streamed profiles against their events; 0 turns it off.")
-    var profileAuditMinutes: Double = 360
-
-    @Option(help: "Hours between retrainings of the learned segments (ids carry over); 0 turns it off.")
-    var segmentTrainHours: Double = 24
-
     @Option(help: "Share of users held out of every experiment (a global holdout), from 0 to 0.5.")
     var holdoutShare: Double = 0
-
-    @Option(help: "Delete events older than this many days, hourly (default: keep them). Profiles are not recomputed.")
-    var retentionDays: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
@@ -89,19 +66,6 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: "Seconds without traffic, between requests or inside a request body, after which a connection is closed.")
     var idleTimeoutSeconds: Double = 60
-
-    @Option(
-        name: .customLong("import-dir"),
-        help: "A folder watched for files to import into the default workspace (events-*, users-*, items-*, transactions-*, consent-*); each is moved to done/ or failed/ with a report.")
-    var importDirectory: String?
-
-    @Option(
-        name: .customLong("import-done"),
-        help: "What becomes of a file of --import-dir once imported: delete (default; its report stays in done/) or keep (moved to done/). Kept files hold the rows in clear, out of reach of erasure.")
-    var importDone = "delete"
-
-    @Option(help: "Seconds between scans of --import-dir; a file is imported once it is unchanged across two scans.")
-    var importIntervalSeconds: Double = 60
 
     @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS (needs --tls-key).")
     var tlsCertificate: String?
@@ -132,56 +96,28 @@ struct ServeCommand: AsyncParsableCommand {
     var profiles = true
 
     func validate() throws {
+        guard let role = ServerRole(rawValue: role) else { throw ValidationError("--role must be all or api") }
+        // Asked for explicitly, a job that would never run is a mistake, not a setting.
+        if role == .api, jobs.importDirectory != nil {
+            throw ValidationError("--import-dir needs --role all; with --role api run it in `attune worker`")
+        }
+        if role == .api, jobs.retentionDays != nil {
+            throw ValidationError("--retention-days needs --role all; with --role api run it in `attune worker`")
+        }
         if let consentDefault, ConsentDefault(rawValue: consentDefault) == nil {
             throw ValidationError("--consent-default must be opt-out or opt-in")
         }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be from 0 to 65535") }
-        if ImportedFilePolicy(rawValue: importDone) == nil { throw ValidationError("--import-done must be delete or keep") }
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
             throw ValidationError("--durability must be full or normal")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level is not a log level") }
-        guard promotionMargin >= 0, promotionMargin <= 1 else { throw ValidationError("--promotion-margin must be from 0 to 1") }
-        guard modelPollSeconds >= 0.1, modelPollSeconds <= 86_400 else {
-            throw ValidationError("--model-poll-seconds must be from 0.1 to 86400")
-        }
-        guard retrainSeconds == 0 || (retrainSeconds >= 1 && retrainSeconds <= 7 * 86_400) else {
-            throw ValidationError("--retrain-seconds must be 0 (off) or from 1 to 604800")
-        }
-        guard segmentTrainHours == 0 || (segmentTrainHours >= 0.1 && segmentTrainHours <= 24 * 30) else {
-            throw ValidationError("--segment-train-hours must be 0 (off) or from 0.1 to 720")
-        }
         guard holdoutShare >= 0, holdoutShare <= 0.5 else { throw ValidationError("--holdout-share must be from 0 to 0.5") }
-        guard profileAuditMinutes == 0 || (profileAuditMinutes >= 1 && profileAuditMinutes <= 7 * 1_440) else {
-            throw ValidationError("--profile-audit-minutes must be 0 (off) or from 1 to 10080")
-        }
-        guard segmentSweepSeconds == 0 || (segmentSweepSeconds >= 1 && segmentSweepSeconds <= 7 * 86_400) else {
-            throw ValidationError("--segment-sweep-seconds must be 0 (off) or from 1 to 604800")
-        }
         guard headerTimeoutSeconds >= 0.1, headerTimeoutSeconds <= 3_600 else {
             throw ValidationError("--header-timeout-seconds must be from 0.1 to 3600")
         }
         guard idleTimeoutSeconds >= 0.1, idleTimeoutSeconds <= 86_400 else {
             throw ValidationError("--idle-timeout-seconds must be from 0.1 to 86400")
-        }
-        guard importIntervalSeconds >= 0.1, importIntervalSeconds <= 86_400 else {
-            throw ValidationError("--import-interval-seconds must be from 0.1 to 86400")
-        }
-        if let importDirectory {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: importDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--import-dir \(importDirectory) is not a folder")
-            }
-        }
-        guard retrainMinEvents >= 1 else { throw ValidationError("--retrain-min-events must be positive") }
-        if let retentionDays, !(1...RetentionPurge.maxDays).contains(retentionDays) {
-            throw ValidationError("--retention-days must be from 1 to \(RetentionPurge.maxDays)")
-        }
-        guard ModelFamily(rawValue: retrainModel) != nil else {
-            throw ValidationError("--retrain-model: unknown model family \"\(retrainModel)\"")
-        }
-        guard retrainTimeBudget >= 0, retrainTimeBudget <= 86_400 else {
-            throw ValidationError("--retrain-time-budget must be from 0 to 86400")
         }
         // The flags alone must make sense; `ServeSettings` checks them again after merging.
         var flagged = ServeSettings()
@@ -254,45 +190,36 @@ struct ServeCommand: AsyncParsableCommand {
             try await ConsentService(store: store, clock: clock, registry: nil).setDefault(policy, actor: AuditLog.commandLineActor)
         }
         let models = ModelRegistry(
-            files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: promotionMargin)
-        var retraining: RetrainingSchedule?
-        if retrainSeconds > 0, let family = ModelFamily(rawValue: retrainModel) {
-            var schedule = RetrainingSchedule(
-                interval: .milliseconds(Int64(retrainSeconds * 1000)), minimumNewEvents: retrainMinEvents, family: family)
-            schedule.tuner.timeBudget = .milliseconds(Int64(retrainTimeBudget * 1000))
-            retraining = schedule
-        }
+            files: ModelFiles(dataDirectory: settings.dataDirectory), logger: logger, promotionMargin: modelWatch.promotionMargin)
         var dependencies = ServerDependencies(
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
-            modelPollInterval: .milliseconds(Int64(modelPollSeconds * 1000)), retraining: retraining)
+            modelPollInterval: modelWatch.pollInterval)
+        let role = ServerRole(rawValue: role) ?? .all
+        dependencies.role = role
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)
         dependencies.texts = try text.ingestion(
             store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
             logger: logger)
-        dependencies.segmentSweepInterval = segmentSweepSeconds > 0 ? .milliseconds(Int64(segmentSweepSeconds * 1000)) : nil
-        dependencies.segmentTrainingInterval = segmentTrainHours > 0 ? .milliseconds(Int64(segmentTrainHours * 3_600_000)) : nil
         if holdoutShare > 0 {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }
-        dependencies.profileAuditInterval = profileAuditMinutes > 0 ? .milliseconds(Int64(profileAuditMinutes * 60_000)) : nil
         // Identifiers (e-mail, phone) are always hashed with the matching key, so the keys are
         // loaded, or created on first use, with or without pseudonymisation.
         let piiKeys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
         dependencies.identifierKeys = piiKeys
         dependencies.pii = personalData.protection(keys: piiKeys)
-        if let retentionDays {
-            dependencies.retention = try RetentionPurge(store: store, clock: clock, days: retentionDays)
-        }
-        if let importDirectory {
-            var folder = ImportFolder(
-                directory: importDirectory, clock: clock, logger: logger,
-                importer: ImportFolder.importer(
-                    store: store, clock: clock, consent: ConsentService(store: store, clock: clock, registry: models),
-                    pii: dependencies.pii, identity: IdentityResolution(store: store, clock: clock, keys: piiKeys)))
-            folder.imported = ImportedFilePolicy(rawValue: importDone) ?? .delete
-            dependencies.importFolder = ImportFolderService(
-                folder: folder, interval: .milliseconds(Int64(importIntervalSeconds * 1000)))
+        if role == .all {
+            // The jobs wait for the data directory's lock, so that a `worker` on the same
+            // directory and this process never both run them.
+            do {
+                dependencies.election = try FileLockElection(dataDirectory: settings.dataDirectory)
+            } catch let error as LeaderElectionError {
+                throw ValidationError(error.message)
+            }
+            try jobs.configure(
+                &dependencies.leaderJobs, store: store, clock: clock, pii: dependencies.pii, identifierKeys: piiKeys,
+                logger: logger)
         }
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
@@ -308,6 +235,10 @@ struct ServeCommand: AsyncParsableCommand {
                 lines.append("admin key: \(keys.adminKey ?? revoked)")
                 lines.append("write key: \(keys.writeKey ?? revoked)   (safe to embed in web pages)")
                 lines.append("keys are kept in \(keys.credentialsPath)")
+            }
+            switch role {
+            case .all: lines.append("role: all (background jobs run here while this process holds \(FileLockElection.fileName))")
+            case .api: lines.append("role: api (no background jobs: run `attune worker` on this data)")
             }
             // Written straight to the descriptor: a parent process waits for this line on a pipe.
             FileHandle.standardOutput.write(Data((lines.joined(separator: "\n") + "\n").utf8))

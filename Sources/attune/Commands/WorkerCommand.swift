@@ -1,0 +1,77 @@
+import ArgumentParser
+import AttuneCore
+import AttuneEngine
+import AttuneStore
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "worker",
+        abstract: "Run the background jobs without the HTTP API, while this process leads its data directory.",
+        discussion: """
+            The jobs are scheduled retraining, learned segment training, the segment sweep, webhook delivery, \
+            profile audits, the retention purge, the import folder and the experiment monitor. Of all the \
+            processes on one data directory (workers and `attune serve --role all`), only the one holding the \
+            lock on worker.lock runs them; the others wait and take over within about a second when it exits \
+            or dies. `attune serve --role api` replicas answer requests and pick up the models trained here.
+            """)
+
+    @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
+    var dataDirectory: String?
+
+    @Option(help: "full: fsync every commit (default); normal: survive process crashes only.")
+    var durability: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    @OptionGroup var modelWatch: ModelWatchOptions
+    @OptionGroup var jobs: LeaderJobOptions
+    @OptionGroup var personalData: PIIOptions
+
+    func validate() throws {
+        if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
+            throw ValidationError("--durability must be full or normal")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("--log-level is not a log level") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "attune.worker")
+        let directory = DataOptions.resolve(dataDirectory)
+        let store = try DataDirectory.openStore(
+            directory, durability: durability.flatMap(SQLiteStore.Durability.init(rawValue:)) ?? .full)
+        let election: FileLockElection
+        do {
+            election = try FileLockElection(dataDirectory: directory)
+        } catch let error as LeaderElectionError {
+            throw ValidationError(error.message)
+        }
+        let clock = SystemClock()
+        let models = ModelRegistry(
+            files: ModelFiles(dataDirectory: directory), logger: logger, promotionMargin: modelWatch.promotionMargin)
+        let piiKeys = try PIIKeys.load(dataDirectory: directory, environment: ProcessInfo.processInfo.environment)
+        var leaderJobs = LeaderJobs(
+            store: store, clock: clock, models: models, experiments: ExperimentService(store: store, clock: clock))
+        try jobs.configure(
+            &leaderJobs, store: store, clock: clock, pii: personalData.protection(keys: piiKeys), identifierKeys: piiKeys,
+            logger: logger)
+        let gate = LeaderOnlyServices(election: election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
+        // The worker follows the served models too: retraining is due by the events since the
+        // served model's training, and an erasure made elsewhere must reach what it trains from.
+        let watcher = ModelWatcher(registry: models, interval: modelWatch.pollInterval, erasures: store)
+        FileHandle.standardOutput.write(
+            Data("attune worker on \(directory): runs the background jobs while it holds \(election.path)\n".utf8))
+        let group = ServiceGroup(services: [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An `attune` process left running, its log (stderr) and output (stdout) written to files that the
+/// test reads while it runs: a pipe nobody drains would block a chatty process.
+final class RunningAttune {
+    let process = Process()
+    let logPath: String
+    let outputPath: String
+
+    init(_ arguments: [String], in directory: URL, name: String, environment: [String: String] = [:]) throws {
+        logPath = directory.appendingPathComponent("\(name).log").path
+        outputPath = directory.appendingPathComponent("\(name).out").path
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.executableURL = AttuneProcess.executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = FileHandle(forWritingAtPath: outputPath)
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+
+    /// Waits until the log holds `text`; `false` if the process exits or a minute passes first (a
+    /// guard against a hanging test, not a performance limit).
+    func waitForLog(_ text: String) async throws -> Bool { try await waitFor { self.log.contains(text) } }
+
+    func waitForOutput(_ text: String) async throws -> Bool { try await waitFor { self.output.contains(text) } }
+
+    private func waitFor(_ condition: () -> Bool) async throws -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            if !process.isRunning { return condition() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return condition()
+    }
+
+    /// Kills the process without warning (as a crash or the OOM killer would) and reaps it.
+    func kill9() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+    }
+
+    /// Asks the process to stop (SIGTERM) and returns its exit status.
+    @discardableResult
+    func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
