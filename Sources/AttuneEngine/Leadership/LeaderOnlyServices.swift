@@ -12,12 +12,15 @@ package final class LeaderOnlyServices: Service, Sendable {
     let election: any LeaderElection
     let jobs: [any Service]
     let logger: Logger
+    /// How long to wait before trying again when the election fails (not when another leads).
+    let retryAfterFailure: Duration
     private let leading = Locked(false)
 
-    package init(election: any LeaderElection, jobs: [any Service], logger: Logger) {
+    package init(election: any LeaderElection, jobs: [any Service], logger: Logger, retryAfterFailure: Duration = .seconds(1)) {
         self.election = election
         self.jobs = jobs
         self.logger = logger
+        self.retryAfterFailure = retryAfterFailure
     }
 
     /// Whether this process leads now (for actions outside the jobs, like a retraining that a
@@ -32,6 +35,18 @@ package final class LeaderOnlyServices: Service, Sendable {
                 term = try await cancelWhenGracefulShutdown { try await self.election.acquire() }
             } catch is CancellationError {
                 return
+            } catch {
+                // The election itself failed (a lock file gone unreadable, a database away): the
+                // API beside these jobs keeps serving, and the election is tried again.
+                logger.warning(
+                    "leader election failed; trying again",
+                    metadata: ["leader.election": .string(election.name), "error": .string(String(describing: error))])
+                do {
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.retryAfterFailure) }
+                } catch {
+                    return
+                }
+                continue
             }
             leading.withLock { $0 = true }
             logger.info(

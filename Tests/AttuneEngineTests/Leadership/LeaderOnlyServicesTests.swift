@@ -42,6 +42,28 @@ struct LeaderOnlyServicesTests {
         await after.release()
     }
 
+    @Test func aFailedElectionIsTriedAgainRatherThanEndingTheService() async throws {
+        let directory = try TemporaryDirectory()
+        let election = FailingFirstElection(
+            failures: 2, then: try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10)))
+        let (events, recorder) = AsyncStream.makeStream(of: JobEvent.self)
+        let released = Flag()
+        released.set()
+        let gate = LeaderOnlyServices(
+            election: election, jobs: [RecordingJob(events: recorder, released: released)], logger: Logger(label: "test"),
+            retryAfterFailure: .milliseconds(10))
+        let group = ServiceGroup(services: [gate], gracefulShutdownSignals: [], logger: Logger(label: "test"))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var seen = events.makeAsyncIterator()
+            #expect(await seen.next() == .started(afterRelease: true))
+            #expect(election.attempts == 3, "two failures, then leadership")
+            await group.triggerGracefulShutdown()
+            #expect(await seen.next() == .shutDown)
+            try await tasks.waitForAll()
+        }
+    }
+
     @Test func aJobThatFailsEndsTheServiceAndReleasesLeadership() async throws {
         let directory = try TemporaryDirectory()
         let mine = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
@@ -50,6 +72,33 @@ struct LeaderOnlyServicesTests {
         let other = try FileLockElection(dataDirectory: directory.url.path)
         let term = try #require(try other.tryAcquire())
         await term.release()
+    }
+}
+
+/// An election that fails its first attempts (a lock file out of reach for a while), then holds.
+final class FailingFirstElection: LeaderElection {
+    struct Unreachable: Error {}
+
+    let inner: FileLockElection
+    private let counter: Locked<(failures: Int, attempts: Int)>
+
+    init(failures: Int, then inner: FileLockElection) {
+        self.inner = inner
+        counter = Locked((failures, 0))
+    }
+
+    var name: String { inner.name }
+    var attempts: Int { counter.withLock { $0.attempts } }
+
+    func acquire() async throws -> any Leadership {
+        let fails = counter.withLock { state -> Bool in
+            state.attempts += 1
+            guard state.failures > 0 else { return false }
+            state.failures -= 1
+            return true
+        }
+        if fails { throw Unreachable() }
+        return try await inner.acquire()
     }
 }
 
