@@ -266,7 +266,9 @@ package func buildApplication(
                 // Another process leads and retrains on its own schedule; two trainings at once
                 // would publish two versions.
                 guard leads() else {
-                    logger.info("retraining left to the leading process", metadata: ["attune.workspace": .string(workspace.rawValue)])
+                    logger.info(
+                        "retraining left to the leading process",
+                        metadata: ["attune.workspace": .string(workspace.rawValue)])
                     return
                 }
                 _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")

@@ -47,7 +47,9 @@ package struct LeaderJobs: Sendable {
     /// How often bandit splits are updated and guardrails checked; `nil` turns both off.
     package var experimentMonitorInterval: Duration? = .seconds(60)
 
-    package init(store: any AttuneStorage, clock: any WallClock, models: ModelRegistry, experiments: ExperimentService) {
+    package init(
+        store: any AttuneStorage, clock: any WallClock, models: ModelRegistry, experiments: ExperimentService
+    ) {
         self.store = store
         self.clock = clock
         self.models = models

@@ -16,7 +16,9 @@ package final class LeaderOnlyServices: Service, Sendable {
     let retryAfterFailure: Duration
     private let leading = Locked(false)
 
-    package init(election: any LeaderElection, jobs: [any Service], logger: Logger, retryAfterFailure: Duration = .seconds(1)) {
+    package init(
+        election: any LeaderElection, jobs: [any Service], logger: Logger, retryAfterFailure: Duration = .seconds(1)
+    ) {
         self.election = election
         self.jobs = jobs
         self.logger = logger
@@ -65,7 +67,8 @@ package final class LeaderOnlyServices: Service, Sendable {
             await term.release()
             switch ended {
             case .lost:
-                logger.warning("leadership lost; leader-only jobs stopped", metadata: ["leader.election": .string(election.name)])
+                logger.warning(
+                    "leadership lost; leader-only jobs stopped", metadata: ["leader.election": .string(election.name)])
             case .shutdown:
                 logger.info("leadership released", metadata: ["leader.election": .string(election.name)])
             }
