@@ -45,6 +45,16 @@ package struct NormBoundedSearch: Sendable {
     /// The best `k` items for `userVector` (f values) outside `excluded` (sorted ascending), best
     /// first, with their scores; NaN scores are never returned.
     package func top(userVector: UnsafeBufferPointer<Float>, k: Int, excluding excluded: [Int32]) -> [(item: Int32, score: Float)] {
+        var visited = 0
+        return top(userVector: userVector, k: k, excluding: excluded, visited: &visited)
+    }
+
+    /// As ``top(userVector:k:excluding:)``, also counting the items whose score was computed
+    /// before the bound stopped the scan (a benchmark's figure).
+    package func top(
+        userVector: UnsafeBufferPointer<Float>, k: Int, excluding excluded: [Int32], visited: inout Int
+    ) -> [(item: Int32, score: Float)] {
+        visited = 0
         let f = factors.columnCount
         precondition(userVector.count == f, "user vector width")
         guard k > 0, itemCount > 0 else { return [] }
@@ -94,6 +104,7 @@ package struct NormBoundedSearch: Sendable {
                         }
                         position &+= group
                     }
+                    visited = position
                 }
             }
         }

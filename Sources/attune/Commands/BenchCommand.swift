@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Benchmarks of the running system.",
         subcommands: [
             BenchIngest.self, BenchALS.self, BenchBPR.self, BenchANN.self, BenchServe.self, BenchMemory.self, BenchSoak.self,
-            BenchSegments.self, BenchModelLoad.self, BenchRecommend.self,
+            BenchSegments.self, BenchModelLoad.self, BenchRecommend.self, BenchScan.self,
             BenchText.self,
         ])
 }
