@@ -26,7 +26,7 @@ package struct FactorScan: Sendable {
         }
     }
 
-    /// Bytes of the search's own arrays (the norm order); the factors are the model's.
+    /// Bytes of the search's own arrays: its copy of the item factors in norm order, and the order.
     package var ownedBytes: Int { search.ownedBytes }
 
     /// The best `count` items outside `history` (sorted), best first, with their model scores:

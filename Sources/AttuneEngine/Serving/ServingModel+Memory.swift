@@ -11,7 +11,8 @@ package struct ServingMemory: Sendable, Equatable {
     package var vocabularies: Int
     /// The training matrix and its transpose (CSR arrays).
     package var interactions: Int
-    /// The rest: item similarity's normalised factors, the scan's norm order, popularity lists.
+    /// The rest: item similarity's normalised factors, the scan's copy of the item factors in norm
+    /// order, popularity lists.
     package var derived: Int
 
     package var total: Int { factors + index + vocabularies + interactions + derived }

@@ -8,4 +8,23 @@ static inline __attribute__((always_inline)) void attune_prefetch_read(const voi
     __builtin_prefetch(address, 0, 3);
 }
 
+/// Eight floats, imported into Swift as `SIMD8<Float>`.
+typedef float attune_float8 __attribute__((ext_vector_type(8)));
+
+/// Bit `i` set when lane `i` of `values` is at least `threshold`; a NaN lane compares false.
+/// Swift lowers a comparison of `SIMD8<Float>` lane by lane through memory; this is one vector
+/// compare and a move of the sign bits on AVX.
+static inline __attribute__((always_inline)) unsigned attune_lanes_at_least(attune_float8 values, float threshold) {
+#if defined(__AVX__)
+    typedef float attune_v8sf __attribute__((vector_size(32)));
+    attune_v8sf t = {threshold, threshold, threshold, threshold, threshold, threshold, threshold, threshold};
+    // 0x1D: _CMP_GE_OQ (greater or equal, ordered, quiet).
+    return (unsigned)__builtin_ia32_movmskps256(__builtin_ia32_cmpps256((attune_v8sf)values, t, 0x1D));
+#else
+    unsigned mask = 0;
+    for (int i = 0; i < 8; i++) mask |= (unsigned)(values[i] >= threshold) << i;
+    return mask;
+#endif
+}
+
 #endif
