@@ -32,16 +32,16 @@ extension NormBoundedSearch {
             var c = j
             while c < f {
                 let o = c &* 32
-                let ua = user.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-                let ub = user.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
-                a0.addProduct(rows.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), ua)
-                a1.addProduct(rows.loadUnaligned(fromByteOffset: o &+ bs, as: SIMD8<Float>.self), ua)
-                a2.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 2 &* bs, as: SIMD8<Float>.self), ua)
-                a3.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 3 &* bs, as: SIMD8<Float>.self), ua)
-                b0.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self), ub)
-                b1.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 32 &+ bs, as: SIMD8<Float>.self), ub)
-                b2.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 32 &+ 2 &* bs, as: SIMD8<Float>.self), ub)
-                b3.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 32 &+ 3 &* bs, as: SIMD8<Float>.self), ub)
+                let ua = lanes(user, o)
+                let ub = lanes(user, o &+ 32)
+                a0.addProduct(lanes(rows, o), ua)
+                a1.addProduct(lanes(rows, o &+ bs), ua)
+                a2.addProduct(lanes(rows, o &+ 2 &* bs), ua)
+                a3.addProduct(lanes(rows, o &+ 3 &* bs), ua)
+                b0.addProduct(lanes(rows, o &+ 32), ub)
+                b1.addProduct(lanes(rows, o &+ 32 &+ bs), ub)
+                b2.addProduct(lanes(rows, o &+ 32 &+ 2 &* bs), ub)
+                b3.addProduct(lanes(rows, o &+ 32 &+ 3 &* bs), ub)
                 c &+= 8
             }
             if j == 0 {
@@ -83,14 +83,14 @@ extension NormBoundedSearch {
         var c = 0
         while c < blocked {
             let o = c &* 32
-            a0.addProduct(rows.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self))
-            a1.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self))
-            a2.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 64, as: SIMD8<Float>.self))
-            a3.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 96, as: SIMD8<Float>.self))
-            a4.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 128, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 128, as: SIMD8<Float>.self))
-            a5.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 160, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 160, as: SIMD8<Float>.self))
-            a6.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 192, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 192, as: SIMD8<Float>.self))
-            a7.addProduct(rows.loadUnaligned(fromByteOffset: o &+ 224, as: SIMD8<Float>.self), user.loadUnaligned(fromByteOffset: o &+ 224, as: SIMD8<Float>.self))
+            a0.addProduct(lanes(rows, o), lanes(user, o))
+            a1.addProduct(lanes(rows, o &+ 32), lanes(user, o &+ 32))
+            a2.addProduct(lanes(rows, o &+ 64), lanes(user, o &+ 64))
+            a3.addProduct(lanes(rows, o &+ 96), lanes(user, o &+ 96))
+            a4.addProduct(lanes(rows, o &+ 128), lanes(user, o &+ 128))
+            a5.addProduct(lanes(rows, o &+ 160), lanes(user, o &+ 160))
+            a6.addProduct(lanes(rows, o &+ 192), lanes(user, o &+ 192))
+            a7.addProduct(lanes(rows, o &+ 224), lanes(user, o &+ 224))
             c &+= 8
         }
         var s = a0 + a1
@@ -102,9 +102,15 @@ extension NormBoundedSearch {
         s += a7
         while c < f {
             let o = c &* 32
-            s += rows.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self) * user.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+            s += lanes(rows, o) * lanes(user, o)
             c &+= 1
         }
         return s
+    }
+
+    /// Eight floats at `offset` bytes from `base`.
+    @inline(__always)
+    static func lanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD8<Float> {
+        base.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
     }
 }

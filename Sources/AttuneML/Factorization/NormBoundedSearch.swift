@@ -68,7 +68,8 @@ package struct NormBoundedSearch: Sendable {
         self.count = n
         self.order = order
         self.blocks = blocks
-        self.bias = itemBias.isEmpty ? [] : order.map { itemBias[Int($0)] } + [Float](repeating: 0, count: blockCount * w - n)
+        let padding = [Float](repeating: 0, count: blockCount * w - n)
+        self.bias = itemBias.isEmpty ? [] : order.map { itemBias[Int($0)] } + padding
         self.blockNorms = (0..<blockCount).map { norm[Int(order[$0 * w])] }
     }
 
@@ -80,7 +81,9 @@ package struct NormBoundedSearch: Sendable {
 
     /// The best `k` items for `userVector` (f values) outside `excluded` (sorted ascending), best
     /// first, with their scores; NaN scores are never returned.
-    package func top(userVector: UnsafeBufferPointer<Float>, k: Int, excluding excluded: [Int32]) -> [(item: Int32, score: Float)] {
+    package func top(
+        userVector: UnsafeBufferPointer<Float>, k: Int, excluding excluded: [Int32]
+    ) -> [(item: Int32, score: Float)] {
         var visited = 0
         return top(userVector: userVector, k: k, excluding: excluded, visited: &visited)
     }
@@ -105,75 +108,75 @@ package struct NormBoundedSearch: Sendable {
         // where a binary search over the history took a handful of unpredictable branches.
         let largest = Swift.min(Int(excluded.max() ?? -1), count &- 1)
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: largest < 0 ? 0 : largest >> 6 &+ 1) { exclusion in
-        exclusion.initialize(repeating: 0)
-        for item in excluded where item >= 0 && Int(item) <= largest {
-            exclusion[Int(item) >> 6] |= 1 << UInt64(item & 63)
-        }
-        let words = exclusion.count
-        // The user's values, each broadcast to a vector: the block loop multiplies by them as is.
-        withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: max(f, 1)) { broadcast in
-            for c in 0..<f { broadcast[c] = SIMD8(repeating: userVector[c]) }
-            let ub = UnsafeRawPointer(broadcast.baseAddress!)
-            blocks.withUnsafeBufferPointer { v in
-            bias.withUnsafeBufferPointer { biasInOrder in
-            order.withUnsafeBufferPointer { items in
-            blockNorms.withUnsafeBufferPointer { norms in
-            heapScores.withUnsafeMutableBufferPointer { hs in
-            heapItems.withUnsafeMutableBufferPointer { hi in
-                let base = UnsafeRawPointer(v.baseAddress!)
-                let stride8 = f & ~7
-                let blockBytes = f &* 32
-                let blockCount = norms.count
-                let hasBias = !biasInOrder.isEmpty
-                var block = 0
-                while block < blockCount {
-                    if size == k {
-                        // A little slack over the bound: float rounding of the dot product.
-                        let bound = userNorm * norms[block]
-                        if bound + 1e-6 * abs(bound) < hs[0] { break }
-                    }
-                    let rows = base + block &* blockBytes
-                    var four = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-                    let group: Int
-                    if blockCount &- block >= 4, stride8 == f {
-                        four = Self.scores4(rows, ub, f: f, blockBytes: blockBytes)
-                        group = 4
-                    } else {
-                        four.0 = Self.scores(rows, ub, f: f, blocked: stride8)
-                        group = 1
-                    }
-                    for g in 0..<group {
-                        var scores = g == 0 ? four.0 : g == 1 ? four.1 : g == 2 ? four.2 : four.3
-                        let first = (block &+ g) &* w
-                        if hasBias { scores += UnsafeRawPointer(biasInOrder.baseAddress! + first).loadUnaligned(as: SIMD8<Float>.self) }
-                        // Most blocks hold no item that can enter a full heap: one comparison skips
-                        // them (NaN lanes compare false, and NaN is never returned). Padding lanes
-                        // are never candidates.
-                        var lanes = size == k ? attune_lanes_at_least(scores, hs[0]) : 0xFF
-                        lanes &= Self.liveLanes(count &- first)
-                        while lanes != 0 {
-                            let j = lanes.trailingZeroBitCount
-                            lanes &= lanes &- 1
-                            let item = items[first &+ j]
-                            let s = scores[j]
-                            guard s == s else { continue }  // NaN
-                            if size == k, !Self.worse(hs[0], hi[0], s, item) { continue }
-                            let word = Int(item) >> 6
-                            if word < words, exclusion[word] & (1 << UInt64(item & 63)) != 0 { continue }
-                            if size < k {
-                                Self.push(s, item, hs, hi, &size)
-                            } else {
-                                hs[0] = s
-                                hi[0] = item
-                                Self.siftDown(hs, hi, size)
+            exclusion.initialize(repeating: 0)
+            for item in excluded where item >= 0 && Int(item) <= largest {
+                exclusion[Int(item) >> 6] |= 1 << UInt64(item & 63)
+            }
+            let words = exclusion.count
+            // The user's values, each broadcast to a vector: the block loop multiplies by them as is.
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: max(f, 1)) { broadcast in
+                for c in 0..<f { broadcast[c] = SIMD8(repeating: userVector[c]) }
+                let ub = UnsafeRawPointer(broadcast.baseAddress!)
+                blocks.withUnsafeBufferPointer { v in
+                bias.withUnsafeBufferPointer { biasInOrder in
+                order.withUnsafeBufferPointer { items in
+                blockNorms.withUnsafeBufferPointer { norms in
+                heapScores.withUnsafeMutableBufferPointer { hs in
+                heapItems.withUnsafeMutableBufferPointer { hi in
+                    let base = UnsafeRawPointer(v.baseAddress!)
+                    let stride8 = f & ~7
+                    let blockBytes = f &* 32
+                    let blockCount = norms.count
+                    let hasBias = !biasInOrder.isEmpty
+                    var block = 0
+                    while block < blockCount {
+                        if size == k {
+                            // A little slack over the bound: float rounding of the dot product.
+                            let bound = userNorm * norms[block]
+                            if bound + 1e-6 * abs(bound) < hs[0] { break }
+                        }
+                        let rows = base + block &* blockBytes
+                        var four = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+                        let group: Int
+                        if blockCount &- block >= 4, stride8 == f {
+                            four = Self.scores4(rows, ub, f: f, blockBytes: blockBytes)
+                            group = 4
+                        } else {
+                            four.0 = Self.scores(rows, ub, f: f, blocked: stride8)
+                            group = 1
+                        }
+                        for g in 0..<group {
+                            var scores = g == 0 ? four.0 : g == 1 ? four.1 : g == 2 ? four.2 : four.3
+                            let first = (block &+ g) &* w
+                            if hasBias { scores += Self.lanes(UnsafeRawPointer(biasInOrder.baseAddress! + first), 0) }
+                            // Most blocks hold no item that can enter a full heap: one comparison
+                            // skips them (NaN lanes compare false, and NaN is never returned).
+                            // Padding lanes are never candidates.
+                            var candidates = size == k ? attune_lanes_at_least(scores, hs[0]) : 0xFF
+                            candidates &= Self.liveLanes(count &- first)
+                            while candidates != 0 {
+                                let j = candidates.trailingZeroBitCount
+                                candidates &= candidates &- 1
+                                let item = items[first &+ j]
+                                let s = scores[j]
+                                guard s == s else { continue }  // NaN
+                                if size == k, !Self.worse(hs[0], hi[0], s, item) { continue }
+                                let word = Int(item) >> 6
+                                if word < words, exclusion[word] & (1 << UInt64(item & 63)) != 0 { continue }
+                                if size < k {
+                                    Self.push(s, item, hs, hi, &size)
+                                } else {
+                                    hs[0] = s
+                                    hi[0] = item
+                                    Self.siftDown(hs, hi, size)
+                                }
                             }
                         }
+                        block &+= group
                     }
-                    block &+= group
-                }
-                visited = Swift.min(block &* w, count)
-            }}}}}}
-        }
+                    visited = Swift.min(block &* w, count)
+                }}}}}}
+            }
         }
         // Pop worst-first into the output from the back.
         var out = [(item: Int32, score: Float)](repeating: (0, 0), count: size)

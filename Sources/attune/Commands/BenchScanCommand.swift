@@ -33,7 +33,9 @@ struct BenchScan: AsyncParsableCommand {
         guard (1...10_000_000).contains(queries), (1...100).contains(rounds) else {
             throw ValidationError("--queries 1-10000000, --rounds 1-100")
         }
-        guard !k.isEmpty, k.allSatisfy({ (1...10_000).contains($0) }) else { throw ValidationError("--k values from 1 to 10000") }
+        guard !k.isEmpty, k.allSatisfy({ (1...10_000).contains($0) }) else {
+            throw ValidationError("--k values from 1 to 10000")
+        }
     }
 
     func run() async throws {
@@ -101,12 +103,15 @@ struct BenchScan: AsyncParsableCommand {
             let sorted = times.sorted()
             // On a machine shared with other work the thread's CPU time is the steadier figure:
             // wall time also counts the time the thread waited for a core.
-            print(String(format: "k=%-4d %8.2f µs/query median of %d rounds (%@), CPU %.2f µs/query (%@); visited %.0f items (%.1f%%); checksum %016llx",
+            let format = "k=%-4d %8.2f µs/query median of %d rounds (%@), CPU %.2f µs/query (%@); "
+                + "visited %.0f items (%.1f%%); checksum %016llx"
+            print(String(format: format,
                          size, sorted[rounds / 2] / Double(queries) * 1e6, rounds,
                          times.map { String(format: "%.2f", $0 / Double(queries) * 1e6) }.joined(separator: " "),
                          cpuTimes.sorted()[rounds / 2] / Double(queries) * 1e6,
                          cpuTimes.map { String(format: "%.2f", $0 / Double(queries) * 1e6) }.joined(separator: " "),
-                         Double(visitedTotal) / Double(queries), Double(visitedTotal) / Double(queries * search.itemCount) * 100,
+                         Double(visitedTotal) / Double(queries),
+                         Double(visitedTotal) / Double(queries * search.itemCount) * 100,
                          checksum))
         }
         print("load average after: \(BenchANN.loadAverage())")

@@ -99,7 +99,9 @@ struct NormBoundedSearchTests {
             let items = DenseMatrix.random(rowCount: 4, columnCount: f, scale: 2, offset: -1, using: &rng)
             let u = (0..<f).map { _ in rng.nextUnitFloat() * 4 - 2 }
             let four = items.values.withUnsafeBufferPointer { rows in
-                u.withUnsafeBufferPointer { VectorKernels.dot4($0.baseAddress!, rows: rows.baseAddress!, stride: f, count: f) }
+                u.withUnsafeBufferPointer {
+                    VectorKernels.dot4($0.baseAddress!, rows: rows.baseAddress!, stride: f, count: f)
+                }
             }
             for r in 0..<4 {
                 #expect(Self.reference(u, items.values[(r * f)..<((r + 1) * f)]).bitPattern == four[r].bitPattern)
@@ -148,8 +150,9 @@ struct NormBoundedSearchTests {
                         let found = u.withUnsafeBufferPointer {
                             search.top(userVector: $0, k: k, excluding: sortedExcluded, visited: &visited)
                         }
-                        #expect(found.map(\.item) == expected.map(\.item), "n \(n) f \(f) k \(k) trial \(trial) bias \(withBias)")
-                        #expect(found.map(\.score.bitPattern) == expected.map(\.score.bitPattern))
+                        let context: Comment = "n \(n) f \(f) k \(k) trial \(trial) bias \(withBias)"
+                        #expect(found.map(\.item) == expected.map(\.item), context)
+                        #expect(found.map(\.score.bitPattern) == expected.map(\.score.bitPattern), context)
                         #expect(visited <= n)
                     }
                 }
@@ -165,7 +168,8 @@ struct NormBoundedSearchTests {
         let items = try DenseMatrix(rowCount: 1_000, columnCount: 8, values: values)
         let u = [Float](repeating: 1, count: 8)
         var visited = 0
-        let found = u.withUnsafeBufferPointer { NormBoundedSearch(itemFactors: items).top(userVector: $0, k: 1, excluding: [], visited: &visited) }
+        let search = NormBoundedSearch(itemFactors: items)
+        let found = u.withUnsafeBufferPointer { search.top(userVector: $0, k: 1, excluding: [], visited: &visited) }
         #expect(found.map(\.item) == [500])
         #expect(visited < 1_000)
     }
