@@ -68,6 +68,9 @@ struct CommandParsingTests {
         ["bench", "bpr", "--interactions", "/dev/null", "--epochs", "-1"],
         ["bench", "model-load", "--items", "10"],
         ["bench", "model-load", "--repeats", "0"],
+        ["bench", "scan", "--queries", "0"],
+        ["bench", "scan", "--rounds", "0"],
+        ["bench", "scan", "--k", "20", "0"],
         ["demo", "--users", "0"],
         ["no-such-command"],
     ])
@@ -97,6 +100,13 @@ struct CommandParsingTests {
             try AttuneCommand.parseAsRoot(["bench", "model-load", "--items", "2000", "--factors", "8", "--repeats", "1"])
                 as? BenchModelLoad)
         #expect(command.items == 2_000 && command.factors == 8 && command.repeats == 1 && command.users == 10_000)
+    }
+
+    @Test func parsesTheScanBenchmark() throws {
+        let command = try #require(
+            try AttuneCommand.parseAsRoot(["bench", "scan", "--k", "10", "30", "--rounds", "2"]) as? BenchScan)
+        #expect(command.k == [10, 30] && command.rounds == 2 && command.queries == 20_000)
+        #expect(command.dataDir == "data/bench-serve" && command.version == nil)
     }
 
     @Test func pseudonymisationIsOnUnlessTurnedOff() throws {
