@@ -35,6 +35,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         .target(
@@ -61,6 +62,19 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcoming
+        ),
+        // Its own target so that the PostgreSQL client stays out of the engine's and server's
+        // build until a command needs it.
+        .target(
+            name: "AttunePostgres",
+            dependencies: [
+                "AttuneCore",
+                "AttuneStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
@@ -140,6 +154,15 @@ let package = Package(
         .testTarget(
             name: "AttuneStoreTests",
             dependencies: ["AttuneCore", "AttuneStore", "AttuneTestSupport"],
+            swiftSettings: upcoming
+        ),
+        .testTarget(
+            name: "AttunePostgresTests",
+            dependencies: [
+                "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -1,0 +1,46 @@
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+extension PostgresConfiguration {
+    /// The pooled client's settings.
+    /// - Throws: when the TLS context cannot be made (no system trust roots for `verify-full`).
+    func clientConfiguration(maximumConnections: Int) throws -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: try clientTLS())
+        configuration.options.connectTimeout = .seconds(Int64(connectTimeoutSeconds))
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        return configuration
+    }
+
+    /// The settings of a single connection outside the pool: migrations hold a session-level
+    /// advisory lock, which must stay on one connection from lock to unlock.
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        let tls: PostgresConnection.Configuration.TLS =
+            switch self.tls {
+            case .disable: .disable
+            case .require, .verifyFull: .require(try NIOSSLContext(configuration: tlsConfiguration()))
+            }
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password, database: database, tls: tls)
+        configuration.options.connectTimeout = .seconds(Int64(connectTimeoutSeconds))
+        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        return configuration
+    }
+
+    private func clientTLS() throws -> PostgresClient.Configuration.TLS {
+        switch tls {
+        case .disable: .disable
+        case .require, .verifyFull: .require(tlsConfiguration())
+        }
+    }
+
+    private func tlsConfiguration() -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        // libpq's `require` encrypts without authenticating the server; `verify-full` checks both
+        // the chain and the host name, which is NIOSSL's default.
+        if tls == .require { configuration.certificateVerification = .none }
+        return configuration
+    }
+}
