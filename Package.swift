@@ -135,6 +135,13 @@ let package = Package(
             path: "Tests/AttuneTestSupport",
             swiftSettings: upcoming
         ),
+        // Checks written once against the storage protocols, run by every backend's tests.
+        .target(
+            name: "AttuneStoreTestSupport",
+            dependencies: ["AttuneCore", "AttuneStore", "AttuneTestSupport"],
+            path: "Tests/AttuneStoreTestSupport",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AttuneMLTests",
             dependencies: ["AttuneML"],
@@ -153,13 +160,13 @@ let package = Package(
         ),
         .testTarget(
             name: "AttuneStoreTests",
-            dependencies: ["AttuneCore", "AttuneStore", "AttuneTestSupport"],
+            dependencies: ["AttuneCore", "AttuneStore", "AttuneTestSupport", "AttuneStoreTestSupport"],
             swiftSettings: upcoming
         ),
         .testTarget(
             name: "AttunePostgresTests",
             dependencies: [
-                "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport",
+                "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport", "AttuneStoreTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
