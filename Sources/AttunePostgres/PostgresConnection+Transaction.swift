@@ -1,0 +1,50 @@
+import Logging
+import NIOCore
+import PostgresNIO
+
+extension PostgresConnection {
+    /// `BEGIN`, `body`, `COMMIT`; `ROLLBACK` when `body` throws and the connection still works.
+    ///
+    /// Used instead of postgres-nio's `withTransaction`, which sends `ROLLBACK` even on a
+    /// connection the server has just ended: a query written to a closed channel is never
+    /// answered (postgres-nio drops the write's failure), so a request whose backend was
+    /// terminated hung for ever in that `ROLLBACK`. Here a broken connection is closed instead;
+    /// the server rolls back an interrupted transaction by itself.
+    /// - Throws: `body`'s error; a failure of `COMMIT` as ``PostgresFailure`` with
+    ///   `duringCommit` set (the outcome is then unknown).
+    func transaction<Result>(
+        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
+    ) async throws -> sending Result {
+        try await query("BEGIN", logger: logger)
+        let value: Result
+        do {
+            value = try await body(self)
+        } catch {
+            let failure = PostgresFailure.classify(error)
+            if isClosed || failure.kind == .connectionLost || failure.kind == .timedOut {
+                abandon()
+            } else {
+                do {
+                    try await query("ROLLBACK", logger: logger)
+                } catch {
+                    abandon()
+                }
+            }
+            throw error
+        }
+        do {
+            try await query("COMMIT", logger: logger)
+        } catch {
+            var failure = PostgresFailure.classify(error)
+            failure.duringCommit = true
+            if isClosed || failure.kind == .connectionLost { abandon() }
+            throw failure
+        }
+        return value
+    }
+
+    /// Closes the connection without waiting: the pool then drops it rather than lend it again.
+    func abandon() {
+        _ = close() as EventLoopFuture<Void>
+    }
+}

@@ -1,0 +1,108 @@
+/// The PostgreSQL schema, as an ordered list of migrations. Append new ones at the end with a new
+/// name; never edit one that has shipped (databases record migrations by name).
+///
+/// Times are milliseconds since the epoch in `BIGINT`, as in the SQLite store, so that both
+/// stores hand back identical values. Event ids are `UUID` (16 bytes, as SQLite's blob).
+/// Free text (`properties`, `context`) stays `TEXT`, not `JSONB`: it is returned byte for byte as
+/// it was sent, and JSONB would reorder keys.
+package enum PostgresSchema {
+    package static let migrations: [PostgresMigration] = [
+        PostgresMigration("v1-workspaces-events", [
+            """
+            CREATE TABLE workspaces (
+                pk BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                name TEXT NOT NULL UNIQUE,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE api_keys (
+                id TEXT PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                scope TEXT NOT NULL,
+                digest BYTEA NOT NULL UNIQUE,
+                label TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                revoked_at BIGINT,
+                rate DOUBLE PRECISION
+            )
+            """,
+            "CREATE INDEX api_keys_by_label ON api_keys(workspace, label)",
+            // `seq` is the log order. Appends to one workspace hold a transaction lock, so within
+            // a workspace sequence order is commit order and a reader paging with `seq > cursor`
+            // never skips a row that commits later with a smaller number.
+            """
+            CREATE TABLE events (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                id UUID NOT NULL,
+                type TEXT NOT NULL,
+                user_id TEXT,
+                anonymous_id TEXT,
+                session_id TEXT,
+                item_id TEXT,
+                value DOUBLE PRECISION,
+                properties TEXT,
+                context TEXT,
+                ts BIGINT NOT NULL,
+                received_at BIGINT NOT NULL,
+                original_user_id TEXT
+            )
+            """,
+            // The arbiter of ON CONFLICT: an event id is stored once per workspace.
+            "CREATE UNIQUE INDEX events_by_id ON events(workspace, id)",
+            "CREATE INDEX events_by_workspace ON events(workspace, seq)",
+            "CREATE INDEX events_by_user ON events(workspace, user_id, seq) WHERE user_id IS NOT NULL",
+            "CREATE INDEX events_by_anonymous ON events(workspace, anonymous_id, seq) WHERE anonymous_id IS NOT NULL",
+            // Who was seen, for the stats' user and visitor counts without scanning the log.
+            """
+            CREATE TABLE actors (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                anonymous BOOLEAN NOT NULL,
+                actor_id TEXT NOT NULL,
+                first_seen BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                event_count BIGINT NOT NULL,
+                PRIMARY KEY (workspace, anonymous, actor_id)
+            )
+            """,
+            """
+            CREATE TABLE workspace_counters (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                events BIGINT NOT NULL DEFAULT 0,
+                withheld BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            // Anonymous ids linked to users: the event reads of a user include them. Written by
+            // the identity store (not yet on PostgreSQL); read by the event store.
+            """
+            CREATE TABLE identities (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                anonymous_id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                linked_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id, anonymous_id)
+            )
+            """,
+            "CREATE INDEX identities_by_anonymous ON identities(workspace, anonymous_id)",
+            // Consent decisions, read by appends to withhold the events of people without
+            // analytics consent. `choices` is one character per purpose (`1`, `0`, `-`), in
+            // ConsentPurpose order, as in the SQLite store.
+            """
+            CREATE TABLE consents (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT NOT NULL,
+                choices TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id)
+            )
+            """,
+            """
+            CREATE TABLE consent_policy (
+                id INTEGER PRIMARY KEY CHECK (id = 1),
+                policy TEXT NOT NULL
+            )
+            """,
+        ])
+    ]
+}

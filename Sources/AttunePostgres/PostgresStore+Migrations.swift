@@ -1,0 +1,101 @@
+import AttuneCore
+import Logging
+import PostgresNIO
+
+/// Advisory lock keys (the two-integer form): the first number is Attune's, the second the use.
+enum AdvisoryLock {
+    static let namespace: Int32 = 0x4174_756E  // "Atun"
+    static let migrations: Int32 = 1
+    /// Appends to one workspace: `pg_advisory_xact_lock(appendNamespace, workspace key)`.
+    static let appendNamespace: Int32 = 0x4174_7601
+}
+
+extension PostgresStore {
+    /// Applies the migrations of ``PostgresSchema`` that the database has not recorded yet.
+    ///
+    /// Replicas starting together all call this: a session advisory lock lets one migrate while
+    /// the others wait, then find nothing left to do. Each migration runs in its own transaction
+    /// with its row in `schema_migrations`, so a failure leaves the database at the last
+    /// complete step. The lock is taken on a connection of its own, outside the pool, because a
+    /// session lock belongs to the connection that took it.
+    /// - Returns: the names of the migrations this call applied.
+    /// - Throws: `AttuneError` `storage_error` naming the server and the reason.
+    @discardableResult
+    package func migrate(_ migrations: [PostgresMigration] = PostgresSchema.migrations) async throws -> [String] {
+        let connection = try await openConnection()
+        do {
+            let applied = try await migrate(migrations, on: connection)
+            try? await connection.close()
+            return applied
+        } catch let failed as MigrationStepFailed {
+            try? await connection.close()
+            throw PostgresFailure.classify(failed.underlying).attuneError(
+                operation: "migration \(failed.name)", server: configuration.serverName, attempts: 1)
+        } catch {
+            try? await connection.close()
+            if let domain = Self.domainError(error) { throw domain }
+            throw PostgresFailure.classify(error).attuneError(operation: "migration", server: configuration.serverName, attempts: 1)
+        }
+    }
+
+    private func migrate(_ migrations: [PostgresMigration], on connection: PostgresConnection) async throws -> [String] {
+        // try-lock in a loop rather than a blocking pg_advisory_lock: the wait stays cancellable.
+        while true {
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(AdvisoryLock.namespace), \(AdvisoryLock.migrations))", logger: logger)
+            var locked = false
+            for try await (value) in rows.decode(Bool.self) { locked = value }
+            if locked { break }
+            logger.debug("waiting for another process to finish migrating")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        try await connection.query(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                name TEXT PRIMARY KEY,
+                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+            )
+            """, logger: logger)
+        var done: Set<String> = []
+        for try await (name) in try await connection.query("SELECT name FROM schema_migrations", logger: logger).decode(String.self) {
+            done.insert(name)
+        }
+        var applied: [String] = []
+        for migration in migrations where !done.contains(migration.name) {
+            do {
+                try await connection.transaction(logger: logger) { connection in
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    }
+                    try await connection.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
+                }
+            } catch {
+                throw MigrationStepFailed(name: migration.name, underlying: error)
+            }
+            logger.info("postgres migration applied", metadata: ["postgres.migration": "\(migration.name)"])
+            applied.append(migration.name)
+        }
+        try await connection.query(
+            "SELECT pg_advisory_unlock(\(AdvisoryLock.namespace), \(AdvisoryLock.migrations))", logger: logger)
+        return applied
+    }
+
+    /// A connection outside the pool, with the retries of ``Options`` for failures to connect.
+    func openConnection() async throws -> PostgresConnection {
+        let connectionConfiguration: PostgresConnection.Configuration
+        do {
+            connectionConfiguration = try configuration.connectionConfiguration()
+        } catch {
+            throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
+        }
+        return try await withRetries("connect", idempotent: true) { [logger] in
+            try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+        }
+    }
+}
+
+/// Which migration failed, so that the error names it.
+private struct MigrationStepFailed: Error {
+    var name: String
+    var underlying: any Error
+}

@@ -1,0 +1,191 @@
+import AttuneCore
+import AttuneStore
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The store on a PostgreSQL server, for several `attune` processes sharing one database.
+///
+/// It holds a pooled `PostgresClient`, which only works while ``run()`` runs: run the store in
+/// a `ServiceGroup` (it is a `Service`) or use ``withStore(_:options:logger:_:)``, and call
+/// ``migrate()`` once before the first request.
+///
+/// Every operation has a deadline and a bounded number of attempts: a connection that cannot be
+/// opened or breaks is retried after a short pause, then reported as an ``AttuneError`` with
+/// code `storage_error` naming the server (never its password) and the reason.
+package final class PostgresStore: Sendable, Service {
+    package struct Options: Sendable {
+        /// Tries of one operation when the connection fails (1 = no retry).
+        package var attempts: Int
+        /// How long one try may wait for a connection and its answer.
+        package var operationTimeout: Duration
+        /// The pause before the second try; it doubles for each later one.
+        package var retryDelay: Duration
+        /// The pool's size: each open connection is a server process.
+        package var maximumConnections: Int
+
+        package init(
+            attempts: Int = 3, operationTimeout: Duration = .seconds(10), retryDelay: Duration = .milliseconds(200),
+            maximumConnections: Int = 10
+        ) {
+            self.attempts = max(1, attempts)
+            self.operationTimeout = operationTimeout
+            self.retryDelay = retryDelay
+            self.maximumConnections = max(1, maximumConnections)
+        }
+    }
+
+    package let configuration: PostgresConfiguration
+    package let options: Options
+    let client: PostgresClient
+    let logger: Logger
+    /// Workspace row keys by name; workspaces are never renamed or deleted, so entries stay true.
+    let workspaceKeys = Locked<[WorkspaceID: Int64]>([:])
+
+    /// - Throws: `AttuneError` `storage_error` when the TLS settings cannot be built.
+    package init(_ configuration: PostgresConfiguration, options: Options = Options(), logger: Logger) throws {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+        do {
+            client = PostgresClient(
+                configuration: try configuration.clientConfiguration(maximumConnections: options.maximumConnections),
+                backgroundLogger: logger)
+        } catch {
+            throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
+        }
+    }
+
+    /// Runs the connection pool until cancelled or until graceful shutdown.
+    package func run() async {
+        await client.run()
+    }
+
+    /// Runs `body` with a store whose pool runs meanwhile and which has been migrated; the pool
+    /// stops when `body` returns or throws.
+    package static func withStore<Result: Sendable>(
+        _ configuration: PostgresConfiguration, options: Options = Options(), logger: Logger,
+        _ body: (PostgresStore) async throws -> Result
+    ) async throws -> Result {
+        let store = try PostgresStore(configuration, options: options, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+
+    /// Runs `body` in a transaction, with the deadline and retries of ``Options``.
+    /// - Parameter idempotent: whether running `body` twice is the same as once; when not, a
+    ///   connection that breaks during COMMIT is reported instead of retried.
+    @discardableResult
+    func transaction<Result: Sendable>(
+        _ operation: String, idempotent: Bool = true,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
+    ) async throws -> Result {
+        try await withRetries(operation, idempotent: idempotent) { [client, logger] in
+            try await client.withConnection { connection in
+                try Self.requireOpen(connection)
+                return try await connection.transaction(logger: logger) { connection in try await body(connection, logger) }
+            }
+        }
+    }
+
+    /// Runs `body` on a pooled connection without a transaction (single-statement reads).
+    func read<Result: Sendable>(
+        _ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
+    ) async throws -> Result {
+        try await withRetries(operation, idempotent: true) { [client, logger] in
+            try await client.withConnection { connection in
+                try Self.requireOpen(connection)
+                return try await body(connection, logger)
+            }
+        }
+    }
+
+    /// The pool can lend a connection whose server ended it a moment ago (it learns of the close
+    /// asynchronously); a query on it would never be answered. Failing here makes it a retry.
+    static func requireOpen(_ connection: PostgresConnection) throws {
+        if connection.isClosed {
+            throw PostgresFailure(kind: .connectionLost, reason: "the pool lent a connection that had just closed")
+        }
+    }
+
+    func withRetries<Result: Sendable>(
+        _ operation: String, idempotent: Bool, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        var attempt = 1
+        while true {
+            do {
+                return try await withDeadline(options.operationTimeout, body)
+            } catch let error as AttuneError {
+                throw error
+            } catch {
+                if let domain = Self.domainError(error) { throw domain }
+                let failure = PostgresFailure.classify(error)
+                let replayable = failure.isRetryable && (idempotent || !failure.duringCommit)
+                guard replayable, attempt < options.attempts, !Task.isCancelled else {
+                    logger.info(
+                        "postgres operation failed",
+                        metadata: ["postgres.operation": "\(operation)", "postgres.reason": "\(failure.reason)",
+                                   "postgres.attempts": "\(attempt)"])
+                    throw failure.attuneError(operation: operation, server: configuration.serverName, attempts: attempt)
+                }
+                logger.info(
+                    "postgres operation retried",
+                    metadata: ["postgres.operation": "\(operation)", "postgres.reason": "\(failure.reason)",
+                               "postgres.attempt": "\(attempt)"])
+                // Exponential pause: a restarting server is given time, a broken connection is
+                // replaced by the pool meanwhile.
+                try await Task.sleep(for: options.retryDelay * (1 << min(attempt - 1, 6)))
+                attempt += 1
+            }
+        }
+    }
+
+    /// An `AttuneError` thrown by our own code inside a transaction, unwrapped from postgres-nio's
+    /// transaction error: it is an answer (unknown workspace, conflict), not a failure to retry.
+    static func domainError(_ error: any Error) -> AttuneError? {
+        if let error = error as? AttuneError { return error }
+        if let transaction = error as? PostgresTransactionError, let closure = transaction.closureError {
+            return closure as? AttuneError
+        }
+        return nil
+    }
+
+    /// `body`, or a ``PostgresFailure`` of kind `timedOut` when it takes longer than `timeout`.
+    ///
+    /// The caller is answered at the deadline even when `body` does not stop: waiting for a
+    /// pooled connection is cancellable, but a query written to a connection that closed under it
+    /// is never answered by postgres-nio (the write's failure is dropped), and a child task in a
+    /// group would keep the caller waiting for it. Such a body is cancelled and left behind.
+    func withDeadline<Result: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
+    ) async throws -> Result {
+        let work = Task { try await body() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
+                let pending = Locked<CheckedContinuation<Result, any Error>?>(continuation)
+                @Sendable func finish(_ outcome: Swift.Result<Result, any Error>) {
+                    let waiting = pending.withLock { slot in
+                        defer { slot = nil }
+                        return slot
+                    }
+                    waiting?.resume(with: outcome)
+                }
+                let timer = Task {
+                    try? await Task.sleep(for: timeout)
+                    work.cancel()
+                    finish(.failure(PostgresFailure(kind: .timedOut, reason: "no connection or answer within \(timeout)")))
+                }
+                Task {
+                    finish(await work.result)
+                    timer.cancel()
+                }
+            }
+        } onCancel: {
+            work.cancel()
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import AttuneCore
+import AttunePostgres
+import AttuneStore
+import AttuneTestSupport
+import Foundation
+import Testing
+
+/// Not a check: prints events/s appended to PostgreSQL in batches of 100 and 10,000, when
+/// `ATTUNE_POSTGRES_BENCH` is set (and a server is configured). No threshold: the figure depends
+/// on the machine and the server's settings.
+@Suite(.enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil))
+struct PostgresAppendThroughput {
+    @Test(arguments: [(100, 200), (10_000, 10)])
+    func appendEventsPerSecond(_ batchSize: Int, _ batches: Int) async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+            let all = (0..<batchSize * batches).map { i in
+                var event = Fixtures.event(UInt64(i), user: "u\(i % 5_000)", item: "i\(i % 2_000)", at: Int64(i))
+                event.properties = #"{"price":12.5,"currency":"EUR"}"#
+                return event
+            }
+            let clock = ContinuousClock()
+            let started = clock.now
+            var inserted = 0
+            for batch in 0..<batches {
+                let events = Array(all[batch * batchSize..<(batch + 1) * batchSize])
+                inserted += try await store.append([EventBatch(workspace: .default, events: events)])[0].inserted
+            }
+            let elapsed = clock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            #expect(inserted == all.count)
+            print("postgres append: batches of \(batchSize): \(all.count) events in \(String(format: "%.2f", seconds)) s = \(Int(Double(all.count) / seconds)) events/s")
+        }
+    }
+}
