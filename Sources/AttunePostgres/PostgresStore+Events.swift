@@ -109,15 +109,19 @@ extension PostgresStore: EventStore {
     /// anything is written, naming the field, rather than failing the transaction with an
     /// encoding error.
     static func validate(_ batch: EventBatch, at index: Int) throws(AttuneError) {
+        func check(_ value: String?, _ name: String, _ position: Int) throws(AttuneError) {
+            guard let value, value.utf8.contains(0) else { return }
+            throw AttuneError.invalid("batches[\(index)].events[\(position)].\(name)", "must not contain a NUL character")
+        }
+        // Field by field rather than through an array of pairs: no allocation per event.
         for (position, event) in batch.events.enumerated() {
-            let fields: [(String, String?)] = [
-                ("type", event.type.rawValue), ("userId", event.userID?.rawValue),
-                ("anonymousId", event.anonymousID?.rawValue), ("sessionId", event.sessionID?.rawValue),
-                ("itemId", event.itemID?.rawValue), ("properties", event.properties), ("context", event.context),
-            ]
-            for (name, value) in fields where value?.utf8.contains(0) == true {
-                throw AttuneError.invalid("batches[\(index)].events[\(position)].\(name)", "must not contain a NUL character")
-            }
+            try check(event.type.rawValue, "type", position)
+            try check(event.userID?.rawValue, "userId", position)
+            try check(event.anonymousID?.rawValue, "anonymousId", position)
+            try check(event.sessionID?.rawValue, "sessionId", position)
+            try check(event.itemID?.rawValue, "itemId", position)
+            try check(event.properties, "properties", position)
+            try check(event.context, "context", position)
         }
     }
 

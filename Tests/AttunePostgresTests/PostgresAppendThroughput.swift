@@ -8,7 +8,7 @@ import Testing
 /// Not a check: prints events/s appended to PostgreSQL in batches of 100 and 10,000, when
 /// `ATTUNE_POSTGRES_BENCH` is set (and a server is configured). No threshold: the figure depends
 /// on the machine and the server's settings.
-@Suite(.enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil))
+@Suite(.serialized, .enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil))
 struct PostgresAppendThroughput {
     @Test(arguments: [(100, 200), (10_000, 10)])
     func appendEventsPerSecond(_ batchSize: Int, _ batches: Int) async throws {

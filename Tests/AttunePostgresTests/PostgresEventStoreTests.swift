@@ -71,6 +71,44 @@ struct PostgresEventStoreTests {
         }
     }
 
+    /// The identity store is not on PostgreSQL yet; the link is written as it will write it, and
+    /// the reads must then include the anonymous activity, as on SQLite.
+    @Test func userReadsIncludeLinkedAnonymousActivity() async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+                try await store.ensureWorkspace(.default, at: Fixtures.now)
+                try await store.ensureWorkspace(WorkspaceID(unchecked: "other"), at: Fixtures.now)
+                _ = try await store.append([EventBatch(workspace: .default, events: [
+                    Fixtures.event(1, user: nil, anonymous: "a1", item: "i1", at: 1),
+                    Fixtures.event(2, user: "u1", item: "i2", at: 2),
+                    Fixtures.event(3, user: "u2", item: "i3", at: 3),
+                    Fixtures.event(4, user: "u1", item: nil, at: 4),
+                    Fixtures.event(5, user: nil, anonymous: "a2", item: "i5", at: 5),
+                    // Another user signed in on the linked device: the log reads count it for
+                    // u1 too, as on SQLite (only u1's own events are not read twice).
+                    Fixtures.event(6, user: "u2", anonymous: "a1", item: "i6", at: 6),
+                ])])
+                try await PostgresTestServer.admin(configuration) { connection in
+                    try await connection.query(
+                        """
+                        INSERT INTO identities (workspace, anonymous_id, user_id, linked_at)
+                        SELECT pk, 'a1', 'u1', 0 FROM workspaces WHERE name = 'default'
+                        """, logger: PostgresTestServer.logger)
+                }
+                let user = UserID(unchecked: "u1")
+                let all = try await store.events(of: user, in: .default, after: nil, limit: 10)
+                #expect(all.map(\.event.id) == [1, 2, 4, 6].map(Fixtures.eventID))
+                let page = try await store.events(of: user, in: .default, after: all[0].sequence, limit: 2)
+                #expect(page.map(\.event.id) == [2, 4].map(Fixtures.eventID))
+                let recent = try await store.recentEvents(of: user, in: .default, limit: 2).map(\.event.id)
+                #expect(recent == [4, 6].map(Fixtures.eventID))
+                let items = try await store.recentItems(of: user, in: .default, limit: 5).map(\.rawValue)
+                #expect(items == ["i1", "i2", "i6"])
+                #expect(try await store.events(of: user, in: WorkspaceID(unchecked: "other"), after: nil, limit: 10).isEmpty)
+            }
+        }
+    }
+
     @Test func appendsNamingTheSameWorkspacesInOppositeOrdersDoNotDeadlock() async throws {
         try await PostgresTestServer.withFreshStore { store in
             let a = WorkspaceID(unchecked: "a")
