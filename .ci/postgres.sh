@@ -31,6 +31,7 @@ start_test_postgres() {
         cat "$ATTUNE_PG_DIR/initdb.log" >&2
         return 1
     fi
+    ATTUNE_PG_AS=("${as[@]}")
     if ! "${as[@]}" "$ATTUNE_PG_BIN/pg_ctl" -D "$ATTUNE_PG_DIR/data" -l "$ATTUNE_PG_DIR/server.log" -w -t 60 \
         -o "-p $port -k $ATTUNE_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start > /dev/null; then
@@ -38,7 +39,6 @@ start_test_postgres() {
         cat "$ATTUNE_PG_DIR/server.log" >&2
         return 1
     fi
-    ATTUNE_PG_AS=("${as[@]}")
     # The tests create a database each (CREATEDB) and drop it after; `attune_test` is where
     # they connect to do that.
     "${as[@]}" "$ATTUNE_PG_BIN/psql" -h "$ATTUNE_PG_DIR" -p "$port" -U attune -d postgres -q -v ON_ERROR_STOP=1 \
