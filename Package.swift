@@ -169,6 +169,7 @@ let package = Package(
                 "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport", "AttuneStoreTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcoming
         ),
