@@ -22,12 +22,12 @@ extension PostgresConnection {
         } catch {
             let failure = PostgresFailure.classify(error)
             if isClosed || failure.kind == .connectionLost || failure.kind == .timedOut {
-                abandon()
+                await abandon()
             } else {
                 do {
                     try await query("ROLLBACK", logger: logger)
                 } catch {
-                    abandon()
+                    await abandon()
                 }
             }
             throw error
@@ -37,14 +37,15 @@ extension PostgresConnection {
         } catch {
             var failure = PostgresFailure.classify(error)
             failure.duringCommit = true
-            if isClosed || failure.kind == .connectionLost { abandon() }
+            if isClosed || failure.kind == .connectionLost { await abandon() }
             throw failure
         }
         return value
     }
 
-    /// Closes the connection without waiting: the pool then drops it rather than lend it again.
-    func abandon() {
-        _ = close() as EventLoopFuture<Void>
+    /// Closes the connection and waits until it is closed, so that it is already closed when it
+    /// goes back to the pool: the pool then drops it, and a lender that checks sees it closed.
+    func abandon() async {
+        try? await (close() as EventLoopFuture<Void>).get()
     }
 }

@@ -84,10 +84,9 @@ package final class PostgresStore: Sendable, Service {
         _ operation: String, idempotent: Bool = true,
         _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
-        try await withRetries(operation, idempotent: idempotent) { [client, logger] in
-            try await client.withConnection { connection in
-                try Self.requireOpen(connection)
-                return try await connection.transaction(logger: logger) { connection in try await body(connection, logger) }
+        try await withRetries(operation, idempotent: idempotent) { [self, logger] in
+            try await withOpenConnection { connection in
+                try await connection.transaction(logger: logger) { connection in try await body(connection, logger) }
             }
         }
     }
@@ -96,19 +95,35 @@ package final class PostgresStore: Sendable, Service {
     func read<Result: Sendable>(
         _ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
-        try await withRetries(operation, idempotent: true) { [client, logger] in
-            try await client.withConnection { connection in
-                try Self.requireOpen(connection)
-                return try await body(connection, logger)
-            }
+        try await withRetries(operation, idempotent: true) { [self, logger] in
+            try await withOpenConnection { connection in try await body(connection, logger) }
         }
     }
 
+    /// `body` on a pooled connection that is open when lent.
+    ///
     /// The pool can lend a connection whose server ended it a moment ago (it learns of the close
-    /// asynchronously); a query on it would never be answered. Failing here makes it a retry.
-    static func requireOpen(_ connection: PostgresConnection) throws {
-        if connection.isClosed {
-            throw PostgresFailure(kind: .connectionLost, reason: "the pool lent a connection that had just closed")
+    /// asynchronously), and a query written to it would never be answered. Nothing has been sent
+    /// then, so another connection is asked for at once, without using up one of the operation's
+    /// attempts: at most one per pooled connection, with a short pause for the pool to drop the
+    /// closed ones.
+    func withOpenConnection<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        var stale = 0
+        while true {
+            do {
+                return try await client.withConnection { connection in
+                    guard !connection.isClosed else { throw ClosedWhenLent() }
+                    return try await body(connection)
+                }
+            } catch is ClosedWhenLent {
+                stale += 1
+                guard stale <= options.maximumConnections else {
+                    throw PostgresFailure(kind: .connectionLost, reason: "the pool lent only connections that had closed")
+                }
+                try await Task.sleep(for: .milliseconds(10))
+            }
         }
     }
 
@@ -176,8 +191,10 @@ package final class PostgresStore: Sendable, Service {
                 }
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
-                    work.cancel()
+                    // Answer first: the cancelled body would otherwise race to answer with its
+                    // own, vaguer "cancelled".
                     finish(.failure(PostgresFailure(kind: .timedOut, reason: "no connection or answer within \(timeout)")))
+                    work.cancel()
                 }
                 Task {
                     finish(await work.result)
@@ -189,3 +206,6 @@ package final class PostgresStore: Sendable, Service {
         }
     }
 }
+
+/// A lent connection was already closed: nothing was sent on it.
+private struct ClosedWhenLent: Error {}
