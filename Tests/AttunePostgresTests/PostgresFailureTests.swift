@@ -10,6 +10,10 @@ import Testing
 /// clear `storage_error`, after bounded retries where a retry can help; never a crash or a hang.
 struct PostgresFailureTests {
     static let quick = PostgresStore.Options(attempts: 2, operationTimeout: .seconds(2), retryDelay: .milliseconds(50))
+    /// For answers the server gives at once (a refused password, a missing database, a killed
+    /// backend): a deadline the whole suite running on two loaded cores cannot reach, so that the
+    /// test sees the server's answer and not a timeout.
+    static let patient = PostgresStore.Options(attempts: 2, operationTimeout: .seconds(60), retryDelay: .milliseconds(50))
 
     /// A local port with nobody listening: bound by the kernel's choice, then closed.
     static func closedPort() async throws -> Int {
@@ -55,7 +59,7 @@ struct PostgresFailureTests {
     func aWrongPasswordIsRefusedAtOnceWithoutRetrying() async throws {
         var configuration = try PostgresTestServer.configuration()
         configuration.password = "definitely-not-the-password"
-        let store = try PostgresStore(configuration, options: Self.quick, logger: PostgresTestServer.logger)
+        let store = try PostgresStore(configuration, options: Self.patient, logger: PostgresTestServer.logger)
         let error = await #expect(throws: AttuneError.self) { try await store.migrate() }
         #expect(error?.code == .storage)
         #expect(error?.message.contains("refused the user or password (SQLSTATE 28P01)") == true)
@@ -66,7 +70,7 @@ struct PostgresFailureTests {
     @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
     func aMissingDatabaseIsNamed() async throws {
         let configuration = try PostgresTestServer.configuration().with(database: "attune_no_such_database")
-        let store = try PostgresStore(configuration, options: Self.quick, logger: PostgresTestServer.logger)
+        let store = try PostgresStore(configuration, options: Self.patient, logger: PostgresTestServer.logger)
         let error = await #expect(throws: AttuneError.self) { try await store.migrate() }
         #expect(error?.message.contains("the database does not exist (SQLSTATE 3D000)") == true)
     }
@@ -74,7 +78,7 @@ struct PostgresFailureTests {
     @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
     func aConnectionKilledMidAppendIsRetriedAndStoresEachEventOnce() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, options: Self.quick, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: Self.patient, logger: PostgresTestServer.logger) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 let events = (0..<100).map { Fixtures.event(UInt64($0)) }
                 let result = try await Self.killingTheAppendMidway(configuration) {
