@@ -6,6 +6,10 @@ extension SQLiteStore: SegmentStore {
         declaredValueReveal.withLock { $0 = reveal }
     }
 
+    /// Whether segment rules read pseudonymised attributes' values (``revealDeclaredValues(with:)``
+    /// was called): a process that evaluates rules without it compares ciphertexts.
+    package var revealsDeclaredValues: Bool { declaredValueReveal.withLock { $0 != nil } }
+
     package func createSegment(_ segment: Segment, in workspace: WorkspaceID) async throws {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)

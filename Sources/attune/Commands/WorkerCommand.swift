@@ -48,7 +48,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "attune.worker")
         let directory = DataOptions.resolve(dataDirectory)
-        let store = try DataDirectory.openStore(
+        let (store, piiKeys) = try Self.openStore(
             directory, durability: durability.flatMap(SQLiteStore.Durability.init(rawValue:)) ?? .full)
         let election: FileLockElection
         do {
@@ -59,7 +59,6 @@ struct WorkerCommand: AsyncParsableCommand {
         let clock = SystemClock()
         let models = ModelRegistry(
             files: ModelFiles(dataDirectory: directory), logger: logger, promotionMargin: modelWatch.promotionMargin)
-        let piiKeys = try PIIKeys.load(dataDirectory: directory, environment: ProcessInfo.processInfo.environment)
         var leaderJobs = LeaderJobs(
             store: store, clock: clock, models: models, experiments: ExperimentService(store: store, clock: clock))
         try jobs.configure(
@@ -73,5 +72,16 @@ struct WorkerCommand: AsyncParsableCommand {
             Data("attune worker on \(directory): runs the background jobs while it holds \(election.path)\n".utf8))
         let group = ServiceGroup(services: [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
+    }
+
+    /// The store and the personal-data keys. `openStore` reveals protected values only when keys
+    /// already exist; on a fresh data directory `PIIKeys.load` makes them afterwards, so the store
+    /// is told here, or the segment sweep would compare ciphertexts (`serve` does the same when it
+    /// builds its router).
+    static func openStore(_ directory: String, durability: SQLiteStore.Durability) throws -> (SQLiteStore, PIIKeys) {
+        let store = try DataDirectory.openStore(directory, durability: durability)
+        let keys = try PIIKeys.load(dataDirectory: directory, environment: ProcessInfo.processInfo.environment)
+        store.revealDeclaredValues(with: PIIProtection(keys: keys).revealed)
+        return (store, keys)
     }
 }
