@@ -250,8 +250,11 @@ package func buildApplication(
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
     if let live = dependencies.liveCatalogue { app.addServices(live) }
-    var retrain: (@Sendable (WorkspaceID) async throws -> Void)?
+    var retrain: (@Sendable (WorkspaceID) async throws -> Bool)?
+    // An API replica runs no leader-only job: the worker retrains on its schedule.
+    var withoutRetraining = "none: retraining is the worker's; this replica only alerts"
     if dependencies.role == .all {
+        withoutRetraining = ModelHealthMonitor.noRetraining
         let (jobs, scheduler) = dependencies.leaderJobs.services(logger: logger)
         var leads: @Sendable () -> Bool = { true }
         if let election = dependencies.election {
@@ -264,22 +267,19 @@ package func buildApplication(
         if let scheduler {
             retrain = { [leads] workspace in
                 // Another process leads and retrains on its own schedule; two trainings at once
-                // would publish two versions.
-                guard leads() else {
-                    logger.info(
-                        "retraining left to the leading process",
-                        metadata: ["attune.workspace": .string(workspace.rawValue)])
-                    return
-                }
+                // would publish two versions. The monitor asks again while it does not lead.
+                guard leads() else { return false }
                 _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")
+                return true
             }
         }
     }
     if let interval = dependencies.modelHealthInterval {
         app.addServices(
             ModelHealthMonitor(
-                tracker: dependencies.clickThrough, registry: dependencies.models, policy: dependencies.modelHealthPolicy,
-                interval: interval, logger: logger, retrain: retrain))
+                tracker: dependencies.clickThrough, registry: dependencies.models,
+                policy: dependencies.modelHealthPolicy, interval: interval, logger: logger, retrain: retrain,
+                withoutRetraining: withoutRetraining))
     }
     return app
 }

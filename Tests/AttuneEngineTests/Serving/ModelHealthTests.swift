@@ -1,5 +1,6 @@
 import AttuneCore
 import AttuneEngine
+import AttuneStore
 import AttuneTestSupport
 import Foundation
 import Logging
@@ -48,5 +49,62 @@ struct ModelHealthTests {
         #expect(counts[12] == Counts(impressions: 1, clicks: 0))
         #expect(counts.count == 2)
         #expect(tracker.counts(in: WorkspaceID(unchecked: "other")).isEmpty)
+    }
+
+    /// A process that does not lead when the drop is seen (a `serve --role all` beside the worker)
+    /// must still retrain once it leads: the alert is raised once, the retraining asked for again.
+    @Test func aDropIsAlertedOnceAndRetrainedOnceThisProcessMayRetrain() async throws {
+        let store = try await ModelTrainingTests.communityStore()
+        let directory = try TemporaryDirectory()
+        let files = ModelFiles(dataDirectory: directory.url.path)
+        for _ in 0..<2 {
+            _ = try await ModelTraining(store: store, files: files, clock: FixedClock())
+                .run(workspace: .default, family: .popular, tuner: ModelTuner())
+        }
+        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
+        registry.refresh()
+        #expect(registry.model(for: .default)?.version == 2)
+        let tracker = ClickThroughTracker(registry: registry)
+        var events: [Event] = []
+        // v1 clicked 10% of the time, v2 2%: a drop by any policy.
+        for (version, clicks) in [(1, 100), (2, 20)] {
+            for n in 0..<1_000 {
+                for type in n < clicks ? ["impression", "click"] : ["impression"] {
+                    events.append(
+                        Event(
+                            id: Fixtures.eventID(UInt64(events.count + 1)), type: EventType(unchecked: type),
+                            userID: UserID(unchecked: "u\(n)"),
+                            properties: #"{"modelVersion":\#(version),"recommendationId":"r\#(n)"}"#,
+                            timestamp: Fixtures.now, receivedAt: Fixtures.now))
+                }
+            }
+        }
+        tracker.record(events, in: .default)
+        let leads = Locked(false)
+        let calls = Locked(0)
+        let monitor = ModelHealthMonitor(
+            tracker: tracker, registry: registry,
+            policy: ModelHealthPolicy(ratio: 0.8, minimumImpressions: 500, alpha: 0.01), interval: .seconds(60),
+            logger: Logger(label: "test"),
+            retrain: { _ in
+                calls.withLock { $0 += 1 }
+                return leads.withLock { $0 }
+            })
+        #expect(await monitor.check().count == 1, "the drop is alerted")
+        #expect(calls.withLock { $0 } == 1)
+        #expect(await monitor.check().isEmpty, "alerted once per version")
+        #expect(calls.withLock { $0 } == 2, "not leading, the retraining is asked for again")
+        leads.withLock { $0 = true }
+        #expect(await monitor.check().isEmpty)
+        #expect(calls.withLock { $0 } == 3, "leading now, it retrains")
+        _ = await monitor.check()
+        #expect(calls.withLock { $0 } == 3, "retrained once per version")
+
+        let alertOnly = ModelHealthMonitor(
+            tracker: tracker, registry: registry,
+            policy: ModelHealthPolicy(ratio: 0.8, minimumImpressions: 500, alpha: 0.01), interval: .seconds(60),
+            logger: Logger(label: "test"), retrain: nil)
+        #expect(await alertOnly.check().count == 1)
+        #expect(await alertOnly.check().isEmpty)
     }
 }
