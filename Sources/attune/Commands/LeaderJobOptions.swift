@@ -33,7 +33,13 @@ struct LeaderJobOptions: ParsableArguments {
 
     @Option(
         name: .customLong("import-dir"),
-        help: "A folder watched for files to import into the default workspace (events-*, users-*, items-*, transactions-*, consent-*); each is moved to done/ or failed/ with a report.")
+        help: ArgumentHelp(
+            """
+            A folder watched for files to import into the default workspace (events-*, users-*, items-*, \
+            transactions-*, consent-*); each is moved to done/ or failed/ with a report. Personal attributes \
+            are pseudonymised under this process's --pii-field and --no-pseudonymize: give `attune worker` \
+            the same personal-data flags as the API processes.
+            """))
     var importDirectory: String?
 
     @Option(
