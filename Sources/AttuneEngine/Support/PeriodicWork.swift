@@ -26,7 +26,8 @@ package enum PeriodicWork {
     ) async {
         await run(every: interval) {
             for workspace in (try? await store.workspaces()) ?? [] {
-                if Task.isShuttingDownGracefully { return }
+                // Cancelled (leadership lost) or shutting down: the remaining workspaces wait.
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 do {
                     try await body(workspace)
                 } catch {

@@ -58,7 +58,8 @@ package final class RetrainingScheduler: Service {
                 return
             }
             for workspace in (try? await store.workspaces()) ?? [] {
-                if Task.isShuttingDownGracefully { return }
+                // Cancelled (leadership lost) or shutting down: the remaining workspaces wait.
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 do {
                     _ = try await retrainIfDue(workspace)
                 } catch {
