@@ -21,11 +21,19 @@ package struct FileLockElection: LeaderElection {
     let retryInterval: Duration
 
     /// - Throws: ``LeaderElectionError/Code/lockFileUnusable`` when the file cannot be created or
-    ///   opened for writing: better said at start-up than waited on forever.
+    ///   opened for writing, or cannot be locked at all (a file system without `flock`): better said
+    ///   at start-up than waited on forever.
     package init(path: String, retryInterval: Duration = .seconds(1)) throws {
         self.path = path
         self.retryInterval = retryInterval
-        close(try Self.openLockFile(path))
+        // One attempt that does not wait, given up at once: another holder is fine, a file system
+        // that refuses the lock itself (ENOLCK, EOPNOTSUPP, EINVAL) would refuse it forever.
+        let descriptor = try Self.openLockFile(path)
+        defer { close(descriptor) }
+        if flock(descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            guard code == EWOULDBLOCK || code == EINTR else { throw Self.lockError(path, code) }
+        }
     }
 
     /// The election of the data directory at `dataDirectory`.
@@ -45,7 +53,7 @@ package struct FileLockElection: LeaderElection {
             let code = errno
             close(descriptor)
             if code == EWOULDBLOCK || code == EINTR { return nil }
-            throw LeaderElectionError(.lockFileUnusable, "cannot lock \(path): \(String(cString: strerror(code)))")
+            throw Self.lockError(path, code)
         }
         let term = FileLockLeadership(descriptor: descriptor, path: path, checkInterval: retryInterval)
         // The file may have been removed or replaced between the open and the lock: the lock is
@@ -59,11 +67,25 @@ package struct FileLockElection: LeaderElection {
     }
 
     package func acquire() async throws -> any Leadership {
+        try await acquire(afterEachRefusal: {})
+    }
+
+    /// ``acquire()``, calling `afterEachRefusal` each time another holds the lock (tests observe
+    /// the wait by it).
+    package func acquire(afterEachRefusal: @Sendable () -> Void) async throws -> FileLockLeadership {
         while true {
             try Task.checkCancellation()
             if let term = try tryAcquire() { return term }
+            afterEachRefusal()
             try await Task.sleep(for: retryInterval)
         }
+    }
+
+    static func lockError(_ path: String, _ code: Int32) -> LeaderElectionError {
+        LeaderElectionError(
+            .lockFileUnusable,
+            "cannot lock the leader lock file \(path): \(String(cString: strerror(code))) "
+                + "(the data directory must be on a file system that supports flock, a local one)")
     }
 
     static func openLockFile(_ path: String) throws -> Int32 {

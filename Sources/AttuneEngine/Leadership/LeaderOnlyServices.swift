@@ -31,18 +31,30 @@ package final class LeaderOnlyServices: Service, Sendable {
 
     package func run() async throws {
         logger.info("waiting for leadership", metadata: ["leader.election": .string(election.name)])
+        var failures = 0
+        var lastWarning: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let term: any Leadership
             do {
                 term = try await cancelWhenGracefulShutdown { try await self.election.acquire() }
+                failures = 0
+                lastWarning = nil
             } catch is CancellationError {
                 return
             } catch {
                 // The election itself failed (a lock file gone unreadable, a database away): the
-                // API beside these jobs keeps serving, and the election is tried again.
-                logger.warning(
-                    "leader election failed; trying again",
-                    metadata: ["leader.election": .string(election.name), "error": .string(String(describing: error))])
+                // API beside these jobs keeps serving, and the election is tried again. Said once,
+                // then once a minute, not at every retry.
+                failures += 1
+                let now = ContinuousClock.now
+                if lastWarning.map({ now - $0 >= Self.warningInterval }) ?? true {
+                    lastWarning = now
+                    logger.warning(
+                        "leader election failed; trying again; leader-only jobs are not running",
+                        metadata: ["leader.election": .string(election.name),
+                                   "leader.failures": .stringConvertible(failures),
+                                   "error": .string(String(describing: error))])
+                }
                 do {
                     try await cancelWhenGracefulShutdown { try await Task.sleep(for: self.retryAfterFailure) }
                 } catch {
@@ -77,6 +89,9 @@ package final class LeaderOnlyServices: Service, Sendable {
 
     private enum TermEnd { case lost, shutdown }
 
+    /// The least time between two warnings of a failing election.
+    static let warningInterval: Duration = .seconds(60)
+
     /// Runs the jobs until they all end (shutdown) or the term is lost (then cancels them).
     private func runJobs(during term: any Leadership) async throws -> TermEnd {
         try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -87,12 +102,21 @@ package final class LeaderOnlyServices: Service, Sendable {
                 }
             }
             // Returns true when the term is lost; false when shutdown or cancellation ends the wait.
+            // Any other error (a database session that broke, say) is a term that can no longer
+            // be vouched for: another process may lead already, so the jobs stop as if it were lost.
             group.addTask {
                 do {
                     try await cancelWhenGracefulShutdown { try await term.lost() }
                     return true
-                } catch {
+                } catch is CancellationError {
                     return false
+                } catch {
+                    if Task.isShuttingDownGracefully || Task.isCancelled { return false }
+                    self.logger.warning(
+                        "leadership could not be checked; treated as lost",
+                        metadata: ["leader.election": .string(self.election.name),
+                                   "error": .string(String(describing: error))])
+                    return true
                 }
             }
             var running = jobs.count + 1
@@ -100,7 +124,9 @@ package final class LeaderOnlyServices: Service, Sendable {
                 running -= 1
                 if lost {
                     group.cancelAll()
-                    while (try? await group.next()) != nil {}
+                    // Every job must have ended before another term may start them again; how a
+                    // cancelled job ends (an error, often) does not matter here.
+                    try? await group.waitForAll()
                     return .lost
                 }
                 if running == 0 { break }

@@ -22,22 +22,40 @@ struct FileLockElectionTests {
         await next.release()
     }
 
-    @Test func aWaitingElectorTakesOverWhenTheLeaderReleases() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aWaitingElectorTakesOverWhenTheLeaderReleases() async throws {
         let directory = try TemporaryDirectory()
         let first = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
         let second = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
         let term = try #require(try first.tryAcquire())
-        let released = Flag()
+        let refusals = Locked(0)
+        let acquired = Flag()
         let waiting = Task {
-            let next = try await second.acquire()
-            // Leadership can only come after the release: the lock excludes it before.
-            let afterRelease = released.isSet
+            let next = try await second.acquire(afterEachRefusal: { refusals.withLock { $0 += 1 } })
+            acquired.set()
             await next.release()
-            return afterRelease
         }
-        released.set()
+        // The waiter has tried and been refused twice (or, were the lock to exclude nothing, has led).
+        while refusals.withLock({ $0 }) < 2 && !acquired.isSet { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(!acquired.isSet, "the lock excludes the waiter while the first leads")
         await term.release()
-        #expect(try await waiting.value)
+        try await waiting.value
+        #expect(acquired.isSet, "released, the waiter leads")
+    }
+
+    @Test func anElectorMadeWhileAnotherLeadsIsFineAndLeavesTheLockHeld() async throws {
+        let directory = try TemporaryDirectory()
+        let first = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        let term = try #require(try first.tryAcquire())
+        // Made now, the second tries the lock once at start-up (refused: someone leads, fine).
+        let second = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        #expect(try second.tryAcquire() == nil, "the first still leads")
+        await term.release()
+        // Made while nobody leads, its start-up attempt lets go at once.
+        let third = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
+        let next = try #require(try second.tryAcquire())
+        #expect(try third.tryAcquire() == nil)
+        await next.release()
     }
 
     @Test func waitingForLeadershipEndsOnCancellation() async throws {
