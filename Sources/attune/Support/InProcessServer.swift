@@ -1,3 +1,4 @@
+import ArgumentParser
 import AttuneCore
 import AttuneEngine
 import AttuneServer
@@ -22,13 +23,20 @@ enum InProcessServer {
         // key would measure the limiter, not the server.
         configuration.rateLimit = nil
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        var dependencies = ServerDependencies(
+            store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer,
+            models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
+            modelPollInterval: .milliseconds(100))
+        // The leader-only jobs (webhook delivery, the sweep, ...) under the data directory's lock like
+        // `serve`'s: alone, this process leads at once; beside a worker on the same directory, the
+        // worker keeps running them and this process none.
+        do {
+            dependencies.election = try FileLockElection(dataDirectory: dataDirectory)
+        } catch let error as LeaderElectionError {
+            throw ValidationError(error.message)
+        }
         let app = try buildApplication(
-            configuration: configuration,
-            dependencies: ServerDependencies(
-                store: store, keyring: keyring, clock: clock, registry: PrometheusCollectorRegistry(), writer: writer,
-                models: ModelRegistry(files: ModelFiles(dataDirectory: dataDirectory), logger: logger),
-                modelPollInterval: .milliseconds(100)),
-            logger: logger
+            configuration: configuration, dependencies: dependencies, logger: logger
         ) { port in
             portContinuation.yield(port)
         }
