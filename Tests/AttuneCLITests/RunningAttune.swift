@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -51,14 +52,35 @@ final class RunningAttune {
     /// Kills the process without warning (as a crash or the OOM killer would) and reaps it.
     func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        if !waitForExit(within: Self.exitDeadline) {
+            Issue.record("attune \(pid) had not exited \(Self.exitDeadline) after SIGKILL")
+        }
     }
 
-    /// Asks the process to stop (SIGTERM) and returns its exit status.
+    /// Asks the process to stop (SIGTERM) and returns its exit status; one that has not stopped
+    /// by the deadline fails the test, and is killed rather than waited on forever.
     @discardableResult
     func stop() -> Int32 {
         if process.isRunning { process.terminate() }
-        process.waitUntilExit()
+        guard waitForExit(within: Self.exitDeadline) else {
+            Issue.record("attune \(pid) had not stopped \(Self.exitDeadline) after SIGTERM; killed. Log:\n\(log)")
+            kill9()
+            return -1
+        }
         return process.terminationStatus
+    }
+
+    /// A guard against a hanging test, not a performance limit.
+    static let exitDeadline: Duration = .seconds(30)
+
+    /// Whether the process exited (and was reaped) within `deadline`.
+    private func waitForExit(within deadline: Duration) -> Bool {
+        let end = ContinuousClock.now + deadline
+        while process.isRunning {
+            if ContinuousClock.now >= end { return false }
+            usleep(10_000)
+        }
+        process.waitUntilExit()
+        return true
     }
 }
