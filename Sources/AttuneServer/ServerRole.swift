@@ -1,5 +1,5 @@
 /// What an `attune serve` process runs beside the HTTP API.
-package enum ServerRole: String, Sendable, CaseIterable {
+package enum ServerRole: String, Sendable {
     /// The API and the leader-only jobs (``LeaderJobs``), the jobs under the data directory's
     /// election so that a `serve` and a `worker` on one directory never both run them.
     case all

@@ -93,10 +93,13 @@ struct LeadershipProcessTests {
         let (status, _, error) = try AttuneProcess.run(["worker", "--data-dir", data])
         #expect(status != 0)
         #expect(error.contains("cannot open the leader lock file") && error.contains("worker.lock"), "\(error)")
-        let (served, _, serveError) = try AttuneProcess.run(["serve", "--data-dir", data, "--port", "0"], environment: Self.keys)
+        let (served, _, serveError) = try AttuneProcess.run(
+            ["serve", "--data-dir", data, "--port", "0"], environment: Self.keys)
         #expect(served != 0)
         #expect(serveError.contains("cannot open the leader lock file"), "\(serveError)")
     }
 
-    static let keys = ["ATTUNE_ADMIN_KEY": "leadership-admin-key-0123456789", "ATTUNE_WRITE_KEY": "leadership-write-key-0123456789"]
+    static let keys = [
+        "ATTUNE_ADMIN_KEY": "leadership-admin-key-0123456789", "ATTUNE_WRITE_KEY": "leadership-write-key-0123456789",
+    ]
 }

@@ -62,15 +62,17 @@ struct WorkerCommand: AsyncParsableCommand {
         var leaderJobs = LeaderJobs(
             store: store, clock: clock, models: models, experiments: ExperimentService(store: store, clock: clock))
         try jobs.configure(
-            &leaderJobs, store: store, clock: clock, pii: personalData.protection(keys: piiKeys), identifierKeys: piiKeys,
-            logger: logger)
-        let gate = LeaderOnlyServices(election: election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
+            &leaderJobs, store: store, clock: clock, pii: personalData.protection(keys: piiKeys),
+            identifierKeys: piiKeys, logger: logger)
+        let gate = LeaderOnlyServices(
+            election: election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
         // The worker follows the served models too: retraining is due by the events since the
         // served model's training, and an erasure made elsewhere must reach what it trains from.
         let watcher = ModelWatcher(registry: models, interval: modelWatch.pollInterval, erasures: store)
         FileHandle.standardOutput.write(
             Data("attune worker on \(directory): runs the background jobs while it holds \(election.path)\n".utf8))
-        let group = ServiceGroup(services: [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(
+            services: [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 

@@ -35,7 +35,8 @@ struct LeaderOnlyServicesTests {
             // Someone removes the lock file; another process would lock a new one: stop at once.
             try FileManager.default.removeItem(atPath: mine.path)
             #expect(await seen.next() == .cancelled)
-            #expect(await seen.next() == .started(afterRelease: true), "leading again (the new file), the job runs again")
+            #expect(
+                await seen.next() == .started(afterRelease: true), "leading again (the new file), the job runs again")
             #expect(try other.tryAcquire() == nil)
 
             await group.triggerGracefulShutdown()
@@ -50,13 +51,14 @@ struct LeaderOnlyServicesTests {
     @Test func aFailedElectionIsTriedAgainRatherThanEndingTheService() async throws {
         let directory = try TemporaryDirectory()
         let election = FailingFirstElection(
-            failures: 2, then: try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10)))
+            failures: 2,
+            then: try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10)))
         let (events, recorder) = AsyncStream.makeStream(of: JobEvent.self)
         let released = Flag()
         released.set()
         let gate = LeaderOnlyServices(
-            election: election, jobs: [RecordingJob(events: recorder, released: released)], logger: Logger(label: "test"),
-            retryAfterFailure: .milliseconds(10))
+            election: election, jobs: [RecordingJob(events: recorder, released: released)],
+            logger: Logger(label: "test"), retryAfterFailure: .milliseconds(10))
         let group = ServiceGroup(services: [gate], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
@@ -86,7 +88,8 @@ struct LeaderOnlyServicesTests {
         released.set()
         let (events, recorder) = AsyncStream.makeStream(of: JobEvent.self)
         let gate = LeaderOnlyServices(
-            election: election, jobs: [RecordingJob(events: recorder, released: released)], logger: Logger(label: "test"))
+            election: election, jobs: [RecordingJob(events: recorder, released: released)],
+            logger: Logger(label: "test"))
         let group = ServiceGroup(services: [gate], gracefulShutdownSignals: [], logger: Logger(label: "test"))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
