@@ -35,8 +35,13 @@ package final class WebhookDispatcher: Service {
     package func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             for workspace in (try? await store.workspaces()) ?? [] {
+                // A round can take minutes (each POST may wait 10 s for an endpoint that does not
+                // answer): shutdown cancels it rather than wait; what was not sent goes next time.
+                if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 do {
-                    _ = try await deliver(in: workspace)
+                    _ = try await cancelWhenGracefulShutdown { try await self.deliver(in: workspace) }
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.warning(
                         "webhook delivery failed",
@@ -56,6 +61,7 @@ package final class WebhookDispatcher: Service {
     package func deliver(in workspace: WorkspaceID) async throws -> Int {
         var delivered = 0
         for var hook in try await store.webhooks(in: workspace) where hook.nextAttemptAt <= clock.now().millisecondsSinceEpoch {
+            try Task.checkCancellation()
             let (changes, scannedTo) = try await store.segmentChanges(in: workspace, after: hook.cursor, limit: Self.pageSize)
             var blocked = false
             for change in changes {
@@ -64,6 +70,9 @@ package final class WebhookDispatcher: Service {
                     continue
                 }
                 let failure = await send(change, to: hook)
+                // Stopped by shutdown, not refused by the endpoint: no attempt is counted and the
+                // cursor stays, so the change is sent again by the next round (at least once).
+                try Task.checkCancellation()
                 if let failure {
                     hook.attempts += 1
                     hook.lastError = failure
