@@ -10,6 +10,25 @@ import Testing
 /// Recommendations ask the exact scan for a short list when nothing reorders it after filtering;
 /// what they return must be what the full ranking, filtered, begins with.
 struct ShortListTests {
+    /// A synthetic ALS model saved and served, beside an empty store.
+    struct Served {
+        let directory: TemporaryDirectory
+        let snapshot: ModelSnapshot
+        let registry: ModelRegistry
+        let store: SQLiteStore
+
+        init(users: Int) async throws {
+            directory = try TemporaryDirectory()
+            let files = ModelFiles(dataDirectory: directory.url.path)
+            snapshot = try ModelSnapshot.syntheticALS(users: users, items: 600, factors: 16, interactionsPerUser: 4)
+            try files.save(snapshot)
+            registry = ModelRegistry(files: files, logger: Logger(label: "test"))
+            registry.refresh()
+            store = try SQLiteStore()
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+        }
+    }
+
     @Test func aShortScanIsThePrefixOfALongOne() throws {
         let model = ServingModel(snapshot: try ModelSnapshot.syntheticALS(users: 200, items: 600, factors: 16, interactionsPerUser: 4))
         for user in 0..<200 {
@@ -21,14 +40,8 @@ struct ShortListTests {
     }
 
     @Test func filteredRecommendationsAreTheFullRankingsFilteredPrefix() async throws {
-        let directory = try TemporaryDirectory()
-        let files = ModelFiles(dataDirectory: directory.url.path)
-        let snapshot = try ModelSnapshot.syntheticALS(users: 50, items: 600, factors: 16, interactionsPerUser: 4)
-        try files.save(snapshot)
-        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
-        registry.refresh()
-        let store = try SQLiteStore()
-        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        let setting = try await Served(users: 50)
+        let (snapshot, registry, store) = (setting.snapshot, setting.registry, setting.store)
         let service = RecommendationService(registry: registry, store: store, clock: FixedClock())
         let served = try #require(registry.model(for: .default))
         for user in 0..<50 {
@@ -52,14 +65,8 @@ struct ShortListTests {
     /// best ones are unavailable it must go on to later chunks, and the answer is still the full
     /// ranking's available prefix.
     @Test func unavailableTopItemsAreSkippedAcrossChunks() async throws {
-        let directory = try TemporaryDirectory()
-        let files = ModelFiles(dataDirectory: directory.url.path)
-        let snapshot = try ModelSnapshot.syntheticALS(users: 20, items: 600, factors: 16, interactionsPerUser: 4)
-        try files.save(snapshot)
-        let registry = ModelRegistry(files: files, logger: Logger(label: "test"))
-        registry.refresh()
-        let store = try SQLiteStore()
-        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        let setting = try await Served(users: 20)
+        let (snapshot, registry, store) = (setting.snapshot, setting.registry, setting.store)
         let served = try #require(registry.model(for: .default))
         for user in 0..<20 {
             let full = try #require(served.personalised(user: "u\(user)", extraHistory: [], count: 600))
