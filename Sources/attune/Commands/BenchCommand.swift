@@ -136,7 +136,7 @@ struct BenchIngest: AsyncParsableCommand {
         }
         let latencies = LatencyLog(connections: connections)
         let failures = Atomic<Int>(0)
-        let cpuBefore = Self.processCPUSeconds(server.processIdentifier)
+        let cpuBefore = CPUTime.of(server.processIdentifier)
         let started = DispatchTime.now()
         // One OS thread per connection: a dispatch pool would cap concurrency at the core count.
         let finished = DispatchGroup()
@@ -163,7 +163,7 @@ struct BenchIngest: AsyncParsableCommand {
         }
         finished.wait()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let serverCPU = Self.processCPUSeconds(server.processIdentifier) - cpuBefore
+        let serverCPU = CPUTime.of(server.processIdentifier) - cpuBefore
         let statsResponse = try LoopbackHTTPClient(port: port).send(
             method: "GET", path: "/v1/stats", headers: [("Authorization", "Bearer \(adminKey)")])
         let stored = (try? JSONParser().parse(statsResponse.text))?["events"].flatMap {
@@ -172,18 +172,6 @@ struct BenchIngest: AsyncParsableCommand {
         let failed = failures.load(ordering: .relaxed)
         if failed > 0 { print("warning: \(failed) requests failed") }
         return HTTPResult(events: events.count, seconds: seconds, latencies: latencies.all, stored: stored, serverCPU: serverCPU)
-    }
-
-    /// User plus system CPU seconds a process has used (`/proc/PID/stat`), 0 where unreadable: on a
-    /// machine shared with other work the server's CPU per event varies less than events/s.
-    static func processCPUSeconds(_ pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")")
-        else { return 0 }
-        // Fields after the command name start at the third (state); utime and stime are the 14th and 15th.
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func readPort(_ handle: FileHandle) -> Int? {

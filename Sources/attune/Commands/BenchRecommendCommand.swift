@@ -49,7 +49,7 @@ struct BenchRecommend: AsyncParsableCommand {
         let warmSeconds = Double(DispatchTime.now().uptimeNanoseconds - warm) / 1e9
         var rng = SystemRandomNumberGenerator()
         let picks = (0..<requests).map { _ in UserID(unchecked: sample[Int(rng.next() % UInt64(sample.count))]) }
-        let cpuStart = Self.processCPUSeconds()
+        let cpuStart = CPUTime.process
         let start = DispatchTime.now().uptimeNanoseconds
         let returned = try await withThrowingTaskGroup(of: Int.self) { group in
             for task in 0..<tasks {
@@ -64,19 +64,12 @@ struct BenchRecommend: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let cpu = Self.processCPUSeconds() - cpuStart
+        let cpu = CPUTime.process - cpuStart
         print(String(format: "model v%d (%@): %d users, %d items; load %@", model.version, model.snapshot.family.rawValue,
                      model.snapshot.users.count, model.snapshot.items.count, BenchServe.loadAverage()))
         print(String(format: "first request per user (cold read cache): %.1f µs", 1e6 * warmSeconds / Double(sample.count)))
         print(String(format: "warm: %d requests from %d tasks in %.2f s: %.0f requests/s, %.1f µs of wall time per request (%d items returned)",
                      requests, tasks, seconds, Double(requests) / seconds, 1e6 * seconds / Double(requests), returned))
         print(String(format: "CPU: %.1f µs per request (this process, all threads)", 1e6 * cpu / Double(requests)))
-    }
-
-    /// CPU seconds this process has used, all threads: steadier than wall time on a shared machine.
-    static func processCPUSeconds() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 }

@@ -77,7 +77,7 @@ struct BenchScan: AsyncParsableCommand {
                 var visited = 0
                 var sum = 0
                 var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                let cpuStart = Self.threadCPUSeconds()
+                let cpuStart = CPUTime.thread
                 let start = DispatchTime.now().uptimeNanoseconds
                 for q in 0..<queries {
                     let found = vectors[q].withUnsafeBufferPointer {
@@ -92,7 +92,7 @@ struct BenchScan: AsyncParsableCommand {
                     }
                 }
                 times.append(BenchANN.seconds(since: start))
-                cpuTimes.append(Self.threadCPUSeconds() - cpuStart)
+                cpuTimes.append(CPUTime.thread - cpuStart)
                 if round == 0 {
                     visitedTotal = sum
                     checksum = hash
@@ -115,12 +115,5 @@ struct BenchScan: AsyncParsableCommand {
                          checksum))
         }
         print("load average after: \(BenchANN.loadAverage())")
-    }
-
-    /// CPU time this thread has used, in seconds.
-    static func threadCPUSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }
