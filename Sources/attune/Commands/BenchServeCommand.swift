@@ -84,13 +84,20 @@ struct BenchServe: AsyncParsableCommand {
         if let wrk = Self.which("wrk") {
             let script = try writeScript(users: sample, key: key)
             defer { try? FileManager.default.removeItem(atPath: script) }
+            // The server's CPU per request beside requests/s: on a shared machine it varies far
+            // less, and it shows what each route costs apart from wrk's share of the cores.
+            var cpu = CPUTime.of(server.pid)
             let health = try Self.wrk(wrk, port: server.port, path: "/healthz", script: nil, connections: connections, seconds: seconds)
+            let healthCPU = CPUTime.of(server.pid) - cpu
+            cpu = CPUTime.of(server.pid)
             let recs = try Self.wrk(wrk, port: server.port, path: "/", script: script, connections: connections, seconds: seconds)
+            let recsCPU = CPUTime.of(server.pid) - cpu
             print(String(format: "saturated (wrk, 2 threads, %d connections, %d s):", connections, seconds))
-            print(String(format: "  GET /healthz          %9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms", health.rps, health.p50, health.p99))
+            print(String(format: "  GET /healthz          %9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms  server CPU %5.1f µs/request",
+                         health.rps, health.p50, health.p99, 1e6 * healthCPU / max(health.requests, 1)))
             let label = "GET " + endpoint + String(repeating: " ", count: max(0, 18 - endpoint.count))
-            print("  " + label + String(format: "%9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms  (%.0f%% of /healthz)",
-                         recs.rps, recs.p50, recs.p99, 100 * recs.rps / max(health.rps, 1)))
+            print("  " + label + String(format: "%9.0f requests/s  p50 %6.2f ms  p99 %6.2f ms  server CPU %5.1f µs/request  (%.0f%% of /healthz)",
+                         recs.rps, recs.p50, recs.p99, 1e6 * recsCPU / max(recs.requests, 1), 100 * recs.rps / max(health.rps, 1)))
         } else {
             print("saturated: skipped (wrk is not installed: apt-get install wrk)")
         }
@@ -164,6 +171,8 @@ struct BenchServe: AsyncParsableCommand {
 
     struct WrkResult {
         var rps: Double
+        /// Requests completed in the run.
+        var requests: Double
         var p50: Double
         var p99: Double
     }
@@ -187,7 +196,12 @@ struct BenchServe: AsyncParsableCommand {
         }
         guard let rps = number(after: "Requests/sec:") else { throw ValidationError("could not read wrk's output:\n\(text)") }
         if text.contains("Non-2xx") { print("warning: wrk saw non-2xx responses:\n\(text)") }
-        return WrkResult(rps: rps, p50: number(after: "50%") ?? .nan, p99: number(after: "99%") ?? .nan)
+        // wrk's summary line: "123456 requests in 20.00s, 45.67MB read".
+        let total = text.split(separator: "\n").first { $0.contains(" requests in ") }
+            .flatMap { $0.split(separator: " ", omittingEmptySubsequences: true).first }.flatMap { Double($0) }
+        return WrkResult(
+            rps: rps, requests: total ?? rps * Double(seconds), p50: number(after: "50%") ?? .nan,
+            p99: number(after: "99%") ?? .nan)
     }
 
     /// wrk prints `1.23ms`, `456.00us`, `1.02s` or a bare number.
