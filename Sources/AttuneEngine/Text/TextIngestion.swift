@@ -48,7 +48,7 @@ package struct TextIngestion: Sendable {
         if let item = submission.item, !targets.contains(.item(item)) { targets.insert(.item(item), at: 0) }
         let compound = analysis.sentiment?.compound
         let text = CustomerText(
-            id: TextID(unchecked: UUID().uuidString.lowercased()), user: submission.user, source: submission.source,
+            id: TextID(unchecked: EventID.random().uuidString), user: submission.user, source: submission.source,
             body: analysis.body, time: submission.time ?? now, item: submission.item, sentiment: compound,
             sentimentLabel: analysis.sentiment?.label.rawValue, entities: analysis.entities.serialized(),
             mentions: targets.map { TextMention(target: $0, sentiment: compound) }, createdAt: now)

@@ -256,5 +256,7 @@ package struct RecommendationsController: Sendable {
         return .object(members)
     }
 
-    static func newRecommendationId() -> String { UUID().uuidString.lowercased() }
+    /// A random version-4 UUID, lowercase. Not Foundation's `UUID()`: on Linux that opens, reads
+    /// and closes /dev/urandom for every id (three system calls per response, seen with strace).
+    static func newRecommendationId() -> String { EventID.random().uuidString }
 }
