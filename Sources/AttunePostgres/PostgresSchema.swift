@@ -103,6 +103,43 @@ package enum PostgresSchema {
                 policy TEXT NOT NULL
             )
             """,
-        ])
+        ]),
+        PostgresMigration("v2-experiments-webhooks-audit", [
+            """
+            CREATE TABLE experiments (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                key TEXT NOT NULL,
+                definition TEXT NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, key)
+            )
+            """,
+            // The primary key is the arbiter of sticky assignment: replicas racing to expose one
+            // unit insert with ON CONFLICT DO NOTHING, and the first committed variant stays.
+            """
+            CREATE TABLE exposures (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                experiment TEXT NOT NULL,
+                unit_id TEXT NOT NULL,
+                variant BIGINT NOT NULL,
+                exposed_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, experiment, unit_id)
+            )
+            """,
+            // Exposures of one person across experiments, for export and erasure.
+            "CREATE INDEX exposures_by_unit ON exposures(workspace, unit_id)",
+            """
+            CREATE TABLE experiment_actions (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                experiment TEXT NOT NULL,
+                action TEXT NOT NULL,
+                evidence TEXT NOT NULL,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX experiment_actions_by_key ON experiment_actions(workspace, experiment, seq)",
+        ]),
     ]
 }

@@ -1,0 +1,14 @@
+import AttuneCore
+import AttunePostgres
+import AttuneStoreTestSupport
+import Testing
+
+/// The backend-neutral experiment store checks (shared with SQLite) on a real
+/// PostgreSQL server.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
+struct PostgresProtocolConformanceTests {
+    @Test(arguments: ExperimentStoreConformance.names)
+    func experimentStore(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { try await ExperimentStoreConformance.run(check, on: $0) }
+    }
+}

@@ -1,0 +1,34 @@
+import AttuneCore
+import AttunePostgres
+import AttuneStore
+import AttuneStoreTestSupport
+import AttuneTestSupport
+import Testing
+
+/// Two stores on one database, as two `attune` processes share it: each has its own pool, so
+/// their writes meet only in the server.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
+struct PostgresTwoProcessTests {
+    static func withTwoStores(_ body: @escaping @Sendable (PostgresStore, PostgresStore) async throws -> Void) async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+                    try await first.ensureWorkspace(.default, at: Fixtures.now)
+                    try await body(first, second)
+                }
+            }
+        }
+    }
+
+    @Test func racingExposuresOfOneUnitKeepTheFirstVariantInBothProcesses() async throws {
+        try await Self.withTwoStores { first, second in
+            try await ExperimentStoreConformance.recordConcurrently(on: [first, second, first, second], units: 80)
+            // Both processes read the same stored variant.
+            for unit in 0..<80 {
+                let key = ExperimentKey(unchecked: "race")
+                #expect(try await first.exposure(of: key, unit: "unit-\(unit)", in: .default)
+                    == second.exposure(of: key, unit: "unit-\(unit)", in: .default))
+            }
+        }
+    }
+}

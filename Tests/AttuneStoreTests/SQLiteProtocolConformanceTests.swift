@@ -1,0 +1,26 @@
+import AttuneCore
+import AttuneStore
+import AttuneStoreTestSupport
+import Foundation
+import Testing
+
+/// The backend-neutral experiment store checks (shared with PostgreSQL) on
+/// SQLite, in memory and on disk.
+struct SQLiteProtocolConformanceTests {
+    @Test(arguments: ExperimentStoreConformance.names)
+    func experimentStoreInMemory(_ check: String) async throws {
+        try await ExperimentStoreConformance.run(check, on: try SQLiteStore())
+    }
+
+    @Test(arguments: ExperimentStoreConformance.names)
+    func experimentStoreOnDisk(_ check: String) async throws {
+        try await Self.onDisk { try await ExperimentStoreConformance.run(check, on: $0) }
+    }
+
+    static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))
+    }
+}
