@@ -140,6 +140,42 @@ package enum PostgresSchema {
             )
             """,
             "CREATE INDEX experiment_actions_by_key ON experiment_actions(workspace, experiment, seq)",
+            """
+            CREATE TABLE webhooks (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                id TEXT NOT NULL,
+                url TEXT NOT NULL,
+                secret TEXT NOT NULL,
+                segment TEXT,
+                created_at BIGINT NOT NULL,
+                cursor BIGINT NOT NULL,
+                attempts BIGINT NOT NULL,
+                next_attempt_at BIGINT NOT NULL,
+                last_error TEXT,
+                PRIMARY KEY (workspace, id)
+            )
+            """,
+            """
+            CREATE TABLE webhook_dead_letters (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                webhook TEXT NOT NULL,
+                event_seq BIGINT NOT NULL,
+                entered BOOLEAN NOT NULL,
+                user_id TEXT NOT NULL,
+                segment TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                error TEXT NOT NULL,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX webhook_dead_letters_by_hook ON webhook_dead_letters(workspace, webhook, seq)",
+            // Segment changes are read from the event log by type; without this index each
+            // delivery round would scan every event after the cursor.
+            """
+            CREATE INDEX events_segment_changes ON events(workspace, seq)
+            WHERE type IN ('segment_entered', 'segment_left') AND user_id IS NOT NULL
+            """,
         ]),
     ]
 }

@@ -6,7 +6,7 @@ import AttuneTestSupport
 import PostgresNIO
 import Testing
 
-/// Where PostgreSQL cannot do what SQLite does, for the experiment store:
+/// Where PostgreSQL cannot do what SQLite does, for the experiment and webhook stores:
 /// text with NUL is refused, naming the field, before anything is written.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresProtocolLimitsTests {
@@ -21,6 +21,37 @@ struct PostgresProtocolLimitsTests {
             #expect(error?.field == "exposures[1].unit")
             #expect(try await store.exposureCounts(of: good.experiment, in: .default).isEmpty)
             #expect(try await store.exposure(of: good.experiment, unit: bad.unit, in: .default) == nil)
+        }
+    }
+
+    @Test func webhooksDeadLettersAndActionsWithNULAreRefused() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+            var hook = Webhook(id: "h", url: "https://example.com", secret: "s\u{0}", segment: nil, createdAt: Fixtures.now, cursor: 0)
+            let secret = await #expect(throws: AttuneError.self) { _ = try await store.createWebhook(hook, in: .default) }
+            #expect(secret?.field == "secret")
+            hook.secret = "s"
+            _ = try await store.createWebhook(hook, in: .default)
+            hook.lastError = "HTTP \u{0}"
+            let lastError = await #expect(throws: AttuneError.self) { try await store.updateDelivery(of: hook, in: .default) }
+            #expect(lastError?.field == "lastError")
+            #expect(try await store.deleteWebhook("h\u{0}", in: .default) == false)
+            #expect(try await store.webhooks(in: .default).map(\.lastError) == [nil])
+
+            let change = SegmentChange(
+                sequence: 1, entered: true, user: UserID(unchecked: "u"), segment: SegmentID(unchecked: "s"), time: Fixtures.now)
+            let letter = await #expect(throws: AttuneError.self) {
+                try await store.addDeadLetter(DeadLetter(webhook: "h", change: change, error: "\u{0}", time: Fixtures.now), in: .default)
+            }
+            #expect(letter?.field == "error")
+            #expect(try await store.deadLetters(of: "h", in: .default, limit: 10).isEmpty)
+
+            let action = await #expect(throws: AttuneError.self) {
+                try await store.recordAction(
+                    ExperimentAction(experiment: ExperimentKey(unchecked: "x"), action: "stop", evidence: "\u{0}", time: Fixtures.now),
+                    in: .default)
+            }
+            #expect(action?.field == "evidence")
         }
     }
 }

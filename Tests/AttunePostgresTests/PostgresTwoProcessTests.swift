@@ -31,4 +31,22 @@ struct PostgresTwoProcessTests {
             }
         }
     }
+
+    @Test func aStaleDispatcherInAnotherProcessCannotMoveACursorBack() async throws {
+        try await Self.withTwoStores { first, second in
+            var hook = try await first.createWebhook(
+                Webhook(id: "h", url: "https://example.com/h", secret: "s", segment: nil, createdAt: Fixtures.now, cursor: 0),
+                in: .default)
+            // Both read the webhook; the first delivers up to 20, the second then writes what it
+            // had reached before.
+            var behind = try #require(try await second.webhooks(in: .default).first)
+            hook.cursor = 20
+            try await first.updateDelivery(of: hook, in: .default)
+            behind.cursor = 5
+            behind.attempts = 2
+            try await second.updateDelivery(of: behind, in: .default)
+            #expect(try await first.webhooks(in: .default).first?.cursor == 20)
+            #expect(try await second.webhooks(in: .default).first?.attempts == 0)
+        }
+    }
 }

@@ -4,7 +4,7 @@ import AttuneStoreTestSupport
 import Foundation
 import Testing
 
-/// The backend-neutral experiment store checks (shared with PostgreSQL) on
+/// The backend-neutral experiment and webhook store checks (shared with PostgreSQL) on
 /// SQLite, in memory and on disk.
 struct SQLiteProtocolConformanceTests {
     @Test(arguments: ExperimentStoreConformance.names)
@@ -15,6 +15,16 @@ struct SQLiteProtocolConformanceTests {
     @Test(arguments: ExperimentStoreConformance.names)
     func experimentStoreOnDisk(_ check: String) async throws {
         try await Self.onDisk { try await ExperimentStoreConformance.run(check, on: $0) }
+    }
+
+    @Test(arguments: WebhookStoreConformance.names)
+    func webhookStoreInMemory(_ check: String) async throws {
+        try await WebhookStoreConformance.run(check, on: try SQLiteStore())
+    }
+
+    @Test(arguments: WebhookStoreConformance.names)
+    func webhookStoreOnDisk(_ check: String) async throws {
+        try await Self.onDisk { try await WebhookStoreConformance.run(check, on: $0) }
     }
 
     static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {

@@ -53,12 +53,21 @@ extension SQLiteStore: WebhookStore {
         }
     }
 
+    /// A write whose cursor is behind the stored one is dropped whole: it comes from a
+    /// dispatcher that has fallen behind another (an `attune worker` beside a process that
+    /// delivered until a moment ago), and its attempts and error describe a change the other has
+    /// already handled.
     package func updateDelivery(of webhook: Webhook, in workspace: WorkspaceID) async throws {
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
             try db.execute(
-                sql: "UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt_at = ?, last_error = ? WHERE workspace = ? AND id = ?",
-                arguments: [webhook.cursor, webhook.attempts, webhook.nextAttemptAt, webhook.lastError, key, webhook.id])
+                sql: """
+                    UPDATE webhooks SET cursor = ?, attempts = ?, next_attempt_at = ?, last_error = ?
+                    WHERE workspace = ? AND id = ? AND cursor <= ?
+                    """,
+                arguments: [
+                    webhook.cursor, webhook.attempts, webhook.nextAttemptAt, webhook.lastError, key, webhook.id, webhook.cursor,
+                ])
         }
     }
 
