@@ -176,6 +176,41 @@ package enum PostgresSchema {
             CREATE INDEX events_segment_changes ON events(workspace, seq)
             WHERE type IN ('segment_entered', 'segment_left') AND user_id IS NOT NULL
             """,
+            // `seq` is numbered by the appender (previous + 1 under a lock), not by an identity:
+            // the hash chain seals it and the verifier reads a gap as deleted rows, and an
+            // identity leaves gaps when a transaction rolls back. `workspace` is the name, as on
+            // SQLite: an audit row outlives nothing it points to and names what it saw.
+            """
+            CREATE TABLE audit_log (
+                seq BIGINT PRIMARY KEY,
+                at BIGINT NOT NULL,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                workspace TEXT,
+                subject TEXT,
+                detail TEXT,
+                prev_hash BYTEA NOT NULL,
+                hash BYTEA NOT NULL
+            )
+            """,
+            "CREATE INDEX audit_log_by_action ON audit_log(action, seq)",
+            // Accidental edits fail loudly; deliberate tampering (dropping the triggers) is what
+            // the hash chain detects.
+            """
+            CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                RAISE EXCEPTION 'audit_log is append-only';
+            END
+            $$
+            """,
+            """
+            CREATE TRIGGER audit_log_no_update_or_delete BEFORE UPDATE OR DELETE ON audit_log
+            FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()
+            """,
+            """
+            CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
+            FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
+            """,
         ]),
     ]
 }

@@ -3,7 +3,7 @@ import AttunePostgres
 import AttuneStoreTestSupport
 import Testing
 
-/// The backend-neutral experiment and webhook store checks (shared with SQLite) on a real
+/// The backend-neutral experiment, webhook and audit store checks (shared with SQLite) on a real
 /// PostgreSQL server.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresProtocolConformanceTests {
@@ -15,5 +15,10 @@ struct PostgresProtocolConformanceTests {
     @Test(arguments: WebhookStoreConformance.names)
     func webhookStore(_ check: String) async throws {
         try await PostgresTestServer.withFreshStore { try await WebhookStoreConformance.run(check, on: $0) }
+    }
+
+    @Test(arguments: AuditStoreConformance.names)
+    func auditStore(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { try await AuditStoreConformance.run(check, on: $0) }
     }
 }

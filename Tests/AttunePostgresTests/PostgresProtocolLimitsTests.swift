@@ -6,7 +6,7 @@ import AttuneTestSupport
 import PostgresNIO
 import Testing
 
-/// Where PostgreSQL cannot do what SQLite does, for the experiment and webhook stores:
+/// Where PostgreSQL cannot do what SQLite does, for the experiment, webhook and audit stores:
 /// text with NUL is refused, naming the field, before anything is written.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresProtocolLimitsTests {
@@ -52,6 +52,40 @@ struct PostgresProtocolLimitsTests {
                     in: .default)
             }
             #expect(action?.field == "evidence")
+        }
+    }
+
+    @Test func anAuditBatchWithNULIsRefusedWholeAndTheChainIsUntouched() async throws {
+        try await PostgresTestServer.withFreshStore { store throws in
+            let good = AuditEntry(time: Fixtures.now, actor: "cli", action: .configurationChanged, detail: "ok")
+            var bad = good
+            bad.detail = "a\u{0}b"
+            let error = await #expect(throws: AttuneError.self) {
+                try await store.appendAudits([good, bad]) { previous, sequence, entry in
+                    AuditStoreConformance.seal(previous, sequence, entry)
+                }
+            }
+            #expect(error?.field == "entries[1].detail")
+            #expect(try await store.auditRecords(after: 0, limit: 10).isEmpty)
+        }
+    }
+
+    @Test func theAuditTableRefusesUpdatesDeletesAndTruncation() async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+                let entry = AuditEntry(time: Fixtures.now, actor: "cli", action: .configurationChanged)
+                let record = try await store.appendAudit(entry) { previous, sequence in
+                    AuditStoreConformance.seal(previous, sequence, entry)
+                }
+                for statement in ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+                    await #expect(throws: (any Error).self, "\(statement)") {
+                        try await PostgresTestServer.admin(configuration) { connection in
+                            try await connection.query(PostgresQuery(unsafeSQL: statement), logger: PostgresTestServer.logger)
+                        }
+                    }
+                }
+                #expect(try await store.auditRecords(after: 0, limit: 10) == [record])
+            }
         }
     }
 }

@@ -32,6 +32,33 @@ struct PostgresTwoProcessTests {
         }
     }
 
+    @Test func auditRowsAppendedByTwoProcessesFormOneGaplessChain() async throws {
+        try await Self.withTwoStores { first, second in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (index, store) in [first, second, first, second].enumerated() {
+                    group.addTask {
+                        for n in 0..<20 {
+                            let entry = AuditEntry(time: Fixtures.now, actor: "p\(index)", action: .profileRead, subject: "\(n)")
+                            if n.isMultiple(of: 4) {
+                                try await store.appendAudits([entry, entry]) { previous, sequence, entry in
+                                    AuditStoreConformance.seal(previous, sequence, entry)
+                                }
+                            } else {
+                                _ = try await store.appendAudit(entry) { previous, sequence in
+                                    AuditStoreConformance.seal(previous, sequence, entry)
+                                }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let rows = try await second.auditRecords(after: 0, limit: -1)
+            #expect(rows.count == 4 * 25)
+            AuditStoreConformance.expectChain(rows)
+        }
+    }
+
     @Test func aStaleDispatcherInAnotherProcessCannotMoveACursorBack() async throws {
         try await Self.withTwoStores { first, second in
             var hook = try await first.createWebhook(

@@ -4,7 +4,7 @@ import AttuneStoreTestSupport
 import Foundation
 import Testing
 
-/// The backend-neutral experiment and webhook store checks (shared with PostgreSQL) on
+/// The backend-neutral experiment, webhook and audit store checks (shared with PostgreSQL) on
 /// SQLite, in memory and on disk.
 struct SQLiteProtocolConformanceTests {
     @Test(arguments: ExperimentStoreConformance.names)
@@ -25,6 +25,16 @@ struct SQLiteProtocolConformanceTests {
     @Test(arguments: WebhookStoreConformance.names)
     func webhookStoreOnDisk(_ check: String) async throws {
         try await Self.onDisk { try await WebhookStoreConformance.run(check, on: $0) }
+    }
+
+    @Test(arguments: AuditStoreConformance.names)
+    func auditStoreInMemory(_ check: String) async throws {
+        try await AuditStoreConformance.run(check, on: try SQLiteStore())
+    }
+
+    @Test(arguments: AuditStoreConformance.names)
+    func auditStoreOnDisk(_ check: String) async throws {
+        try await Self.onDisk { try await AuditStoreConformance.run(check, on: $0) }
     }
 
     static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {
