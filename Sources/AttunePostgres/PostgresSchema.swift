@@ -212,5 +212,34 @@ package enum PostgresSchema {
             FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
             """,
         ]),
+        // Consent as the consent store keeps it: each process holds the decisions in memory and
+        // compares generations to learn of other processes' writes. A write bumps the
+        // workspace's generation and stamps the rows it wrote with it, so a process reads only
+        // the rows newer than what it holds; `cleared` is the generation at which rows were last
+        // deleted (erasure), which a process holding an older one answers by reading them all.
+        PostgresMigration("v2-consent", [
+            "ALTER TABLE consents ADD COLUMN generation BIGINT NOT NULL DEFAULT 0",
+            "CREATE INDEX consents_by_generation ON consents(workspace, generation)",
+            "ALTER TABLE consent_policy ADD COLUMN generation BIGINT NOT NULL DEFAULT 0",
+            """
+            CREATE TABLE consent_generations (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                generation BIGINT NOT NULL,
+                cleared BIGINT NOT NULL DEFAULT 0
+            )
+            """,
+            // Each change with only the purposes it decided, in `seq` order.
+            """
+            CREATE TABLE consent_history (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT NOT NULL,
+                choices TEXT NOT NULL,
+                source TEXT NOT NULL,
+                at BIGINT NOT NULL
+            )
+            """,
+            "CREATE INDEX consent_history_by_user ON consent_history(workspace, user_id, seq)",
+        ]),
     ]
 }

@@ -8,6 +8,8 @@ enum AdvisoryLock {
     static let migrations: Int32 = 1
     /// Appends to one workspace: `pg_advisory_xact_lock(appendNamespace, workspace key)`.
     static let appendNamespace: Int32 = 0x4174_7601
+    /// Changes of the consent policy, so that each reports whether it changed it.
+    static let consentPolicy: Int32 = 2
 }
 
 extension PostgresStore {
@@ -18,19 +20,39 @@ extension PostgresStore {
     /// with its row in `schema_migrations`, so a failure leaves the database at the last
     /// complete step. The lock is taken on a connection of its own, outside the pool, because a
     /// session lock belongs to the connection that took it.
+    ///
+    /// Then reads every consent decision into memory, so that the synchronous consent checks
+    /// answer from the first request on (before, they fail rather than guess).
     /// - Returns: the names of the migrations this call applied.
     /// - Throws: `AttuneError` `storage_error` naming the server and the reason.
     @discardableResult
-    package func migrate(_ migrations: [PostgresMigration] = PostgresSchema.migrations) async throws -> [String] {
+    package func migrate() async throws -> [String] {
+        try await migrate(PostgresSchema.migrations, loadingConsent: true)
+    }
+
+    /// Applies `migrations` (not the schema's: for testing the mechanism), without loading consent.
+    @discardableResult
+    package func migrate(_ migrations: [PostgresMigration]) async throws -> [String] {
+        try await migrate(migrations, loadingConsent: false)
+    }
+
+    private func migrate(_ migrations: [PostgresMigration], loadingConsent: Bool) async throws -> [String] {
         let connection = try await openConnection()
         do {
             let applied = try await migrate(migrations, on: connection)
+            if loadingConsent {
+                do {
+                    try await syncConsent(on: connection, logger)
+                } catch {
+                    throw MigrationStepFailed(operation: "load consent decisions", underlying: error)
+                }
+            }
             try? await connection.close()
             return applied
         } catch let failed as MigrationStepFailed {
             try? await connection.close()
             throw PostgresFailure.classify(failed.underlying).attuneError(
-                operation: "migration \(failed.name)", server: configuration.serverName, attempts: 1)
+                operation: failed.operation, server: configuration.serverName, attempts: 1)
         } catch {
             try? await connection.close()
             if let domain = Self.domainError(error) { throw domain }
@@ -70,7 +92,7 @@ extension PostgresStore {
                     try await connection.query("INSERT INTO schema_migrations (name) VALUES (\(migration.name))", logger: logger)
                 }
             } catch {
-                throw MigrationStepFailed(name: migration.name, underlying: error)
+                throw MigrationStepFailed(operation: "migration \(migration.name)", underlying: error)
             }
             logger.info("postgres migration applied", metadata: ["postgres.migration": "\(migration.name)"])
             applied.append(migration.name)
@@ -94,8 +116,8 @@ extension PostgresStore {
     }
 }
 
-/// Which migration failed, so that the error names it.
+/// Which step of migrating failed, so that the error names it.
 private struct MigrationStepFailed: Error {
-    var name: String
+    var operation: String
     var underlying: any Error
 }

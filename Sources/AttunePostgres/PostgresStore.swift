@@ -23,15 +23,25 @@ package final class PostgresStore: Sendable, Service {
         package var retryDelay: Duration
         /// The pool's size: each open connection is a server process.
         package var maximumConnections: Int
+        /// How often the consent decisions held in memory are compared with the database while
+        /// no notification connection is up; five times less often while one is (notifications
+        /// then bring changes at once, and the comparison only guards against a lost one).
+        package var consentRefreshInterval: Duration
+        /// How long consent checks answer from memory that could not be compared with the
+        /// database; after that they fail with `storage_error` rather than answer from old decisions.
+        package var consentMaxStaleness: Duration
 
         package init(
             attempts: Int = 3, operationTimeout: Duration = .seconds(10), retryDelay: Duration = .milliseconds(200),
-            maximumConnections: Int = 10
+            maximumConnections: Int = 10, consentRefreshInterval: Duration = .seconds(1),
+            consentMaxStaleness: Duration = .seconds(15)
         ) {
             self.attempts = max(1, attempts)
             self.operationTimeout = operationTimeout
             self.retryDelay = retryDelay
             self.maximumConnections = max(1, maximumConnections)
+            self.consentRefreshInterval = consentRefreshInterval
+            self.consentMaxStaleness = consentMaxStaleness
         }
     }
 
@@ -41,12 +51,17 @@ package final class PostgresStore: Sendable, Service {
     let logger: Logger
     /// Workspace row keys by name; workspaces are never renamed or deleted, so entries stay true.
     let workspaceKeys = Locked<[WorkspaceID: Int64]>([:])
+    /// Every consent decision, for the synchronous checks; kept fresh by ``run()``.
+    let consentCache: PostgresConsentCache
+    /// Rung by a notification of another process's consent write: compare with the database now.
+    let consentWakeup = Wakeup()
 
     /// - Throws: `AttuneError` `storage_error` when the TLS settings cannot be built.
     package init(_ configuration: PostgresConfiguration, options: Options = Options(), logger: Logger) throws {
         self.configuration = configuration
         self.options = options
         self.logger = logger
+        consentCache = PostgresConsentCache(server: configuration.serverName, maxStaleness: options.consentMaxStaleness)
         do {
             client = PostgresClient(
                 configuration: try configuration.clientConfiguration(maximumConnections: options.maximumConnections),
@@ -56,9 +71,16 @@ package final class PostgresStore: Sendable, Service {
         }
     }
 
-    /// Runs the connection pool until cancelled or until graceful shutdown.
+    /// Runs the connection pool, and beside it the work that keeps consent decisions in memory
+    /// fresh, until cancelled or until graceful shutdown.
     package func run() async {
-        await client.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            group.addTask { await self.keepConsentFresh() }
+            // The pool ends on graceful shutdown; the consent work, which needs it, ends with it.
+            _ = await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Runs `body` with a store whose pool runs meanwhile and which has been migrated; the pool

@@ -134,8 +134,12 @@ extension SQLiteStore: ConsentStore {
         }
     }
 
+    /// In a workspace that does not exist the policy answers, as in one without decisions: under
+    /// opt-in nothing is allowed (PostgreSQL cannot tell the two apart from memory, and a
+    /// workspace created a moment ago by another process must not allow everything).
     package func consentPermits(_ purpose: ConsentPurpose, for subject: String, in workspace: WorkspaceID) throws -> Bool {
-        try currentConsent(workspace)?.permits(purpose, for: subject) ?? true
+        guard let entry = try currentConsent(workspace) else { return try consentDefault().allows }
+        return entry.permits(purpose, for: subject)
     }
 
     package func consentSnapshot(in workspace: WorkspaceID) async throws -> ConsentSnapshot {

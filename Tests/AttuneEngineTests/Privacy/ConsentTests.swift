@@ -89,41 +89,16 @@ struct ConsentTests {
         #expect(try await AuditLog(store: store, clock: FixedClock()).verify().isIntact)
     }
 
-    @Test func withoutAnalyticsConsentEventsAreCountedNotStored() async throws {
+    /// The consent and append side of opt-in is in ConsentStoreConformance; this is the profile side.
+    @Test func underOptInAProfileWaitsForPersonalizationConsent() async throws {
         let store = try SQLiteStore()
         try await store.ensureWorkspace(.default, at: Fixtures.now)
-        _ = try await store.recordConsent(
-            [(UserID(unchecked: "u1"), ConsentUpdate(choices: ConsentChoices(analytics: false)))], in: .default, at: Fixtures.now)
-        let events = [
-            Fixtures.event(1, user: "u1", item: "i1", at: 1_000), Fixtures.event(2, user: "u2", item: "i1", at: 2_000),
-            Fixtures.event(3, user: nil, anonymous: "u1", item: "i2", at: 3_000), Fixtures.event(4, user: "u1", item: "i2", at: 4_000),
-        ]
-        let results = try await store.append([EventBatch(workspace: .default, events: events)])
-        // Consent is kept per id: events without a user id are matched by their anonymous id.
-        #expect(results == [AppendResult(inserted: 1, withheld: 3)])
-        #expect(try await store.events(of: UserID(unchecked: "u1"), in: .default, after: nil, limit: 10).isEmpty)
-        #expect(try await store.profile(of: UserID(unchecked: "u1"), in: .default) == nil)
-        let stats = try await store.stats(of: .default)
-        #expect(stats.events == 1)
-        #expect(stats.withheldEvents == 3)
-        #expect(stats.users == 1)
-    }
-
-    @Test func underOptInNothingIsUsedUntilGranted() async throws {
-        let store = try SQLiteStore()
-        try await store.ensureWorkspace(.default, at: Fixtures.now)
-        #expect(try store.consentDefault() == .optOut)
         #expect(try await store.setConsentDefault(.optIn))
-        #expect(try await store.setConsentDefault(.optIn) == false)
-        let first = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(1, user: "u1", item: "i1", at: 1)])])
-        #expect(first == [AppendResult(withheld: 1)])
         _ = try await store.recordConsent(
             [(UserID(unchecked: "u1"), ConsentUpdate(choices: ConsentChoices(analytics: true)))], in: .default, at: Fixtures.now)
-        let second = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(2, user: "u1", item: "i1", at: 2)])])
-        #expect(second == [AppendResult(inserted: 1)])
+        let stored = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(2, user: "u1", item: "i1", at: 2)])])
+        #expect(stored == [AppendResult(inserted: 1)])
         #expect(try await store.profile(of: UserID(unchecked: "u1"), in: .default) == nil, "no personalization consent yet")
-        #expect(try store.consentPermits(.personalization, for: "u1", in: .default) == false)
-        #expect(try store.consentPermits(.marketing, for: "u1", in: .default) == false)
         _ = try await store.recordConsent(
             [(UserID(unchecked: "u1"), ConsentUpdate(choices: ConsentChoices(personalization: true)))], in: .default,
             at: Fixtures.now)
@@ -144,44 +119,6 @@ struct ConsentTests {
         let result = try await server.append([EventBatch(workspace: .default, events: [Fixtures.event(1, user: "u1", item: "i", at: 1)])])
         #expect(result == [AppendResult(withheld: 1)])
         #expect(try server.consentPermits(.analytics, for: "u1", in: .default) == false)
-    }
-
-    @Test func concurrentWritersLeaveMemoryEqualToTheFile() async throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.url.appendingPathComponent("attune.sqlite").path
-        let store = try SQLiteStore(path: path, durability: .normal)
-        try await store.ensureWorkspace(.default, at: Fixtures.now)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var generator = SeededGenerator(seed: UInt64(worker))
-                    for step in 0..<40 {
-                        let user = UserID(unchecked: "u\(Int.random(in: 0..<10, using: &generator))")
-                        var choices = ConsentChoices()
-                        choices[ConsentPurpose.allCases.randomElement(using: &generator)!] = Bool.random(using: &generator)
-                        _ = try await store.recordConsent([(user, ConsentUpdate(choices: choices))], in: .default, at: Fixtures.now)
-                        if step % 5 == 0 {
-                            let id = UInt64(worker * 1_000 + step)
-                            _ = try await store.append([
-                                EventBatch(workspace: .default, events: [Fixtures.event(id, user: user.rawValue, item: "i", at: Int64(id))])
-                            ])
-                        }
-                        _ = try store.consentPermits(.analytics, for: user.rawValue, in: .default)
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let inMemory = try await store.consentSnapshot(in: .default).choices
-        let fromFile = try await SQLiteStore(path: path).consentSnapshot(in: .default).choices
-        #expect(inMemory == fromFile)
-        #expect(!fromFile.isEmpty)
-        for (user, choices) in fromFile {
-            #expect(try store.consentPermits(.analytics, for: user, in: .default) == choices.permits(.analytics, under: .optOut))
-            let history = try #require(try await store.consent(of: UserID(unchecked: user), in: .default)).history
-            let replayed = history.reduce(ConsentChoices()) { $0.applying($1.choices) }
-            #expect(replayed == choices, "the history replays to the current state")
-        }
     }
 
     @Test func erasureRemovesConsentAndItsHistory() async throws {
