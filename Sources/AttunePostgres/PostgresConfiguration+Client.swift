@@ -4,14 +4,27 @@ import PostgresNIO
 
 extension PostgresConfiguration {
     /// The pooled client's settings.
+    /// - Parameter statementTimeout: the server's limit on one statement and on a transaction
+    ///   left idle, sent in each connection's startup packet (so no connection is ever lent without it).
     /// - Throws: when the TLS context cannot be made (no system trust roots for `verify-full`).
-    func clientConfiguration(maximumConnections: Int) throws -> PostgresClient.Configuration {
+    func clientConfiguration(maximumConnections: Int, statementTimeout: Duration) throws -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: user, password: password, database: database, tls: try clientTLS())
         configuration.options.connectTimeout = .seconds(Int64(connectTimeoutSeconds))
         configuration.options.maximumConnections = maximumConnections
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
+        let milliseconds = String(Self.milliseconds(statementTimeout))
+        configuration.options.additionalStartupParameters = [
+            ("application_name", applicationName),
+            ("statement_timeout", milliseconds),
+            ("idle_in_transaction_session_timeout", milliseconds),
+        ]
         return configuration
+    }
+
+    /// Whole milliseconds, at least 1: PostgreSQL reads 0 as "no limit".
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return max(1, seconds * 1_000 + attoseconds / 1_000_000_000_000_000)
     }
 
     /// The settings of a single connection outside the pool: migrations hold a session-level

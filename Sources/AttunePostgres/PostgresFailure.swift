@@ -84,7 +84,12 @@ struct PostgresFailure: Error, Sendable {
         case "53300":
             return PostgresFailure(kind: .unreachable, reason: "the server has too many connections (SQLSTATE 53300)")
         case "57014":
-            return PostgresFailure(kind: .timedOut, reason: "the statement was cancelled (SQLSTATE 57014)")
+            return PostgresFailure(
+                kind: .timedOut, reason: "the statement was cancelled, or ran past the server's statement_timeout (SQLSTATE 57014)")
+        case "25P03":
+            // The server ended a session whose transaction sat idle too long: the connection is gone.
+            return PostgresFailure(
+                kind: .connectionLost, reason: "the server ended a transaction left idle too long (SQLSTATE 25P03)")
         default:
             if sqlState.hasPrefix("08") {
                 return PostgresFailure(kind: .connectionLost, reason: "connection failure (SQLSTATE \(sqlState))")

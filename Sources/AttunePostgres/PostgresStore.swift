@@ -30,14 +30,22 @@ package final class PostgresStore: Sendable, Service {
         /// How long consent checks answer from memory that could not be compared with the
         /// database; after that they fail with `storage_error` rather than answer from old decisions.
         package var consentMaxStaleness: Duration
+        /// How long the server lets one statement run, and a transaction sit idle, before it
+        /// ends it (`statement_timeout`, `idle_in_transaction_session_timeout` on every pooled
+        /// connection). The caller is answered at ``operationTimeout`` whatever the server does;
+        /// this makes the server stop the abandoned work too (its locks, its process, the pooled
+        /// connection it holds) instead of running on. A second over ``operationTimeout`` by
+        /// default, so that the client's deadline, not the server's, is what a caller sees.
+        package var statementTimeout: Duration
 
         package init(
             attempts: Int = 3, operationTimeout: Duration = .seconds(10), retryDelay: Duration = .milliseconds(200),
             maximumConnections: Int = 10, consentRefreshInterval: Duration = .seconds(1),
-            consentMaxStaleness: Duration = .seconds(15)
+            consentMaxStaleness: Duration = .seconds(15), statementTimeout: Duration? = nil
         ) {
             self.attempts = max(1, attempts)
             self.operationTimeout = operationTimeout
+            self.statementTimeout = statementTimeout ?? operationTimeout + .seconds(1)
             self.retryDelay = retryDelay
             self.maximumConnections = max(1, maximumConnections)
             self.consentRefreshInterval = consentRefreshInterval
@@ -64,7 +72,8 @@ package final class PostgresStore: Sendable, Service {
         consentCache = PostgresConsentCache(server: configuration.serverName, maxStaleness: options.consentMaxStaleness)
         do {
             client = PostgresClient(
-                configuration: try configuration.clientConfiguration(maximumConnections: options.maximumConnections),
+                configuration: try configuration.clientConfiguration(
+                    maximumConnections: options.maximumConnections, statementTimeout: options.statementTimeout),
                 backgroundLogger: logger)
         } catch {
             throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
