@@ -39,6 +39,8 @@ final class PostgresConsentCache: Sendable {
 
     var isListening: Bool { state.withLock { $0.listening } }
 
+    var isLoaded: Bool { state.withLock { $0.syncedAt != nil } }
+
     func setListening(_ listening: Bool) { state.withLock { $0.listening = listening } }
 
     /// - Throws: `AttuneError` `storage_error` when memory was never loaded or is too old.

@@ -96,7 +96,6 @@ extension PostgresStore: ConsentStore {
                     WITH ORDINALITY AS t(u, c, s, ord)
                 ORDER BY ord
                 """, logger: logger)
-            try await connection.query("SELECT pg_notify(\(Self.consentChannel), \(String(key)))", logger: logger)
             return (key, generation, records, written)
         }
         let (key, generation, records, choices) = written
@@ -148,23 +147,28 @@ extension PostgresStore: ConsentStore {
         return consentCache.snapshot(of: workspace)
     }
 
-    /// Bumps the workspace's consent generation; call it in every transaction that changes its
-    /// decisions, and stamp the rows written with the result. `clearing` when rows are deleted
-    /// (erasure): other processes then read the workspace's decisions again in full.
+    /// Bumps the workspace's consent generation and notifies the other processes (at commit);
+    /// call it in every transaction that changes its decisions, before reading them (its row lock
+    /// orders the writers), and stamp the rows written with the result. `clearing` when rows are
+    /// deleted (erasure): other processes then read the workspace's decisions again in full.
     /// - Returns: the new generation.
     func bumpConsentGeneration(
         _ workspace: Int64, clearing: Bool, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> Int64 {
         let rows = try await connection.query(
             """
-            INSERT INTO consent_generations (workspace, generation, cleared) VALUES (\(workspace), 1, \(clearing ? 1 : 0))
-            ON CONFLICT (workspace) DO UPDATE SET
-                generation = consent_generations.generation + 1,
-                cleared = CASE WHEN \(clearing) THEN consent_generations.generation + 1 ELSE consent_generations.cleared END
-            RETURNING generation
+            WITH bumped AS (
+                INSERT INTO consent_generations (workspace, generation, cleared)
+                VALUES (\(workspace), 1, \(clearing ? 1 : 0))
+                ON CONFLICT (workspace) DO UPDATE SET
+                    generation = consent_generations.generation + 1,
+                    cleared = CASE WHEN \(clearing) THEN consent_generations.generation + 1
+                                   ELSE consent_generations.cleared END
+                RETURNING generation)
+            SELECT generation, pg_notify(\(Self.consentChannel), \(String(workspace)))::text FROM bumped
             """, logger: logger)
         var generation: Int64 = 1
-        for try await value in rows.decode(Int64.self) { generation = value }
+        for try await (value, _) in rows.decode((Int64, String).self) { generation = value }
         return generation
     }
 

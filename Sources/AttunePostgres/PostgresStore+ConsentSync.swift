@@ -26,8 +26,10 @@ extension PostgresStore {
             do {
                 try await syncConsent()
             } catch {
+                // Before the first load this is usually a process started ahead of migrate().
+                let level: Logger.Level = consentCache.isLoaded ? .info : .debug
                 if !Task.isCancelled {
-                    logger.info("consent refresh failed", metadata: ["postgres.reason": "\(String(describing: error))"])
+                    logger.log(level: level, "consent refresh failed", metadata: ["postgres.reason": "\(String(describing: error))"])
                 }
             }
             let interval = options.consentRefreshInterval * (consentCache.isListening ? 5 : 1)
