@@ -1,5 +1,5 @@
 import AttuneCore
-import AttunePostgres
+@testable import AttunePostgres
 import AttuneStore
 import AttuneTestSupport
 import Logging
@@ -89,7 +89,8 @@ struct PostgresConsentTests {
                     """
                     SELECT count(*) FROM (
                         SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                        WHERE application_name = 'attune-replica-b' AND query LIKE 'LISTEN%') ended
+                        WHERE datname = current_database() AND application_name = 'attune-replica-b'
+                          AND query LIKE 'LISTEN%') ended
                     """, logger: PostgresTestServer.logger)
                 var count: Int64 = 0
                 for try await value in rows.decode(Int64.self) { count = value }
@@ -114,6 +115,66 @@ struct PostgresConsentTests {
                 [(UserID(unchecked: "u1"), ConsentUpdate(choices: ConsentChoices(analytics: true)))], in: fresh, at: Fixtures.now)
             #expect(try await Self.eventually { try b.consentPermits(.analytics, for: "u1", in: fresh) })
             #expect(try await b.consentSnapshot(in: fresh).choices == ["u1": ConsentChoices(analytics: true)])
+        }
+    }
+
+    /// Two replicas changing different purposes of the same people at once: the workspace's
+    /// generation row orders them, so neither change is lost and both memories agree with the database.
+    @Test func concurrentWritesThroughTwoReplicasLoseNothing() async throws {
+        try await Self.withTwoStores { _, a, b in
+            try await a.ensureWorkspace(.default, at: Fixtures.now)
+            let people = (0..<5).map { UserID(unchecked: "p\($0)") }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (store, purpose) in [(a, ConsentPurpose.analytics), (b, .marketing)] {
+                    group.addTask {
+                        for round in 0..<20 {
+                            var choices = ConsentChoices()
+                            choices[purpose] = round % 2 == 1
+                            for person in people {
+                                _ = try await store.recordConsent([(person, ConsentUpdate(choices: choices))], in: .default, at: Fixtures.now)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let expected = ConsentChoices(analytics: true, marketing: true)
+            for person in people {
+                let record = try #require(try await a.consent(of: person, in: .default))
+                #expect(record.choices == expected)
+                #expect(record.history.count == 40)
+            }
+            for store in [a, b] {
+                #expect(try await Self.eventually {
+                    try people.allSatisfy { try store.consentPermits(.marketing, for: $0.rawValue, in: .default) }
+                        && people.allSatisfy { try store.consentPermits(.analytics, for: $0.rawValue, in: .default) }
+                })
+                #expect(try await store.consentSnapshot(in: .default).choices.count == people.count)
+            }
+        }
+    }
+
+    /// Erasure deletes decisions (not on PostgreSQL yet; written here as it must write it): a
+    /// generation bump marked `clearing` makes every process read the workspace again in full,
+    /// which drops what was deleted.
+    @Test func aDeletionMarkedAsClearingIsDroppedFromEveryMemory() async throws {
+        try await Self.withTwoStores { _, a, b in
+            try await a.ensureWorkspace(.default, at: Fixtures.now)
+            _ = try await a.recordConsent(
+                [(UserID(unchecked: "gone"), Self.withdrawAnalytics), (UserID(unchecked: "kept"), Self.withdrawAnalytics)],
+                in: .default, at: Fixtures.now)
+            #expect(try await Self.eventually { try b.consentPermits(.analytics, for: "gone", in: .default) == false })
+            try await a.transaction("erase consent") { connection, logger in
+                let key = try await a.requireWorkspace(.default, connection, logger)
+                _ = try await a.bumpConsentGeneration(key, clearing: true, connection, logger)
+                try await connection.query(
+                    "DELETE FROM consents WHERE workspace = \(key) AND user_id = 'gone'", logger: logger)
+            }
+            for store in [a, b] {
+                #expect(try await Self.eventually { try store.consentPermits(.analytics, for: "gone", in: .default) })
+                #expect(try store.consentPermits(.analytics, for: "kept", in: .default) == false)
+                #expect(try await store.consentSnapshot(in: .default).choices.keys.sorted() == ["kept"])
+            }
         }
     }
 
