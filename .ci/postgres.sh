@@ -25,6 +25,8 @@ start_test_postgres() {
     [ "$(id -u)" -eq 0 ] && chown postgres "$ATTUNE_PG_DIR/pwfile"
     # Password authentication on TCP, as in production; fsync off: a test server that loses its
     # data in a power cut loses nothing of value, and the tests run several times faster.
+    # max_connections: the tests run in parallel, each with a pool (and some with two stores, a
+    # listener and an admin connection); 200 ran out when several test runs shared one server.
     if ! "${as[@]}" "$ATTUNE_PG_BIN/initdb" -D "$ATTUNE_PG_DIR/data" -U attune --pwfile="$ATTUNE_PG_DIR/pwfile" \
         --auth-host=scram-sha-256 --auth-local=trust -E UTF8 --locale=C.UTF-8 > "$ATTUNE_PG_DIR/initdb.log" 2>&1; then
         echo "postgres: initdb failed:" >&2
@@ -33,7 +35,7 @@ start_test_postgres() {
     fi
     ATTUNE_PG_AS=("${as[@]}")
     if ! "${as[@]}" "$ATTUNE_PG_BIN/pg_ctl" -D "$ATTUNE_PG_DIR/data" -l "$ATTUNE_PG_DIR/server.log" -w -t 60 \
-        -o "-p $port -k $ATTUNE_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+        -o "-p $port -k $ATTUNE_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=600" \
         start > /dev/null; then
         echo "postgres: the server did not start:" >&2
         cat "$ATTUNE_PG_DIR/server.log" >&2

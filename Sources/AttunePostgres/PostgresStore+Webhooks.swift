@@ -64,7 +64,9 @@ extension PostgresStore: WebhookStore {
 
     package func deleteWebhook(_ id: String, in workspace: WorkspaceID) async throws -> Bool {
         guard !id.utf8.contains(0) else { return false }
-        return try await transaction("delete webhook") { [self] connection, logger in
+        // Not replayed: a replay after a lost COMMIT answer would find nothing and say "no such
+        // webhook" (404) for one it has just deleted.
+        return try await transaction("delete webhook", idempotent: false) { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return false }
             let rows = try await connection.query(
                 """

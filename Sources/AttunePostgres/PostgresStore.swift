@@ -170,7 +170,10 @@ package final class PostgresStore: Sendable, Service {
             } catch {
                 if let domain = Self.domainError(error) { throw domain }
                 let failure = PostgresFailure.classify(error)
-                let replayable = failure.isRetryable && (idempotent || !failure.duringCommit)
+                // A write that is not idempotent is replayed only when it certainly did not apply:
+                // not after a broken COMMIT, and not after a deadline, whose abandoned attempt may
+                // still be sending its last statements and COMMIT.
+                let replayable = failure.isRetryable && (idempotent || (!failure.duringCommit && failure.kind != .timedOut))
                 guard replayable, attempt < options.attempts, !Task.isCancelled else {
                     logger.info(
                         "postgres operation failed",
