@@ -46,6 +46,26 @@ struct NullableDoubleArray: PostgresNonThrowingEncodable {
     }
 }
 
+/// An `int8[]` parameter whose elements may be NULL (see ``NullableTextArray``).
+struct NullableInt64Array: PostgresNonThrowingEncodable {
+    var elements: [Int64?]
+
+    static var psqlType: PostgresDataType { .int8Array }
+    static var psqlFormat: PostgresFormat { .binary }
+
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+        writeArrayHeader(into: &buffer, count: elements.count, hasNull: elements.contains(nil), element: .int8)
+        for element in elements {
+            guard let element else {
+                buffer.writeInteger(-1, as: Int32.self)
+                continue
+            }
+            buffer.writeInteger(8, as: Int32.self)
+            buffer.writeInteger(element)
+        }
+    }
+}
+
 private func writeArrayHeader(into buffer: inout ByteBuffer, count: Int, hasNull: Bool, element: PostgresDataType) {
     // An empty array has zero dimensions and no dimension header.
     buffer.writeInteger(count == 0 ? 0 : 1, as: Int32.self)

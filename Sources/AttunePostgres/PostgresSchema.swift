@@ -241,5 +241,101 @@ package enum PostgresSchema {
             """,
             "CREATE INDEX consent_history_by_user ON consent_history(workspace, user_id, seq)",
         ]),
+        // Profiles, their history, declared traits and segments, kept by appends and identify in
+        // their own transactions. Ids that are paged or listed in order (`user_id > cursor ORDER
+        // BY user_id`) are `COLLATE "C"`: byte order, as SQLite and Swift sort, whatever the
+        // database's locale, with indexes that serve those ranges.
+        PostgresMigration("v2-profiles-segments", [
+            """
+            CREATE TABLE profiles (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT COLLATE "C" NOT NULL,
+                version BIGINT NOT NULL,
+                first_seen BIGINT NOT NULL,
+                last_seen BIGINT NOT NULL,
+                events BIGINT NOT NULL,
+                types TEXT NOT NULL,
+                sessions BIGINT NOT NULL,
+                closed_ms BIGINT NOT NULL,
+                session_id TEXT,
+                session_start BIGINT NOT NULL,
+                session_last BIGINT NOT NULL,
+                purchases BIGINT NOT NULL,
+                monetary DOUBLE PRECISION NOT NULL,
+                last_purchase BIGINT,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id)
+            )
+            """,
+            // One row per profile version, written with the save that made it (see ProfileVersion).
+            """
+            CREATE TABLE profile_history (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT COLLATE "C" NOT NULL,
+                version BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                cause TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX profile_history_by_user ON profile_history(workspace, user_id, version)",
+            // What each user declared per source (a JSON object, merge-patched by each call), and
+            // the resolved declaration that reads and segment rules use.
+            """
+            CREATE TABLE declared_sources (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT COLLATE "C" NOT NULL,
+                source TEXT COLLATE "C" NOT NULL,
+                traits TEXT NOT NULL,
+                first_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id, source)
+            )
+            """,
+            """
+            CREATE TABLE user_traits (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT COLLATE "C" NOT NULL,
+                traits TEXT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id)
+            )
+            """,
+            // `details` holds a learned segment's explanation as JSON.
+            """
+            CREATE TABLE segments (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                id TEXT COLLATE "C" NOT NULL,
+                name TEXT COLLATE "C" NOT NULL,
+                kind TEXT NOT NULL,
+                rule TEXT,
+                details TEXT,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, id)
+            )
+            """,
+            "CREATE UNIQUE INDEX segments_by_name ON segments(workspace, name)",
+            // Memberships are the current state; entering and leaving are also events in the log.
+            """
+            CREATE TABLE segment_memberships (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                segment_id TEXT COLLATE "C" NOT NULL,
+                user_id TEXT COLLATE "C" NOT NULL,
+                entered_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, segment_id, user_id)
+            )
+            """,
+            "CREATE INDEX segment_memberships_by_user ON segment_memberships(workspace, user_id)",
+            // Bumped by every segment write: each process's compiled rules are reused only while
+            // the generation it compiled them at is still the stored one.
+            """
+            CREATE TABLE segment_generations (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                generation BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -16,8 +16,11 @@ extension PostgresStore: EventStore {
     /// Idempotent, hence retried after a broken connection: a replayed batch finds its events
     /// stored and counts them as duplicates.
     ///
+    /// Each batch's new events are folded into their owners' profiles in the same transaction,
+    /// as on SQLite (unless ``Options/maintainsProfiles`` is off).
+    ///
     /// Not yet as on SQLite: ids of merged users are not mapped to their canonical user (merges
-    /// are not stored on PostgreSQL yet) and no profiles or segments are maintained.
+    /// are not stored on PostgreSQL yet).
     package func append(_ batches: [EventBatch]) async throws -> [AppendResult] {
         for (index, batch) in batches.enumerated() { try Self.validate(batch, at: index) }
         guard !batches.isEmpty else { return [] }
@@ -25,27 +28,30 @@ extension PostgresStore: EventStore {
         return try await transaction("append events") { [self] connection, logger in
             var keys: [Int64] = []
             for batch in batches { keys.append(try await requireWorkspace(batch.workspace, connection, logger)) }
-            for key in Set(keys).sorted() {
-                try await connection.query(
-                    "SELECT pg_advisory_xact_lock(\(AdvisoryLock.appendNamespace), \(Int32(truncatingIfNeeded: key)))",
-                    logger: logger)
-            }
+            for key in Set(keys).sorted() { try await Self.lockWorkspace(key, connection, logger) }
             var results: [AppendResult] = []
             results.reserveCapacity(batches.count)
             for (key, column) in zip(keys, columns) {
-                results.append(try await Self.insert(column, workspace: key, connection, logger))
+                let (result, inserted) = try await Self.insert(
+                    column, workspace: key, returningOwned: maintainsProfiles, connection, logger)
+                results.append(result)
+                guard !inserted.isEmpty else { continue }
+                try await Self.updateProfiles(inserted, workspace: key, connection, logger)
             }
             return results
         }
     }
 
+    /// - Parameter returningOwned: whether to hand back the new events that name a user or a
+    ///   visitor (for their profiles), in log order.
     private static func insert(
-        _ c: EventColumns, workspace: Int64, _ connection: PostgresConnection, _ logger: Logger
-    ) async throws -> AppendResult {
-        guard c.count > 0 else { return AppendResult() }
+        _ c: EventColumns, workspace: Int64, returningOwned: Bool, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> (AppendResult, [Event]) {
+        guard c.count > 0 else { return (AppendResult(), []) }
         // One statement: the input rows, those whose subject allows analytics (decided `1`, or
         // undecided under an opt-out policy; events naming nobody are kept), the new ones among
-        // them, and the actor and counter rows they change.
+        // them, and the actor and counter rows they change. Its rows are the counts, joined to
+        // the new events when asked for (one row of counts alone when there are none).
         let rows = try await connection.query(
             """
             WITH input AS (
@@ -73,7 +79,7 @@ extension PostgresStore: EventStore {
                        properties, context, ts, received_at
                 FROM allowed ORDER BY ord
                 ON CONFLICT (workspace, id) DO NOTHING
-                RETURNING user_id, anonymous_id, ts
+                RETURNING seq, id, type, user_id, anonymous_id, session_id, value, ts, received_at
             ),
             seen AS (
                 INSERT INTO actors (workspace, anonymous, actor_id, first_seen, last_seen, event_count)
@@ -96,13 +102,28 @@ extension PostgresStore: EventStore {
                     events = workspace_counters.events + excluded.events,
                     withheld = workspace_counters.withheld + excluded.withheld
             )
-            SELECT total, kept, added FROM counts
+            SELECT c.total, c.kept, c.added, o.id, o.type, o.user_id, o.anonymous_id, o.session_id, o.value, o.ts,
+                   o.received_at
+            FROM counts c LEFT JOIN (
+                SELECT * FROM inserted
+                WHERE \(returningOwned) AND coalesce(user_id, anonymous_id) IS NOT NULL
+            ) o ON true
+            ORDER BY o.seq
             """, logger: logger)
         var result = AppendResult()
-        for try await (total, kept, added) in rows.decode((Int64, Int64, Int64).self) {
+        var owned: [Event] = []
+        let decoded = rows.decode(
+            (Int64, Int64, Int64, UUID?, String?, String?, String?, String?, Double?, Int64?, Int64?).self)
+        for try await (total, kept, added, id, type, user, anonymous, session, value, ts, received) in decoded {
             result = AppendResult(inserted: Int(added), duplicates: Int(kept - added), withheld: Int(total - kept))
+            guard let id, let type, let ts, let received else { continue }
+            owned.append(Event(
+                id: EventID(id), type: EventType(unchecked: type), userID: user.map(UserID.init(unchecked:)),
+                anonymousID: anonymous.map(AnonymousID.init(unchecked:)), sessionID: session.map(SessionID.init(unchecked:)),
+                itemID: nil, value: value, properties: nil, context: nil,
+                timestamp: Timestamp(millisecondsSinceEpoch: ts), receivedAt: Timestamp(millisecondsSinceEpoch: received)))
         }
-        return result
+        return (result, owned)
     }
 
     /// PostgreSQL text cannot hold NUL, which SQLite stores; such an event is refused before

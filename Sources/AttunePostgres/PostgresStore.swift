@@ -23,6 +23,9 @@ package final class PostgresStore: Sendable, Service {
         package var retryDelay: Duration
         /// The pool's size: each open connection is a server process.
         package var maximumConnections: Int
+        /// Whether appends and identify also keep user profiles and rule segment memberships
+        /// (off only to measure what that costs, as `SQLiteStore(profiles: false)`).
+        package var maintainsProfiles: Bool
         /// How often the consent decisions held in memory are compared with the database while
         /// no notification connection is up; five times less often while one is (notifications
         /// then bring changes at once, and the comparison only guards against a lost one).
@@ -41,7 +44,8 @@ package final class PostgresStore: Sendable, Service {
         package init(
             attempts: Int = 3, operationTimeout: Duration = .seconds(10), retryDelay: Duration = .milliseconds(200),
             maximumConnections: Int = 10, consentRefreshInterval: Duration = .seconds(1),
-            consentMaxStaleness: Duration = .seconds(15), statementTimeout: Duration? = nil
+            consentMaxStaleness: Duration = .seconds(15), statementTimeout: Duration? = nil,
+            maintainsProfiles: Bool = true
         ) {
             self.attempts = max(1, attempts)
             self.operationTimeout = operationTimeout
@@ -50,6 +54,7 @@ package final class PostgresStore: Sendable, Service {
             self.maximumConnections = max(1, maximumConnections)
             self.consentRefreshInterval = consentRefreshInterval
             self.consentMaxStaleness = consentMaxStaleness
+            self.maintainsProfiles = maintainsProfiles
         }
     }
 
@@ -63,6 +68,7 @@ package final class PostgresStore: Sendable, Service {
     let consentCache: PostgresConsentCache
     /// Rung by a notification of another process's consent write: compare with the database now.
     let consentWakeup = Wakeup()
+    var maintainsProfiles: Bool { options.maintainsProfiles }
 
     /// - Throws: `AttuneError` `storage_error` when the TLS settings cannot be built.
     package init(_ configuration: PostgresConfiguration, options: Options = Options(), logger: Logger) throws {

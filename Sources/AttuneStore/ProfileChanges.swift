@@ -68,7 +68,7 @@ package enum ProfileChanges {
     }
 
     /// Detail of an `event` version: the changes, how many events, and the ids of the first few.
-    static func events(
+    package static func events(
         count: Int, ids: some Sequence<EventID>, from before: ProfileTraits, to after: ProfileTraits
     ) -> String {
         var out = "{"
@@ -88,7 +88,7 @@ package enum ProfileChanges {
     }
 
     /// Detail of an `identify` version: the changes and the newly linked anonymous id.
-    static func identify(_ anonymous: String?, from before: ProfileTraits, to after: ProfileTraits) -> String {
+    package static func identify(_ anonymous: String?, from before: ProfileTraits, to after: ProfileTraits) -> String {
         var out = "{"
         changed(from: before, to: after, into: &out)
         if let anonymous {
@@ -100,10 +100,25 @@ package enum ProfileChanges {
     }
 
     /// Detail of a `rebuild` version: the changes only.
-    static func rebuild(from before: ProfileTraits, to after: ProfileTraits) -> String {
+    package static func rebuild(from before: ProfileTraits, to after: ProfileTraits) -> String {
         var out = "{"
         changed(from: before, to: after, into: &out)
         out += "}"
+        return out
+    }
+
+    /// Detail of a `patch` version: the top-level keys of the declared patch (those it removes
+    /// too), in byte order; `[]` when it is not an object.
+    package static func declared(patch: String) -> String {
+        var keys: [String] = []
+        if case .object(let members)? = try? JSONParser().parse(patch) { keys = members.map(\.key) }
+        keys.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        var out = #"{"declared":["#
+        for (index, key) in keys.enumerated() {
+            if index > 0 { out += "," }
+            appendString(key, to: &out)
+        }
+        out += "]}"
         return out
     }
 

@@ -4,38 +4,14 @@ import AttuneTestSupport
 import Testing
 
 /// Checks every storage backend must pass. Each takes a fresh, empty store. The event log's own
-/// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`.
+/// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`;
+/// identity links and profiles are in `IdentityStoreConformance` and `ProfileStoreConformance`.
 enum StoreConformance {
     static let other = WorkspaceID(unchecked: "other")
 
     static func prepare(_ store: some AttuneStorage) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)
         try await store.ensureWorkspace(other, at: Fixtures.now)
-    }
-
-    static func userEventsIncludeLinkedAnonymousActivityAndPaginate(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        let events = [
-            Fixtures.event(1, user: nil, anonymous: "a1", at: 1),
-            Fixtures.event(2, user: "u1", at: 2),
-            Fixtures.event(3, user: "u2", at: 3),
-            Fixtures.event(4, user: "u1", at: 4),
-            Fixtures.event(5, user: nil, anonymous: "a2", at: 5),
-        ]
-        _ = try await store.append([EventBatch(workspace: .default, events: events)])
-        try await store.record(
-            Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: UserID(unchecked: "u1"), traits: nil, timestamp: Fixtures.now),
-            in: .default)
-        let first = try await store.events(of: UserID(unchecked: "u1"), in: .default, after: nil, limit: 2)
-        #expect(first.map(\.event.id) == [Fixtures.eventID(1), Fixtures.eventID(2)])
-        let second = try await store.events(of: UserID(unchecked: "u1"), in: .default, after: first.last!.sequence, limit: 2)
-        #expect(second.map(\.event.id) == [Fixtures.eventID(4)])
-        #expect(try await store.events(of: UserID(unchecked: "u1"), in: other, after: nil, limit: 10).isEmpty)
-        let recent = try await store.recentEvents(of: UserID(unchecked: "u1"), in: .default, limit: 2)
-        #expect(recent.map(\.event.id) == [Fixtures.eventID(2), Fixtures.eventID(4)])
-        let all = try await store.events(in: .default, after: nil, limit: 100)
-        #expect(all.count == 5)
-        #expect(all.map(\.sequence) == all.map(\.sequence).sorted())
     }
 
     static func itemsUpsertKeepCreationTimeAndPaginate(_ store: some AttuneStorage) async throws {
@@ -74,26 +50,6 @@ enum StoreConformance {
         let stats = try await store.stats(of: .default)
         #expect(stats.items == 1)
         #expect(stats.availableItems == 0)
-    }
-
-    static func traitsMergeAcrossIdentifyCalls(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        let user = UserID(unchecked: "u1")
-        try await store.record(Identify(anonymousID: nil, userID: user, traits: #"{"age":30,"plan":"free"}"#, timestamp: Fixtures.now), in: .default)
-        try await store.record(Identify(anonymousID: nil, userID: user, traits: #"{"plan":"gold","tmp":null}"#, timestamp: Fixtures.now), in: .default)
-        let traits = try #require(try await store.traits(of: user, in: .default))
-        #expect(try JSONParser().parse(traits) == JSONParser().parse(#"{"age":30,"plan":"gold"}"#))
-        #expect(try await store.traits(of: user, in: other) == nil)
-        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
-        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a9"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
-        #expect(try await store.anonymousIDs(of: user, in: .default) == [AnonymousID(unchecked: "a9")])
-
-        try await store.record(Identify(anonymousID: nil, userID: UserID(unchecked: "u0"), traits: #"{"vip":true}"#, timestamp: Fixtures.now), in: .default)
-        let first = try await store.traits(in: .default, after: nil, limit: 1)
-        #expect(first.map(\.user.rawValue) == ["u0"])
-        let rest = try await store.traits(in: .default, after: first.last?.user, limit: 10)
-        #expect(rest.map(\.user.rawValue) == ["u1"])
-        #expect(try await store.traits(in: other, after: nil, limit: 10).isEmpty)
     }
 
     static func statsCountUsersAndAnonymousVisitors(_ store: some AttuneStorage) async throws {
@@ -162,68 +118,12 @@ enum StoreConformance {
         #expect(try await store.embeddings([a], in: other) == [a: [1]])
     }
 
-    static func profilesFollowAppendsInTheSameTransaction(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        try await store.upsert([Fixtures.item("i1", categories: ["shoes"])], in: .default)
-        var purchase = Fixtures.event(2, user: "u1", item: "i1", at: 2_000)
-        purchase.type = .purchase
-        purchase.value = 30
-        _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(1, user: "u1", item: "i1", at: 1_000), purchase])])
-        // A replayed event changes nothing; an anonymous-only event has no user profile.
-        _ = try await store.append([EventBatch(workspace: .default, events: [purchase, Fixtures.event(3, user: nil, anonymous: "a")])])
-        let profile = try #require(try await store.profile(of: UserID(unchecked: "u1"), in: .default))
-        #expect(profile.version == 1)
-        #expect(profile.traits.eventCount == 2)
-        #expect(profile.traits.purchaseCount == 1)
-        #expect(profile.traits.monetary == 30)
-        #expect(try await store.profile(of: UserID(unchecked: "u1"), in: other) == nil)
-        _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(4, user: "u1", at: 3_000)])])
-        #expect(try await store.profile(of: UserID(unchecked: "u1"), in: .default)?.version == 2)
-
-        var replaced = ProfileTraits()
-        replaced.apply(type: "view", sessionID: nil, value: nil, timestamp: 1)
-        try await store.replaceProfiles([(UserID(unchecked: "u1"), replaced)], in: .default, at: Fixtures.now)
-        let listed = try await store.profiles(in: .default, after: nil, limit: 10)
-        #expect(listed.map(\.user.rawValue) == ["u1"])
-        #expect(listed.first?.profile.traits == replaced)
-        #expect(listed.first?.profile.version == 3)
-    }
-
-    static func anonymousActivityJoinsTheProfileWhenLinked(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        let user = UserID(unchecked: "u1")
-        // Two visits before sign-in, then identify, then one more anonymous event and one of
-        // another user on the same device.
-        _ = try await store.append([EventBatch(workspace: .default, events: [
-            Fixtures.event(1, user: nil, anonymous: "a1", at: 1_000), Fixtures.event(2, user: nil, anonymous: "a1", at: 2_000),
-        ])])
-        #expect(try await store.profile(of: user, in: .default) == nil)
-        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
-        #expect(try await store.profile(of: user, in: .default)?.traits.eventCount == 2)
-        #expect(try await store.users(linkedTo: AnonymousID(unchecked: "a1"), in: .default) == [user])
-        _ = try await store.append([EventBatch(workspace: .default, events: [
-            Fixtures.event(3, user: nil, anonymous: "a1", at: 3_000), Fixtures.event(4, user: "u2", anonymous: "a1", at: 4_000),
-        ])])
-        let profile = try #require(try await store.profile(of: user, in: .default))
-        #expect(profile.traits.eventCount == 3)
-        #expect(profile.traits.lastSeen == Fixtures.now.millisecondsSinceEpoch + 3_000)
-        #expect(try await store.profile(of: UserID(unchecked: "u2"), in: .default)?.traits.eventCount == 1)
-        // Linking again changes nothing.
-        let version = profile.version
-        try await store.record(Identify(anonymousID: AnonymousID(unchecked: "a1"), userID: user, traits: nil, timestamp: Fixtures.now), in: .default)
-        #expect(try await store.profile(of: user, in: .default)?.version == version)
-    }
-
     static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
-        ("userEventsIncludeLinkedAnonymousActivityAndPaginate", { try await userEventsIncludeLinkedAnonymousActivityAndPaginate($0) }),
         ("itemsUpsertKeepCreationTimeAndPaginate", { try await itemsUpsertKeepCreationTimeAndPaginate($0) }),
         ("deletingAnItemOnlyMarksItUnavailable", { try await deletingAnItemOnlyMarksItUnavailable($0) }),
-        ("traitsMergeAcrossIdentifyCalls", { try await traitsMergeAcrossIdentifyCalls($0) }),
         ("statsCountUsersAndAnonymousVisitors", { try await statsCountUsersAndAnonymousVisitors($0) }),
         ("workspacesAndKeys", { try await workspacesAndKeys($0) }),
         ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
         ("embeddingsKeepOneDimensionPerWorkspace", { try await embeddingsKeepOneDimensionPerWorkspace($0) }),
-        ("profilesFollowAppendsInTheSameTransaction", { try await profilesFollowAppendsInTheSameTransaction($0) }),
-        ("anonymousActivityJoinsTheProfileWhenLinked", { try await anonymousActivityJoinsTheProfileWhenLinked($0) }),
     ]
 }

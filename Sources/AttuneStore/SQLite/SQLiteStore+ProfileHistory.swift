@@ -68,9 +68,8 @@ extension SQLiteStore {
         try db.execute(
             sql: "UPDATE profiles SET version = ? WHERE workspace = ? AND user_id = ?",
             arguments: [version + 1, workspace, user])
-        let keys = try String.fetchOne(
-            db, sql: "SELECT json_group_array(key) FROM (SELECT key FROM json_each(?) ORDER BY key)", arguments: [patch]) ?? "[]"
-        try recordVersion(workspace, user, version: version + 1, at: time, cause: .patch, detail: #"{"declared":\#(keys)}"#, db)
+        try recordVersion(
+            workspace, user, version: version + 1, at: time, cause: .patch, detail: ProfileChanges.declared(patch: patch), db)
     }
 }
 
