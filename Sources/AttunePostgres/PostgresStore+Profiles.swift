@@ -38,11 +38,13 @@ extension PostgresStore: ProfileStore {
             let last = try await Self.lastVersions(key, users.filter { stored[$0] == nil }, connection, logger)
             let at = time.millisecondsSinceEpoch
             var saves: [ProfileSave] = []
+            var pending: Set<String> = []
             for (user, traits) in profiles {
-                if saves.contains(where: { $0.user == user.rawValue }) {
+                if !pending.insert(user.rawValue).inserted {
                     // One upsert statement may not touch a row twice.
                     try await Self.save(saves, workspace: key, connection, logger)
                     saves.removeAll()
+                    pending = [user.rawValue]
                 }
                 let before = stored[user.rawValue]
                 let version = (before?.version ?? last[user.rawValue] ?? 0) + 1
