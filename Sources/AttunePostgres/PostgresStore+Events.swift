@@ -16,8 +16,9 @@ extension PostgresStore: EventStore {
     /// Idempotent, hence retried after a broken connection: a replayed batch finds its events
     /// stored and counts them as duplicates.
     ///
-    /// Each batch's new events are folded into their owners' profiles in the same transaction,
-    /// as on SQLite (unless ``Options/maintainsProfiles`` is off).
+    /// Each batch's new events are folded into their owners' profiles and those owners'
+    /// rule segment memberships re-evaluated, in the same transaction, as on SQLite (unless
+    /// ``Options/maintainsProfiles`` is off).
     ///
     /// Not yet as on SQLite: ids of merged users are not mapped to their canonical user (merges
     /// are not stored on PostgreSQL yet).
@@ -36,7 +37,12 @@ extension PostgresStore: EventStore {
                     column, workspace: key, returningOwned: maintainsProfiles, connection, logger)
                 results.append(result)
                 guard !inserted.isEmpty else { continue }
-                try await Self.updateProfiles(inserted, workspace: key, connection, logger)
+                let updated = try await Self.updateProfiles(inserted, workspace: key, connection, logger)
+                // Time for windows is the receipt of the batch: the injected clock, not the client's.
+                let now = inserted.map(\.receivedAt.millisecondsSinceEpoch).max() ?? 0
+                try await reevaluateSegments(
+                    updated.users, workspace: key, now: now, connection, logger, consent: updated.consent,
+                    profiles: updated.traits)
             }
             return results
         }

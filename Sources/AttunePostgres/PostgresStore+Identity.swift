@@ -21,6 +21,7 @@ extension PostgresStore: IdentityStore {
             for identify in identifies {
                 let user = identify.userID.rawValue
                 let at = identify.timestamp.millisecondsSinceEpoch
+                var consent: PostgresConsentView?
                 if let anonymous = identify.anonymousID {
                     let rows = try await connection.query(
                         """
@@ -33,6 +34,7 @@ extension PostgresStore: IdentityStore {
                     // A new link brings the visitor's earlier activity into the profile.
                     if linked, maintainsProfiles {
                         let view = try await PostgresConsentView.read([user], workspace: key, connection, logger)
+                        consent = view
                         if view.permits(.personalization, for: user) {
                             try await Self.refoldProfile(key, user, linking: anonymous.rawValue, at: at, connection, logger)
                         }
@@ -45,6 +47,10 @@ extension PostgresStore: IdentityStore {
                     {
                         try await Self.recordDeclaredChange(key, user, patch: traits, at: at, connection, logger)
                     }
+                }
+                // Declared traits and a linked visitor's history both feed segment rules.
+                if maintainsProfiles {
+                    try await reevaluateSegments([user], workspace: key, now: at, connection, logger, consent: consent)
                 }
             }
         }

@@ -9,8 +9,7 @@ extension PostgresStore {
     /// append transaction, which holds the workspace's write lock. Owners without
     /// personalization consent get no profile.
     /// - Returns: the users whose profile changed, in first-seen order; their new traits; and the
-    ///   consent read for them.
-    @discardableResult
+    ///   consent read for them (segment evaluation reuses both).
     static func updateProfiles(
         _ events: [Event], workspace: Int64, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> (users: [String], traits: [String: ProfileTraits], consent: PostgresConsentView) {

@@ -4,8 +4,8 @@ import PostgresNIO
 extension PostgresStore {
     /// Takes the workspace's write lock until the end of the transaction.
     ///
-    /// Every write that reads a profile to write it back (appends, identify, profile rebuilds)
-    /// holds it, so such writes to one workspace
+    /// Every write that reads a profile or a membership to write it back (appends, identify,
+    /// profile rebuilds, segment writes and refreshes) holds it, so such writes to one workspace
     /// run one after the other across every process sharing the database, as they do in SQLite's
     /// single writer: two replicas folding events into one profile cannot both start from the
     /// same version. It also makes log order commit order within a workspace. Appends naming

@@ -68,6 +68,11 @@ package final class PostgresStore: Sendable, Service {
     let consentCache: PostgresConsentCache
     /// Rung by a notification of another process's consent write: compare with the database now.
     let consentWakeup = Wakeup()
+    /// Each workspace's rule segments with the generation they were compiled at: appends parse
+    /// rules again only after a segment write (by any process) bumped the stored generation.
+    let segmentRuleCache = Locked<[Int64: (generation: Int64, rules: SegmentRuleSet)]>([:])
+    /// Opens pseudonymised declared values for segment rules; `nil` leaves them protected.
+    let declaredValueReveal = Locked<(@Sendable (JSONValue) -> JSONValue)?>(nil)
     var maintainsProfiles: Bool { options.maintainsProfiles }
 
     /// - Throws: `AttuneError` `storage_error` when the TLS settings cannot be built.

@@ -13,6 +13,11 @@ package struct MembershipChanges: Sendable, Equatable {
     }
 }
 
+package enum SegmentLimits {
+    /// Every profile change evaluates every rule segment of its workspace, so their number is bounded.
+    package static let maxRuleSegments = 1_000
+}
+
 /// Segments and their members.
 ///
 /// Rule segments are re-evaluated for a user in the same transaction that changes the user's

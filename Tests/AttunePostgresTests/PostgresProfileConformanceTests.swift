@@ -3,7 +3,7 @@ import AttunePostgres
 import AttuneStoreTestSupport
 import Testing
 
-/// The backend-neutral identity and profile checks (shared with SQLite) on a real
+/// The backend-neutral identity, profile and segment checks (shared with SQLite) on a real
 /// PostgreSQL server.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresProfileConformanceTests {
@@ -15,5 +15,10 @@ struct PostgresProfileConformanceTests {
     @Test(arguments: ProfileStoreConformance.names)
     func profiles(_ check: String) async throws {
         try await PostgresTestServer.withFreshStore { store in try await ProfileStoreConformance.run(check, on: store) }
+    }
+
+    @Test(arguments: SegmentStoreConformance.names)
+    func segments(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { store in try await SegmentStoreConformance.run(check, on: store) }
     }
 }

@@ -4,7 +4,7 @@ import AttuneStoreTestSupport
 import Foundation
 import Testing
 
-/// The backend-neutral identity and profile checks (shared with PostgreSQL) on SQLite.
+/// The backend-neutral identity, profile and segment checks (shared with PostgreSQL) on SQLite.
 struct SQLiteProfileConformanceTests {
     @Test(arguments: IdentityStoreConformance.names)
     func identity(_ check: String) async throws {
@@ -20,6 +20,11 @@ struct SQLiteProfileConformanceTests {
     @Test(arguments: ProfileStoreConformance.names)
     func profilesOnDisk(_ check: String) async throws {
         try await withDatabaseFile { path in try await ProfileStoreConformance.run(check, on: try SQLiteStore(path: path)) }
+    }
+
+    @Test(arguments: SegmentStoreConformance.names)
+    func segments(_ check: String) async throws {
+        try await SegmentStoreConformance.run(check, on: try SQLiteStore())
     }
 
     private func withDatabaseFile(_ body: (String) async throws -> Void) async throws {

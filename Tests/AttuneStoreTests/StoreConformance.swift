@@ -5,7 +5,8 @@ import Testing
 
 /// Checks every storage backend must pass. Each takes a fresh, empty store. The event log's own
 /// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`;
-/// identity links and profiles are in `IdentityStoreConformance` and `ProfileStoreConformance`.
+/// identity links, profiles and segments are in `IdentityStoreConformance`,
+/// `ProfileStoreConformance` and `SegmentStoreConformance`.
 enum StoreConformance {
     static let other = WorkspaceID(unchecked: "other")
 

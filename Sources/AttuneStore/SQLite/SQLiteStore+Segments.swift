@@ -154,8 +154,7 @@ extension SQLiteStore: SegmentStore {
         }
     }
 
-    /// Every profile change evaluates every rule segment of its workspace, so their number is bounded.
-    package static let maxRuleSegments = 1_000
+    package static let maxRuleSegments = SegmentLimits.maxRuleSegments
 
     static func segmentID(named name: String, _ workspace: Int64, _ db: Database) throws -> String? {
         try String.fetchOne(
