@@ -21,7 +21,11 @@ struct PostgresAppendThroughput {
             return event
         }
         for (mode, profiles, segment) in [("no profiles", false, false), ("profiles", true, false), ("profiles + segment", true, true)] {
-            try await PostgresTestServer.withFreshStore(options: PostgresStore.Options(maintainsProfiles: profiles)) { store in
+            // A long deadline: a batch of 10,000 with profiles takes seconds in a debug build on a
+            // loaded machine, and a timed-out try would be replayed (its events then count as
+            // duplicates, not as inserted).
+            let options = PostgresStore.Options(operationTimeout: .seconds(300), maintainsProfiles: profiles)
+            try await PostgresTestServer.withFreshStore(options: options) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 if segment {
                     let rule = try RuleExpression.compile("count(events, within: 7d) >= 3", schema: ProfileFields.schema)

@@ -29,7 +29,9 @@ struct PostgresProfileReplicaTests {
     }
 
     /// Identify (a refold of the whole profile) racing appends for the same user through the
-    /// other replica: whichever commits last starts from the other's result.
+    /// other replica: whichever commits last starts from the other's result. Without the
+    /// workspace lock in identify this fails (two saves of one version: SQLSTATE 23505). Appends
+    /// alone would not show it: their counter upsert already serializes them per workspace.
     @Test func identifyRacingAppendsThroughAnotherReplicaLosesNoEvent() async throws {
         try await withTwoReplicas { first, second in
             try await first.ensureWorkspace(.default, at: Fixtures.now)
