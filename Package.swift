@@ -72,6 +72,8 @@ let package = Package(
             dependencies: [
                 "AttuneCore",
                 "AttuneStore",
+                // The PostgreSQL implementations of the engine's coordination protocols (leader election).
+                "AttuneEngine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -142,6 +144,13 @@ let package = Package(
             path: "Tests/AttuneStoreTestSupport",
             swiftSettings: upcoming
         ),
+        // Checks written once against the engine's protocols (leader election), run by every implementation's tests.
+        .target(
+            name: "AttuneEngineTestSupport",
+            dependencies: ["AttuneCore", "AttuneEngine"],
+            path: "Tests/AttuneEngineTestSupport",
+            swiftSettings: upcoming
+        ),
         .testTarget(
             name: "AttuneMLTests",
             dependencies: ["AttuneML"],
@@ -167,6 +176,7 @@ let package = Package(
             name: "AttunePostgresTests",
             dependencies: [
                 "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport", "AttuneStoreTestSupport",
+                "AttuneEngine", "AttuneEngineTestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -175,7 +185,9 @@ let package = Package(
         ),
         .testTarget(
             name: "AttuneEngineTests",
-            dependencies: ["AttuneCore", "AttuneStore", "AttuneEngine", "AttuneExperiments", "AttuneTestSupport"],
+            dependencies: [
+                "AttuneCore", "AttuneStore", "AttuneEngine", "AttuneExperiments", "AttuneTestSupport", "AttuneEngineTestSupport",
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

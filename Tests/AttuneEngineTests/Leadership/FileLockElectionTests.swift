@@ -58,17 +58,6 @@ struct FileLockElectionTests {
         await next.release()
     }
 
-    @Test func waitingForLeadershipEndsOnCancellation() async throws {
-        let directory = try TemporaryDirectory()
-        let first = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
-        let second = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))
-        let term = try #require(try first.tryAcquire())
-        let waiting = Task { try await second.acquire() }
-        waiting.cancel()
-        await #expect(throws: CancellationError.self) { try await waiting.value }
-        await term.release()
-    }
-
     @Test func aReplacedLockFileEndsTheTermAndTheNewFileCanBeLed() async throws {
         let directory = try TemporaryDirectory()
         let first = try FileLockElection(dataDirectory: directory.url.path, retryInterval: .milliseconds(10))

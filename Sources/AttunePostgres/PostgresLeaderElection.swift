@@ -1,0 +1,145 @@
+import AttuneCore
+import AttuneEngine
+import Logging
+import PostgresNIO
+
+extension AdvisoryLock {
+    /// The leader of the workers sharing one database: `pg_try_advisory_lock(namespace, leader)`.
+    static let leader: Int32 = 2
+}
+
+/// Leadership among the processes sharing one database, on any number of machines: a
+/// session-level advisory lock, tried every ``Options/retryInterval`` by those that wait.
+///
+/// Each elector talks on a connection of its own, outside the store's pool, because a session
+/// lock belongs to the connection that took it. The server drops the lock when that session ends
+/// however it ends: a leader killed with `kill -9` closes its socket and a waiting process takes
+/// over at its next try. A leader cut off by the network cannot close anything, so its session is
+/// given an `idle_session_timeout`: the server ends it once the leader's heartbeats stop, and the
+/// leader, whose heartbeat fails sooner (``Options/heartbeatInterval`` plus
+/// ``Options/heartbeatTimeout`` is less than that), has stopped its jobs by then.
+///
+/// Advisory locks are per database and per server: behind a pooler in transaction mode (which
+/// lends a session per transaction) they mean nothing, so the elector must reach PostgreSQL
+/// directly or through a pooler in session mode.
+package struct PostgresLeaderElection: LeaderElection {
+    package struct Options: Sendable {
+        /// The pause between two tries while another process leads.
+        package var retryInterval: Duration
+        /// How often the leader checks that its session still holds the lock.
+        package var heartbeatInterval: Duration
+        /// How long a check (or a try, or the unlock) may wait for its answer.
+        package var heartbeatTimeout: Duration
+        /// The server ends an elector's session after this long without a query: longer than a
+        /// heartbeat and its timeout, so that only a leader gone silent loses its session.
+        package var idleSessionTimeout: Duration
+
+        package init(
+            retryInterval: Duration = .seconds(1), heartbeatInterval: Duration = .seconds(2),
+            heartbeatTimeout: Duration = .seconds(3), idleSessionTimeout: Duration = .seconds(10)
+        ) {
+            self.retryInterval = retryInterval
+            self.heartbeatInterval = heartbeatInterval
+            self.heartbeatTimeout = heartbeatTimeout
+            self.idleSessionTimeout = max(idleSessionTimeout, (heartbeatInterval + heartbeatTimeout) * 2)
+        }
+    }
+
+    package let configuration: PostgresConfiguration
+    package let options: Options
+    let logger: Logger
+
+    package init(_ configuration: PostgresConfiguration, options: Options = Options(), logger: Logger) {
+        self.configuration = configuration
+        self.options = options
+        self.logger = logger
+    }
+
+    package var name: String {
+        "PostgreSQL \(configuration.serverName) advisory lock (\(AdvisoryLock.namespace), \(AdvisoryLock.leader))"
+    }
+
+    /// One attempt that does not wait.
+    /// - Returns: the term, or `nil` while another holds the lock.
+    /// - Throws: `AttuneError` `storage_error` when the server cannot be reached or answers with an error.
+    package func tryAcquire() async throws -> PostgresLeadership? {
+        let connection = try await connect()
+        do {
+            if try await tryLock(on: connection) { return PostgresLeadership(connection, election: self) }
+            await connection.abandon()
+            return nil
+        } catch {
+            await connection.abandon()
+            throw failure(error, operation: "leader election")
+        }
+    }
+
+    package func acquire() async throws -> any Leadership {
+        try await acquire(afterEachRefusal: {})
+    }
+
+    /// ``acquire()``, calling `afterEachRefusal` each time another holds the lock (tests observe
+    /// the wait by it). The wait keeps one connection; when it breaks, the error is thrown (the
+    /// caller, ``LeaderOnlyServices``, tries again).
+    /// - Throws: `CancellationError` when cancelled; `AttuneError` `storage_error` when the
+    ///   server cannot be reached or the connection breaks.
+    package func acquire(afterEachRefusal: @Sendable () -> Void) async throws -> PostgresLeadership {
+        let connection = try await connect()
+        do {
+            while true {
+                try Task.checkCancellation()
+                if try await tryLock(on: connection) { return PostgresLeadership(connection, election: self) }
+                afterEachRefusal()
+                try await Task.sleep(for: options.retryInterval)
+            }
+        } catch {
+            await connection.abandon()
+            if Task.isCancelled { throw CancellationError() }
+            throw failure(error, operation: "leader election")
+        }
+    }
+
+    /// A connection of its own, with the idle timeout that frees the lock of a leader gone silent.
+    private func connect() async throws -> PostgresConnection {
+        let settings: PostgresConnection.Configuration
+        do {
+            settings = try configuration.connectionConfiguration()
+        } catch {
+            throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
+        }
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(configuration: settings, id: 0, logger: logger)
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            throw failure(error, operation: "leader election connect")
+        }
+        do {
+            let milliseconds = Int(options.idleSessionTimeout / .milliseconds(1))
+            _ = try await Deadline.run(options.heartbeatTimeout) { [logger] in
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(milliseconds)"), logger: logger)
+            }
+        } catch {
+            await connection.abandon()
+            if Task.isCancelled { throw CancellationError() }
+            throw failure(error, operation: "leader election connect")
+        }
+        return connection
+    }
+
+    private func tryLock(on connection: PostgresConnection) async throws -> Bool {
+        try await Deadline.run(options.heartbeatTimeout) { [logger] in
+            let rows = try await connection.query(
+                "SELECT pg_try_advisory_lock(\(AdvisoryLock.namespace), \(AdvisoryLock.leader))", logger: logger)
+            var locked = false
+            for try await value in rows.decode(Bool.self) { locked = value }
+            return locked
+        }
+    }
+
+    func failure(_ error: any Error, operation: String) -> any Error {
+        if error is AttuneError || error is CancellationError { return error }
+        return PostgresFailure.classify(error).attuneError(operation: operation, server: configuration.serverName, attempts: 1)
+    }
+}
