@@ -337,5 +337,70 @@ package enum PostgresSchema {
             )
             """,
         ]),
+        PostgresMigration("v2-jobs-models", [
+            // Work for the workers: claimed with FOR UPDATE SKIP LOCKED, so that concurrent
+            // claimers never wait on, or take, each other's rows. `attempts` counts claims: the
+            // pair (id, attempts) names one claim, and a worker whose lease ran out (another
+            // holds the job now) can no longer complete or fail it.
+            """
+            CREATE TABLE jobs (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                kind TEXT NOT NULL,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                payload TEXT NOT NULL,
+                dedup_key TEXT,
+                state TEXT NOT NULL CHECK (state IN ('pending', 'running', 'done', 'dead', 'superseded')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL,
+                run_after BIGINT NOT NULL,
+                lease_until BIGINT,
+                claimed_by TEXT,
+                last_error TEXT,
+                created_at BIGINT NOT NULL,
+                finished_at BIGINT
+            )
+            """,
+            "CREATE INDEX jobs_ready ON jobs(kind, run_after, id) WHERE state = 'pending'",
+            "CREATE INDEX jobs_leased ON jobs(kind, lease_until) WHERE state = 'running'",
+            // One pending job per deduplication key: asking ten times for a retraining makes one.
+            "CREATE UNIQUE INDEX jobs_pending_dedup ON jobs(kind, workspace, dedup_key) WHERE state = 'pending' AND dedup_key IS NOT NULL",
+            // Published model versions: the files of `models/<workspace>/` (the snapshot and its
+            // index), each cut into chunks so that no row, and no protocol message, holds a whole
+            // model. A version row and all its chunks commit in one transaction with the
+            // announcement; `sha256` and `bytes` let a reader refuse a damaged copy.
+            """
+            CREATE TABLE model_versions (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                version INTEGER NOT NULL,
+                created_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, version)
+            )
+            """,
+            """
+            CREATE TABLE model_files (
+                workspace BIGINT NOT NULL,
+                version INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                bytes BIGINT NOT NULL,
+                sha256 BYTEA NOT NULL,
+                chunks INTEGER NOT NULL,
+                PRIMARY KEY (workspace, version, name),
+                FOREIGN KEY (workspace, version) REFERENCES model_versions(workspace, version) ON DELETE CASCADE
+            )
+            """,
+            """
+            CREATE TABLE model_chunks (
+                workspace BIGINT NOT NULL,
+                version INTEGER NOT NULL,
+                name TEXT NOT NULL,
+                chunk INTEGER NOT NULL,
+                data BYTEA NOT NULL,
+                PRIMARY KEY (workspace, version, name, chunk),
+                FOREIGN KEY (workspace, version, name) REFERENCES model_files(workspace, version, name) ON DELETE CASCADE
+            )
+            """,
+            // Chunks are already compressed-looking floats: TOAST compression would cost CPU for nothing.
+            "ALTER TABLE model_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
+        ]),
     ]
 }
