@@ -72,9 +72,11 @@ let package = Package(
             dependencies: [
                 "AttuneCore",
                 "AttuneStore",
-                // The PostgreSQL implementations of the engine's coordination protocols (leader election).
+                // The PostgreSQL implementations of the engine's coordination protocols (leader election)
+                // and the model snapshots it serves.
                 "AttuneEngine",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

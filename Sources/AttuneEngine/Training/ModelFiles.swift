@@ -26,7 +26,7 @@ package struct ModelFiles: Sendable {
         directory = URL(fileURLWithPath: dataDirectory).appendingPathComponent("models")
     }
 
-    func folder(_ workspace: WorkspaceID) -> URL {
+    package func folder(_ workspace: WorkspaceID) -> URL {
         directory.appendingPathComponent(workspace.rawValue)
     }
 
@@ -86,7 +86,7 @@ package struct ModelFiles: Sendable {
     /// over an existing file when `replacing`, else linked, which fails when `final` exists.
     /// - Returns: `false` when `final` existed and `replacing` is off (nothing was written there).
     @discardableResult
-    static func writeAtomically(_ bytes: [UInt8], to final: URL, replacing: Bool = true) throws -> Bool {
+    package static func writeAtomically(_ bytes: [UInt8], to final: URL, replacing: Bool = true) throws -> Bool {
         let temporary = final.deletingLastPathComponent().appendingPathComponent(
             ".\(final.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         guard FileManager.default.createFile(atPath: temporary.path, contents: Data(bytes)) else {

@@ -95,7 +95,7 @@ extension ModelTraining {
         return selector.select(scores: popularity.itemScores).compactMap { log.items.key(at: $0) }
     }
 
-    static func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    package static func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global(qos: .utility).async {
                 continuation.resume(with: Result { try work() })
