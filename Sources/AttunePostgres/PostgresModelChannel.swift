@@ -28,7 +28,7 @@ package final class PostgresModelChannel: Service, Sendable {
     }
 
     /// What the channel did, for tests and logs.
-    package enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Hashable {
         /// Listening, and caught up with what was published before.
         case listening
         case materialised(WorkspaceID, version: Int)
@@ -74,9 +74,12 @@ package final class PostgresModelChannel: Service, Sendable {
                 let now = ContinuousClock.now
                 if lastWarning.map({ now - $0 >= .seconds(60) }) ?? true {
                     lastWarning = now
-                    logger.warning(
-                        "model announcements: listening failed; trying again",
-                        metadata: ["error": .string(String(describing: error))])
+                    // postgres-nio's errors describe nothing (on purpose): the classified reason does.
+                    let reason =
+                        error is ListenerEnded
+                        ? "the listening connection ended"
+                        : (error as? AttuneError)?.message ?? PostgresFailure.classify(error).reason
+                    logger.warning("model announcements: listening failed; trying again", metadata: ["reason": .string(reason)])
                 }
             }
             try await Task.sleep(for: options.reconnectDelay)

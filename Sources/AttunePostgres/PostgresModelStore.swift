@@ -123,6 +123,19 @@ package struct PostgresModelStore: Sendable {
         }
     }
 
+    /// The version a new training should publish as: one more than the newest published. Two
+    /// trainers that pick the same one find out at ``publish(version:in:files:at:)`` (a conflict).
+    package func nextVersion(in workspace: WorkspaceID) async throws -> Int {
+        try await store.read("read model versions") { [store] connection, logger in
+            guard let key = try await store.workspaceKey(workspace, connection, logger) else { return 1 }
+            let rows = try await connection.query(
+                "SELECT COALESCE(max(version), 0) FROM model_versions WHERE workspace = \(key)", logger: logger)
+            var newest: Int32 = 0
+            for try await value in rows.decode(Int32.self) { newest = value }
+            return Int(newest) + 1
+        }
+    }
+
     /// The newest published version of each workspace.
     package func latestVersions() async throws -> [WorkspaceID: Int] {
         try await store.read("read model versions") { connection, logger in
