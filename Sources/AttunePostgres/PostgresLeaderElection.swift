@@ -30,8 +30,9 @@ package struct PostgresLeaderElection: LeaderElection {
         package var heartbeatInterval: Duration
         /// How long a check (or a try, or the unlock) may wait for its answer.
         package var heartbeatTimeout: Duration
-        /// The server ends an elector's session after this long without a query: longer than a
-        /// heartbeat and its timeout, so that only a leader gone silent loses its session.
+        /// The server ends an elector's session after this long without a query: at least twice a
+        /// heartbeat with its timeout and twice the retry interval, so that only an elector gone
+        /// silent loses its session.
         package var idleSessionTimeout: Duration
 
         package init(
@@ -41,7 +42,7 @@ package struct PostgresLeaderElection: LeaderElection {
             self.retryInterval = retryInterval
             self.heartbeatInterval = heartbeatInterval
             self.heartbeatTimeout = heartbeatTimeout
-            self.idleSessionTimeout = max(idleSessionTimeout, (heartbeatInterval + heartbeatTimeout) * 2)
+            self.idleSessionTimeout = max(idleSessionTimeout, (heartbeatInterval + heartbeatTimeout) * 2, retryInterval * 2)
         }
     }
 
