@@ -93,10 +93,10 @@ package final class PostgresModelChannel: Service, Sendable {
         do {
             try await connection.listen(on: PostgresModelStore.channel) { notifications in
                 // One catching-up at a time; announcements that come meanwhile make one more.
-                let (wakes, wake) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+                let (wakes, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask {
-                        for try await _ in notifications { wake.yield(false) }
+                        for try await _ in notifications { wake.yield() }
                         throw ListenerEnded()
                     }
                     group.addTask {
@@ -107,18 +107,16 @@ package final class PostgresModelChannel: Service, Sendable {
                     group.addTask {
                         while true {
                             try await Task.sleep(for: self.options.pollInterval)
-                            wake.yield(false)
+                            wake.yield()
                         }
                     }
                     group.addTask {
-                        for await first in wakes {
-                            await self.catchUpLogged()
-                            if first { self.observe(.listening) }
-                        }
+                        // Listening already: what is published from now on is announced, and what
+                        // was published before is found by this first round.
+                        await self.catchUpLogged()
+                        self.observe(.listening)
+                        for await _ in wakes { await self.catchUpLogged() }
                     }
-                    // Listening already: what is published from now on is announced, and what was
-                    // published before is found by this first round.
-                    wake.yield(true)
                     try await group.next()
                     group.cancelAll()
                 }
