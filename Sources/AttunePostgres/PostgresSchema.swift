@@ -402,5 +402,82 @@ package enum PostgresSchema {
             // Chunks are already compressed-looking floats: TOAST compression would cost CPU for nothing.
             "ALTER TABLE model_chunks ALTER COLUMN data SET STORAGE EXTERNAL",
         ]),
+        PostgresMigration("v2-catalogue-texts", [
+            // Ids and names that are sorted and paged on are `COLLATE "C"`: byte order, as SQLite
+            // compares text, whatever the database's locale, and the index serves the order.
+            """
+            CREATE TABLE items (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                id TEXT COLLATE "C" NOT NULL,
+                title TEXT,
+                description TEXT,
+                categories TEXT NOT NULL,
+                tags TEXT NOT NULL,
+                properties TEXT,
+                available BOOLEAN NOT NULL,
+                created_at BIGINT NOT NULL,
+                updated_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, id)
+            )
+            """,
+            // Vectors are little-endian Float32 bytes, as in SQLite: the dimension is the length / 4.
+            """
+            CREATE TABLE item_embeddings (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                item_id TEXT COLLATE "C" NOT NULL,
+                vector BYTEA NOT NULL,
+                PRIMARY KEY (workspace, item_id)
+            )
+            """,
+            // `seq` orders a user's texts; appends for one user hold a transaction lock, so their
+            // sequence order is their commit order and a reader paging by `seq` skips none.
+            """
+            CREATE TABLE texts (
+                seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                id TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                source TEXT NOT NULL,
+                body TEXT NOT NULL,
+                ts BIGINT NOT NULL,
+                item_id TEXT,
+                sentiment DOUBLE PRECISION,
+                sentiment_label TEXT,
+                entities TEXT NOT NULL,
+                created_at BIGINT NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX texts_by_id ON texts(workspace, id)",
+            "CREATE INDEX texts_by_user ON texts(workspace, user_id, seq)",
+            // Mentions are kept per text, so that co-mentions are a join and erasing a person's
+            // texts removes every edge their words created.
+            """
+            CREATE TABLE text_mentions (
+                text_seq BIGINT NOT NULL,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT COLLATE "C" NOT NULL,
+                target_kind TEXT COLLATE "C" NOT NULL,
+                target TEXT COLLATE "C" NOT NULL,
+                sentiment DOUBLE PRECISION,
+                ts BIGINT NOT NULL,
+                PRIMARY KEY (text_seq, target_kind, target)
+            )
+            """,
+            "CREATE INDEX text_mentions_by_user ON text_mentions(workspace, user_id, target_kind, target)",
+            "CREATE INDEX text_mentions_by_target ON text_mentions(workspace, target_kind, target, user_id)",
+            // Values estimated from behaviour, kept apart from declared traits.
+            """
+            CREATE TABLE imputed_attributes (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                user_id TEXT NOT NULL,
+                attribute TEXT COLLATE "C" NOT NULL,
+                value TEXT NOT NULL,
+                confidence DOUBLE PRECISION NOT NULL,
+                imputed_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, user_id, attribute)
+            )
+            """,
+            "CREATE INDEX imputed_attributes_by_attribute ON imputed_attributes(workspace, attribute)",
+        ]),
     ]
 }

@@ -1,0 +1,37 @@
+import AttuneCore
+import AttunePostgres
+import AttuneStore
+import AttuneStoreTestSupport
+import AttuneTestSupport
+import Testing
+
+/// Two `PostgresStore`s on one database, as two replicas are: concurrent catalogue, vector, text
+/// and imputation writers from both, and changes made through one seen through the other.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
+struct PostgresCatalogueReplicaTests {
+    /// Runs `body` with two stores (separate pools) on one fresh, migrated database.
+    static func withReplicas(
+        _ body: @escaping @Sendable (PostgresStore, PostgresStore, PostgresConfiguration) async throws -> Void
+    ) async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+                    try await first.ensureWorkspace(.default, at: Fixtures.now)
+                    try await body(first, second, configuration)
+                }
+            }
+        }
+    }
+
+    @Test func replicasAppendingTextsAtOnceStoreEachOnceInPageOrder() async throws {
+        try await Self.withReplicas { first, second, _ in
+            try await TextStoreConformance.concurrentAppends(writers: [first, second, first, second])
+        }
+    }
+
+    @Test func aReaderOnOneReplicaSeesEveryTextTheOtherAppends() async throws {
+        try await Self.withReplicas { first, second, _ in
+            try await TextStoreConformance.tailingReader(reader: first, writers: [second, second, first])
+        }
+    }
+}

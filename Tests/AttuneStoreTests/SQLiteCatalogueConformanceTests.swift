@@ -1,0 +1,23 @@
+import AttuneCore
+import AttuneStore
+import AttuneStoreTestSupport
+import AttuneTestSupport
+import Foundation
+import Testing
+
+/// The backend-neutral catalogue, vector, text and imputation checks (shared with PostgreSQL) on
+/// SQLite, in memory and on disk.
+struct SQLiteCatalogueConformanceTests {
+    @Test(arguments: TextStoreConformance.names)
+    func texts(_ check: String) async throws {
+        try await TextStoreConformance.run(check, on: try SQLiteStore())
+        try await Self.onDisk { try await TextStoreConformance.run(check, on: $0) }
+    }
+
+    static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await body(try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))
+    }
+}
