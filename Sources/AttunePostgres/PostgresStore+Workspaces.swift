@@ -90,8 +90,7 @@ extension PostgresStore: WorkspaceStore {
         }
     }
 
-    /// Event, user and visitor counts. Items are not stored on PostgreSQL yet (the catalog store
-    /// is still to come), so both item counts are 0.
+    /// Event, user, visitor and item counts.
     package func stats(of workspace: WorkspaceID) async throws -> StoreStats {
         try await read("read stats") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return StoreStats() }
@@ -100,11 +99,16 @@ extension PostgresStore: WorkspaceStore {
                 SELECT coalesce((SELECT events FROM workspace_counters WHERE workspace = \(key)), 0),
                        coalesce((SELECT withheld FROM workspace_counters WHERE workspace = \(key)), 0),
                        (SELECT count(*) FROM actors WHERE workspace = \(key) AND NOT anonymous),
-                       (SELECT count(*) FROM actors WHERE workspace = \(key) AND anonymous)
+                       (SELECT count(*) FROM actors WHERE workspace = \(key) AND anonymous),
+                       (SELECT count(*) FROM items WHERE workspace = \(key)),
+                       (SELECT count(*) FROM items WHERE workspace = \(key) AND available)
                 """, logger: logger)
             var stats = StoreStats()
-            for try await (events, withheld, users, anonymous) in rows.decode((Int64, Int64, Int64, Int64).self) {
-                stats = StoreStats(events: Int(events), users: Int(users), anonymousVisitors: Int(anonymous), withheldEvents: Int(withheld))
+            let decoded = rows.decode((Int64, Int64, Int64, Int64, Int64, Int64).self)
+            for try await (events, withheld, users, anonymous, items, available) in decoded {
+                stats = StoreStats(
+                    events: Int(events), users: Int(users), anonymousVisitors: Int(anonymous), items: Int(items),
+                    availableItems: Int(available), withheldEvents: Int(withheld))
             }
             return stats
         }

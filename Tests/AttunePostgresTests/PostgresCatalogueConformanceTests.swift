@@ -9,6 +9,11 @@ import Testing
 /// real PostgreSQL server.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresCatalogueConformanceTests {
+    @Test(arguments: CatalogStoreConformance.names)
+    func catalogue(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { try await CatalogStoreConformance.run(check, on: $0) }
+    }
+
     @Test(arguments: TextStoreConformance.names)
     func texts(_ check: String) async throws {
         try await PostgresTestServer.withFreshStore { try await TextStoreConformance.run(check, on: $0) }

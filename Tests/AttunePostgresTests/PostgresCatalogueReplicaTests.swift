@@ -23,6 +23,29 @@ struct PostgresCatalogueReplicaTests {
         }
     }
 
+    @Test func replicasUpsertingOverlappingCataloguesAtOnceStoreEachItemOnce() async throws {
+        try await Self.withReplicas { first, second, _ in
+            try await CatalogStoreConformance.concurrentUpserts(writers: [first, second, first, second])
+            #expect(try await second.stats(of: .default).items == 300)
+        }
+    }
+
+    @Test func aCatalogueChangeThroughOneReplicaMovesTheVersionTheOtherReads() async throws {
+        try await Self.withReplicas { first, second, _ in
+            let empty = try await second.catalogVersion(in: .default)
+            try await first.upsert([Fixtures.item("a")], in: .default)
+            let added = try await second.catalogVersion(in: .default)
+            #expect(added != empty)
+            #expect(try await second.item(ItemID(unchecked: "a"), in: .default) == Fixtures.item("a"))
+            try await first.upsert([Fixtures.item("a", title: "New", at: Fixtures.now.adding(milliseconds: 1))], in: .default)
+            let renamed = try await second.catalogVersion(in: .default)
+            #expect(renamed != added)
+            #expect(try await first.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now.adding(milliseconds: 2)))
+            #expect(try await second.catalogVersion(in: .default) != renamed)
+            #expect(try await second.catalogVersion(in: .default) == first.catalogVersion(in: .default))
+        }
+    }
+
     @Test func replicasAppendingTextsAtOnceStoreEachOnceInPageOrder() async throws {
         try await Self.withReplicas { first, second, _ in
             try await TextStoreConformance.concurrentAppends(writers: [first, second, first, second])

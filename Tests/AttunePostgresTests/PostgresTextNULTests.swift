@@ -10,6 +10,23 @@ import Testing
 /// with a storage error.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresTextNULTests {
+    @Test func anItemWithANULIsRefusedNamingTheField() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+            try await store.upsert([Fixtures.item("a", title: "Kept")], in: .default)
+            var bad = Fixtures.item("b")
+            bad.tags = ["ok", "no\u{0}pe"]
+            await #expect(throws: AttuneError.invalid("items[1].tags[1]", "must not contain a NUL character")) {
+                try await store.upsert([Fixtures.item("a", title: "Changed"), bad], in: .default)
+            }
+            bad = Fixtures.item("b", title: "\u{0}")
+            await #expect(throws: AttuneError.invalid("items[0].title", "must not contain a NUL character")) {
+                try await store.upsert([bad], in: .default)
+            }
+            #expect(try await store.allItems(in: .default).map(\.title) == ["Kept"])
+        }
+    }
+
     @Test func aTextWithANULIsRefusedNamingTheField() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.ensureWorkspace(.default, at: Fixtures.now)

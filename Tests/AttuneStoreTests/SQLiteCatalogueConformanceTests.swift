@@ -8,6 +8,12 @@ import Testing
 /// The backend-neutral catalogue, vector, text and imputation checks (shared with PostgreSQL) on
 /// SQLite, in memory and on disk.
 struct SQLiteCatalogueConformanceTests {
+    @Test(arguments: CatalogStoreConformance.names)
+    func catalogue(_ check: String) async throws {
+        try await CatalogStoreConformance.run(check, on: try SQLiteStore())
+        try await Self.onDisk { try await CatalogStoreConformance.run(check, on: $0) }
+    }
+
     @Test(arguments: TextStoreConformance.names)
     func texts(_ check: String) async throws {
         try await TextStoreConformance.run(check, on: try SQLiteStore())

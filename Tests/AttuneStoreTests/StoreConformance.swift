@@ -6,51 +6,13 @@ import Testing
 /// Checks every storage backend must pass. Each takes a fresh, empty store. The event log's own
 /// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`;
 /// identity links, profiles and segments are in `IdentityStoreConformance`,
-/// `ProfileStoreConformance` and `SegmentStoreConformance`.
+/// `ProfileStoreConformance` and `SegmentStoreConformance`; the catalogue's in `CatalogStoreConformance`.
 enum StoreConformance {
     static let other = WorkspaceID(unchecked: "other")
 
     static func prepare(_ store: some AttuneStorage) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)
         try await store.ensureWorkspace(other, at: Fixtures.now)
-    }
-
-    static func itemsUpsertKeepCreationTimeAndPaginate(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        let created = Fixtures.now
-        try await store.upsert([Fixtures.item("b", categories: ["x"], at: created), Fixtures.item("a", at: created)], in: .default)
-        let later = created.adding(milliseconds: 5_000)
-        var updated = Fixtures.item("b", title: "New", categories: ["y", "z"], at: later)
-        updated.properties = #"{"price":5}"#
-        try await store.upsert([updated], in: .default)
-        let item = try #require(try await store.item(ItemID(unchecked: "b"), in: .default))
-        #expect(item.title == "New")
-        #expect(item.categories == ["y", "z"])
-        #expect(item.properties == #"{"price":5}"#)
-        #expect(item.createdAt == created)
-        #expect(item.updatedAt == later)
-        let page1 = try await store.items(in: .default, after: nil, limit: 1)
-        #expect(page1.map(\.id.rawValue) == ["a"])
-        let page2 = try await store.items(in: .default, after: page1.last!.id, limit: 5)
-        #expect(page2.map(\.id.rawValue) == ["b"])
-        #expect(try await store.item(ItemID(unchecked: "b"), in: other) == nil)
-        let some = try await store.items([ItemID(unchecked: "a"), ItemID(unchecked: "zz"), ItemID(unchecked: "b")], in: .default)
-        #expect(Set(some.keys.map(\.rawValue)) == ["a", "b"])
-        #expect(try await store.items([ItemID(unchecked: "a")], in: other).isEmpty)
-        #expect(try await store.items([], in: .default).isEmpty)
-    }
-
-    static func deletingAnItemOnlyMarksItUnavailable(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        try await store.upsert([Fixtures.item("a")], in: .default)
-        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: other, at: Fixtures.now) == false)
-        #expect(try await store.markUnavailable(ItemID(unchecked: "missing"), in: .default, at: Fixtures.now) == false)
-        #expect(try await store.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now) == true)
-        let item = try #require(try await store.item(ItemID(unchecked: "a"), in: .default))
-        #expect(item.available == false)
-        let stats = try await store.stats(of: .default)
-        #expect(stats.items == 1)
-        #expect(stats.availableItems == 0)
     }
 
     static func statsCountUsersAndAnonymousVisitors(_ store: some AttuneStorage) async throws {
@@ -120,8 +82,6 @@ enum StoreConformance {
     }
 
     static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
-        ("itemsUpsertKeepCreationTimeAndPaginate", { try await itemsUpsertKeepCreationTimeAndPaginate($0) }),
-        ("deletingAnItemOnlyMarksItUnavailable", { try await deletingAnItemOnlyMarksItUnavailable($0) }),
         ("statsCountUsersAndAnonymousVisitors", { try await statsCountUsersAndAnonymousVisitors($0) }),
         ("workspacesAndKeys", { try await workspacesAndKeys($0) }),
         ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
