@@ -66,7 +66,7 @@ struct NullableInt64Array: PostgresNonThrowingEncodable {
     }
 }
 
-private func writeArrayHeader(into buffer: inout ByteBuffer, count: Int, hasNull: Bool, element: PostgresDataType) {
+func writeArrayHeader(into buffer: inout ByteBuffer, count: Int, hasNull: Bool, element: PostgresDataType) {
     // An empty array has zero dimensions and no dimension header.
     buffer.writeInteger(count == 0 ? 0 : 1, as: Int32.self)
     buffer.writeInteger(hasNull ? 1 : 0, as: Int32.self)

@@ -14,6 +14,11 @@ struct PostgresCatalogueConformanceTests {
         try await PostgresTestServer.withFreshStore { try await CatalogStoreConformance.run(check, on: $0) }
     }
 
+    @Test(arguments: EmbeddingStoreConformance.names)
+    func embeddings(_ check: String) async throws {
+        try await PostgresTestServer.withFreshStore { try await EmbeddingStoreConformance.run(check, on: $0) }
+    }
+
     @Test(arguments: TextStoreConformance.names)
     func texts(_ check: String) async throws {
         try await PostgresTestServer.withFreshStore { try await TextStoreConformance.run(check, on: $0) }

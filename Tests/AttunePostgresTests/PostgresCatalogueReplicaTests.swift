@@ -46,6 +46,12 @@ struct PostgresCatalogueReplicaTests {
         }
     }
 
+    @Test func replicasPuttingVectorsOfDifferentDimensionsAtOnceNeverMixThem() async throws {
+        try await Self.withReplicas { first, second, _ in
+            try await EmbeddingStoreConformance.concurrentDimensions(writers: [first, second, first, second])
+        }
+    }
+
     @Test func replicasAppendingTextsAtOnceStoreEachOnceInPageOrder() async throws {
         try await Self.withReplicas { first, second, _ in
             try await TextStoreConformance.concurrentAppends(writers: [first, second, first, second])

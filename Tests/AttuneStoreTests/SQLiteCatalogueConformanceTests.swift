@@ -14,6 +14,12 @@ struct SQLiteCatalogueConformanceTests {
         try await Self.onDisk { try await CatalogStoreConformance.run(check, on: $0) }
     }
 
+    @Test(arguments: EmbeddingStoreConformance.names)
+    func embeddings(_ check: String) async throws {
+        try await EmbeddingStoreConformance.run(check, on: try SQLiteStore())
+        try await Self.onDisk { try await EmbeddingStoreConformance.run(check, on: $0) }
+    }
+
     @Test(arguments: TextStoreConformance.names)
     func texts(_ check: String) async throws {
         try await TextStoreConformance.run(check, on: try SQLiteStore())

@@ -6,7 +6,8 @@ import Testing
 /// Checks every storage backend must pass. Each takes a fresh, empty store. The event log's own
 /// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`;
 /// identity links, profiles and segments are in `IdentityStoreConformance`,
-/// `ProfileStoreConformance` and `SegmentStoreConformance`; the catalogue's in `CatalogStoreConformance`.
+/// `ProfileStoreConformance` and `SegmentStoreConformance`; the catalogue's, vectors' and texts'
+/// in `CatalogStoreConformance`, `EmbeddingStoreConformance` and `TextStoreConformance`.
 enum StoreConformance {
     static let other = WorkspaceID(unchecked: "other")
 
@@ -53,38 +54,9 @@ enum StoreConformance {
         #expect(try await store.event(id: Fixtures.eventID(1), in: .default) == nil)
     }
 
-    static func embeddingsKeepOneDimensionPerWorkspace(_ store: some AttuneStorage) async throws {
-        try await prepare(store)
-        let a = ItemID(unchecked: "a")
-        let b = ItemID(unchecked: "b")
-        #expect(try await store.embeddingSummary(in: .default) == nil)
-        try await store.putEmbeddings([(a, [1, 2, 3]), (b, [-0.5, 0, 1e-20])], in: .default)
-        #expect(try await store.embeddings([a, b, ItemID(unchecked: "c")], in: .default) == [a: [1, 2, 3], b: [-0.5, 0, 1e-20]])
-        #expect(try await store.embeddingSummary(in: .default).map { [$0.dimension, $0.count] } == [3, 2])
-        // Another workspace has its own dimension.
-        try await store.putEmbeddings([(a, [1])], in: other)
-
-        // A batch with a wrong dimension, a non-finite number or an empty vector changes nothing.
-        for bad: [(item: ItemID, vector: [Float])] in [
-            [(b, [9, 9, 9]), (a, [1, 2])], [(a, [1, .nan, 3])], [(a, [])],
-            [(a, [Float](repeating: 1, count: EmbeddingValidation.maxDimension + 1))],
-        ] {
-            await #expect(throws: AttuneError.self) { try await store.putEmbeddings(bad, in: .default) }
-        }
-        #expect(try await store.embeddings([a, b], in: .default) == [a: [1, 2, 3], b: [-0.5, 0, 1e-20]])
-
-        // Replacing swaps the whole set, dimension included, in one step.
-        try await store.putEmbeddings([(b, [7, 8])], in: .default, replacingExisting: true)
-        #expect(try await store.embeddings([a, b], in: .default) == [b: [7, 8]])
-        #expect(try await store.clearEmbeddings(in: .default) == 1)
-        #expect(try await store.embeddingSummary(in: .default) == nil)
-        #expect(try await store.embeddings([a], in: other) == [a: [1]])
-    }
-
     static let all: [(String, @Sendable (any AttuneStorage) async throws -> Void)] = [
         ("statsCountUsersAndAnonymousVisitors", { try await statsCountUsersAndAnonymousVisitors($0) }),
         ("workspacesAndKeys", { try await workspacesAndKeys($0) }),
         ("appendingToAnUnknownWorkspaceStoresNothing", { try await appendingToAnUnknownWorkspaceStoresNothing($0) }),
-        ("embeddingsKeepOneDimensionPerWorkspace", { try await embeddingsKeepOneDimensionPerWorkspace($0) }),
     ]
 }
