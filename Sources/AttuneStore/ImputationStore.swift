@@ -47,3 +47,21 @@ extension ImputationStore {
         try await replaceImputations(of: attribute, with: values, in: workspace, at: time, erasedSince: nil)
     }
 }
+
+/// The checks every store applies to a run before writing it.
+package enum ImputationValidation {
+    /// - Throws: `AttuneError` `invalidValue` for a confidence that is not a number (SQLite would
+    ///   store it as NULL, PostgreSQL as NaN) or a user given twice (the run must have one
+    ///   estimate per user; the stores' keys would otherwise fail mid-write).
+    package static func check(attribute: String, _ values: [(user: UserID, value: String, confidence: Double)]) throws(AttuneError) {
+        var seen = Set<UserID>(minimumCapacity: values.count)
+        for (index, row) in values.enumerated() {
+            guard !row.confidence.isNaN else {
+                throw AttuneError.invalid("values[\(index)].confidence", "must be a number")
+            }
+            guard seen.insert(row.user).inserted else {
+                throw AttuneError.invalid("values[\(index)].user", "\(attribute): a user has one estimate per run")
+            }
+        }
+    }
+}

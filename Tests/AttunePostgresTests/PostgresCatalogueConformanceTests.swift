@@ -23,4 +23,82 @@ struct PostgresCatalogueConformanceTests {
     func texts(_ check: String) async throws {
         try await PostgresTestServer.withFreshStore { try await TextStoreConformance.run(check, on: $0) }
     }
+
+    @Test(arguments: ImputationStoreConformance.names)
+    func imputations(_ check: String) async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+                let people = try await PostgresPeople.make(configuration)
+                try await ImputationStoreConformance.run(check, on: store, people: people)
+            }
+        }
+    }
+}
+
+/// Profiles and erasures for the imputation checks, written with SQL.
+///
+/// The profile and erasure stores are not on PostgreSQL in this tree: when `profiles` and
+/// `erased_users` do not exist yet, stand-ins with the columns imputations read are created.
+/// Once those stores land, these hooks should call them (append, erasePerson) instead.
+enum PostgresPeople {
+    static func make(_ configuration: PostgresConfiguration) async throws -> ImputationStoreConformance.People {
+        try await PostgresTestServer.admin(configuration) { connection in
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS profiles (
+                    workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                    user_id TEXT NOT NULL,
+                    PRIMARY KEY (workspace, user_id)
+                )
+                """, logger: PostgresTestServer.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS erased_users (
+                    workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                    digest BYTEA NOT NULL,
+                    erased_at BIGINT NOT NULL,
+                    PRIMARY KEY (workspace, digest)
+                )
+                """, logger: PostgresTestServer.logger)
+        }
+        return ImputationStoreConformance.People(
+            addProfiles: { users, workspace in
+                try await PostgresTestServer.admin(configuration) { connection in
+                    _ = try await connection.query(
+                        """
+                        INSERT INTO profiles (workspace, user_id)
+                        SELECT w.pk, u FROM workspaces w, unnest(\(users.map(\.rawValue))::text[]) u
+                        WHERE w.name = \(workspace.rawValue)
+                        ON CONFLICT DO NOTHING
+                        """, logger: PostgresTestServer.logger)
+                }
+            },
+            erase: { user, digest, workspace, time in
+                // As SQLite's erasePerson: the profile and the estimates go, the digest stays.
+                try await PostgresTestServer.admin(configuration) { connection in
+                    for table in ["profiles", "imputed_attributes"] {
+                        try await connection.query(
+                            PostgresQuery(
+                                unsafeSQL: """
+                                    DELETE FROM \(table) WHERE user_id = $1
+                                    AND workspace = (SELECT pk FROM workspaces WHERE name = $2)
+                                    """,
+                                binds: {
+                                    var binds = PostgresBindings()
+                                    binds.append(user.rawValue)
+                                    binds.append(workspace.rawValue)
+                                    return binds
+                                }()),
+                            logger: PostgresTestServer.logger)
+                    }
+                    try await connection.query(
+                        """
+                        INSERT INTO erased_users (workspace, digest, erased_at)
+                        SELECT pk, \(ByteBuffer(bytes: digest)), \(time.millisecondsSinceEpoch) FROM workspaces
+                        WHERE name = \(workspace.rawValue)
+                        ON CONFLICT (workspace, digest) DO UPDATE SET erased_at = excluded.erased_at
+                        """, logger: PostgresTestServer.logger)
+                }
+            })
+    }
 }

@@ -63,4 +63,11 @@ struct PostgresCatalogueReplicaTests {
             try await TextStoreConformance.tailingReader(reader: first, writers: [second, second, first])
         }
     }
+
+    @Test func replicasRunningOneImputationAtOnceLeaveOneRunWhole() async throws {
+        try await Self.withReplicas { first, second, configuration in
+            let people = try await PostgresPeople.make(configuration)
+            try await ImputationStoreConformance.concurrentRuns(writers: [first, second], people: people)
+        }
+    }
 }

@@ -42,4 +42,17 @@ struct PostgresTextNULTests {
             #expect(try await store.texts(of: UserID(unchecked: "u1"), in: .default, after: nil, limit: 10).isEmpty)
         }
     }
+
+    @Test func anImputationWithANULIsRefusedNamingTheField() async throws {
+        try await PostgresTestServer.withFreshStore { store in
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+            await #expect(throws: AttuneError.invalid("attribute", "must not contain a NUL character")) {
+                try await store.replaceImputations(of: "a\u{0}", with: [], in: .default, at: Fixtures.now)
+            }
+            await #expect(throws: AttuneError.invalid("values[0].value", "must not contain a NUL character")) {
+                try await store.replaceImputations(
+                    of: "age", with: [(UserID(unchecked: "u1"), "\"\u{0}\"", 0.5)], in: .default, at: Fixtures.now)
+            }
+        }
+    }
 }

@@ -26,6 +26,31 @@ struct SQLiteCatalogueConformanceTests {
         try await Self.onDisk { try await TextStoreConformance.run(check, on: $0) }
     }
 
+    @Test(arguments: ImputationStoreConformance.names)
+    func imputations(_ check: String) async throws {
+        let store = try SQLiteStore()
+        try await ImputationStoreConformance.run(check, on: store, people: Self.people(store))
+        try await Self.onDisk { try await ImputationStoreConformance.run(check, on: $0, people: Self.people($0)) }
+    }
+
+    /// Profiles come from events, erasure from the personal-data store, as in production.
+    static func people(_ store: SQLiteStore) -> ImputationStoreConformance.People {
+        let counter = Locked<UInt64>(1_000_000)
+        return ImputationStoreConformance.People(
+            addProfiles: { users, workspace in
+                let first = counter.withLock { n in
+                    defer { n += UInt64(users.count) }
+                    return n
+                }
+                let events = users.enumerated().map { Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue) }
+                _ = try await store.append([EventBatch(workspace: workspace, events: events)])
+            },
+            erase: { user, digest, workspace, time in
+                let erased = try await store.erasePerson(user, digest: { _ in digest }, in: workspace, at: time)
+                #expect(erased != nil)
+            })
+    }
+
     static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -6,8 +6,9 @@ import Testing
 /// Checks every storage backend must pass. Each takes a fresh, empty store. The event log's own
 /// checks (read-back, duplicates, order, concurrent writers) are in `EventStoreConformance`;
 /// identity links, profiles and segments are in `IdentityStoreConformance`,
-/// `ProfileStoreConformance` and `SegmentStoreConformance`; the catalogue's, vectors' and texts'
-/// in `CatalogStoreConformance`, `EmbeddingStoreConformance` and `TextStoreConformance`.
+/// `ProfileStoreConformance` and `SegmentStoreConformance`; the catalogue's, vectors', texts'
+/// and imputations' in `CatalogStoreConformance`, `EmbeddingStoreConformance`, `TextStoreConformance` and
+/// `ImputationStoreConformance`.
 enum StoreConformance {
     static let other = WorkspaceID(unchecked: "other")
 

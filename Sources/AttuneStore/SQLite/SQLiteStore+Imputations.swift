@@ -8,7 +8,8 @@ extension SQLiteStore: ImputationStore {
         of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
         at time: Timestamp, erasedSince: (time: Timestamp, digest: @Sendable (UserID) -> [UInt8])?
     ) async throws -> Int {
-        try await writer.write { db in
+        try ImputationValidation.check(attribute: attribute, values)
+        return try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
             var erasedDuringRun: Set<Data> = []
             if let erasedSince {
