@@ -9,7 +9,9 @@ extension PostgresStore: CatalogStore {
     /// lock the rows they share in the same order and cannot deadlock. Idempotent, hence retried.
     ///
     /// An id given twice is written as SQLite's row-by-row upsert leaves it: the last version's
-    /// fields, with the first version's creation time when the item is new.
+    /// fields, with the first version's creation time when the item is new. A row that would not
+    /// change is not rewritten, so a replay or the re-import of an unchanged catalogue writes
+    /// (almost) nothing.
     package func upsert(_ items: [Item], in workspace: WorkspaceID) async throws {
         try Self.validate(items)
         let columns = ItemColumns(items)
@@ -32,6 +34,10 @@ extension PostgresStore: CatalogStore {
                     categories = excluded.categories, tags = excluded.tags,
                     properties = excluded.properties, available = excluded.available,
                     updated_at = excluded.updated_at
+                WHERE (items.title, items.description, items.categories, items.tags, items.properties, items.available,
+                       items.updated_at)
+                    IS DISTINCT FROM (excluded.title, excluded.description, excluded.categories, excluded.tags,
+                                      excluded.properties, excluded.available, excluded.updated_at)
                 """, logger: logger)
         }
     }
