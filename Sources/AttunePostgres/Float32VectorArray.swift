@@ -12,16 +12,18 @@ struct Float32VectorArray: PostgresNonThrowingEncodable {
     static var psqlType: PostgresDataType { .byteaArray }
     static var psqlFormat: PostgresFormat { .binary }
 
-    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) {
+    func encode<JSONEncoder: PostgresJSONEncoder>(
+        into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>
+    ) {
         writeArrayHeader(into: &buffer, count: vectors.count, hasNull: false, element: .bytea)
         buffer.reserveCapacity(minimumWritableBytes: vectors.reduce(0) { $0 + 4 + $1.count * 4 })
         for vector in vectors {
             buffer.writeInteger(Int32(vector.count * 4))
             #if _endian(little)
-            // The array's memory is already the stored format: one copy per vector.
-            vector.withUnsafeBytes { _ = buffer.writeBytes($0) }
+                // The array's memory is already the stored format: one copy per vector.
+                vector.withUnsafeBytes { _ = buffer.writeBytes($0) }
             #else
-            for value in vector { buffer.writeInteger(value.bitPattern, endianness: .little) }
+                for value in vector { buffer.writeInteger(value.bitPattern, endianness: .little) }
             #endif
         }
     }
@@ -32,11 +34,13 @@ struct Float32VectorArray: PostgresNonThrowingEncodable {
             let count = raw.count / 4
             return [Float](unsafeUninitializedCapacity: count) { out, initialized in
                 #if _endian(little)
-                UnsafeMutableRawBufferPointer(out).copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[0..<count * 4]))
+                    UnsafeMutableRawBufferPointer(out).copyMemory(
+                        from: UnsafeRawBufferPointer(rebasing: raw[0..<count * 4]))
                 #else
-                for i in 0..<count {
-                    out[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
-                }
+                    for i in 0..<count {
+                        out[i] = Float(
+                            bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self)))
+                    }
                 #endif
                 initialized = count
             }

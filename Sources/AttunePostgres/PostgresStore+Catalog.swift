@@ -105,7 +105,9 @@ extension PostgresStore: CatalogStore {
             try check(item.title, "items[\(position)].title")
             try check(item.description, "items[\(position)].description")
             try check(item.properties, "items[\(position)].properties")
-            for (index, label) in item.categories.enumerated() { try check(label, "items[\(position)].categories[\(index)]") }
+            for (index, label) in item.categories.enumerated() {
+                try check(label, "items[\(position)].categories[\(index)]")
+            }
             for (index, label) in item.tags.enumerated() { try check(label, "items[\(position)].tags[\(index)]") }
         }
     }
@@ -116,10 +118,12 @@ extension PostgresStore: CatalogStore {
         var items: [Item] = []
         let decoded = rows.decode((String, String?, String?, String, String, String?, Bool, Int64, Int64).self)
         for try await (id, title, description, categories, tags, properties, available, created, updated) in decoded {
-            items.append(Item(
-                id: ItemID(unchecked: id), title: title, description: description, categories: labels(categories),
-                tags: labels(tags), properties: properties, available: available,
-                createdAt: Timestamp(millisecondsSinceEpoch: created), updatedAt: Timestamp(millisecondsSinceEpoch: updated)))
+            items.append(
+                Item(
+                    id: ItemID(unchecked: id), title: title, description: description, categories: labels(categories),
+                    tags: labels(tags), properties: properties, available: available,
+                    createdAt: Timestamp(millisecondsSinceEpoch: created),
+                    updatedAt: Timestamp(millisecondsSinceEpoch: updated)))
         }
         return items
     }

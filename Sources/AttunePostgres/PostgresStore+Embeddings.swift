@@ -60,7 +60,10 @@ extension PostgresStore: EmbeddingStore {
         return try await read("read embeddings") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return [:] }
             let rows = try await connection.query(
-                "SELECT item_id, vector FROM item_embeddings WHERE workspace = \(key) AND item_id = ANY(\(names)::text[])",
+                """
+                SELECT item_id, vector FROM item_embeddings
+                WHERE workspace = \(key) AND item_id = ANY(\(names)::text[])
+                """,
                 logger: logger)
             var found: [ItemID: [Float]] = [:]
             for try await (item, bytes) in rows.decode((String, ByteBuffer).self) {
@@ -91,7 +94,10 @@ extension PostgresStore: EmbeddingStore {
         try await transaction("clear embeddings") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return 0 }
             let rows = try await connection.query(
-                "WITH gone AS (DELETE FROM item_embeddings WHERE workspace = \(key) RETURNING 1) SELECT count(*) FROM gone",
+                """
+                WITH gone AS (DELETE FROM item_embeddings WHERE workspace = \(key) RETURNING 1)
+                SELECT count(*) FROM gone
+                """,
                 logger: logger)
             var count = 0
             for try await deleted in rows.decode(Int64.self) { count = Int(deleted) }
@@ -99,7 +105,9 @@ extension PostgresStore: EmbeddingStore {
         }
     }
 
-    private static func storedDimension(_ key: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws -> Int? {
+    private static func storedDimension(_ key: Int64, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> Int?
+    {
         let rows = try await connection.query(
             "SELECT length(vector) / 4 FROM item_embeddings WHERE workspace = \(key) LIMIT 1", logger: logger)
         var dimension: Int?

@@ -18,7 +18,8 @@ extension PostgresStore: ImputationStore {
     /// Reads `profiles` and `erased_users`, which the profile and erasure stores create.
     @discardableResult
     package func replaceImputations(
-        of attribute: String, with values: [(user: UserID, value: String, confidence: Double)], in workspace: WorkspaceID,
+        of attribute: String, with values: [(user: UserID, value: String, confidence: Double)],
+        in workspace: WorkspaceID,
         at time: Timestamp, erasedSince: (time: Timestamp, digest: @Sendable (UserID) -> [UInt8])?
     ) async throws -> Int {
         try ImputationValidation.check(attribute: attribute, values)
@@ -35,7 +36,9 @@ extension PostgresStore: ImputationStore {
                     SELECT digest FROM erased_users
                     WHERE workspace = \(key) AND erased_at >= \(erasedSince.time.millisecondsSinceEpoch)
                     """, logger: logger)
-                for try await digest in rows.decode(ByteBuffer.self) { erasedDuringRun.insert(Array(digest.readableBytesView)) }
+                for try await digest in rows.decode(ByteBuffer.self) {
+                    erasedDuringRun.insert(Array(digest.readableBytesView))
+                }
             }
             try await connection.query(
                 "DELETE FROM imputed_attributes WHERE workspace = \(key) AND attribute = \(attribute)", logger: logger)
@@ -59,7 +62,8 @@ extension PostgresStore: ImputationStore {
                 """
                 INSERT INTO imputed_attributes (workspace, user_id, attribute, value, confidence, imputed_at)
                 SELECT \(key), v.user_id, \(attribute), v.value, v.confidence, \(time.millisecondsSinceEpoch)
-                FROM unnest(\(users)::text[], \(texts)::text[], \(confidences)::float8[]) AS v(user_id, value, confidence)
+                FROM unnest(\(users)::text[], \(texts)::text[], \(confidences)::float8[])
+                    AS v(user_id, value, confidence)
                 WHERE EXISTS (
                     SELECT 1 FROM profiles p WHERE p.workspace = \(key) AND p.user_id = v.user_id FOR KEY SHARE)
                 RETURNING 1
@@ -80,8 +84,10 @@ extension PostgresStore: ImputationStore {
                 """, logger: logger)
             var imputations: [StoredImputation] = []
             for try await (attribute, value, confidence, at) in rows.decode((String, String, Double, Int64).self) {
-                imputations.append(StoredImputation(
-                    attribute: attribute, value: value, confidence: confidence, imputedAt: Timestamp(millisecondsSinceEpoch: at)))
+                imputations.append(
+                    StoredImputation(
+                        attribute: attribute, value: value, confidence: confidence,
+                        imputedAt: Timestamp(millisecondsSinceEpoch: at)))
             }
             return imputations
         }
@@ -89,7 +95,9 @@ extension PostgresStore: ImputationStore {
 
     /// PostgreSQL text cannot hold NUL, which SQLite stores: such a run is refused before
     /// anything is written, naming the field.
-    static func validateText(attribute: String, _ values: [(user: UserID, value: String, confidence: Double)]) throws(AttuneError) {
+    static func validateText(attribute: String, _ values: [(user: UserID, value: String, confidence: Double)])
+        throws(AttuneError)
+    {
         if attribute.utf8.contains(0) { throw AttuneError.invalid("attribute", "must not contain a NUL character") }
         for (index, row) in values.enumerated() where row.value.utf8.contains(0) {
             throw AttuneError.invalid("values[\(index)].value", "must not contain a NUL character")

@@ -85,13 +85,15 @@ extension PostgresStore: TextStore {
                 ORDER BY seq LIMIT \(limit)
                 """, logger: logger)
             var texts: [(sequence: Int64, text: CustomerText)] = []
-            let decoded = rows.decode((Int64, String, String, String, Int64, String?, Double?, String?, String, Int64).self)
+            let decoded = rows.decode(
+                (Int64, String, String, String, Int64, String?, Double?, String?, String, Int64).self)
             for try await (seq, id, source, body, ts, item, sentiment, label, entities, created) in decoded {
-                texts.append((seq, CustomerText(
+                let text = CustomerText(
                     id: TextID(unchecked: id), user: user, source: TextSource(rawValue: source) ?? .chat, body: body,
                     time: Timestamp(millisecondsSinceEpoch: ts), item: item.map(ItemID.init(unchecked:)),
                     sentiment: sentiment, sentimentLabel: label, entities: entities, mentions: [],
-                    createdAt: Timestamp(millisecondsSinceEpoch: created))))
+                    createdAt: Timestamp(millisecondsSinceEpoch: created))
+                texts.append((seq, text))
             }
             guard !texts.isEmpty else { return [] }
             // The page's mentions in one query rather than one per text.
@@ -128,9 +130,10 @@ extension PostgresStore: TextStore {
             let decoded = rows.decode((String, String, Int64, Double?, Double?, Int64).self)
             for try await (kind, value, count, mean, lowest, last) in decoded {
                 guard let target = MentionTarget(kind: kind, value: value) else { continue }
-                summaries.append(MentionSummary(
-                    user: user, target: target, count: Int(count), meanSentiment: mean, minSentiment: lowest,
-                    lastTime: Timestamp(millisecondsSinceEpoch: last)))
+                summaries.append(
+                    MentionSummary(
+                        user: user, target: target, count: Int(count), meanSentiment: mean, minSentiment: lowest,
+                        lastTime: Timestamp(millisecondsSinceEpoch: last)))
             }
             return summaries
         }
@@ -151,10 +154,12 @@ extension PostgresStore: TextStore {
                 GROUP BY user_id ORDER BY user_id LIMIT \(limit)
                 """, logger: logger)
             var summaries: [MentionSummary] = []
-            for try await (user, count, mean, lowest, last) in rows.decode((String, Int64, Double?, Double?, Int64).self) {
-                summaries.append(MentionSummary(
-                    user: UserID(unchecked: user), target: target, count: Int(count), meanSentiment: mean,
-                    minSentiment: lowest, lastTime: Timestamp(millisecondsSinceEpoch: last)))
+            let decoded = rows.decode((String, Int64, Double?, Double?, Int64).self)
+            for try await (user, count, mean, lowest, last) in decoded {
+                summaries.append(
+                    MentionSummary(
+                        user: UserID(unchecked: user), target: target, count: Int(count), meanSentiment: mean,
+                        minSentiment: lowest, lastTime: Timestamp(millisecondsSinceEpoch: last)))
             }
             return summaries
         }

@@ -53,7 +53,9 @@ package enum ImputationValidation {
     /// - Throws: `AttuneError` `invalidValue` for a confidence that is not a number (SQLite would
     ///   store it as NULL, PostgreSQL as NaN) or a user given twice (the run must have one
     ///   estimate per user; the stores' keys would otherwise fail mid-write).
-    package static func check(attribute: String, _ values: [(user: UserID, value: String, confidence: Double)]) throws(AttuneError) {
+    package static func check(
+        attribute: String, _ values: [(user: UserID, value: String, confidence: Double)]
+    ) throws(AttuneError) {
         var seen = Set<UserID>(minimumCapacity: values.count)
         for (index, row) in values.enumerated() {
             guard !row.confidence.isNaN else {

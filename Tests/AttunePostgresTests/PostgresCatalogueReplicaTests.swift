@@ -37,10 +37,13 @@ struct PostgresCatalogueReplicaTests {
             let added = try await second.catalogVersion(in: .default)
             #expect(added != empty)
             #expect(try await second.item(ItemID(unchecked: "a"), in: .default) == Fixtures.item("a"))
-            try await first.upsert([Fixtures.item("a", title: "New", at: Fixtures.now.adding(milliseconds: 1))], in: .default)
+            try await first.upsert(
+                [Fixtures.item("a", title: "New", at: Fixtures.now.adding(milliseconds: 1))], in: .default)
             let renamed = try await second.catalogVersion(in: .default)
             #expect(renamed != added)
-            #expect(try await first.markUnavailable(ItemID(unchecked: "a"), in: .default, at: Fixtures.now.adding(milliseconds: 2)))
+            #expect(
+                try await first.markUnavailable(
+                    ItemID(unchecked: "a"), in: .default, at: Fixtures.now.adding(milliseconds: 2)))
             #expect(try await second.catalogVersion(in: .default) != renamed)
             #expect(try await second.catalogVersion(in: .default) == first.catalogVersion(in: .default))
         }

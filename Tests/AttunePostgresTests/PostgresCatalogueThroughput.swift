@@ -8,7 +8,10 @@ import Testing
 /// Not a check: prints items/s upserted and vectors/s put, on PostgreSQL and on an SQLite file
 /// beside it, when `ATTUNE_POSTGRES_BENCH` is set (and a server is configured). No threshold:
 /// the figures depend on the machine and the server's settings.
-@Suite(.serialized, .enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil))
+@Suite(
+    .serialized,
+    .enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil)
+)
 struct PostgresCatalogueThroughput {
     static let batches = 10
     static let batchSize = 5_000
@@ -70,7 +73,8 @@ struct PostgresCatalogueThroughput {
 
     @Test func catalogueAndVectorWritesPerSecond() async throws {
         try await PostgresTestServer.withFreshStore { store in try await Self.run("postgres", store) }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-bench-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "attune-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try await Self.run("sqlite file", try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))

@@ -16,7 +16,10 @@ package enum CatalogStoreConformance {
         ("itemsReadBackFieldForField", { try await itemsReadBackFieldForField($0) }),
         ("anIdTwiceInOneBatchEndsAsTheLastVersion", { try await anIdTwiceInOneBatchEndsAsTheLastVersion($0) }),
         ("deletingAnItemOnlyMarksItUnavailable", { try await deletingAnItemOnlyMarksItUnavailable($0) }),
-        ("pagesFollowByteOrderAndCoverTheCatalogueOnce", { try await pagesFollowByteOrderAndCoverTheCatalogueOnce($0) }),
+        (
+            "pagesFollowByteOrderAndCoverTheCatalogueOnce",
+            { try await pagesFollowByteOrderAndCoverTheCatalogueOnce($0) }
+        ),
         ("aLargeBatchIsStoredWholeAndReplayable", { try await aLargeBatchIsStoredWholeAndReplayable($0) }),
         ("unknownWorkspacesAndEmptyInputs", { try await unknownWorkspacesAndEmptyInputs($0) }),
         ("theCatalogueVersionChangesWithTheCatalogue", { try await theCatalogueVersionChangesWithTheCatalogue($0) }),
@@ -40,7 +43,8 @@ package enum CatalogStoreConformance {
     static func itemsUpsertKeepCreationTimeAndPaginate(_ store: some Store) async throws {
         try await prepare(store)
         let created = Fixtures.now
-        try await store.upsert([Fixtures.item("b", categories: ["x"], at: created), Fixtures.item("a", at: created)], in: .default)
+        try await store.upsert(
+            [Fixtures.item("b", categories: ["x"], at: created), Fixtures.item("a", at: created)], in: .default)
         let later = created.adding(milliseconds: 5_000)
         var updated = Fixtures.item("b", title: "New", categories: ["y", "z"], at: later)
         updated.properties = #"{"price":5}"#
@@ -71,7 +75,9 @@ package enum CatalogStoreConformance {
             categories: ["Küche", #"a "quoted" \ label"#, "[]", ""], tags: ["🏷", "tag,with,commas"],
             properties: #"{"price":12.5,"note":"日本語","nested":{"a":[1,null,true]}}"#, available: false,
             createdAt: Fixtures.now.adding(milliseconds: -86_400_000), updatedAt: Fixtures.now.adding(milliseconds: 1))
-        let bare = Item(id: id("bare"), createdAt: Timestamp(millisecondsSinceEpoch: 0), updatedAt: Timestamp(millisecondsSinceEpoch: -5))
+        let bare = Item(
+            id: id("bare"), createdAt: Timestamp(millisecondsSinceEpoch: 0),
+            updatedAt: Timestamp(millisecondsSinceEpoch: -5))
         let long = Item(
             id: id(String(repeating: "x", count: ItemID.maxLength)), title: String(repeating: "é", count: 20_000),
             createdAt: Fixtures.now, updatedAt: Fixtures.now)
@@ -79,10 +85,15 @@ package enum CatalogStoreConformance {
         #expect(try await store.item(full.id, in: .default) == full)
         #expect(try await store.item(bare.id, in: .default) == bare)
         #expect(try await store.item(long.id, in: .default) == long)
-        #expect(try await store.items([full.id, bare.id, long.id], in: .default) == [full.id: full, bare.id: bare, long.id: long])
-        #expect(try await store.allItems(in: .default) == [bare, full, long].sorted {
-            $0.id.rawValue.utf8.lexicographicallyPrecedes($1.id.rawValue.utf8)
-        })
+        #expect(
+            try await store.items([full.id, bare.id, long.id], in: .default) == [
+                full.id: full, bare.id: bare, long.id: long,
+            ])
+        #expect(
+            try await store.allItems(in: .default)
+                == [bare, full, long].sorted {
+                    $0.id.rawValue.utf8.lexicographicallyPrecedes($1.id.rawValue.utf8)
+                })
     }
 
     static func anIdTwiceInOneBatchEndsAsTheLastVersion(_ store: some Store) async throws {
@@ -146,8 +157,9 @@ package enum CatalogStoreConformance {
         }
         #expect(try await store.allItems(in: .default, pageSize: 3).map(\.id.rawValue) == expected)
         // A cursor that is not a stored id still starts after it.
-        #expect(try await store.items(in: .default, after: id("b0"), limit: 100).map(\.id.rawValue)
-            == expected.filter { !$0.utf8.lexicographicallyPrecedes("b0".utf8) })
+        #expect(
+            try await store.items(in: .default, after: id("b0"), limit: 100).map(\.id.rawValue)
+                == expected.filter { !$0.utf8.lexicographicallyPrecedes("b0".utf8) })
         #expect(try await store.items(in: .default, after: nil, limit: 0).isEmpty)
         #expect(try await store.items(in: .default, after: id("😀"), limit: 10).isEmpty)
     }
@@ -197,7 +209,8 @@ package enum CatalogStoreConformance {
         #expect(one != empty)
         #expect(try await store.catalogVersion(in: .default) == one)
         #expect(try await store.catalogVersion(in: other) == empty)
-        try await store.upsert([Fixtures.item("x1", title: "Renamed", at: Fixtures.now.adding(milliseconds: 5))], in: .default)
+        try await store.upsert(
+            [Fixtures.item("x1", title: "Renamed", at: Fixtures.now.adding(milliseconds: 5))], in: .default)
         let renamed = try await store.catalogVersion(in: .default)
         #expect(renamed != one)
         #expect(try await store.markUnavailable(id("x1"), in: .default, at: Fixtures.now.adding(milliseconds: 9)))
@@ -226,7 +239,8 @@ package enum CatalogStoreConformance {
                         var ids = Array(0..<300)
                         if w % 2 == 1 { ids.reverse() }
                         let items = ids.map { n in
-                            Fixtures.item("i\(n)", title: "w\(w) r\(round)", at: Fixtures.now.adding(milliseconds: Int64(round)))
+                            Fixtures.item(
+                                "i\(n)", title: "w\(w) r\(round)", at: Fixtures.now.adding(milliseconds: Int64(round)))
                         }
                         for chunk in stride(from: 0, to: items.count, by: 100) {
                             try await writer.upsert(Array(items[chunk..<chunk + 100]), in: .default)

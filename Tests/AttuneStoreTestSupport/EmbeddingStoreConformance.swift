@@ -38,7 +38,10 @@ package enum EmbeddingStoreConformance {
         try await prepare(store)
         #expect(try await store.embeddingSummary(in: .default) == nil)
         try await store.putEmbeddings([(a, [1, 2, 3]), (b, [-0.5, 0, 1e-20])], in: .default)
-        #expect(try await store.embeddings([a, b, ItemID(unchecked: "c")], in: .default) == [a: [1, 2, 3], b: [-0.5, 0, 1e-20]])
+        #expect(
+            try await store.embeddings([a, b, ItemID(unchecked: "c")], in: .default) == [
+                a: [1, 2, 3], b: [-0.5, 0, 1e-20],
+            ])
         #expect(try await store.embeddingSummary(in: .default).map { [$0.dimension, $0.count] } == [3, 2])
         // Another workspace has its own dimension.
         try await store.putEmbeddings([(a, [1])], in: other)
@@ -76,7 +79,10 @@ package enum EmbeddingStoreConformance {
         let stored = try #require(try await store.embeddings([a], in: .default)[a])
         #expect(stored.map(\.bitPattern) == extremes.map(\.bitPattern))
         #expect(try await store.embeddings([c], in: other)[c]?.map(\.bitPattern) == widest.map(\.bitPattern))
-        #expect(try await store.embeddingSummary(in: other).map { [$0.dimension, $0.count] } == [EmbeddingValidation.maxDimension, 1])
+        #expect(
+            try await store.embeddingSummary(in: other).map { [$0.dimension, $0.count] } == [
+                EmbeddingValidation.maxDimension, 1,
+            ])
         // Multi-byte and long item ids are keys like any other.
         let odd = ItemID(unchecked: "ß/𝄞 " + String(repeating: "é", count: 100))
         try await store.putEmbeddings([(odd, extremes.reversed())], in: .default)
@@ -96,8 +102,9 @@ package enum EmbeddingStoreConformance {
             }
         }
         // A mixed batch is refused even when it would replace everything.
-        await #expect { try await store.putEmbeddings([(b, [1]), (a, [1, 2, 3])], in: .default, replacingExisting: true) }
-            throws: { error in (error as? AttuneError)?.code == .conflict }
+        await #expect {
+            try await store.putEmbeddings([(b, [1]), (a, [1, 2, 3])], in: .default, replacingExisting: true)
+        } throws: { error in (error as? AttuneError)?.code == .conflict }
         let invalid: [[(item: ItemID, vector: [Float])]] = [
             [(b, [1, .infinity])], [(b, [-.infinity, 1])], [(b, [.nan, .nan])], [(b, [.signalingNaN, 1])], [(b, [])],
             [(b, [1, 2]), (ItemID(unchecked: "c"), [Float](repeating: 0, count: 100_000))],
@@ -106,7 +113,8 @@ package enum EmbeddingStoreConformance {
             await #expect { try await store.putEmbeddings(bad, in: .default) } throws: { error in
                 (error as? AttuneError)?.code == .invalidValue
             }
-            await #expect { try await store.putEmbeddings(bad, in: .default, replacingExisting: true) } throws: { error in
+            await #expect { try await store.putEmbeddings(bad, in: .default, replacingExisting: true) } throws: {
+                error in
                 (error as? AttuneError)?.code == .invalidValue
             }
         }
@@ -142,9 +150,13 @@ package enum EmbeddingStoreConformance {
 
     static func unknownWorkspacesAndEmptyInputs(_ store: some Store) async throws {
         try await prepare(store)
-        await #expect(throws: AttuneError.notFound("workspace")) { try await store.putEmbeddings([(a, [1])], in: ghost) }
+        await #expect(throws: AttuneError.notFound("workspace")) {
+            try await store.putEmbeddings([(a, [1])], in: ghost)
+        }
         // An unknown workspace is reported before the vectors are judged.
-        await #expect(throws: AttuneError.notFound("workspace")) { try await store.putEmbeddings([(a, [.nan])], in: ghost) }
+        await #expect(throws: AttuneError.notFound("workspace")) {
+            try await store.putEmbeddings([(a, [.nan])], in: ghost)
+        }
         // An empty batch writes nothing, anywhere, even when asked to replace.
         try await store.putEmbeddings([], in: ghost)
         try await store.putEmbeddings([(a, [1, 2])], in: .default)
@@ -172,7 +184,9 @@ package enum EmbeddingStoreConformance {
             let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
                 for (w, writer) in writers.enumerated() {
                     group.addTask {
-                        let vectors = (0..<50).map { (item: ItemID(unchecked: "w\(w)-\($0)"), vector: [Float](repeating: 1, count: w % 2 + 2)) }
+                        let vectors = (0..<50).map {
+                            (item: ItemID(unchecked: "w\(w)-\($0)"), vector: [Float](repeating: 1, count: w % 2 + 2))
+                        }
                         do {
                             try await writer.putEmbeddings(vectors, in: .default)
                             return (w, true)

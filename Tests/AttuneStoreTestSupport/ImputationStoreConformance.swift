@@ -32,16 +32,28 @@ package enum ImputationStoreConformance {
     static let u2 = UserID(unchecked: "u2")
 
     package static let checks: [(name: String, run: @Sendable (any Store, People) async throws -> Void)] = [
-        ("aRunReplacesOnlyItsAttributeInItsWorkspace", { try await aRunReplacesOnlyItsAttributeInItsWorkspace($0, $1) }),
+        (
+            "aRunReplacesOnlyItsAttributeInItsWorkspace",
+            { try await aRunReplacesOnlyItsAttributeInItsWorkspace($0, $1) }
+        ),
         ("anEmptyRunClearsTheAttribute", { try await anEmptyRunClearsTheAttribute($0, $1) }),
-        ("aUserErasedWhileTheRunComputedGetsNoEstimate", { try await aUserErasedWhileTheRunComputedGetsNoEstimate($0, $1) }),
-        ("aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun", {
-            try await aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun($0, $1)
-        }),
+        (
+            "aUserErasedWhileTheRunComputedGetsNoEstimate",
+            { try await aUserErasedWhileTheRunComputedGetsNoEstimate($0, $1) }
+        ),
+        (
+            "aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun",
+            {
+                try await aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun($0, $1)
+            }
+        ),
         ("badRunsAreRefusedAndChangeNothing", { try await badRunsAreRefusedAndChangeNothing($0, $1) }),
         ("oddNamesAndValuesRoundTripInNameOrder", { try await oddNamesAndValuesRoundTripInNameOrder($0, $1) }),
         ("aLargeRunIsStoredWhole", { try await aLargeRunIsStoredWhole($0, $1) }),
-        ("concurrentRunsOfOneAttributeLeaveOneRunWhole", { try await concurrentRunsOfOneAttributeLeaveOneRunWhole($0, $1) }),
+        (
+            "concurrentRunsOfOneAttributeLeaveOneRunWhole",
+            { try await concurrentRunsOfOneAttributeLeaveOneRunWhole($0, $1) }
+        ),
     ]
 
     package static var names: [String] { checks.map(\.name) }
@@ -61,13 +73,16 @@ package enum ImputationStoreConformance {
 
     static func aRunReplacesOnlyItsAttributeInItsWorkspace(_ store: some Store, _ people: People) async throws {
         try await prepare(store, people)
-        #expect(try await store.replaceImputations(of: "age", with: [(u1, "30", 0.5), (u2, "40", 0.25)], in: .default, at: Fixtures.now) == 2)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: [(u1, "30", 0.5), (u2, "40", 0.25)], in: .default, at: Fixtures.now) == 2)
         try await store.replaceImputations(of: "gender", with: [(u1, #""F""#, 0.75)], in: .default, at: Fixtures.now)
         try await store.replaceImputations(of: "age", with: [(u1, "99", 1)], in: other, at: Fixtures.now)
         try await store.replaceImputations(of: "age", with: [(u2, "41", 0.3)], in: .default, at: Fixtures.now)
-        #expect(try await store.imputations(of: u1, in: .default) == [
-            StoredImputation(attribute: "gender", value: #""F""#, confidence: 0.75, imputedAt: Fixtures.now)
-        ])
+        #expect(
+            try await store.imputations(of: u1, in: .default) == [
+                StoredImputation(attribute: "gender", value: #""F""#, confidence: 0.75, imputedAt: Fixtures.now)
+            ])
         #expect(try await store.imputations(of: u2, in: .default).map(\.value) == ["41"])
         #expect(try await store.imputations(of: u1, in: other).map(\.value) == ["99"])
         #expect(try await store.imputations(of: u1, in: WorkspaceID(unchecked: "nowhere")).isEmpty)
@@ -92,15 +107,18 @@ package enum ImputationStoreConformance {
         #expect(try await store.imputations(of: u1, in: .default).map(\.value) == ["30"])
         #expect(try await store.imputations(of: u2, in: .default).isEmpty)
         // Nor a user the store never had a profile for.
-        #expect(try await store.replaceImputations(
-            of: "age", with: [(UserID(unchecked: "ghost"), "50", 1)], in: .default, at: Fixtures.now) == 0)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: [(UserID(unchecked: "ghost"), "50", 1)], in: .default, at: Fixtures.now) == 0)
         #expect(try await store.imputations(of: UserID(unchecked: "ghost"), in: .default).isEmpty)
     }
 
     /// The run starts, u2 is erased, a new event makes u2 a profile again, then the run writes: the
     /// estimate came from the erased person's behaviour and must not be stored; one from a run
     /// that started after the erasure may.
-    static func aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun(_ store: some Store, _ people: People) async throws {
+    static func aUserErasedDuringTheRunAndRecreatedGetsNoEstimateFromThatRun(_ store: some Store, _ people: People)
+        async throws
+    {
         try await prepare(store, people)
         let u2Digest = [UInt8](repeating: 7, count: 32)
         let digest: @Sendable (UserID) -> [UInt8] = { $0 == u2 ? u2Digest : [UInt8](repeating: 0, count: 32) }
@@ -110,22 +128,28 @@ package enum ImputationStoreConformance {
         try await people.addProfiles([u2], .default)
         let computed = [(user: u1, value: "30", confidence: 0.5), (user: u2, value: "40", confidence: 0.25)]
 
-        #expect(try await store.replaceImputations(
-            of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: runStart, digest: digest)) == 1)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: runStart, digest: digest))
+                == 1)
         #expect(try await store.imputations(of: u2, in: .default).isEmpty)
         #expect(try await store.imputations(of: u1, in: .default).map(\.value) == ["30"])
 
         // Erased at the very millisecond the run started counts as during the run.
-        #expect(try await store.replaceImputations(
-            of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: erasedAt, digest: digest)) == 1)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: computed, in: .default, at: erasedAt, erasedSince: (time: erasedAt, digest: digest))
+                == 1)
         // A later run computed from the new events only.
         let later = erasedAt.adding(milliseconds: 1)
-        #expect(try await store.replaceImputations(
-            of: "age", with: computed, in: .default, at: later, erasedSince: (time: later, digest: digest)) == 2)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: computed, in: .default, at: later, erasedSince: (time: later, digest: digest)) == 2)
         #expect(try await store.imputations(of: u2, in: .default).map(\.value) == ["40"])
         // The erasure of one workspace does not reach another.
-        #expect(try await store.replaceImputations(
-            of: "age", with: computed, in: other, at: erasedAt, erasedSince: (time: runStart, digest: digest)) == 2)
+        #expect(
+            try await store.replaceImputations(
+                of: "age", with: computed, in: other, at: erasedAt, erasedSince: (time: runStart, digest: digest)) == 2)
     }
 
     static func badRunsAreRefusedAndChangeNothing(_ store: some Store, _ people: People) async throws {
@@ -137,11 +161,13 @@ package enum ImputationStoreConformance {
             [(u1, "31", 0.5), (u2, "41", 0.5), (u1, "32", 0.6)],  // a user twice
         ]
         for values in bad {
-            await #expect { try await store.replaceImputations(of: "age", with: values, in: .default, at: Fixtures.now) }
-                throws: { error in (error as? AttuneError)?.code == .invalidValue }
+            await #expect {
+                try await store.replaceImputations(of: "age", with: values, in: .default, at: Fixtures.now)
+            } throws: { error in (error as? AttuneError)?.code == .invalidValue }
         }
         await #expect(throws: AttuneError.notFound("workspace")) {
-            try await store.replaceImputations(of: "age", with: [(u1, "31", 0.5)], in: WorkspaceID(unchecked: "ghost"), at: Fixtures.now)
+            try await store.replaceImputations(
+                of: "age", with: [(u1, "31", 0.5)], in: WorkspaceID(unchecked: "ghost"), at: Fixtures.now)
         }
         #expect(try await store.imputations(of: u1, in: .default) == before)
         #expect(try await store.imputations(of: u2, in: .default).isEmpty)
@@ -205,7 +231,8 @@ package enum ImputationStoreConformance {
                 for (w, writer) in writers.enumerated() {
                     group.addTask {
                         let values = users[w].map { (user: $0, value: "\(w)", confidence: 0.5) }
-                        let stored = try await writer.replaceImputations(of: "age", with: values, in: .default, at: Fixtures.now)
+                        let stored = try await writer.replaceImputations(
+                            of: "age", with: values, in: .default, at: Fixtures.now)
                         #expect(stored == 50)
                     }
                 }

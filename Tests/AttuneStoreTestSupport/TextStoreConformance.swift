@@ -21,7 +21,10 @@ package enum TextStoreConformance {
         ("negativeMentionsAtOrBelowTheThreshold", { try await negativeMentionsAtOrBelowTheThreshold($0) }),
         ("aDuplicateTextIdIsRefusedAndChangesNothing", { try await aDuplicateTextIdIsRefusedAndChangesNothing($0) }),
         ("oddTextsRoundTrip", { try await oddTextsRoundTrip($0) }),
-        ("workspacesAreIsolatedAndUnknownOnesAnswerEmpty", { try await workspacesAreIsolatedAndUnknownOnesAnswerEmpty($0) }),
+        (
+            "workspacesAreIsolatedAndUnknownOnesAnswerEmpty",
+            { try await workspacesAreIsolatedAndUnknownOnesAnswerEmpty($0) }
+        ),
         ("concurrentAppendsAreAllStoredAndPagedOnce", { try await concurrentAppendsAreAllStoredAndPagedOnce($0) }),
         ("aTailingReaderSeesEveryTextOnce", { try await aTailingReaderSeesEveryTextOnce($0) }),
     ]
@@ -70,7 +73,8 @@ package enum TextStoreConformance {
         #expect(next.first?.text == text("t2", user: "u1", sentiment: -0.7, [item("a"), item("c")], at: 2))
         #expect(try #require(next.first).sequence > first.sequence)
         #expect(try await store.texts(of: user("u1"), in: .default, after: next.first?.sequence, limit: 10).isEmpty)
-        #expect(try await store.texts(of: user("u3"), in: .default, after: nil, limit: 10).map(\.text.sentiment) == [nil])
+        #expect(
+            try await store.texts(of: user("u3"), in: .default, after: nil, limit: 10).map(\.text.sentiment) == [nil])
         #expect(try await store.texts(of: user("u1"), in: .default, after: nil, limit: 0).isEmpty)
         #expect(try await store.texts(of: user("u1"), in: .default, after: nil, limit: -5).isEmpty)
     }
@@ -106,19 +110,31 @@ package enum TextStoreConformance {
         #expect(try await store.mentioners(of: item("zzz"), in: .default, after: nil, limit: 10).isEmpty)
         // A brand and an item of the same name are different targets.
         #expect(try await store.mentioners(of: .brand("a"), in: .default, after: nil, limit: 10).isEmpty)
-        #expect(try await store.mentioners(of: .brand("acme"), in: .default, after: nil, limit: 10).map(\.user) == [user("u1")])
+        #expect(
+            try await store.mentioners(of: .brand("acme"), in: .default, after: nil, limit: 10).map(\.user) == [
+                user("u1")
+            ])
     }
 
     static func itemsMentionedTogether(_ store: some Store) async throws {
         try await populate(store)
         let together = try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: 0, limit: 10)
-        #expect(together == [CoMention(item: ItemID(unchecked: "b"), texts: 2), CoMention(item: ItemID(unchecked: "c"), texts: 1)])
-        #expect(try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: 1, limit: 10).map(\.item.rawValue) == ["c"])
-        #expect(try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: -3, limit: 1) == [together[0]])
+        #expect(
+            together == [
+                CoMention(item: ItemID(unchecked: "b"), texts: 2), CoMention(item: ItemID(unchecked: "c"), texts: 1),
+            ])
+        #expect(
+            try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: 1, limit: 10).map(
+                \.item.rawValue) == ["c"])
+        #expect(
+            try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: -3, limit: 1) == [
+                together[0]
+            ])
         #expect(try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: 0, limit: -1).isEmpty)
         #expect(try await store.coMentioned(with: ItemID(unchecked: "a"), in: .default, offset: 99, limit: 10).isEmpty)
         // Brands are not items.
-        #expect(try await store.coMentioned(with: ItemID(unchecked: "acme"), in: .default, offset: 0, limit: 10).isEmpty)
+        #expect(
+            try await store.coMentioned(with: ItemID(unchecked: "acme"), in: .default, offset: 0, limit: 10).isEmpty)
     }
 
     static func pagesAreCappedAtTheMaximumSize(_ store: some Store) async throws {
@@ -128,7 +144,9 @@ package enum TextStoreConformance {
         try await store.appendText(text("big", user: "u", sentiment: 0.2, many), in: .default)
         let page = try await store.mentions(of: user("u"), in: .default, after: nil, limit: 1_000_000)
         #expect(page.count == size)
-        #expect(try await store.coMentioned(with: ItemID(unchecked: "i0"), in: .default, offset: 0, limit: .max).count == size)
+        #expect(
+            try await store.coMentioned(with: ItemID(unchecked: "i0"), in: .default, offset: 0, limit: .max).count
+                == size)
         let stored = try #require(try await store.texts(of: user("u"), in: .default, after: nil, limit: 10).first)
         #expect(stored.text.mentions.count == size + 5)
     }
@@ -137,7 +155,10 @@ package enum TextStoreConformance {
         try await populate(store)
         let negative = try await store.negativelyMentioned(by: user("u1"), in: .default, threshold: -0.5)
         #expect(negative == [item("a"), item("c")])
-        #expect(try await store.negativelyMentioned(by: user("u1"), in: .default, threshold: -0.7) == [item("a"), item("c")])
+        #expect(
+            try await store.negativelyMentioned(by: user("u1"), in: .default, threshold: -0.7) == [
+                item("a"), item("c"),
+            ])
         #expect(try await store.negativelyMentioned(by: user("u1"), in: .default, threshold: -0.71).isEmpty)
         #expect(try await store.negativelyMentioned(by: user("u1"), in: .default, threshold: 1).count == 4)
         // A text without sentiment is never negative.
@@ -150,8 +171,9 @@ package enum TextStoreConformance {
 
     static func aDuplicateTextIdIsRefusedAndChangesNothing(_ store: some Store) async throws {
         try await populate(store)
-        await #expect { try await store.appendText(text("t1", user: "u9", sentiment: -1, [item("z")]), in: .default) }
-            throws: { error in (error as? AttuneError)?.code == .conflict }
+        await #expect {
+            try await store.appendText(text("t1", user: "u9", sentiment: -1, [item("z")]), in: .default)
+        } throws: { error in (error as? AttuneError)?.code == .conflict }
         #expect(try await store.texts(of: user("u9"), in: .default, after: nil, limit: 10).isEmpty)
         #expect(try await store.mentioners(of: item("z"), in: .default, after: nil, limit: 10).isEmpty)
         // The same id in another workspace is another text.
@@ -162,21 +184,29 @@ package enum TextStoreConformance {
     static func oddTextsRoundTrip(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)
         // Multi-byte text, quotes and backslashes; a review of an item; no mentions at all.
-        var review = text("r1", user: "ü-1", sentiment: 0.5, [.brand("Müller & Söhne"), .brand("日本"), item("é")], at: -10)
+        var review = text(
+            "r1", user: "ü-1", sentiment: 0.5, [.brand("Müller & Söhne"), .brand("日本"), item("é")], at: -10)
         review.source = .review
         review.body = #"Très "bien" \ 👍🏽 — 日本語 "# + String(repeating: "ß", count: 50_000)
         review.item = ItemID(unchecked: "é")
         review.entities = #"[{"kind":"email","value":"<email_1>"}]"#
         try await store.appendText(review, in: .default)
-        var stored = try #require(try await store.texts(of: user("ü-1"), in: .default, after: nil, limit: 5).first).text
-        #expect(stored == CustomerText(
-            id: review.id, user: review.user, source: .review, body: review.body, time: review.time, item: review.item,
-            sentiment: 0.5, sentimentLabel: "positive", entities: review.entities,
-            mentions: [.brand("Müller & Söhne"), .brand("日本"), item("é")].map { TextMention(target: $0, sentiment: 0.5) },
-            createdAt: review.createdAt))
+        let page = try await store.texts(of: user("ü-1"), in: .default, after: nil, limit: 5)
+        var stored = try #require(page.first).text
+        #expect(
+            stored
+                == CustomerText(
+                    id: review.id, user: review.user, source: .review, body: review.body, time: review.time,
+                    item: review.item,
+                    sentiment: 0.5, sentimentLabel: "positive", entities: review.entities,
+                    mentions: [.brand("Müller & Söhne"), .brand("日本"), item("é")].map {
+                        TextMention(target: $0, sentiment: 0.5)
+                    },
+                    createdAt: review.createdAt))
 
         let silent = CustomerText(
-            id: TextID(unchecked: "s1"), user: user("ü-1"), source: .email, body: "", time: Fixtures.now, createdAt: Fixtures.now)
+            id: TextID(unchecked: "s1"), user: user("ü-1"), source: .email, body: "", time: Fixtures.now,
+            createdAt: Fixtures.now)
         try await store.appendText(silent, in: .default)
         stored = try #require(try await store.texts(of: user("ü-1"), in: .default, after: nil, limit: 5).last).text
         #expect(stored == silent)
@@ -188,12 +218,16 @@ package enum TextStoreConformance {
         try await store.appendText(repeated, in: .default)
         let read = try #require(try await store.texts(of: user("u"), in: .default, after: nil, limit: 5).first).text
         #expect(read.sentiment == nil)
-        #expect(read.mentions == [TextMention(target: item("x"), sentiment: nil), TextMention(target: item("y"), sentiment: nil)])
+        #expect(
+            read.mentions == [
+                TextMention(target: item("x"), sentiment: nil), TextMention(target: item("y"), sentiment: nil),
+            ])
         let summaries = try await store.mentions(of: user("u"), in: .default, after: nil, limit: 10)
         #expect(summaries.map(\.count) == [1, 1])
         #expect(summaries.allSatisfy { $0.meanSentiment == nil && $0.minSentiment == nil })
-        #expect(try await store.coMentioned(with: ItemID(unchecked: "x"), in: .default, offset: 0, limit: 10)
-            == [CoMention(item: ItemID(unchecked: "y"), texts: 1)])
+        #expect(
+            try await store.coMentioned(with: ItemID(unchecked: "x"), in: .default, offset: 0, limit: 10)
+                == [CoMention(item: ItemID(unchecked: "y"), texts: 1)])
         // Mentions sort by byte order of their kind and value.
         let mentioned = try await store.mentions(of: user("ü-1"), in: .default, after: nil, limit: 10).map(\.target)
         #expect(mentioned == [.brand("Müller & Söhne"), .brand("日本"), item("é")])
@@ -208,7 +242,8 @@ package enum TextStoreConformance {
             #expect(try await store.texts(of: user("u1"), in: workspace, after: nil, limit: 10).isEmpty)
             #expect(try await store.mentions(of: user("u1"), in: workspace, after: nil, limit: 10).isEmpty)
             #expect(try await store.mentioners(of: item("a"), in: workspace, after: nil, limit: 10).isEmpty)
-            #expect(try await store.coMentioned(with: ItemID(unchecked: "a"), in: workspace, offset: 0, limit: 10).isEmpty)
+            #expect(
+                try await store.coMentioned(with: ItemID(unchecked: "a"), in: workspace, offset: 0, limit: 10).isEmpty)
             #expect(try await store.negativelyMentioned(by: user("u1"), in: workspace, threshold: 1).isEmpty)
         }
         #expect(try await store.workspaces() == [.default, other])
@@ -231,10 +266,12 @@ package enum TextStoreConformance {
                     for n in 0..<40 {
                         let owner = n % 2 == 0 ? "busy" : "w\(w)"
                         try await writer.appendText(
-                            text("w\(w)-\(n)", user: owner, sentiment: 0.1, [item("i\(n % 5)"), item("j\(w)")]), in: .default)
+                            text("w\(w)-\(n)", user: owner, sentiment: 0.1, [item("i\(n % 5)"), item("j\(w)")]),
+                            in: .default)
                         if n == 20 {
                             do {
-                                try await writer.appendText(text("contested", user: "busy", sentiment: 0, []), in: .default)
+                                try await writer.appendText(
+                                    text("contested", user: "busy", sentiment: 0, []), in: .default)
                                 contested += 1
                             } catch let error as AttuneError where error.code == .conflict {}
                         }

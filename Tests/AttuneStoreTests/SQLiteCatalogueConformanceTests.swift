@@ -42,7 +42,9 @@ struct SQLiteCatalogueConformanceTests {
                     defer { n += UInt64(users.count) }
                     return n
                 }
-                let events = users.enumerated().map { Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue) }
+                let events = users.enumerated().map {
+                    Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue)
+                }
                 _ = try await store.append([EventBatch(workspace: workspace, events: events)])
             },
             erase: { user, digest, workspace, time in
@@ -52,7 +54,8 @@ struct SQLiteCatalogueConformanceTests {
     }
 
     static func onDisk(_ body: (SQLiteStore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-store-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "attune-store-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try await body(try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path))
