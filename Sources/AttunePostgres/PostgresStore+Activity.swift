@@ -90,12 +90,16 @@ extension PostgresStore: ActivityStore {
     package func recordSegmentSizes(in workspace: WorkspaceID, at time: Timestamp, keepingSince: Timestamp) async throws {
         try await transaction("record segment sizes") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return }
+            // FOR KEY SHARE: a segment deleted meanwhile (by another replica) is skipped rather
+            // than failing the foreign key check, and one deleted after waits for this record,
+            // whose rows it then takes with it.
             try await connection.query(
                 """
                 INSERT INTO segment_sizes (workspace, segment_id, at, members)
                 SELECT s.workspace, s.id, \(time.millisecondsSinceEpoch),
                        (SELECT count(*) FROM segment_memberships m WHERE m.workspace = s.workspace AND m.segment_id = s.id)
                 FROM segments s WHERE s.workspace = \(key)
+                FOR KEY SHARE OF s
                 ON CONFLICT (workspace, segment_id, at) DO UPDATE SET members = excluded.members
                 """, logger: logger)
             try await connection.query(
