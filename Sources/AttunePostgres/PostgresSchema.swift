@@ -507,5 +507,78 @@ package enum PostgresSchema {
             """,
             "CREATE INDEX segment_sizes_by_time ON segment_sizes(workspace, at)",
         ]),
+        // Identity resolution, as SQLite's v8-identity-resolution and v9-merge-blocks (the
+        // `declared_sources` of v8 is in v2-profiles-segments already). Identifiers are keyed
+        // hashes for e-mail and phone; each belongs to the user that brought it first. The alias
+        // map always points straight at the current canonical user (no chains); appends read it
+        // under the workspace lock, so a committed merge applies to the next append everywhere.
+        // `moved` and `shared` are JSON arrays of anonymous ids, as on SQLite. Merge ids come from
+        // an identity: increasing, possibly with gaps where a transaction rolled back.
+        PostgresMigration("v3-identity-resolution", [
+            """
+            CREATE TABLE user_identifiers (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                kind TEXT COLLATE "C" NOT NULL,
+                value TEXT COLLATE "C" NOT NULL,
+                user_id TEXT COLLATE "C" NOT NULL,
+                source TEXT NOT NULL,
+                first_seen BIGINT NOT NULL,
+                PRIMARY KEY (workspace, kind, value)
+            )
+            """,
+            "CREATE INDEX user_identifiers_by_user ON user_identifiers(workspace, user_id)",
+            """
+            CREATE TABLE user_merges (
+                id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                canonical TEXT COLLATE "C" NOT NULL,
+                merged TEXT COLLATE "C" NOT NULL,
+                reason TEXT NOT NULL,
+                actor TEXT NOT NULL,
+                at BIGINT NOT NULL,
+                undone_at BIGINT,
+                undone_by TEXT,
+                moved TEXT NOT NULL,
+                shared TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX user_merges_by_canonical ON user_merges(workspace, canonical)",
+            "CREATE INDEX user_merges_by_merged ON user_merges(workspace, merged)",
+            """
+            CREATE TABLE user_aliases (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                alias TEXT COLLATE "C" NOT NULL,
+                canonical TEXT COLLATE "C" NOT NULL,
+                merge_id BIGINT NOT NULL,
+                PRIMARY KEY (workspace, alias)
+            )
+            """,
+            "CREATE INDEX user_aliases_by_canonical ON user_aliases(workspace, canonical)",
+            // Comma-separated, most trusted first, as on SQLite.
+            """
+            CREATE TABLE source_priority (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                sources TEXT NOT NULL
+            )
+            """,
+            // Events re-keyed by a merge keep the id they arrived with; the partial index holds
+            // only those, so ordinary appends pay nothing for it.
+            """
+            CREATE INDEX events_by_original_user ON events(workspace, original_user_id)
+            WHERE original_user_id IS NOT NULL
+            """,
+            // "Do not merge" pairs left by unmerges (a < b in byte order, one row per pair).
+            """
+            CREATE TABLE merge_blocks (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                a TEXT COLLATE "C" NOT NULL,
+                b TEXT COLLATE "C" NOT NULL,
+                merge_id BIGINT NOT NULL,
+                at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, a, b)
+            )
+            """,
+            "CREATE INDEX merge_blocks_by_b ON merge_blocks(workspace, b)",
+        ]),
     ]
 }

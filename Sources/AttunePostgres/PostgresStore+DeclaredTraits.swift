@@ -39,34 +39,38 @@ extension PostgresStore {
         return true
     }
 
-    /// Writes `user`'s `user_traits` row from their declarations by the rule of
-    /// ``DeclaredTraitsResolution``; removes it when nothing is declared.
+    /// Writes `canonical`'s `user_traits` row from every member's declarations by the rule of
+    /// ``DeclaredTraitsResolution`` (source priority, then the most recent); removes it when
+    /// nobody declared anything.
     /// - Returns: whether the row changed.
     @discardableResult
-    static func resolveDeclared(_ workspace: Int64, _ user: String, _ connection: PostgresConnection, _ logger: Logger)
-        async throws -> Bool
-    {
+    static func resolveDeclared(
+        _ workspace: Int64, _ canonical: String, _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> Bool {
+        let members = try await members(workspace, canonical, connection, logger)
         let rows = try await connection.query(
             """
-            SELECT source, traits, updated_at FROM declared_sources WHERE workspace = \(workspace) AND user_id = \(user)
+            SELECT user_id, source, traits, updated_at FROM declared_sources
+            WHERE workspace = \(workspace) AND user_id = ANY(\(members)::text[])
             """, logger: logger)
         var declarations: [DeclaredTraitsResolution.Declaration] = []
-        for try await (source, traits, updated) in rows.decode((String, String, Int64).self) {
-            declarations.append(.init(user: user, source: source, traits: traits, updatedAt: updated))
+        for try await (member, source, traits, updated) in rows.decode((String, String, String, Int64).self) {
+            declarations.append(.init(user: member, source: source, traits: traits, updatedAt: updated))
         }
-        let before = try await declaredTraits(workspace, [user], connection, logger)[user]
-        let resolved = DeclaredTraitsResolution.resolve(declarations, priority: [])
+        let before = try await declaredTraits(workspace, [canonical], connection, logger)[canonical]
+        let resolved = DeclaredTraitsResolution.resolve(
+            declarations, priority: try await storedSourcePriority(workspace, connection, logger))
         guard resolved != before else { return false }
         if let resolved {
             try await connection.query(
                 """
                 INSERT INTO user_traits (workspace, user_id, traits, updated_at)
-                VALUES (\(workspace), \(user), \(resolved), \(declarations.map(\.updatedAt).max() ?? 0))
+                VALUES (\(workspace), \(canonical), \(resolved), \(declarations.map(\.updatedAt).max() ?? 0))
                 ON CONFLICT (workspace, user_id) DO UPDATE SET traits = excluded.traits, updated_at = excluded.updated_at
                 """, logger: logger)
         } else {
             try await connection.query(
-                "DELETE FROM user_traits WHERE workspace = \(workspace) AND user_id = \(user)", logger: logger)
+                "DELETE FROM user_traits WHERE workspace = \(workspace) AND user_id = \(canonical)", logger: logger)
         }
         return true
     }

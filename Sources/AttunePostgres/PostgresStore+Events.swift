@@ -20,8 +20,9 @@ extension PostgresStore: EventStore {
     /// rule segment memberships re-evaluated, in the same transaction, as on SQLite (unless
     /// ``Options/maintainsProfiles`` is off).
     ///
-    /// Not yet as on SQLite: ids of merged users are not mapped to their canonical user (merges
-    /// are not stored on PostgreSQL yet).
+    /// Events for a merged user's id belong to its canonical user, as on SQLite. The alias map is
+    /// read after the workspace lock is granted, which merges also hold: every merge committed
+    /// before, by any process, applies to this append; one committed after re-keys its events.
     package func append(_ batches: [EventBatch]) async throws -> [AppendResult] {
         for (index, batch) in batches.enumerated() { try Self.validate(batch, at: index) }
         guard !batches.isEmpty else { return [] }
@@ -54,19 +55,27 @@ extension PostgresStore: EventStore {
         _ c: EventColumns, workspace: Int64, returningOwned: Bool, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> (AppendResult, [Event]) {
         guard c.count > 0 else { return (AppendResult(), []) }
-        // One statement: the input rows, those whose subject allows analytics (decided `1`, or
+        // One statement: the input rows with merged users' ids mapped to their canonical user
+        // (remembering the id they arrived for), those whose subject allows analytics (decided `1`, or
         // undecided under an opt-out policy; events naming nobody are kept), the new ones among
         // them, and the actor and counter rows they change. Its rows are the counts, joined to
         // the new events when asked for (one row of counts alone when there are none).
         let rows = try await connection.query(
             """
-            WITH input AS (
+            WITH arrived AS (
                 SELECT * FROM unnest(
                     \(c.ids)::uuid[], \(c.types)::text[], \(c.users)::text[], \(c.anonymous)::text[],
                     \(c.sessions)::text[], \(c.items)::text[], \(c.values)::float8[], \(c.properties)::text[],
                     \(c.contexts)::text[], \(c.timestamps)::int8[], \(c.received)::int8[]
                 ) WITH ORDINALITY AS t(id, type, user_id, anonymous_id, session_id, item_id, value, properties,
                                        context, ts, received_at, ord)
+            ),
+            input AS (
+                SELECT r.id, r.type, coalesce(m.canonical, r.user_id) AS user_id, r.anonymous_id, r.session_id,
+                       r.item_id, r.value, r.properties, r.context, r.ts, r.received_at, r.ord,
+                       CASE WHEN m.canonical IS NOT NULL THEN r.user_id END AS original_user_id
+                FROM arrived r
+                LEFT JOIN user_aliases m ON m.workspace = \(workspace) AND m.alias = r.user_id
             ),
             policy AS (
                 SELECT coalesce((SELECT policy FROM consent_policy WHERE id = 1), 'opt-out') = 'opt-out' AS allows
@@ -80,9 +89,9 @@ extension PostgresStore: EventStore {
             ),
             inserted AS (
                 INSERT INTO events (workspace, id, type, user_id, anonymous_id, session_id, item_id, value,
-                                    properties, context, ts, received_at)
+                                    properties, context, ts, received_at, original_user_id)
                 SELECT \(workspace), id, type, user_id, anonymous_id, session_id, item_id, value,
-                       properties, context, ts, received_at
+                       properties, context, ts, received_at, original_user_id
                 FROM allowed ORDER BY ord
                 ON CONFLICT (workspace, id) DO NOTHING
                 RETURNING seq, id, type, user_id, anonymous_id, session_id, value, ts, received_at

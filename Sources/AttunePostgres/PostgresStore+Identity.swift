@@ -3,9 +3,6 @@ import AttuneStore
 import Logging
 import PostgresNIO
 
-/// Not yet as on SQLite: ids of merged users are not mapped to their canonical user and sources
-/// have no stored priority (identity resolution is not stored on PostgreSQL yet), so each user's
-/// declared traits resolve from their own declarations alone, the most recent source winning.
 extension PostgresStore: IdentityStore {
     package func record(_ identify: Identify, in workspace: WorkspaceID) async throws {
         try await record([identify], in: workspace)
@@ -19,7 +16,10 @@ extension PostgresStore: IdentityStore {
             let key = try await requireWorkspace(workspace, connection, logger)
             try await Self.lockWorkspace(key, connection, logger)
             for identify in identifies {
-                let user = identify.userID.rawValue
+                // A merged user's id stands for the person: links and traits go to the canonical
+                // user, while the declaration stays recorded under the id it was made for.
+                let named = identify.userID.rawValue
+                let user = try await Self.canonical(key, named, connection, logger)
                 let at = identify.timestamp.millisecondsSinceEpoch
                 var consent: PostgresConsentView?
                 if let anonymous = identify.anonymousID {
@@ -42,7 +42,7 @@ extension PostgresStore: IdentityStore {
                 }
                 if let traits = identify.traits {
                     // Re-sending what is declared already is no change and makes no version.
-                    if try await Self.declare(key, user, source: identify.source, patch: traits, at: at, connection, logger),
+                    if try await Self.declare(key, named, source: identify.source, patch: traits, at: at, connection, logger),
                         try await Self.resolveDeclared(key, user, connection, logger), maintainsProfiles
                     {
                         try await Self.recordDeclaredChange(key, user, patch: traits, at: at, connection, logger)

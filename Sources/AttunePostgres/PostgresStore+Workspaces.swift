@@ -90,7 +90,8 @@ extension PostgresStore: WorkspaceStore {
         }
     }
 
-    /// Event, user, visitor and item counts.
+    /// Event, user, visitor and item counts; users are persons, a merged id counting for the
+    /// person it became part of, as on SQLite.
     package func stats(of workspace: WorkspaceID) async throws -> StoreStats {
         try await read("read stats") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return StoreStats() }
@@ -98,7 +99,9 @@ extension PostgresStore: WorkspaceStore {
                 """
                 SELECT coalesce((SELECT events FROM workspace_counters WHERE workspace = \(key)), 0),
                        coalesce((SELECT withheld FROM workspace_counters WHERE workspace = \(key)), 0),
-                       (SELECT count(*) FROM actors WHERE workspace = \(key) AND NOT anonymous),
+                       (SELECT count(DISTINCT coalesce(m.canonical, a.actor_id)) FROM actors a
+                        LEFT JOIN user_aliases m ON m.workspace = a.workspace AND m.alias = a.actor_id
+                        WHERE a.workspace = \(key) AND NOT a.anonymous),
                        (SELECT count(*) FROM actors WHERE workspace = \(key) AND anonymous),
                        (SELECT count(*) FROM items WHERE workspace = \(key)),
                        (SELECT count(*) FROM items WHERE workspace = \(key) AND available)

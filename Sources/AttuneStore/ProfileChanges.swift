@@ -8,7 +8,7 @@ package enum ProfileChanges {
 
     /// `"changed":{…}`: each computed field that differs as `[before, after]`, type counts per type.
     /// Times are milliseconds since the epoch (0 before the first event).
-    static func changed(from before: ProfileTraits, to after: ProfileTraits, into out: inout String) {
+    package static func changed(from before: ProfileTraits, to after: ProfileTraits, into out: inout String) {
         out += #""changed":{"#
         var first = true
         // Values are compared before anything is formatted: most fields of most versions are equal.
@@ -127,7 +127,7 @@ package enum ProfileChanges {
         value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
     }
 
-    static func appendString(_ text: String, to out: inout String) {
+    package static func appendString(_ text: String, to out: inout String) {
         out += "\""
         // Ids and event types rarely need escaping: one scan, then one append.
         if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
