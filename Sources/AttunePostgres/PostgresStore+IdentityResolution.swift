@@ -223,9 +223,11 @@ extension PostgresStore: IdentityResolutionStore {
             // Over both indexes, each row once.
             return try await Self.userMerges(connection.query(
                 """
-                SELECT \(unescaped: Self.mergeColumns) FROM user_merges WHERE workspace = \(key) AND canonical = ANY(\(ids)::text[])
+                SELECT \(unescaped: Self.mergeColumns) FROM user_merges
+                WHERE workspace = \(key) AND canonical = ANY(\(ids)::text[])
                 UNION
-                SELECT \(unescaped: Self.mergeColumns) FROM user_merges WHERE workspace = \(key) AND merged = ANY(\(ids)::text[])
+                SELECT \(unescaped: Self.mergeColumns) FROM user_merges
+                WHERE workspace = \(key) AND merged = ANY(\(ids)::text[])
                 ORDER BY id
                 """, logger: logger))
         }

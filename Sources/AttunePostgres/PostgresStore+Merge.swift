@@ -216,7 +216,8 @@ extension PostgresStore {
         let after = own.applying(refusals)
         try await connection.query(
             """
-            INSERT INTO consents (workspace, user_id, choices, updated_at) VALUES (\(workspace), \(canonical), \(after.encoded), \(time))
+            INSERT INTO consents (workspace, user_id, choices, updated_at)
+            VALUES (\(workspace), \(canonical), \(after.encoded), \(time))
             ON CONFLICT (workspace, user_id) DO UPDATE SET choices = excluded.choices, updated_at = excluded.updated_at
             """, logger: logger)
         guard own.permits(.personalization, under: view.policy), !after.permits(.personalization, under: view.policy)

@@ -34,7 +34,11 @@ extension PostgresStore {
         try await read("read merge blocks") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return [] }
             return try await Self.pairs(key, Array(Set(users.map(\.rawValue))), connection, logger)
-                .map { MergeBlock(user: UserID(unchecked: $0.user), other: UserID(unchecked: $0.other), merge: $0.merge, at: Timestamp(millisecondsSinceEpoch: $0.at)) }
+                .map {
+                    MergeBlock(
+                        user: UserID(unchecked: $0.user), other: UserID(unchecked: $0.other), merge: $0.merge,
+                        at: Timestamp(millisecondsSinceEpoch: $0.at))
+                }
                 .sorted { ($0.user.rawValue, $0.other.rawValue) < ($1.user.rawValue, $1.other.rawValue) }
         }
     }

@@ -14,7 +14,9 @@ import Testing
 struct PostgresIdentityResolutionReplicaTests {
     typealias Conformance = IdentityResolutionStoreConformance
 
-    func withTwoReplicas(_ body: (PostgresConfiguration, PostgresStore, PostgresStore) async throws -> Void) async throws {
+    func withTwoReplicas(_ body: (PostgresConfiguration, PostgresStore, PostgresStore) async throws -> Void)
+        async throws
+    {
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
                 try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
@@ -26,7 +28,9 @@ struct PostgresIdentityResolutionReplicaTests {
 
     /// The number of stored events of `workspace` whose user column is `user` and of those that
     /// arrived for `original`: what no store method reads.
-    static func count(_ configuration: PostgresConfiguration, user: String, original: String? = nil) async throws -> Int {
+    static func count(_ configuration: PostgresConfiguration, user: String, original: String? = nil) async throws
+        -> Int
+    {
         try await PostgresTestServer.admin(configuration) { connection in
             let rows = try await connection.query(
                 """
@@ -45,7 +49,8 @@ struct PostgresIdentityResolutionReplicaTests {
             try await Conformance.events(second, "a", first: 1, count: 2)
             try await Conformance.events(second, "b", first: 10, count: 2)
             let outcome = try await first.merge(
-                [UserID(unchecked: "a"), UserID(unchecked: "b")], canonical: nil, in: .default, actor: "ops", at: Fixtures.now)
+                [UserID(unchecked: "a"), UserID(unchecked: "b")], canonical: nil, in: .default, actor: "ops",
+                at: Fixtures.now)
             #expect(outcome.canonical == UserID(unchecked: "a"))
             // The second replica never saw the merge, except through the database.
             try await Conformance.events(second, "b", first: 20, count: 3)
@@ -55,7 +60,8 @@ struct PostgresIdentityResolutionReplicaTests {
             // Folded once: each event counted, one version per change.
             let profile = try #require(try await second.profile(of: UserID(unchecked: "a"), in: .default))
             #expect(profile.traits.eventCount == 7)
-            let history = try await first.profileHistory(of: UserID(unchecked: "a"), in: .default, before: nil, limit: 100)
+            let history = try await first.profileHistory(
+                of: UserID(unchecked: "a"), in: .default, before: nil, limit: 100)
             #expect(history.map(\.cause) == [.event, .merge, .event])
             #expect(history.map(\.version) == [3, 2, 1])
             #expect(try await second.profile(of: UserID(unchecked: "b"), in: .default) == nil)
@@ -90,7 +96,8 @@ struct PostgresIdentityResolutionReplicaTests {
             #expect(stored.count == 53)
             let profile = try #require(try await second.profile(of: UserID(unchecked: "a"), in: .default))
             #expect(profile.traits.eventCount == 53)
-            let history = try await first.profileHistory(of: UserID(unchecked: "a"), in: .default, before: nil, limit: 100)
+            let history = try await first.profileHistory(
+                of: UserID(unchecked: "a"), in: .default, before: nil, limit: 100)
             #expect(history.map(\.version) == Array((1...profile.version).reversed()))
             #expect(history.filter { $0.cause == .merge }.count == 1)
         }
@@ -106,16 +113,18 @@ struct PostgresIdentityResolutionReplicaTests {
                 for (store, user) in [(first, "x"), (second, "y")] {
                     group.addTask {
                         _ = try await store.attach(
-                            [(UserID(unchecked: user), [shared])], source: "test", in: .default, actor: "t", at: Fixtures.now)
+                            [(UserID(unchecked: user), [shared])], source: "test", in: .default, actor: "t",
+                            at: Fixtures.now)
                     }
                 }
                 try await group.waitForAll()
             }
-            let merges = try await second.merges(involving: [UserID(unchecked: "x"), UserID(unchecked: "y")], in: .default)
+            let both = [UserID(unchecked: "x"), UserID(unchecked: "y")]
+            let merges = try await second.merges(involving: both, in: .default)
             #expect(merges.count == 1)
             let canonical = try await first.canonicalUser(of: UserID(unchecked: "y"), in: .default)
             #expect(try await first.canonicalUser(of: UserID(unchecked: "x"), in: .default) == canonical)
-            #expect(try await second.identifiers(of: [UserID(unchecked: "x"), UserID(unchecked: "y")], in: .default).count == 1)
+            #expect(try await second.identifiers(of: both, in: .default).count == 1)
         }
     }
 }

@@ -27,7 +27,8 @@ struct PostgresMergeConsentTests {
                 }
                 let a = UserID(unchecked: "a")
                 #expect(try await store.profile(of: a, in: .default)?.traits.eventCount == 2)
-                _ = try await store.merge([a, UserID(unchecked: "b")], canonical: nil, in: .default, actor: "ops", at: Fixtures.now)
+                _ = try await store.merge(
+                    [a, UserID(unchecked: "b")], canonical: nil, in: .default, actor: "ops", at: Fixtures.now)
                 #expect(try await store.profile(of: a, in: .default) == nil)
                 #expect(try await Self.choices(of: "a", configuration) == refusal)
                 // Events of either id are still logged (analytics is undecided), and build no profile.

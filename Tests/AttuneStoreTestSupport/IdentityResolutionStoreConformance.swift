@@ -63,7 +63,19 @@ package enum IdentityResolutionStoreConformance {
     static func attach(_ store: some Store, _ user: String, _ identifiers: [PersonIdentifier], at offset: Int64)
         async throws -> MergeOutcome
     {
-        try await store.attach([(id(user), identifiers)], source: "test", in: .default, actor: "test", at: at(offset))[0]
+        let outcomes = try await store.attach(
+            [(id(user), identifiers)], source: "test", in: .default, actor: "test", at: at(offset))
+        return outcomes[0]
+    }
+
+    static func merge(_ store: some Store, _ users: [String], canonical: String? = nil, at offset: Int64) async throws
+        -> MergeOutcome
+    {
+        try await store.merge(users.map(id), canonical: canonical.map(id), in: .default, actor: "ops", at: at(offset))
+    }
+
+    static func lastCause(_ store: some Store, _ user: String) async throws -> ProfileVersion.Cause? {
+        try await store.profileHistory(of: id(user), in: .default, before: nil, limit: 1).first?.cause
     }
 
     static func eventCount(_ store: some Store, _ user: String) async throws -> Int? {
@@ -74,7 +86,8 @@ package enum IdentityResolutionStoreConformance {
         async throws
     {
         try await store.record(
-            Identify(anonymousID: nil, userID: id(user), traits: traits, timestamp: at(offset), source: source), in: .default)
+            Identify(anonymousID: nil, userID: id(user), traits: traits, timestamp: at(offset), source: source),
+            in: .default)
     }
 
     static func usersSharingIdentifiersBecomeOnePersonTransitively(_ store: some Store) async throws {
@@ -141,7 +154,8 @@ package enum IdentityResolutionStoreConformance {
         // A visitor identified as the merged id is linked to the person; its declaration is the person's.
         try await events(store, nil, anonymous: "v1", first: 40, count: 2)
         try await store.record(
-            Identify(anonymousID: AnonymousID(unchecked: "v1"), userID: id("b"), traits: #"{"plan":"pro"}"#, timestamp: at(2)),
+            Identify(
+                anonymousID: AnonymousID(unchecked: "v1"), userID: id("b"), traits: #"{"plan":"pro"}"#, timestamp: at(2)),
             in: .default)
         #expect(try await eventCount(store, "a") == 8)
         #expect(try await store.anonymousIDs(of: id("a"), in: .default) == [AnonymousID(unchecked: "v1")])
@@ -161,7 +175,8 @@ package enum IdentityResolutionStoreConformance {
         try await events(store, "b", first: 10, count: 3)
         try await events(store, nil, anonymous: "v", first: 20, count: 1)
         try await store.record(
-            Identify(anonymousID: AnonymousID(unchecked: "v"), userID: id("b"), traits: nil, timestamp: at(1)), in: .default)
+            Identify(anonymousID: AnonymousID(unchecked: "v"), userID: id("b"), traits: nil, timestamp: at(1)),
+            in: .default)
         try await declare(store, "a", #"{"name":"A"}"#, source: "web", at: 2)
         try await declare(store, "b", #"{"plan":"pro"}"#, source: "crm", at: 3)
         let merge = try await store.merge([id("a"), id("b")], canonical: nil, in: .default, actor: "ops", at: at(4))
@@ -187,12 +202,13 @@ package enum IdentityResolutionStoreConformance {
         #expect(try await store.traits(of: id("b"), in: .default) == #"{"plan":"pro"}"#)
         #expect(try await store.merges(involving: [id("b")], in: .default) == [undone])
         #expect(try await store.stats(of: .default).users == 2)
-        #expect(try await store.profileHistory(of: id("a"), in: .default, before: nil, limit: 1).first?.cause == .unmerge)
-        #expect(try await store.profileHistory(of: id("b"), in: .default, before: nil, limit: 1).first?.cause == .unmerge)
+        #expect(try await lastCause(store, "a") == .unmerge)
+        #expect(try await lastCause(store, "b") == .unmerge)
         // The pair is kept from both sides, and undoing the merge again is a conflict.
         let pair = MergeBlock(user: id("b"), other: id("a"), merge: merge.id, at: at(5))
         #expect(try await store.mergeBlocks(involving: [id("b")], in: .default) == [pair])
-        #expect(try await store.mergeBlocks(involving: [id("a"), id("b")], in: .default).map(\.user) == [id("a"), id("b")])
+        let bothSides = try await store.mergeBlocks(involving: [id("a"), id("b")], in: .default)
+        #expect(bothSides.map(\.user) == [id("a"), id("b")])
         let again = await #expect(throws: AttuneError.self) {
             try await store.unmerge(id("b"), merge: merge.id, in: .default, actor: "ops", at: at(6))
         }
@@ -245,15 +261,15 @@ package enum IdentityResolutionStoreConformance {
         _ = try await attach(store, "late", [email("e-late")], at: -60_000)
         try await events(store, "late", first: 50, count: 1)
         try await events(store, "early", first: 1, count: 1)
-        let byIdentifier = try await store.merge([id("early"), id("late")], canonical: nil, in: .default, actor: "ops", at: at(1))
+        let byIdentifier = try await merge(store, ["early", "late"], at: 1)
         #expect(byIdentifier.canonical == id("late"))
         // Known at the same time: the smaller id.
         try await declare(store, "y", #"{"k":1}"#, source: "web", at: 2)
         try await declare(store, "x", #"{"k":2}"#, source: "web", at: 2)
-        #expect(try await store.merge([id("y"), id("x")], canonical: nil, in: .default, actor: "ops", at: at(3)).canonical == id("x"))
+        #expect(try await merge(store, ["y", "x"], at: 3).canonical == id("x"))
         // Named: kept whatever the rule says; a merged id named stands for its person.
         try await events(store, "m", first: 60, count: 2)
-        let named = try await store.merge([id("m"), id("early")], canonical: id("m"), in: .default, actor: "ops", at: at(4))
+        let named = try await merge(store, ["m", "early"], canonical: "m", at: 4)
         #expect(named.canonical == id("m"))
         #expect(named.merges.map(\.merged) == [id("late")])
         #expect(try await store.canonicalUser(of: id("early"), in: .default) == id("m"))
@@ -298,6 +314,8 @@ package enum IdentityResolutionStoreConformance {
         try await events(store, "a", first: 1, count: 1)
         try await events(store, "b", first: 10, count: 1)
         _ = try await attach(store, "c", [email("e-c")], at: 1)
+        let now = at(2)
+        // The code of the error a call answers with, `nil` when it succeeds.
         func code(_ body: () async throws -> Void) async -> AttuneError.Code? {
             do {
                 try await body()
@@ -308,32 +326,33 @@ package enum IdentityResolutionStoreConformance {
                 return nil
             }
         }
-        let now = at(2)
-        #expect(await code { _ = try await store.merge([id("a"), id("a")], canonical: nil, in: .default, actor: "o", at: now) }
-            == .invalidValue)
-        #expect(await code { _ = try await store.merge([id("a")], canonical: nil, in: .default, actor: "o", at: now) } == .invalidValue)
-        #expect(await code {
-            _ = try await store.merge([id("a"), id("b")], canonical: id("c"), in: .default, actor: "o", at: now)
-        } == .invalidValue)
-        #expect(await code { _ = try await store.merge([id("a"), id("zz")], canonical: nil, in: .default, actor: "o", at: now) }
-            == .notFound)
-        #expect(await code {
-            _ = try await store.merge([id("a"), id("b")], canonical: nil, in: WorkspaceID(unchecked: "elsewhere"), actor: "o", at: now)
-        } == .notFound)
-        #expect(await code { _ = try await store.unmerge(id("zz"), merge: nil, in: .default, actor: "o", at: now) } == .notFound)
-        #expect(await code { _ = try await store.unmerge(id("a"), merge: nil, in: .default, actor: "o", at: now) } == .conflict)
-        #expect(await code { _ = try await store.unmerge(id("a"), merge: 999_999, in: .default, actor: "o", at: now) } == .notFound)
+        func merging(_ users: [String], canonical: String? = nil, in workspace: WorkspaceID = .default) async
+            -> AttuneError.Code?
+        {
+            await code {
+                _ = try await store.merge(
+                    users.map(id), canonical: canonical.map(id), in: workspace, actor: "o", at: now)
+            }
+        }
+        func unmerging(_ user: String, merge: Int64? = nil) async -> AttuneError.Code? {
+            await code { _ = try await store.unmerge(id(user), merge: merge, in: .default, actor: "o", at: now) }
+        }
+        #expect(await merging(["a", "a"]) == .invalidValue)
+        #expect(await merging(["a"]) == .invalidValue)
+        #expect(await merging(["a", "b"], canonical: "c") == .invalidValue)
+        #expect(await merging(["a", "zz"]) == .notFound)
+        #expect(await merging(["a", "b"], in: WorkspaceID(unchecked: "elsewhere")) == .notFound)
+        #expect(await unmerging("zz") == .notFound)
+        #expect(await unmerging("a") == .conflict)
+        #expect(await unmerging("a", merge: 999_999) == .notFound)
         #expect(try await store.merges(involving: [id("a"), id("b"), id("c")], in: .default).isEmpty)
         // A user known only by an identifier can be merged; merging the same people again is a conflict.
-        let outcome = try await store.merge([id("a"), id("b"), id("c")], canonical: nil, in: .default, actor: "o", at: now)
+        let outcome = try await merge(store, ["a", "b", "c"], at: 2)
         #expect(outcome.merges.count == 2)
-        #expect(await code { _ = try await store.merge([id("c"), id("b")], canonical: nil, in: .default, actor: "o", at: now) }
-            == .conflict)
+        #expect(await merging(["c", "b"]) == .conflict)
         // A merge that does not concern the user named is not undone through it.
         try await events(store, "d", first: 20, count: 1)
-        #expect(await code {
-            _ = try await store.unmerge(id("d"), merge: outcome.merges[0].id, in: .default, actor: "o", at: now)
-        } == .conflict)
+        #expect(await unmerging("d", merge: outcome.merges[0].id) == .conflict)
         #expect(try await store.merges(involving: [id("a")], in: .default).allSatisfy { $0.undoneAt == nil })
         #expect(try await store.mergedUsers(into: outcome.canonical, in: .default).count == 2)
         #expect(try await eventCount(store, outcome.canonical.rawValue) == 2)
