@@ -129,6 +129,9 @@ package enum IdentityResolutionStoreConformance {
         // The person's history records the merges; each merged id's ends with its merge.
         let history = try await store.profileHistory(of: id("a"), in: .default, before: nil, limit: 100)
         #expect(history.map(\.cause).filter { $0 == .merge }.count == 2)
+        let firstMerge = try #require(history.last { $0.cause == .merge })
+        #expect(firstMerge.detail.contains(#""events":[3,9]"#))
+        #expect(firstMerge.detail.hasSuffix(#""merged":["b","c"],"merges":[\#(merges[0].id),\#(merges[1].id)]}"#))
         let last = try #require(try await store.profileHistory(of: id("b"), in: .default, before: nil, limit: 1).first)
         #expect(last.cause == .merge)
         #expect(last.detail.contains(#""mergedInto":"a""#))
@@ -203,6 +206,8 @@ package enum IdentityResolutionStoreConformance {
         #expect(try await store.merges(involving: [id("b")], in: .default) == [undone])
         #expect(try await store.stats(of: .default).users == 2)
         #expect(try await lastCause(store, "a") == .unmerge)
+        let split = try await store.profileHistory(of: id("a"), in: .default, before: nil, limit: 1)
+        #expect(split.first?.detail.hasSuffix(#""unmerged":\#(merge.id)}"#) == true)
         #expect(try await lastCause(store, "b") == .unmerge)
         // The pair is kept from both sides, and undoing the merge again is a conflict.
         let pair = MergeBlock(user: id("b"), other: id("a"), merge: merge.id, at: at(5))
