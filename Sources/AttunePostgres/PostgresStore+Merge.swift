@@ -36,7 +36,7 @@ extension PostgresStore {
         }
         try await Self.resolveDeclared(workspace, winner, connection, logger)
         if maintainsProfiles {
-            try await reevaluateSegmentsAfterMerge([winner], workspace: workspace, now: time, connection, logger)
+            try await reevaluateSegments([winner], workspace: workspace, now: time, connection, logger)
         }
         return MergeOutcome(canonical: UserID(unchecked: winner), merges: merges)
     }
@@ -102,7 +102,7 @@ extension PostgresStore {
             "DELETE FROM user_traits WHERE workspace = \(workspace) AND user_id = \(loser)", logger: logger)
         if maintainsProfiles {
             // Rule segments are left through evaluation (campaigns hear of it); learned ones go.
-            try await reevaluateSegmentsAfterMerge([loser], workspace: workspace, now: time, connection, logger)
+            try await reevaluateSegments([loser], workspace: workspace, now: time, connection, logger)
         }
         try await connection.query(
             "DELETE FROM segment_memberships WHERE workspace = \(workspace) AND user_id = \(loser)", logger: logger)
@@ -170,7 +170,7 @@ extension PostgresStore {
         try await Self.resolveDeclared(workspace, current, connection, logger)
         try await Self.resolveDeclared(workspace, leaving, connection, logger)
         if maintainsProfiles {
-            try await reevaluateSegmentsAfterMerge([current, leaving], workspace: workspace, now: time, connection, logger)
+            try await reevaluateSegments([current, leaving], workspace: workspace, now: time, connection, logger)
         }
     }
 
@@ -226,7 +226,7 @@ extension PostgresStore {
             "DELETE FROM profiles WHERE workspace = \(workspace) AND user_id = \(canonical)", logger: logger)
         // Rule segments are left through evaluation (the person now matches none); learned
         // memberships simply go.
-        try await reevaluateSegmentsAfterMerge([canonical], workspace: workspace, now: time, connection, logger)
+        try await reevaluateSegments([canonical], workspace: workspace, now: time, connection, logger)
         try await connection.query(
             "DELETE FROM segment_memberships WHERE workspace = \(workspace) AND user_id = \(canonical)", logger: logger)
     }

@@ -2,6 +2,7 @@ import AttuneCore
 import AttunePostgres
 import AttuneStore
 import AttuneStoreTestSupport
+import AttuneTestSupport
 import PostgresNIO
 import Testing
 
@@ -28,29 +29,24 @@ struct PostgresCatalogueConformanceTests {
     func imputations(_ check: String) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
-                let people = try await PostgresPeople.make(configuration)
+                let people = try await PostgresPeople.make(store, configuration)
                 try await ImputationStoreConformance.run(check, on: store, people: people)
             }
         }
     }
 }
 
-/// Profiles and erasures for the imputation checks, written with SQL.
+/// Profiles and erasures for the imputation checks.
 ///
-/// The profile and erasure stores are not on PostgreSQL in this tree: when `profiles` and
-/// `erased_users` do not exist yet, stand-ins with the columns imputations read are created.
-/// Once those stores land, these hooks should call them (append, erasePerson) instead.
+/// Profiles come from events through `append`, as in production. Erasure is not on PostgreSQL
+/// yet: `erased_users` is created here when missing, with the columns imputations read, and an
+/// erasure is written with SQL (the profile and the estimates go, the digest stays, as SQLite's
+/// `erasePerson` leaves them). Once erasure lands, `erase` should call it instead.
 enum PostgresPeople {
-    static func make(_ configuration: PostgresConfiguration) async throws -> ImputationStoreConformance.People {
+    static func make(_ store: PostgresStore, _ configuration: PostgresConfiguration) async throws
+        -> ImputationStoreConformance.People
+    {
         try await PostgresTestServer.admin(configuration) { connection in
-            try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS profiles (
-                    workspace BIGINT NOT NULL REFERENCES workspaces(pk),
-                    user_id TEXT NOT NULL,
-                    PRIMARY KEY (workspace, user_id)
-                )
-                """, logger: PostgresTestServer.logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS erased_users (
@@ -61,17 +57,17 @@ enum PostgresPeople {
                 )
                 """, logger: PostgresTestServer.logger)
         }
+        let counter = Locked<UInt64>(1_000_000)
         return ImputationStoreConformance.People(
             addProfiles: { users, workspace in
-                try await PostgresTestServer.admin(configuration) { connection in
-                    _ = try await connection.query(
-                        """
-                        INSERT INTO profiles (workspace, user_id)
-                        SELECT w.pk, u FROM workspaces w, unnest(\(users.map(\.rawValue))::text[]) u
-                        WHERE w.name = \(workspace.rawValue)
-                        ON CONFLICT DO NOTHING
-                        """, logger: PostgresTestServer.logger)
+                let first = counter.withLock { n in
+                    defer { n += UInt64(users.count) }
+                    return n
                 }
+                let events = users.enumerated().map {
+                    Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue)
+                }
+                _ = try await store.append([EventBatch(workspace: workspace, events: events)])
             },
             erase: { user, digest, workspace, time in
                 // As SQLite's erasePerson: the profile and the estimates go, the digest stays.

@@ -69,7 +69,7 @@ struct PostgresCatalogueReplicaTests {
 
     @Test func replicasRunningOneImputationAtOnceLeaveOneRunWhole() async throws {
         try await Self.withReplicas { first, second, configuration in
-            let people = try await PostgresPeople.make(configuration)
+            let people = try await PostgresPeople.make(first, configuration)
             try await ImputationStoreConformance.concurrentRuns(writers: [first, second], people: people)
         }
     }

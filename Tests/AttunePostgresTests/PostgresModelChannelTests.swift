@@ -156,12 +156,13 @@ struct PostgresModelChannelTests {
                         let rows = try await connection.query(
                             """
                             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                            WHERE datname = current_database() AND query LIKE 'LISTEN%'
+                            WHERE datname = current_database() AND query LIKE 'LISTEN%attune_models%'
                             """, logger: PostgresTestServer.logger)
                         var count = 0
                         for try await value in rows.decode(Int.self) { count = value }
                         return count
                     }
+                    // Only the model channel's: the stores' consent listeners are left alone.
                     #expect(ended == 1, "the listener's backend")
                     // Published at once: the announcement may well find nobody listening.
                     try files.save(try ModelSnapshot.syntheticALS(users: 30, items: 40, factors: 4, version: version))

@@ -27,6 +27,25 @@ enum PostgresTestServer {
     /// Runs `body` with a database of its own, created for it and dropped after, so that tests
     /// run in parallel without seeing each other's rows.
     static func withFreshDatabase<Result: Sendable>(_ body: (PostgresConfiguration) async throws -> Result) async throws -> Result {
+        await slots.acquire()
+        do {
+            let result = try await withFreshDatabaseNow(body)
+            await slots.release()
+            return result
+        } catch {
+            await slots.release()
+            throw error
+        }
+    }
+
+    /// How many tests hold a database at once. The tests run in parallel and each opens a pool
+    /// (some two stores, a listener and an admin connection besides): run all at once, they
+    /// passed the server's `max_connections` and failed with "too many clients".
+    static let slots = TestSlots(8)
+
+    private static func withFreshDatabaseNow<Result: Sendable>(
+        _ body: (PostgresConfiguration) async throws -> Result
+    ) async throws -> Result {
         let server = try configuration()
         // Only letters and digits: the name is spliced into DDL, which takes no parameters.
         let name = "attune_t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -77,6 +96,32 @@ enum PostgresTestServer {
         try await admin(server) { connection in
             // FORCE ends the store's pooled connections that may still be closing.
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: logger)
+        }
+    }
+}
+
+/// A counting semaphore for tests: `acquire` waits, in arrival order, while every slot is taken.
+actor TestSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        free = count
+    }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty {
+            free += 1
+        } else {
+            waiting.removeFirst().resume()
         }
     }
 }
