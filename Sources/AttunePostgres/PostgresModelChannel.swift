@@ -6,14 +6,15 @@ import ServiceLifecycle
 
 /// Keeps a replica's model directory up to date with the versions published in the database
 /// (``PostgresModelStore``): it `LISTEN`s for announcements on a connection of its own and, at
-/// each one, copies the newest version of every workspace that it lacks into the directory, then
-/// calls `onMaterialised` (``ModelRegistry/refreshOffThePool()``, so the new version is served at
+/// each one, copies the newest and the pinned version of every workspace that it lacks into the
+/// directory, copies again the versions an erasure rewrote, follows the pin and deletes the
+/// copies of pruned versions (``catchUp()``), then calls `onMaterialised` (``ModelRegistry/refreshOffThePool()``, so the new version is served at
 /// once rather than at the registry's next poll).
 ///
 /// It also catches up when it starts and each time the listening connection is opened again (an
 /// announcement made meanwhile was lost with the connection), and every ``Options/pollInterval``
 /// as a fallback. A version whose stored copy is damaged is refused, said once, and never written.
-/// Only the newest version of each workspace is copied: it is the one the registry would serve.
+/// Only the newest and the pinned version of each workspace are copied: the registry serves one of them.
 package final class PostgresModelChannel: Service, Sendable {
     package struct Options: Sendable {
         /// How often to look for new versions without an announcement.
@@ -21,9 +22,13 @@ package final class PostgresModelChannel: Service, Sendable {
         /// The pause before listening again after the connection broke or could not be opened.
         package var reconnectDelay: Duration
 
-        package init(pollInterval: Duration = .seconds(60), reconnectDelay: Duration = .seconds(1)) {
+        /// Whether copies of versions pruned from the database are deleted here too.
+        package var removePrunedCopies: Bool
+
+        package init(pollInterval: Duration = .seconds(60), reconnectDelay: Duration = .seconds(1), removePrunedCopies: Bool = true) {
             self.pollInterval = pollInterval
             self.reconnectDelay = reconnectDelay
+            self.removePrunedCopies = removePrunedCopies
         }
     }
 
@@ -32,6 +37,12 @@ package final class PostgresModelChannel: Service, Sendable {
         /// Listening, and caught up with what was published before.
         case listening
         case materialised(WorkspaceID, version: Int)
+        /// Copied again over the copy there: an erasure rewrote it.
+        case rewritten(WorkspaceID, version: Int)
+        /// The pin written (`nil`: removed) after an operator pinned through any process.
+        case pinned(WorkspaceID, version: Int?)
+        /// The copy of a version pruned from the database deleted.
+        case removed(WorkspaceID, version: Int)
         case refused(WorkspaceID, version: Int)
     }
 
@@ -41,8 +52,10 @@ package final class PostgresModelChannel: Service, Sendable {
     let logger: Logger
     let onMaterialised: @Sendable () async -> Void
     let observe: @Sendable (Event) -> Void
-    /// `workspace/version` of damaged copies already refused.
+    /// `workspace/version/r<revision>` of damaged copies already refused.
     private let refused = Locked<Set<String>>([])
+    /// `workspace/version` → the revision this process copied.
+    private let copiedRevisions = Locked<[String: Int]>([:])
 
     package init(
         models: PostgresModelStore, files: ModelFiles, options: Options = Options(), logger: Logger,
@@ -137,35 +150,89 @@ package final class PostgresModelChannel: Service, Sendable {
         }
     }
 
-    /// Copies the newest published version of each workspace that the directory lacks.
-    /// - Returns: how many versions were written.
+    /// Brings the directory in line with what is published, per workspace: copies the newest
+    /// version and the pinned one when missing, copies again a version whose stored copy was
+    /// rewritten since it was copied (an erasure redacted it), writes or removes the pin, and
+    /// deletes the copies of versions pruned from the database.
+    /// - Returns: how many changes were made.
     @discardableResult
     package func catchUp() async throws -> Int {
-        var written: [(WorkspaceID, Int)] = []
-        for (workspace, version) in try await models.latestVersions() {
-            let key = "\(workspace.rawValue)/\(version)"
-            if refused.withLock({ $0.contains(key) }) { continue }
-            do {
-                guard try await models.materialise(version: version, in: workspace, into: files) else { continue }
-            } catch let damaged as DamagedModelVersion {
-                refused.withLock { _ = $0.insert(key) }
-                logger.error(
-                    "published model refused: its stored copy is damaged",
-                    metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(version),
-                               "reason": .string(damaged.reason)])
-                observe(.refused(workspace, version: version))
-                continue
-            }
-            written.append((workspace, version))
-            logger.info(
-                "published model copied",
-                metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(version)])
+        var changes: [Event] = []
+        for (workspace, published) in try await models.published() {
+            changes += try await follow(workspace, published)
         }
-        guard !written.isEmpty else { return 0 }
+        guard !changes.isEmpty else { return 0 }
         await onMaterialised()
         // Told after the registry has taken them: an observer that sees one finds it served.
-        for (workspace, version) in written { observe(.materialised(workspace, version: version)) }
-        return written.count
+        for change in changes { observe(change) }
+        return changes.count
+    }
+
+    private func follow(_ workspace: WorkspaceID, _ published: PublishedModels) async throws -> [Event] {
+        var changes: [Event] = []
+        let local = files.versions(in: workspace)
+        for version in local {
+            guard let revision = published.revisions[version] else { continue }
+            // A copy this process did not make is taken for the original: a version never rewritten
+            // is not copied again at every start.
+            let copied = copiedRevisions.withLock { $0["\(workspace.rawValue)/\(version)"] } ?? 0
+            if revision != copied, try await copy(version, revision: revision, in: workspace, replacing: true) {
+                changes.append(.rewritten(workspace, version: version))
+            }
+        }
+        for version in Set([published.newest, published.pinned].compactMap { $0 }).sorted() where !local.contains(version) {
+            guard let revision = published.revisions[version] else { continue }
+            if try await copy(version, revision: revision, in: workspace, replacing: false) {
+                changes.append(.materialised(workspace, version: version))
+            }
+        }
+        let localPin = files.pinnedVersion(in: workspace)
+        // A pinned version that could not be copied (damaged) is not pinned here: the newest stays served.
+        if localPin != published.pinned, published.pinned.map({ files.versions(in: workspace).contains($0) }) ?? true {
+            try files.pin(published.pinned, in: workspace)
+            changes.append(.pinned(workspace, version: published.pinned))
+            logger.info(
+                published.pinned == nil ? "model pin removed" : "model pin copied",
+                metadata: ["attune.workspace": .string(workspace.rawValue),
+                           "model.version": .string(published.pinned.map(String.init) ?? "newest")])
+        }
+        // Pruned: older than every published version but the pinned one. A version this process
+        // saved and has not published yet is newer than those.
+        if options.removePrunedCopies, let oldestKept = published.revisions.keys.filter({ $0 != published.pinned }).min() {
+            let pin = files.pinnedVersion(in: workspace)
+            for version in files.versions(in: workspace)
+            where version < oldestKept && published.revisions[version] == nil && version != pin {
+                files.remove(version: version, in: workspace)
+                changes.append(.removed(workspace, version: version))
+            }
+        }
+        return changes
+    }
+
+    /// Copies `version`; `false` when it was there already, refused as damaged or pruned meanwhile.
+    private func copy(_ version: Int, revision: Int, in workspace: WorkspaceID, replacing: Bool) async throws -> Bool {
+        let key = "\(workspace.rawValue)/\(version)"
+        let refusal = "\(key)/r\(revision)"
+        if refused.withLock({ $0.contains(refusal) }) { return false }
+        do {
+            guard let written = try await models.materialise(version: version, in: workspace, into: files, replacing: replacing)
+            else { return false }
+            copiedRevisions.withLock { $0[key] = written }
+        } catch let damaged as DamagedModelVersion {
+            refused.withLock { _ = $0.insert(refusal) }
+            logger.error(
+                "published model refused: its stored copy is damaged",
+                metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(version),
+                           "reason": .string(damaged.reason)])
+            observe(.refused(workspace, version: version))
+            return false
+        } catch let error as AttuneError where error.code == .notFound {
+            return false
+        }
+        logger.info(
+            replacing ? "published model copied again: rewritten by an erasure" : "published model copied",
+            metadata: ["attune.workspace": .string(workspace.rawValue), "model.version": .stringConvertible(version)])
+        return true
     }
 }
 

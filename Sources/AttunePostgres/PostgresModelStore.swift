@@ -101,39 +101,58 @@ package struct PostgresModelStore: Sendable {
                 throw AttuneError(code: .conflict, message: "model version \(version) is already published")
             }
             for (file, digest) in zip(files, digests) {
-                let chunks = Int32((file.bytes.count + chunkSize - 1) / chunkSize)
-                try await connection.query(
-                    """
-                    INSERT INTO model_files (workspace, version, name, bytes, sha256, chunks)
-                    VALUES (\(key), \(number), \(file.name), \(Int64(file.bytes.count)), \(ByteBuffer(bytes: digest)), \(chunks))
-                    """, logger: logger)
-                // One statement per chunk: each message stays one chunk long.
-                for chunk in 0..<Int(chunks) {
-                    let start = chunk * chunkSize
-                    let data = ByteBuffer(bytes: file.bytes[start..<min(start + chunkSize, file.bytes.count)])
-                    try await connection.query(
-                        """
-                        INSERT INTO model_chunks (workspace, version, name, chunk, data)
-                        VALUES (\(key), \(number), \(file.name), \(Int32(chunk)), \(data))
-                        """, logger: logger)
-                }
+                try await Self.insert(file, digest: digest, key: key, version: number, chunkSize: chunkSize, connection, logger)
             }
             // Delivered at COMMIT, and only if it commits.
             try await connection.query("SELECT pg_notify(\(Self.channel), \(announcement))", logger: logger)
         }
     }
 
-    /// The version a new training should publish as: one more than the newest published. Two
-    /// trainers that pick the same one find out at ``publish(version:in:files:at:)`` (a conflict).
-    package func nextVersion(in workspace: WorkspaceID) async throws -> Int {
-        try await store.read("read model versions") { [store] connection, logger in
-            guard let key = try await store.workspaceKey(workspace, connection, logger) else { return 1 }
-            let rows = try await connection.query(
-                "SELECT COALESCE(max(version), 0) FROM model_versions WHERE workspace = \(key)", logger: logger)
-            var newest: Int32 = 0
-            for try await value in rows.decode(Int32.self) { newest = value }
-            return Int(newest) + 1
+    /// Inserts one file of a version and its chunks, one statement per chunk: each message stays
+    /// one chunk long.
+    static func insert(
+        _ file: PublishedModelFile, digest: [UInt8], key: Int64, version number: Int32, chunkSize: Int,
+        _ connection: PostgresConnection, _ logger: Logger
+    ) async throws {
+        let chunks = Int32((file.bytes.count + chunkSize - 1) / chunkSize)
+        try await connection.query(
+            """
+            INSERT INTO model_files (workspace, version, name, bytes, sha256, chunks)
+            VALUES (\(key), \(number), \(file.name), \(Int64(file.bytes.count)), \(ByteBuffer(bytes: digest)), \(chunks))
+            """, logger: logger)
+        for chunk in 0..<Int(chunks) {
+            let start = chunk * chunkSize
+            let data = ByteBuffer(bytes: file.bytes[start..<min(start + chunkSize, file.bytes.count)])
+            try await connection.query(
+                """
+                INSERT INTO model_chunks (workspace, version, name, chunk, data)
+                VALUES (\(key), \(number), \(file.name), \(Int32(chunk)), \(data))
+                """, logger: logger)
         }
+    }
+
+    /// Reserves the number a new training publishes as: above every version published or handed
+    /// out before, and at least `atLeast`. The counter row is locked while it is raised, so two
+    /// trainers asking at once (on any machines) get two numbers; a training that never publishes
+    /// leaves a gap, which nothing minds.
+    /// - Returns: 1 for an unknown workspace (nothing can be published there before it exists).
+    package func nextVersion(in workspace: WorkspaceID, atLeast: Int = 1) async throws -> Int {
+        let floor = Int32(clamping: max(atLeast, 1) - 1)
+        let reserved = try await store.transaction("reserve model version") { [store] connection, logger -> Int32? in
+            guard let key = try await store.workspaceKey(workspace, connection, logger) else { return nil }
+            let rows = try await connection.query(
+                """
+                INSERT INTO model_version_counters AS c (workspace, last)
+                VALUES (\(key), GREATEST(\(floor), (SELECT COALESCE(max(version), 0) FROM model_versions WHERE workspace = \(key))) + 1)
+                ON CONFLICT (workspace) DO UPDATE
+                SET last = GREATEST(c.last, \(floor), (SELECT COALESCE(max(version), 0) FROM model_versions WHERE workspace = \(key))) + 1
+                RETURNING last
+                """, logger: logger)
+            var last: Int32?
+            for try await value in rows.decode(Int32.self) { last = value }
+            return last
+        }
+        return reserved.map(Int.init) ?? max(atLeast, 1)
     }
 
     /// The newest published version of each workspace.
@@ -156,11 +175,24 @@ package struct PostgresModelStore: Sendable {
     /// - Throws: ``DamagedModelVersion`` when a file fails a check; `not_found` when there is no
     ///   such version; `storage_error` when the database fails.
     package func download(version: Int, in workspace: WorkspaceID) async throws -> [PublishedModelFile] {
+        try await downloadRevision(version: version, in: workspace).files
+    }
+
+    /// ``download(version:in:)`` and the revision the files are of (``redact(erased:in:)`` bumps
+    /// it), read in one snapshot of the database: a rewrite committing meanwhile is seen whole or
+    /// not at all.
+    package func downloadRevision(version: Int, in workspace: WorkspaceID) async throws -> (files: [PublishedModelFile], revision: Int) {
         let number = Int32(clamping: version)
         // A damaged copy is an answer, not a failure of the database: returned, so that the
         // store's retries neither repeat the download nor turn it into a storage error.
-        let found = try await store.read("download model") { [store] connection, logger -> Result<[PublishedModelFile], DamagedModelVersion>? in
+        let found = try await store.transaction("download model") { [store] connection, logger -> Result<([PublishedModelFile], Int32), DamagedModelVersion>? in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             guard let key = try await store.workspaceKey(workspace, connection, logger) else { return nil }
+            var revision: Int32?
+            let revisions = try await connection.query(
+                "SELECT revision FROM model_versions WHERE workspace = \(key) AND version = \(number)", logger: logger)
+            for try await value in revisions.decode(Int32.self) { revision = value }
+            guard let revision else { return nil }
             var expected: [(name: String, bytes: Int64, sha256: ByteBuffer, chunks: Int32)] = []
             let rows = try await connection.query(
                 """
@@ -170,17 +202,17 @@ package struct PostgresModelStore: Sendable {
             for try await row in rows.decode((String, Int64, ByteBuffer, Int32).self) { expected.append(row) }
             guard !expected.isEmpty else { return nil }
             do {
-                return .success(try await Self.readChunks(of: expected, key: key, version: number, in: workspace, connection, logger))
+                return .success((try await Self.readChunks(of: expected, key: key, version: number, in: workspace, connection, logger), revision))
             } catch let damaged as DamagedModelVersion {
                 return .failure(damaged)
             }
         }
         guard let found else { throw AttuneError.notFound("model version \(version)") }
-        let files = try found.get()
+        let (files, revision) = try found.get()
         guard files.contains(where: { $0.name == Self.snapshotName(version) }) else {
             throw DamagedModelVersion(workspace: workspace, version: version, reason: "the snapshot file is missing")
         }
-        return files
+        return (files, Int(revision))
     }
 
     private static func readChunks(
@@ -223,25 +255,29 @@ package struct PostgresModelStore: Sendable {
         return files
     }
 
-    /// Copies `version` into `files`' directory unless it is there: the index first, then the
-    /// snapshot, each written whole and renamed into place (``ModelFiles/writeAtomically(_:to:replacing:)``),
-    /// so the registry never reads a part of one, nor a snapshot without its index.
-    /// - Returns: whether this call wrote the snapshot.
+    /// Copies `version` into `files`' directory unless it is there (or, with `replacing`, over
+    /// the copy there: a rewritten revision): the index first, then the snapshot, each written
+    /// whole and renamed into place (``ModelFiles/writeAtomically(_:to:replacing:)``), so the
+    /// registry never reads a part of one, nor a snapshot without its index.
+    /// - Returns: the revision written, or `nil` when the snapshot was there already (and not replaced).
     /// - Throws: ``DamagedModelVersion`` (nothing is written); `storage_error`.
     @discardableResult
-    package func materialise(version: Int, in workspace: WorkspaceID, into files: ModelFiles) async throws -> Bool {
+    package func materialise(
+        version: Int, in workspace: WorkspaceID, into files: ModelFiles, replacing: Bool = false
+    ) async throws -> Int? {
         let folder = files.folder(workspace)
         let snapshot = folder.appendingPathComponent(Self.snapshotName(version))
-        if FileManager.default.fileExists(atPath: snapshot.path) { return false }
-        let downloaded = try await download(version: version, in: workspace)
-        return try await ModelTraining.offTheCooperativePool {
+        if !replacing, FileManager.default.fileExists(atPath: snapshot.path) { return nil }
+        let (downloaded, revision) = try await downloadRevision(version: version, in: workspace)
+        let wrote = try await ModelTraining.offTheCooperativePool {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             for file in downloaded where file.name != Self.snapshotName(version) {
                 try ModelFiles.writeAtomically(file.bytes, to: folder.appendingPathComponent(file.name))
             }
             guard let model = downloaded.first(where: { $0.name == Self.snapshotName(version) }) else { return false }
-            return try ModelFiles.writeAtomically(model.bytes, to: snapshot, replacing: false)
+            return try ModelFiles.writeAtomically(model.bytes, to: snapshot, replacing: replacing)
         }
+        return wrote ? revision : nil
     }
 
     static func snapshotName(_ version: Int) -> String { "v\(version).model" }

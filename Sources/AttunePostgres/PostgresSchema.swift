@@ -580,5 +580,28 @@ package enum PostgresSchema {
             """,
             "CREATE INDEX merge_blocks_by_b ON merge_blocks(workspace, b)",
         ]),
+        PostgresMigration("v2-model-pins-revisions", [
+            // Bumped each time a version's files are rewritten (an erasure redacts them): a replica
+            // that copied an older revision copies the version again.
+            "ALTER TABLE model_versions ADD COLUMN revision INTEGER NOT NULL DEFAULT 0",
+            // The last version number handed to a trainer: taken with a row lock, so trainers on
+            // different machines never train under the same number.
+            """
+            CREATE TABLE model_version_counters (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                last INTEGER NOT NULL
+            )
+            """,
+            // The version `attune models promote|rollback` pinned: every replica serves it. The
+            // foreign key keeps a pinned version from being pruned.
+            """
+            CREATE TABLE model_pins (
+                workspace BIGINT PRIMARY KEY REFERENCES workspaces(pk),
+                version INTEGER NOT NULL,
+                pinned_at BIGINT NOT NULL,
+                FOREIGN KEY (workspace, version) REFERENCES model_versions(workspace, version)
+            )
+            """,
+        ]),
     ]
 }

@@ -32,6 +32,8 @@ package struct LeaderJobs: Sendable {
     package var experiments: ExperimentService
     /// Background retraining; `nil` leaves training to `attune train`.
     package var retraining: RetrainingSchedule?
+    /// Where retrained versions are published (PostgreSQL); `nil` on a shared data directory.
+    package var modelPublisher: (any ModelPublisher)?
     /// How often learned segments are retrained; `nil` turns it off.
     package var segmentTrainingInterval: Duration?
     /// Delivers segment changes to webhooks; `nil` turns delivery off.
@@ -80,7 +82,8 @@ package struct LeaderJobs: Sendable {
         var scheduler: RetrainingScheduler?
         if let retraining {
             let made = RetrainingScheduler(
-                store: store, files: models.files, registry: models, clock: clock, schedule: retraining, logger: logger)
+                store: store, files: models.files, registry: models, clock: clock, schedule: retraining, logger: logger,
+                publisher: modelPublisher)
             jobs.append(made)
             scheduler = made
         }

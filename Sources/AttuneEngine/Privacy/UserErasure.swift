@@ -10,12 +10,19 @@ package struct UserErasure: Sendable {
     /// Where the served model lives (the server); `nil` in the command-line tool.
     let registry: ModelRegistry?
     let files: ModelFiles
+    /// Where model versions are published (PostgreSQL): they are redacted there too, so that no
+    /// replica copies the erased ids back. `nil` on a shared data directory.
+    let publisher: (any ModelPublisher)?
 
-    package init(store: any PersonalDataStore & AuditStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles) {
+    package init(
+        store: any PersonalDataStore & AuditStore, clock: any WallClock, registry: ModelRegistry?, files: ModelFiles,
+        publisher: (any ModelPublisher)? = nil
+    ) {
         self.store = store
         self.clock = clock
         self.registry = registry
         self.files = files
+        self.publisher = publisher
     }
 
     /// - Returns: the receipt, or `nil` when nothing is held about the user (nothing is written).
@@ -34,10 +41,12 @@ package struct UserErasure: Sendable {
         // Every erased id, not only this person's: an earlier erasure that died before its
         // redaction is finished here too. The named id is included even when nothing was held.
         let digests = try await store.erasedUserDigests(in: workspace).union([digest])
-        let snapshots = try await ModelTraining.offTheCooperativePool { [registry, files] in
+        let local = try await ModelTraining.offTheCooperativePool { [registry, files] in
             if let registry { return try registry.redact(erased: digests, in: workspace) }
             return try files.redact(erased: digests, in: workspace)
         }
+        // The local files are copies of published versions: the larger count, not the sum.
+        let snapshots = max(local, try await publisher?.redact(erased: digests, in: workspace) ?? 0)
         guard person != nil || snapshots > 0 else { return nil }
         let receipt = ErasureReceipt(
             receiptID: EventID.random().uuidString, userDigest: UserDigest.hex(digest),

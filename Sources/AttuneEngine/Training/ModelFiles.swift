@@ -168,6 +168,14 @@ package struct ModelFiles: Sendable {
         try Data("\(version)\n".utf8).write(to: url, options: .atomic)
     }
 
+    /// Deletes `version`'s snapshot, then its index (the snapshot names the index: never left
+    /// without it). Nothing happens for a version that is not stored.
+    package func remove(version: Int, in workspace: WorkspaceID) {
+        let folder = folder(workspace)
+        unlink(folder.appendingPathComponent("v\(version).model").path)
+        unlink(folder.appendingPathComponent("v\(version).index").path)
+    }
+
     /// The newest snapshot, or `nil` when nothing has been trained.
     package func latest(in workspace: WorkspaceID) throws -> ModelSnapshot? {
         guard let version = versions(in: workspace).last else { return nil }

@@ -8,15 +8,20 @@ package struct ModelTraining: Sendable {
     let store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore & ConsentStore
     let files: ModelFiles
     let clock: any WallClock
+    let publisher: (any ModelPublisher)?
 
-    /// - Parameter store: the events, and the item text and vectors the content model uses.
+    /// - Parameters:
+    ///   - store: the events, and the item text and vectors the content model uses.
+    ///   - publisher: where the saved version is published (PostgreSQL), which then numbers it;
+    ///     `nil` when the data directory is shared (SQLite).
     package init(
         store: any EventStore & CatalogStore & EmbeddingStore & IdentityStore & PersonalDataStore & ConsentStore, files: ModelFiles,
-        clock: any WallClock
+        clock: any WallClock, publisher: (any ModelPublisher)? = nil
     ) {
         self.store = store
         self.files = files
         self.clock = clock
+        self.publisher = publisher
     }
 
     package func run(
@@ -59,8 +64,11 @@ package struct ModelTraining: Sendable {
                 ("map@10", .number(v.meanAveragePrecision)), ("hitRate@10", .number(v.hitRate)), ("coverage", .number(v.coverage)),
             ])))
         }
+        // Reserved in the database when published there: trainers on other machines never pick the same.
+        let version = try await publisher?.reserveVersion(in: workspace, atLeast: files.nextVersion(in: workspace))
+            ?? files.nextVersion(in: workspace)
         var snapshot = ModelSnapshot(
-            version: files.nextVersion(in: workspace), workspace: workspace, createdAt: clock.now(),
+            version: version, workspace: workspace, createdAt: clock.now(),
             metadata: .object(metadata), users: log.users, items: log.items, seen: seen, model: model)
         // A person erased while the model trained must not be saved in it.
         let erasedSince = try await store.erasedUserDigests(in: workspace).subtracting(erased)
@@ -76,7 +84,17 @@ package struct ModelTraining: Sendable {
         // The retrieval index of a large factor model is built here: minutes of work, off the pool too.
         let toSave = snapshot
         let files = self.files
-        return try await Self.offTheCooperativePool { try files.save(toSave) }
+        let saved = try await Self.offTheCooperativePool { try files.save(toSave) }
+        guard let publisher else { return saved }
+        do {
+            try await publisher.publish(version: saved.version, in: workspace, from: files)
+        } catch {
+            // Not kept where only this process sees it: a version is served everywhere or nowhere.
+            // Had the publication committed after all, the model channel copies it back.
+            try? await Self.offTheCooperativePool { files.remove(version: saved.version, in: workspace) }
+            throw error
+        }
+        return saved
     }
 }
 

@@ -34,13 +34,16 @@ package final class RetrainingScheduler: Service {
     let clock: any WallClock
     let schedule: RetrainingSchedule
     let logger: Logger
+    /// Where each new version is published (PostgreSQL); `nil` on a shared data directory.
+    let publisher: (any ModelPublisher)?
     /// Events counted at the last training this process started, per workspace.
     private let trainedOn = Locked<[WorkspaceID: Int]>([:])
 
     package init(
         store: any AttuneStorage, files: ModelFiles, registry: ModelRegistry, clock: any WallClock,
-        schedule: RetrainingSchedule, logger: Logger
+        schedule: RetrainingSchedule, logger: Logger, publisher: (any ModelPublisher)? = nil
     ) {
+        self.publisher = publisher
         self.store = store
         self.files = files
         self.registry = registry
@@ -88,7 +91,7 @@ package final class RetrainingScheduler: Service {
     package func retrainNow(_ workspace: WorkspaceID, reason: String) async throws -> ModelSnapshot {
         logger.info(
             "retraining started", metadata: ["attune.workspace": .string(workspace.rawValue), "reason": .string(reason)])
-        let snapshot = try await ModelTraining(store: store, files: files, clock: clock)
+        let snapshot = try await ModelTraining(store: store, files: files, clock: clock, publisher: publisher)
             .run(workspace: workspace, family: schedule.family, tuner: schedule.tuner)
         logger.info(
             "retraining finished",
