@@ -178,11 +178,15 @@ struct PostgresModelMaintenanceTests {
             }
             #expect(registry.model(for: .default)?.version == 2)
 
-            try await publisher.pin(1, in: .default)
+            // What `attune models rollback` and `promote --latest` do, given the publisher.
+            let pinning = ModelPinning(files: trainerFiles, publisher: publisher)
+            #expect(try await pinning.rollback(in: .default) == (pinned: 1, was: 2))
             #expect(try await publisher.pinnedVersion(in: .default) == 1)
             #expect(await told.next() == .pinned(.default, version: 1))
             #expect(registry.model(for: .default)?.version == 1, "the pinned version served")
-            try await publisher.pin(nil, in: .default)
+            let none = try await #require(throws: AttuneError.self) { try await pinning.rollback(in: .default) }
+            #expect(none.code == .notFound, "nothing before v1")
+            try await pinning.pin(nil, in: .default)
             #expect(await told.next() == .pinned(.default, version: nil))
             #expect(registry.model(for: .default)?.version == 2, "the newest again")
 

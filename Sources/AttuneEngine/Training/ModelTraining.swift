@@ -94,6 +94,14 @@ package struct ModelTraining: Sendable {
             try? await Self.offTheCooperativePool { files.remove(version: saved.version, in: workspace) }
             throw error
         }
+        // An erasure committed after the check above and before the publication may have listed
+        // the published versions without this one: read again, so that one of the two redacts it
+        // (an erasure lists the versions after its commit; this reads after the publication).
+        let missed = try await store.erasedUserDigests(in: workspace).subtracting(erased).subtracting(erasedSince)
+        if !missed.isEmpty {
+            _ = try await Self.offTheCooperativePool { try files.redact(erased: missed, in: workspace) }
+            try await publisher.redact(erased: missed, in: workspace)
+        }
         return saved
     }
 }

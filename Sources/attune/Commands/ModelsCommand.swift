@@ -69,9 +69,9 @@ struct ModelsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let workspace = try ModelsCommand.workspace(data)
-            let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
+            let pinning = ModelPinning(files: ModelFiles(dataDirectory: data.resolvedDataDirectory))
             do {
-                try files.pin(latest ? nil : version, in: workspace)
+                try await pinning.pin(latest ? nil : version, in: workspace)
             } catch let error as AttuneError {
                 throw ValidationError(error.message)
             }
@@ -85,12 +85,14 @@ struct ModelsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let workspace = try ModelsCommand.workspace(data)
-            let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
-            guard let served = ModelsCommand.served(files, workspace),
-                let previous = files.versions(in: workspace).last(where: { $0 < served })
-            else { throw ValidationError("there is no earlier version to roll back to") }
-            try files.pin(previous, in: workspace)
-            print("pinned v\(previous) (was v\(served)); a running server switches within its poll interval")
+            let pinning = ModelPinning(files: ModelFiles(dataDirectory: data.resolvedDataDirectory))
+            let rolled: (pinned: Int, was: Int)
+            do {
+                rolled = try await pinning.rollback(in: workspace)
+            } catch let error as AttuneError where error.code == .notFound {
+                throw ValidationError("there is no earlier version to roll back to")
+            }
+            print("pinned v\(rolled.pinned) (was v\(rolled.was)); a running server switches within its poll interval")
         }
     }
 }

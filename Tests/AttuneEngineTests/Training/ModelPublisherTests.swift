@@ -1,5 +1,6 @@
 import AttuneCore
 import AttuneEngine
+import AttuneML
 import AttuneStore
 import AttuneTestSupport
 import Foundation
@@ -15,8 +16,12 @@ struct ModelPublisherTests {
         let failing: Bool
         let published = Locked<[Int]>([])
         let redactions = Locked<[Set<[UInt8]>]>([])
+        let onPublish: @Sendable () async throws -> Void
 
-        init(failing: Bool = false) { self.failing = failing }
+        init(failing: Bool = false, onPublish: @escaping @Sendable () async throws -> Void = {}) {
+            self.failing = failing
+            self.onPublish = onPublish
+        }
 
         func reserveVersion(in workspace: WorkspaceID, atLeast: Int) async throws -> Int {
             next.withLock { value in
@@ -29,6 +34,7 @@ struct ModelPublisherTests {
         func publish(version: Int, in workspace: WorkspaceID, from files: ModelFiles) async throws {
             #expect(files.versions(in: workspace).contains(version), "saved before it is published")
             if failing { throw AttuneError(code: .storage, message: "the database went away") }
+            try await onPublish()
             published.withLock { $0.append(version) }
         }
 
@@ -88,5 +94,27 @@ struct ModelPublisherTests {
         let asked = publisher.redactions.withLock { $0 }
         #expect(asked.count == 1)
         #expect(asked.first?.contains(UserDigest.of(UserID(unchecked: "a1"))) == true)
+    }
+
+    /// A person erased after the training's last check and before its publication, whose erasure
+    /// listed the published versions too early to see this one: the training redacts it itself.
+    @Test func anErasureRacingThePublicationStillReachesThePublishedVersion() async throws {
+        let store = try await ModelTrainingTests.communityStore()
+        let directory = try TemporaryDirectory()
+        let files = ModelFiles(dataDirectory: directory.url.path)
+        let publisher = RecordingPublisher(onPublish: {
+            // The erasure finds no published version yet: it redacts the local files only.
+            _ = try await UserErasure(store: store, clock: FixedClock(), registry: nil, files: ModelFiles(dataDirectory: "/nonexistent"))
+                .erase(UserID(unchecked: "a1"), in: .default, actor: "test")
+        })
+        var tuner = ModelTuner()
+        tuner.quick = true
+        let saved = try await ModelTraining(store: store, files: files, clock: FixedClock(), publisher: publisher)
+            .run(workspace: .default, family: .knn, tuner: tuner)
+        let digest = UserDigest.of(UserID(unchecked: "a1"))
+        #expect(publisher.redactions.withLock { $0 } == [[digest]], "the published copy redacted")
+        let stored = try files.load(version: saved.version, in: .default)
+        #expect(stored.users.index(of: "a1") == nil, "and the local one")
+        #expect(stored.users.index(of: "a2") != nil)
     }
 }
