@@ -76,6 +76,9 @@ package struct ServerDependencies: Sendable {
     /// The election the leader-only jobs run under with ``ServerRole/all``; `nil` runs them
     /// unconditionally (one process alone on its data, as in tests).
     package var election: (any LeaderElection)?
+    /// Where new model versions are published, erasures redact them and pins are kept
+    /// (PostgreSQL); `nil` when the data directory is shared (SQLite).
+    package var modelPublisher: (any ModelPublisher)?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -114,6 +117,7 @@ extension ServerDependencies {
         get {
             var jobs = LeaderJobs(store: store, clock: clock, models: models, experiments: experiments)
             jobs.retraining = retraining
+            jobs.modelPublisher = modelPublisher
             jobs.segmentTrainingInterval = segmentTrainingInterval
             jobs.webhookInterval = webhookInterval
             jobs.profileAuditInterval = profileAuditInterval
@@ -125,6 +129,7 @@ extension ServerDependencies {
         }
         set {
             retraining = newValue.retraining
+            modelPublisher = newValue.modelPublisher
             segmentTrainingInterval = newValue.segmentTrainingInterval
             webhookInterval = newValue.webhookInterval
             profileAuditInterval = newValue.profileAuditInterval
@@ -187,7 +192,9 @@ package func buildRouter(configuration: ServerConfiguration, dependencies: Serve
     SystemController(store: dependencies.store, registry: dependencies.registry).addRoutes(to: router)
     ProfilesController(store: dependencies.store, clock: dependencies.clock, audit: dependencies.readAudit, pii: dependencies.pii)
         .addRoutes(to: router)
-    PrivacyController(store: dependencies.store, clock: dependencies.clock, models: dependencies.models, pii: dependencies.pii)
+    PrivacyController(
+        store: dependencies.store, clock: dependencies.clock, models: dependencies.models, pii: dependencies.pii,
+        modelPublisher: dependencies.modelPublisher)
         .addRoutes(to: router)
     ProfileHistoryController(store: dependencies.store, audit: dependencies.readAudit).addRoutes(to: router)
     SegmentsController(store: dependencies.store, clock: dependencies.clock, limits: configuration.limits)

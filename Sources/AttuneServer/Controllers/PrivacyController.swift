@@ -12,6 +12,8 @@ package struct PrivacyController: Sendable {
     let clock: any WallClock
     let models: ModelRegistry
     var pii: PIIProtection?
+    /// Where model versions are published (PostgreSQL): an erasure redacts them there too.
+    var modelPublisher: (any ModelPublisher)?
 
     package func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/v1/users/:id/export", use: export)
@@ -42,7 +44,7 @@ package struct PrivacyController: Sendable {
     @Sendable func erase(_ request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.require(.admin)
         let user = try context.identifier("id", as: UserID.self)
-        let erasure = UserErasure(store: store, clock: clock, registry: models, files: models.files)
+        let erasure = UserErasure(store: store, clock: clock, registry: models, files: models.files, publisher: modelPublisher)
         guard let receipt = try await erasure.erase(user, in: principal.workspace, actor: principal.keyID) else {
             throw AttuneError.notFound("user")
         }
