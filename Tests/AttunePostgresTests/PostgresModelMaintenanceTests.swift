@@ -4,6 +4,7 @@ import AttunePostgres
 import AttuneTestSupport
 import Foundation
 import Logging
+import PostgresNIO
 import Testing
 
 /// What happens to published versions after publication: erasures rewrite them, pruning deletes
@@ -71,6 +72,30 @@ struct PostgresModelMaintenanceTests {
             let restarted = PostgresModelChannel(models: PostgresModelStore(store: replica), files: replicaFiles, logger: PostgresTestServer.logger)
             #expect(try await restarted.catchUp() == 1)
             #expect(try await restarted.catchUp() == 0)
+        }
+    }
+
+    /// A version whose stored copy is damaged cannot be read to be redacted, is never served, and
+    /// may hold the erased id: the erasure deletes it (and its pin), and rewrites the others.
+    @Test(.timeLimit(.minutes(2)))
+    func anErasureDeletesADamagedVersionItCannotRewrite() async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            try await PostgresModelChannelTests.withTwoReplicas(configuration) { trainer, _, trainerFiles, _ in
+                var files = trainerFiles
+                files.indexMinimumItems = 1_000_000
+                let models = PostgresModelStore(store: trainer, chunkSize: Self.chunkSize)
+                for version in [1, 2] { try await Self.publish(version, files, models) }
+                try await models.pin(1, in: .default, at: Fixtures.now)
+                try await PostgresTestServer.admin(configuration) { connection in
+                    try await connection.query(
+                        "UPDATE model_chunks SET data = set_byte(data, 3, (get_byte(data, 3) + 1) % 256) WHERE version = 1 AND chunk = 0",
+                        logger: PostgresTestServer.logger)
+                }
+                #expect(try await models.redact(erased: Self.digest("u3"), in: .default) == 2)
+                let left = try await models.published(in: .default)
+                #expect(left.revisions == [2: 1] && left.pinned == nil)
+                #expect(try await !Self.holds(Self.users(of: 2, models).snapshot, "u3"))
+            }
         }
     }
 
