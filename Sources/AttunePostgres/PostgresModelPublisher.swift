@@ -9,7 +9,8 @@ package struct PostgresModelPublisher: ModelPublisher {
     package let models: PostgresModelStore
     let clock: any WallClock
     /// How many versions of a workspace are kept after a publication (and beside them the pinned
-    /// one and the ``protected`` ones); `nil` keeps all.
+    /// one and the ``protected`` ones); `nil` keeps all. Each kept version costs an erasure a
+    /// rewrite (seconds for a model of tens of megabytes), hence few by default.
     package let keepNewest: Int?
     /// Versions never pruned: what this process's registry serves (an older version when the
     /// newest was refused as worse on validation).
@@ -17,7 +18,7 @@ package struct PostgresModelPublisher: ModelPublisher {
     let logger: Logger
 
     package init(
-        models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 10, logger: Logger,
+        models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, logger: Logger,
         protected: @escaping @Sendable (WorkspaceID) -> Set<Int> = { _ in [] }
     ) {
         self.models = models
@@ -28,7 +29,7 @@ package struct PostgresModelPublisher: ModelPublisher {
     }
 
     /// Keeps the version `registry` serves from pruning.
-    package init(models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 10, logger: Logger, registry: ModelRegistry) {
+    package init(models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, logger: Logger, registry: ModelRegistry) {
         self.init(models: models, clock: clock, keepNewest: keepNewest, logger: logger) { workspace in
             registry.model(for: workspace).map { [$0.version] } ?? []
         }
