@@ -40,8 +40,9 @@ enum PostgresTestServer {
 
     /// How many tests hold a database at once. The tests run in parallel and each opens a pool
     /// (some two stores, a listener and an admin connection besides): run all at once, they
-    /// passed the server's `max_connections` and failed with "too many clients".
-    static let slots = TestSlots(8)
+    /// passed the server's `max_connections` and failed with "too many clients". The wait for a
+    /// slot counts against a test's time limit, so the PostgreSQL tests' limits allow for it.
+    static let slots = TestSlots(24)
 
     private static func withFreshDatabaseNow<Result: Sendable>(
         _ body: (PostgresConfiguration) async throws -> Result
