@@ -32,7 +32,7 @@ extension PostgresStore {
         try await carryRefusals(workspace, into: winner, at: time, connection, logger)
         if maintainsProfiles {
             try await refoldPerson(
-                workspace, winner, cause: .merge, reference: Self.mergeReference(merges), at: time, connection, logger)
+                workspace, winner, cause: .merge, reference: MergeRecordText.reference(merges), at: time, connection, logger)
         }
         try await Self.resolveDeclared(workspace, winner, connection, logger)
         if maintainsProfiles {
@@ -61,8 +61,8 @@ extension PostgresStore {
         let inserted = try await connection.query(
             """
             INSERT INTO user_merges (workspace, canonical, merged, reason, actor, at, moved, shared)
-            VALUES (\(workspace), \(winner), \(loser), \(reason), \(actor), \(time), \(Self.jsonArray(moved)),
-                    \(Self.jsonArray(shared)))
+            VALUES (\(workspace), \(winner), \(loser), \(reason), \(actor), \(time), \(MergeRecordText.array(moved)),
+                    \(MergeRecordText.array(shared)))
             RETURNING id
             """, logger: logger)
         var id: Int64 = 0
@@ -145,8 +145,8 @@ extension PostgresStore {
         var moved: [String] = []
         var shared: [String] = []
         for try await (movedText, sharedText) in lists.decode((String, String).self) {
-            moved = Self.stringArray(movedText)
-            shared = Self.stringArray(sharedText)
+            moved = MergeRecordText.strings(movedText)
+            shared = MergeRecordText.strings(sharedText)
         }
         // A link the leaving user holds already stays where it is (SQLite's UPDATE OR IGNORE).
         try await connection.query(
@@ -305,30 +305,6 @@ extension PostgresStore {
             if best == nil || (since, canonical) < (best!.since, best!.user) { best = (since, canonical) }
         }
         return best!.user
-    }
-
-    static func mergeReference(_ merges: [UserMerge]) -> String {
-        var out = #"{"merged":["#
-        for (index, merge) in merges.enumerated() {
-            if index > 0 { out += "," }
-            ProfileChanges.appendString(merge.merged.rawValue, to: &out)
-        }
-        out += #"],"merges":[\#(merges.map { String($0.id) }.joined(separator: ","))]}"#
-        return out
-    }
-
-    static func jsonArray(_ values: [String]) -> String {
-        var out = "["
-        for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            ProfileChanges.appendString(value, to: &out)
-        }
-        return out + "]"
-    }
-
-    static func stringArray(_ text: String?) -> [String] {
-        guard let text, case .array(let values)? = try? JSONParser().parse(text) else { return [] }
-        return values.compactMap(\.stringValue)
     }
 
     static let mergeColumns = "id, canonical, merged, reason, actor, at, undone_at, undone_by"

@@ -28,8 +28,11 @@ struct PostgresKeyRotationTests {
     /// users: every declaration survives, and nothing is left under the old key.
     @Test func aRewriteRacingIdentifyThroughAnotherReplicaLosesNoTraitAndLeavesNoOldKey() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { rotating in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { replica in
+            // A race, not a latency check: inside the whole suite on two busy cores an identify
+            // waiting behind rewrite pages once ran past the default 10 s deadline three times.
+            let patient = PostgresStore.Options(operationTimeout: .seconds(60))
+            try await PostgresStore.withStore(configuration, options: patient, logger: PostgresTestServer.logger) { rotating in
+                try await PostgresStore.withStore(configuration, options: patient, logger: PostgresTestServer.logger) { replica in
                     try await rotating.ensureWorkspace(.default, at: Fixtures.now)
                     let names = (0..<Self.users).map { String(format: "u%03d", $0) }
                     try await rotating.record(names.map { Self.identify($0, #"{"plan":"old-\#($0)"}"#, source: "api") }, in: .default)

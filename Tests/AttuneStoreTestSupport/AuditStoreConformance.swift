@@ -5,7 +5,7 @@ import Testing
 
 /// What every backend's audit log must do, written once and run against each store (SQLite in
 /// AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh, empty store.
-package enum AuditStoreConformance {
+package enum AuditStoreConformance: ConformanceSuite {
     package typealias Store = AuditStore
 
     package static let checks: [(name: String, run: @Sendable (any Store) async throws -> Void)] = [
@@ -16,13 +16,6 @@ package enum AuditStoreConformance {
         ("concurrentAppendersKeepOneGaplessChain", { try await concurrentAppendersKeepOneGaplessChain($0) }),
         ("aTailingReaderSeesEveryRowOnce", { try await aTailingReaderSeesEveryRowOnce($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     /// A stand-in for the engine's SHA-256 seal, without cryptography: it depends on the
     /// previous hash, the sequence and the entry, so a fork, a gap or a swap shows.

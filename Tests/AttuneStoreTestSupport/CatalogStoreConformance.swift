@@ -5,7 +5,7 @@ import Testing
 
 /// What every backend's item catalogue must do, with the catalogue version that serving polls
 /// (`TextStore.catalogVersion`). Each check takes a fresh, empty store.
-package enum CatalogStoreConformance {
+package enum CatalogStoreConformance: ConformanceSuite {
     package typealias Store = CatalogStore & TextStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -25,13 +25,6 @@ package enum CatalogStoreConformance {
         ("theCatalogueVersionChangesWithTheCatalogue", { try await theCatalogueVersionChangesWithTheCatalogue($0) }),
         ("concurrentWritersOfOverlappingBatches", { try await concurrentWritersOfOverlappingBatches($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -5,7 +5,7 @@ import Testing
 
 /// What every backend's consent store must do, written once and run against each store (SQLite
 /// in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh, empty store.
-package enum ConsentStoreConformance {
+package enum ConsentStoreConformance: ConformanceSuite {
     package typealias Store = ConsentStore & EventStore & WorkspaceStore
 
     package static let checks: [(name: String, run: @Sendable (any Store) async throws -> Void)] = [
@@ -16,14 +16,6 @@ package enum ConsentStoreConformance {
         ("underOptInNothingIsStoredUntilGranted", { try await underOptInNothingIsStoredUntilGranted($0) }),
         ("concurrentWritersLeaveMemoryEqualToTheDatabase", { try await concurrentWritersLeaveMemoryEqualToTheDatabase($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static let other = WorkspaceID(unchecked: "other")
 

@@ -4,7 +4,7 @@ import AttuneTestSupport
 import Testing
 
 /// What every backend's item vectors must do. Each check takes a fresh, empty store.
-package enum EmbeddingStoreConformance {
+package enum EmbeddingStoreConformance: ConformanceSuite {
     package typealias Store = EmbeddingStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -21,13 +21,6 @@ package enum EmbeddingStoreConformance {
         ("unknownWorkspacesAndEmptyInputs", { try await unknownWorkspacesAndEmptyInputs($0) }),
         ("concurrentWritersNeverMixDimensions", { try await concurrentWritersNeverMixDimensions($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

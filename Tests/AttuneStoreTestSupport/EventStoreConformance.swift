@@ -6,7 +6,7 @@ import Testing
 /// What every backend's event log and workspace table must do, written once and run against
 /// each store (SQLite in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes
 /// a fresh, empty store.
-package enum EventStoreConformance {
+package enum EventStoreConformance: ConformanceSuite {
     package typealias Store = EventStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -25,14 +25,6 @@ package enum EventStoreConformance {
         ("keysAreRevokedOnceAndRestoredByReAdding", { try await keysAreRevokedOnceAndRestoredByReAdding($0) }),
         ("statsCountEventsUsersAndVisitors", { try await statsCountEventsUsersAndVisitors($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -6,7 +6,7 @@ import Testing
 /// What every backend's experiment store must do, written once and run against each store
 /// (SQLite in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh,
 /// empty store.
-package enum ExperimentStoreConformance {
+package enum ExperimentStoreConformance: ConformanceSuite {
     package typealias Store = ExperimentStore & EventStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -21,13 +21,6 @@ package enum ExperimentStoreConformance {
         ("unitOutcomesTakeAnyLookBack", { try await unitOutcomesTakeAnyLookBack($0) }),
         ("actionsAreKeptInOrderPerExperiment", { try await actionsAreKeptInOrderPerExperiment($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -8,7 +8,7 @@ import Testing
 /// merges move; run against each store (SQLite in AttuneStoreTests, PostgreSQL in
 /// AttunePostgresTests). Each check takes a fresh, empty store. Identifier values are given as
 /// stored (the engine hashes e-mail addresses and phone numbers before the store sees them).
-package enum IdentityResolutionStoreConformance {
+package enum IdentityResolutionStoreConformance: ConformanceSuite {
     package typealias Store = EventStore & WorkspaceStore & IdentityStore & ProfileStore & IdentityResolutionStore
 
     /// The checks by name, for `@Test(arguments:)`.
@@ -35,14 +35,6 @@ package enum IdentityResolutionStoreConformance {
             try await badMergeAndUnmergeRequestsAreRefusedAndChangeNothing($0)
         }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func id(_ raw: String) -> UserID { UserID(unchecked: raw) }
     static func email(_ value: String) -> PersonIdentifier { PersonIdentifier(kind: .email, value: value) }

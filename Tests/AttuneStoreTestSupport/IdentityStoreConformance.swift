@@ -6,7 +6,7 @@ import Testing
 /// What every backend's identity links and declared traits must do; run against each store
 /// (SQLite in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh,
 /// empty store.
-package enum IdentityStoreConformance {
+package enum IdentityStoreConformance: ConformanceSuite {
     package typealias Store = EventStore & WorkspaceStore & IdentityStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -23,14 +23,6 @@ package enum IdentityStoreConformance {
         ("linksAreListedInLinkOrderAndByUser", { try await linksAreListedInLinkOrderAndByUser($0) }),
         ("identifyingInAnUnknownWorkspaceStoresNothing", { try await identifyingInAnUnknownWorkspaceStoresNothing($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -7,7 +7,7 @@ import Testing
 /// What every backend's profiles and their history must do, kept by appends and identify in the
 /// transactions that change them; run against each store (SQLite in AttuneStoreTests, PostgreSQL
 /// in AttunePostgresTests). Each check takes a fresh, empty store.
-package enum ProfileStoreConformance {
+package enum ProfileStoreConformance: ConformanceSuite {
     package typealias Store = EventStore & WorkspaceStore & IdentityStore & ProfileStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -32,14 +32,6 @@ package enum ProfileStoreConformance {
         ("profilesPageInByteOrder", { try await profilesPageInByteOrder($0) }),
         ("concurrentAppendsToTheSameUsersLoseNoUpdate", { try await concurrentProfileUpdates(through: [$0]) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -6,7 +6,7 @@ import Testing
 /// What every backend's segments must do: rule segment membership follows profile changes inside
 /// the transaction that changes them; run against each store (SQLite in AttuneStoreTests,
 /// PostgreSQL in AttunePostgresTests). Each check takes a fresh, empty store.
-package enum SegmentStoreConformance {
+package enum SegmentStoreConformance: ConformanceSuite {
     package typealias Store = EventStore & WorkspaceStore & IdentityStore & ProfileStore & SegmentStore
 
     static let day: Int64 = 86_400_000
@@ -25,14 +25,6 @@ package enum SegmentStoreConformance {
         ("refreshPagesThroughEveryUserOnce", { try await refreshPagesThroughEveryUserOnce($0) }),
         ("revealedAttributesAreComparedOpened", { try await revealedAttributesAreComparedOpened($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    /// Runs the check called `name` on `store`.
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     /// A rule segment as the service stores one: its rule compiled and printed back.
     package static func ruleSegment(_ rule: String, id: String = "seg_buyers", name: String? = nil) throws -> Segment {

@@ -6,7 +6,7 @@ import Testing
 /// What every backend's customer texts and the relations found in them must do: what a user
 /// talked about, who talked about an item, and what was mentioned together. Each check takes a
 /// fresh, empty store.
-package enum TextStoreConformance {
+package enum TextStoreConformance: ConformanceSuite {
     package typealias Store = TextStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -28,13 +28,6 @@ package enum TextStoreConformance {
         ("concurrentAppendsAreAllStoredAndPagedOnce", { try await concurrentAppendsAreAllStoredAndPagedOnce($0) }),
         ("aTailingReaderSeesEveryTextOnce", { try await aTailingReaderSeesEveryTextOnce($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     package static func item(_ id: String) -> MentionTarget { .item(ItemID(unchecked: id)) }
     static func user(_ id: String) -> UserID { UserID(unchecked: id) }

@@ -5,7 +5,7 @@ import Testing
 
 /// What every backend's webhook store must do, written once and run against each store (SQLite
 /// in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh, empty store.
-package enum WebhookStoreConformance {
+package enum WebhookStoreConformance: ConformanceSuite {
     package typealias Store = WebhookStore & EventStore & WorkspaceStore
 
     package static let other = WorkspaceID(unchecked: "other")
@@ -19,13 +19,6 @@ package enum WebhookStoreConformance {
         ("aTailingDispatcherSeesEveryChangeOnce", { try await aTailingDispatcherSeesEveryChangeOnce($0) }),
         ("deadLettersAreReadNewestFirstPerWebhook", { try await deadLettersAreReadNewestFirstPerWebhook($0) }),
     ]
-
-    package static var names: [String] { checks.map(\.name) }
-
-    package static func run(_ name: String, on store: any Store) async throws {
-        let check = try #require(checks.first { $0.name == name }, "no conformance check named \(name)")
-        try await check.run(store)
-    }
 
     static func prepare(_ store: some Store) async throws {
         try await store.ensureWorkspace(.default, at: Fixtures.now)

@@ -23,7 +23,7 @@ extension SQLiteStore {
         }
         try carryRefusals(workspace, into: winner, at: time, db)
         if maintainsProfiles {
-            try refoldPerson(workspace, winner, cause: .merge, reference: Self.mergeReference(merges), at: time, db)
+            try refoldPerson(workspace, winner, cause: .merge, reference: MergeRecordText.reference(merges), at: time, db)
         }
         try Self.resolveDeclared(workspace, winner, db)
         if maintainsProfiles {
@@ -54,7 +54,7 @@ extension SQLiteStore {
                 """
         )
         .execute(arguments: [
-            workspace, winner, loser, reason, actor, time, Self.jsonArray(moved), Self.jsonArray(shared),
+            workspace, winner, loser, reason, actor, time, MergeRecordText.array(moved), MergeRecordText.array(shared),
         ])
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: "UPDATE user_aliases SET canonical = ? WHERE workspace = ? AND canonical = ?")
@@ -129,14 +129,14 @@ extension SQLiteStore {
         let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT moved, shared FROM user_merges WHERE id = ?"),
             arguments: [merge.id])
-        for anonymous in Self.stringArray(row?[0]) {
+        for anonymous in MergeRecordText.strings(row?[0]) {
             try db.cachedStatement(
                 sql:
                     "UPDATE OR IGNORE identities SET user_id = ? WHERE workspace = ? AND user_id = ? AND anonymous_id = ?"
             )
             .execute(arguments: [leaving, workspace, current, anonymous])
         }
-        for anonymous in Self.stringArray(row?[1]) {
+        for anonymous in MergeRecordText.strings(row?[1]) {
             try db.cachedStatement(
                 sql: """
                     INSERT INTO identities (workspace, user_id, anonymous_id, linked_at) VALUES (?, ?, ?, ?)
@@ -251,30 +251,6 @@ extension SQLiteStore {
             if best == nil || (since, canonical) < (best!.since, best!.user) { best = (since, canonical) }
         }
         return best!.user
-    }
-
-    static func mergeReference(_ merges: [UserMerge]) -> String {
-        var out = #"{"merged":["#
-        for (index, merge) in merges.enumerated() {
-            if index > 0 { out += "," }
-            ProfileChanges.appendString(merge.merged.rawValue, to: &out)
-        }
-        out += #"],"merges":[\#(merges.map { String($0.id) }.joined(separator: ","))]}"#
-        return out
-    }
-
-    static func jsonArray(_ values: [String]) -> String {
-        var out = "["
-        for (index, value) in values.enumerated() {
-            if index > 0 { out += "," }
-            ProfileChanges.appendString(value, to: &out)
-        }
-        return out + "]"
-    }
-
-    static func stringArray(_ text: String?) -> [String] {
-        guard let text, case .array(let values)? = try? JSONParser().parse(text) else { return [] }
-        return values.compactMap(\.stringValue)
     }
 
     static func userMerge(_ row: Row) -> UserMerge {
