@@ -3,11 +3,6 @@ import AttuneEngine
 import Logging
 import PostgresNIO
 
-extension AdvisoryLock {
-    /// The leader of the workers sharing one database: `pg_try_advisory_lock(namespace, leader)`.
-    static let leader: Int32 = 2
-}
-
 /// Leadership among the processes sharing one database, on any number of machines: a
 /// session-level advisory lock, tried every ``Options/retryInterval`` by those that wait.
 ///

@@ -124,11 +124,6 @@ extension PostgresStore: AuditStore {
     }
 }
 
-extension AdvisoryLock {
-    /// The audit chain, database-wide: `pg_advisory_xact_lock(namespace, auditChain)`.
-    static let auditChain: Int32 = 0x4175_6469  // "Audi"
-}
-
 /// A batch of audit rows turned inside out: one array per column, the parameters of `unnest`.
 private struct AuditColumns: Sendable {
     var sequences: [Int64] = []

@@ -4,11 +4,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-extension AdvisoryLock {
-    /// Vector writes to one workspace: `pg_advisory_xact_lock(embeddingsNamespace, workspace key)`.
-    static let embeddingsNamespace: Int32 = 0x4174_4501
-}
-
 extension PostgresStore: EmbeddingStore {
     /// The batch goes in one statement (ids and vectors as two arrays spread by `unnest`).
     ///

@@ -250,11 +250,6 @@ extension PostgresStore: ExperimentStore {
     }
 }
 
-extension AdvisoryLock {
-    /// Experiment creations in one workspace: `pg_advisory_xact_lock(experimentNamespace, workspace key)`.
-    static let experimentNamespace: Int32 = 0x4174_7645
-}
-
 extension UnitOutcome.Totals {
     fileprivate mutating func add(_ other: UnitOutcome.Totals) {
         count += other.count

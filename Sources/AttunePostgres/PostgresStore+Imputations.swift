@@ -4,11 +4,6 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-extension AdvisoryLock {
-    /// Imputation runs in one workspace: `pg_advisory_xact_lock(imputationsNamespace, workspace key)`.
-    static let imputationsNamespace: Int32 = 0x4174_4901
-}
-
 extension PostgresStore: ImputationStore {
     /// The run's values go in one statement. Runs in one workspace take its imputations lock
     /// before deleting: two workers replacing one attribute at once would otherwise each delete

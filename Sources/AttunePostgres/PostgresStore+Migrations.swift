@@ -2,16 +2,6 @@ import AttuneCore
 import Logging
 import PostgresNIO
 
-/// Advisory lock keys (the two-integer form): the first number is Attune's, the second the use.
-enum AdvisoryLock {
-    static let namespace: Int32 = 0x4174_756E  // "Atun"
-    static let migrations: Int32 = 1
-    /// Appends to one workspace: `pg_advisory_xact_lock(appendNamespace, workspace key)`.
-    static let appendNamespace: Int32 = 0x4174_7601
-    /// Changes of the consent policy, so that each reports whether it changed it.
-    static let consentPolicy: Int32 = 2
-}
-
 extension PostgresStore {
     /// Applies the migrations of ``PostgresSchema`` that the database has not recorded yet.
     ///

@@ -3,11 +3,6 @@ import AttuneStore
 import Logging
 import PostgresNIO
 
-extension AdvisoryLock {
-    /// Text appends for one user: `pg_advisory_xact_lock(textsNamespace, hashtext(user id))`.
-    static let textsNamespace: Int32 = 0x4174_5401
-}
-
 extension PostgresStore: TextStore {
     package static var maxPageSize: Int { 1_000 }
 
