@@ -8,11 +8,14 @@ extension PostgresStore: IdentityStore {
         try await record([identify], in: workspace)
     }
 
-    /// All calls in one transaction. Idempotent (retried after a broken connection): a link or a
-    /// declaration made already is no change the second time.
+    /// All calls in one transaction. Retried after a broken connection when each user is named
+    /// once: a link or a declaration made already is no change the second time. A batch naming a
+    /// user twice is not replayed: `{a:1}` then `{a:2}` replayed would patch the person back and
+    /// forth, adding versions and segment events.
     package func record(_ identifies: [Identify], in workspace: WorkspaceID) async throws {
         for (index, identify) in identifies.enumerated() { try Self.validate(identify, at: index) }
-        try await transaction("record identify") { [self] connection, logger in
+        let replayable = Set(identifies.map(\.userID)).count == identifies.count
+        try await transaction("record identify", idempotent: replayable) { [self] connection, logger in
             let key = try await requireWorkspace(workspace, connection, logger)
             try await Self.lockWorkspace(key, connection, logger)
             for identify in identifies {

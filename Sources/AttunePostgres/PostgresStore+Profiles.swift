@@ -99,7 +99,9 @@ extension PostgresStore {
         """
 
     /// The stored profiles of `users` that exist, in one statement; with `forUpdate` their rows
-    /// stay locked until the transaction ends.
+    /// stay locked until the transaction ends. NO KEY UPDATE, not UPDATE: a profile write never
+    /// changes the key, and UPDATE would also wait for (and could deadlock with) an imputation
+    /// run's KEY SHARE locks on the same rows.
     static func loadProfiles(
         _ workspace: Int64, _ users: [String], forUpdate: Bool, _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> [String: StoredProfile] {
@@ -107,7 +109,7 @@ extension PostgresStore {
         let rows = try await connection.query(
             """
             SELECT \(unescaped: profileColumns) FROM profiles WHERE workspace = \(workspace) AND user_id = ANY(\(users)::text[])
-            ORDER BY user_id \(unescaped: forUpdate ? "FOR UPDATE" : "")
+            ORDER BY user_id \(unescaped: forUpdate ? "FOR NO KEY UPDATE" : "")
             """, logger: logger)
         var out: [String: StoredProfile] = [:]
         for (user, profile) in try await profileRows(rows) { out[user] = profile }
