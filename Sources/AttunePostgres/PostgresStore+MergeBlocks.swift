@@ -45,7 +45,7 @@ extension PostgresStore {
 
     /// The pairs of any of `users`, each from the side of its member in `users`, in one statement
     /// over both indexes.
-    private static func pairs(
+    static func pairs(
         _ workspace: Int64, _ users: [String], _ connection: PostgresConnection, _ logger: Logger
     ) async throws -> [(user: String, other: String, merge: Int64, at: Int64)] {
         guard !users.isEmpty else { return [] }
