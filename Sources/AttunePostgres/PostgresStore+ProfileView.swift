@@ -5,8 +5,9 @@ import PostgresNIO
 
 extension PostgresStore: ProfileViewStore {
     /// One read-only REPEATABLE READ transaction, so that every part comes from one snapshot (a
-    /// merge committed half-way through cannot split the answer); the merged person's ids are
-    /// read once and every later statement takes them as one array.
+    /// merge committed half-way through cannot split the answer). The person (canonical id, merged
+    /// ids, declared traits) is one statement and every later one takes its ids as one array:
+    /// twelve round trips at most, BEGIN and COMMIT included.
     package func profileView(of named: UserID, in workspace: WorkspaceID, recentItems: Int, mentionTargets: Int)
         async throws -> ProfileView?
     {
@@ -14,11 +15,9 @@ extension PostgresStore: ProfileViewStore {
             // Allowed before the transaction's first query; the helper's BEGIN names READ COMMITTED.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             guard let key = try await workspaceKey(workspace, connection, logger) else { return nil }
-            let user = try await Self.canonical(key, named.rawValue, connection, logger)
+            let (user, members, declared) = try await Self.person(key, named.rawValue, connection, logger)
             let stored = try await Self.loadProfiles(key, [user], forUpdate: false, connection, logger)[user]
-            let declared = try await Self.declaredTraits(key, [user], connection, logger)[user]
             guard stored != nil || declared != nil else { return nil }
-            let members = try await Self.members(key, user, connection, logger)
             // Texts stay under the id they were written for: a merged person's are all its ids'.
             let mentions = try await Self.mentionSummaries(key, members, limit: mentionTargets, connection, logger)
             let favoured = mentions.compactMap { summary -> String? in
@@ -55,6 +54,27 @@ extension PostgresStore: ProfileViewStore {
                     }
                     .sorted { ($0.user.rawValue, $0.other.rawValue) < ($1.user.rawValue, $1.other.rawValue) })
         }
+    }
+
+    /// The canonical user of `named`, the person's ids (canonical first, then the merged ones in
+    /// id order) and its resolved declared traits, in one statement.
+    static func person(_ workspace: Int64, _ named: String, _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> (user: String, members: [String], declared: String?)
+    {
+        let rows = try await connection.query(
+            """
+            SELECT c.canonical,
+                ARRAY(SELECT alias FROM user_aliases WHERE workspace = \(workspace) AND canonical = c.canonical ORDER BY alias),
+                (SELECT traits FROM user_traits WHERE workspace = \(workspace) AND user_id = c.canonical)
+            FROM (SELECT coalesce(
+                (SELECT canonical FROM user_aliases WHERE workspace = \(workspace) AND alias = \(named)), \(named)
+            ) AS canonical) c
+            """, logger: logger)
+        var found = (user: named, members: [named], declared: String?.none)
+        for try await (user, aliases, declared) in rows.decode((String, [String], String?).self) {
+            found = (user, [user] + aliases, declared)
+        }
+        return found
     }
 
     /// The categories and tags of the user's latest `limit` item events (its own and those of
