@@ -196,12 +196,14 @@ extension PostgresStore {
     /// A refusal by any member is a refusal of the merged person: consent after a merge is the
     /// most restrictive per purpose. Grants of merged users are not carried over.
     ///
-    /// The refusal is written to `consents`, which appends and profile updates read. Unlike
-    /// SQLite no consent history row is written: consent changes are not kept on PostgreSQL yet
-    /// (there is no consent store there).
+    /// Written as a consent change with source `merge`, as SQLite records it: the workspace's
+    /// consent generation is bumped first (its row lock orders this against `recordConsent` for
+    /// the same person, so neither overwrites the other, and the bump notifies every process's
+    /// consent memory), then the decision is stored at that generation with a history row.
     private func carryRefusals(
         _ workspace: Int64, into canonical: String, at time: Int64, _ connection: PostgresConnection, _ logger: Logger
     ) async throws {
+        let generation = try await bumpConsentGeneration(workspace, clearing: false, connection, logger)
         let members = try await Self.members(workspace, canonical, connection, logger)
         let view = try await PostgresConsentView.read(members, workspace: workspace, connection, logger)
         let own = view.choices[canonical] ?? ConsentChoices()
@@ -216,9 +218,15 @@ extension PostgresStore {
         let after = own.applying(refusals)
         try await connection.query(
             """
-            INSERT INTO consents (workspace, user_id, choices, updated_at)
-            VALUES (\(workspace), \(canonical), \(after.encoded), \(time))
-            ON CONFLICT (workspace, user_id) DO UPDATE SET choices = excluded.choices, updated_at = excluded.updated_at
+            INSERT INTO consents (workspace, user_id, choices, updated_at, generation)
+            VALUES (\(workspace), \(canonical), \(after.encoded), \(time), \(generation))
+            ON CONFLICT (workspace, user_id) DO UPDATE SET
+                choices = excluded.choices, updated_at = excluded.updated_at, generation = excluded.generation
+            """, logger: logger)
+        try await connection.query(
+            """
+            INSERT INTO consent_history (workspace, user_id, choices, source, at)
+            VALUES (\(workspace), \(canonical), \(refusals.encoded), 'merge', \(time))
             """, logger: logger)
         guard own.permits(.personalization, under: view.policy), !after.permits(.personalization, under: view.policy)
         else { return }
