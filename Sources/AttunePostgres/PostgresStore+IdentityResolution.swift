@@ -201,18 +201,7 @@ extension PostgresStore: IdentityResolutionStore {
     package func identifiers(of users: [UserID], in workspace: WorkspaceID) async throws -> [StoredIdentifier] {
         try await read("read identifiers") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return [] }
-            let rows = try await connection.query(
-                """
-                SELECT user_id, kind, value, source, first_seen FROM user_identifiers
-                WHERE workspace = \(key) AND user_id = ANY(\(users.map(\.rawValue))::text[])
-                """, logger: logger)
-            var out: [StoredIdentifier] = []
-            for try await (user, kind, value, source, first) in rows.decode((String, String, String, String, Int64).self) {
-                out.append(StoredIdentifier(
-                    user: UserID(unchecked: user), kind: IdentifierKind(stored: kind), value: value, source: source,
-                    firstSeen: Timestamp(millisecondsSinceEpoch: first)))
-            }
-            return out.sorted { ($0.kind, $0.value) < ($1.kind, $1.value) }
+            return try await Self.viewIdentifiers(key, users.map(\.rawValue), connection, logger)
         }
     }
 

@@ -72,19 +72,7 @@ extension PostgresStore: ImputationStore {
     package func imputations(of user: UserID, in workspace: WorkspaceID) async throws -> [StoredImputation] {
         try await read("read imputations") { [self] connection, logger in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return [] }
-            let rows = try await connection.query(
-                """
-                SELECT attribute, value, confidence, imputed_at FROM imputed_attributes
-                WHERE workspace = \(key) AND user_id = \(user.rawValue) ORDER BY attribute
-                """, logger: logger)
-            var imputations: [StoredImputation] = []
-            for try await (attribute, value, confidence, at) in rows.decode((String, String, Double, Int64).self) {
-                imputations.append(
-                    StoredImputation(
-                        attribute: attribute, value: value, confidence: confidence,
-                        imputedAt: Timestamp(millisecondsSinceEpoch: at)))
-            }
-            return imputations
+            return try await Self.viewImputations(key, user.rawValue, connection, logger)
         }
     }
 

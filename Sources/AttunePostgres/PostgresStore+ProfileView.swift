@@ -126,6 +126,7 @@ extension PostgresStore: ProfileViewStore {
         return summaries
     }
 
+    /// A user's imputed attributes by name (also the `imputations(of:)` read).
     static func viewImputations(_ workspace: Int64, _ user: String, _ connection: PostgresConnection, _ logger: Logger)
         async throws -> [StoredImputation]
     {
@@ -142,7 +143,7 @@ extension PostgresStore: ProfileViewStore {
         return out
     }
 
-    /// The identifiers held by any of `users`, by kind and value.
+    /// The identifiers held by any of `users`, by kind and value (also the `identifiers(of:)` read).
     static func viewIdentifiers(_ workspace: Int64, _ users: [String], _ connection: PostgresConnection, _ logger: Logger)
         async throws -> [StoredIdentifier]
     {

@@ -57,18 +57,8 @@ enum PostgresPeople {
                 )
                 """, logger: PostgresTestServer.logger)
         }
-        let counter = Locked<UInt64>(1_000_000)
         return ImputationStoreConformance.People(
-            addProfiles: { users, workspace in
-                let first = counter.withLock { n in
-                    defer { n += UInt64(users.count) }
-                    return n
-                }
-                let events = users.enumerated().map {
-                    Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue)
-                }
-                _ = try await store.append([EventBatch(workspace: workspace, events: events)])
-            },
+            addProfiles: ImputationStoreConformance.People.profilesFromEvents(store),
             erase: { user, digest, workspace, time in
                 // As SQLite's erasePerson: the profile and the estimates go, the digest stays.
                 try await PostgresTestServer.admin(configuration) { connection in

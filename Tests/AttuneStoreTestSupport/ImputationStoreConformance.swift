@@ -25,6 +25,19 @@ package enum ImputationStoreConformance {
             self.addProfiles = addProfiles
             self.erase = erase
         }
+
+        /// `addProfiles` as in production: one first event per user, appended to `store`.
+        package static func profilesFromEvents(_ store: some EventStore) -> @Sendable ([UserID], WorkspaceID) async throws -> Void {
+            let counter = Locked<UInt64>(1_000_000)
+            return { users, workspace in
+                let first = counter.withLock { n in
+                    defer { n += UInt64(users.count) }
+                    return n
+                }
+                let events = users.enumerated().map { Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue) }
+                _ = try await store.append([EventBatch(workspace: workspace, events: events)])
+            }
+        }
     }
 
     package static let other = WorkspaceID(unchecked: "other")

@@ -35,18 +35,8 @@ struct SQLiteCatalogueConformanceTests {
 
     /// Profiles come from events, erasure from the personal-data store, as in production.
     static func people(_ store: SQLiteStore) -> ImputationStoreConformance.People {
-        let counter = Locked<UInt64>(1_000_000)
         return ImputationStoreConformance.People(
-            addProfiles: { users, workspace in
-                let first = counter.withLock { n in
-                    defer { n += UInt64(users.count) }
-                    return n
-                }
-                let events = users.enumerated().map {
-                    Fixtures.event(first + UInt64($0.offset), user: $0.element.rawValue)
-                }
-                _ = try await store.append([EventBatch(workspace: workspace, events: events)])
-            },
+            addProfiles: ImputationStoreConformance.People.profilesFromEvents(store),
             erase: { user, digest, workspace, time in
                 let erased = try await store.erasePerson(user, digest: { _ in digest }, in: workspace, at: time)
                 #expect(erased != nil)
