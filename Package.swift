@@ -23,6 +23,12 @@ let package = Package(
         // For Swift apps and servers that send events; Foundation only.
         .library(name: "AttuneClient", targets: ["AttuneClient"]),
     ],
+    // `--store postgres://` in the `attune` commands. On by default; `--disable-default-traits`
+    // builds an SQLite-only binary without postgres-nio (about half of a cold build).
+    traits: [
+        .trait(name: "PostgreSQL", description: "The PostgreSQL store for several processes sharing one database."),
+        .default(enabledTraits: ["PostgreSQL"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
@@ -122,6 +128,7 @@ let package = Package(
                 "AttuneStore",
                 "AttuneEngine",
                 "AttuneServer",
+                .target(name: "AttunePostgres", condition: .when(traits: ["PostgreSQL"])),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +186,8 @@ let package = Package(
             dependencies: [
                 "AttuneCore", "AttuneStore", "AttunePostgres", "AttuneTestSupport", "AttuneStoreTestSupport",
                 "AttuneEngine", "AttuneEngineTestSupport",
+                // Built for the tests that run `attune serve` and `attune worker` on one database.
+                "attune",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -79,6 +79,9 @@ package struct ServerDependencies: Sendable {
     /// Where new model versions are published, erasures redact them and pins are kept
     /// (PostgreSQL); `nil` when the data directory is shared (SQLite).
     package var modelPublisher: (any ModelPublisher)?
+    /// More work that runs as long as the server, shut down after the API stops taking requests
+    /// (a replica's copy of the models published in a shared database).
+    package var services: [any Service] = []
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -254,6 +257,7 @@ package func buildApplication(
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval, erasures: dependencies.store))
     app.addServices(dependencies.readAudit)
+    app.addServices(dependencies.services)
     app.addServices(KeyringRefresher(keyring: dependencies.keyring, interval: configuration.keyReloadInterval, logger: logger))
     if let online = dependencies.online { app.addServices(online) }
     if let live = dependencies.liveCatalogue { app.addServices(live) }

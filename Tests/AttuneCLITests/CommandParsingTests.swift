@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttuneEngine
+import AttuneTestSupport
 import Testing
 
 @testable import attune

@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneTestSupport
 import Foundation
 import Synchronization
 import Testing

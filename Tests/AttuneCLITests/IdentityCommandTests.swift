@@ -1,5 +1,6 @@
 import ArgumentParser
 import AttuneCore
+import AttuneTestSupport
 import Foundation
 import Testing
 

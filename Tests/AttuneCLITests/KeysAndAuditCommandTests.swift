@@ -1,4 +1,5 @@
 import AttuneStore
+import AttuneTestSupport
 import Foundation
 import GRDB
 import Testing

@@ -1,5 +1,6 @@
 import AttuneEngine
 import AttuneStore
+import AttuneTestSupport
 import Foundation
 import Testing
 

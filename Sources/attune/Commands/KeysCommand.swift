@@ -12,7 +12,7 @@ struct KeysCommand: AsyncParsableCommand {
             A key is printed once, when it is created; only its SHA-256 digest is stored. A running server \
             picks up new and revoked keys within a second. Every change is written to the audit log.
             """,
-        subcommands: [Create.self, List.self, Revoke.self, Rotate.self, Retire.self])
+        subcommands: [Create.self, List.self, Revoke.self, Rotate.self, Retire.self, Generate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print it (shown once).")

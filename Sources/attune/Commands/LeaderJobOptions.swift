@@ -90,7 +90,7 @@ struct LeaderJobOptions: ParsableArguments {
     ///   - pii: pseudonymises what the import folder stores; `nil` stores it as sent.
     ///   - identifierKeys: the keys identifiers in imported files are hashed with.
     func configure(
-        _ jobs: inout LeaderJobs, store: SQLiteStore, clock: any WallClock, pii: PIIProtection?, identifierKeys: PIIKeys,
+        _ jobs: inout LeaderJobs, store: any AttuneStorage, clock: any WallClock, pii: PIIProtection?, identifierKeys: PIIKeys,
         logger: Logger
     ) throws {
         jobs.retraining = nil

@@ -24,7 +24,11 @@ struct ServeCommand: AsyncParsableCommand {
             ATTUNE_ADMIN_KEY and ATTUNE_WRITE_KEY set the default workspace's keys; without them keys are \
             generated once and kept in the data directory. Keys made or revoked with `attune keys` take effect \
             in a running server within a second. Changes of the security settings (bind address, TLS, rate \
-            limit, CORS origins, body limits) are written to the audit log at start-up.
+            limit, CORS origins, body limits) are written to the audit log at start-up. \
+            With --store postgres:// (or ATTUNE_STORE) the data lives in PostgreSQL, shared by any number of \
+            `serve --role api` replicas and `attune worker`s; each process keeps its copy of the models in \
+            its --data-dir, and all take their keys from ATTUNE_ADMIN_KEY, ATTUNE_WRITE_KEY and ATTUNE_PII_KEYS \
+            (`attune keys generate`).
             """)
 
     @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data).")
@@ -85,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
     var consentDefault: String?
 
     @OptionGroup var personalData: PIIOptions
+    @OptionGroup var storage: StoreOptions
 
     // Hidden: for `attune bench ingest --no-profiles`, which compares ingestion with and without
     // the per-event profile update; a server without it serves stale profiles until a rebuild.
@@ -155,8 +160,41 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["http.host": .string(settings.host)])
         }
 
-        let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability, profiles: profiles)
         let clock = SystemClock()
+        switch try storage.location() {
+        case .sqlite:
+            let store = try DataDirectory.openStore(settings.dataDirectory, durability: settings.durability, profiles: profiles)
+            // Identifiers (e-mail, phone) are always hashed with the matching key, so the keys are
+            // loaded, or created on first use, with or without pseudonymisation.
+            let piiKeys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
+            try await serve(
+                store: store, piiKeys: piiKeys, settings: settings, storeDescription: "data: \(settings.dataDirectory)",
+                clock: clock, registry: registry, logger: logger
+            ) { _ in try Coordination.dataDirectory(settings.dataDirectory) }
+        #if PostgreSQL
+            case .postgres(let database):
+                let piiKeys = try SharedDatabase.sharedKeys(environment: ProcessInfo.processInfo.environment, needsAPIKey: true)
+                try text.checkSharedSecret()
+                try await SharedDatabase.run(
+                    database, connections: storage.storeConnections, maintainsProfiles: profiles, logger: logger
+                ) { shared in
+                    try await serve(
+                        store: shared.store, piiKeys: piiKeys, settings: settings,
+                        storeDescription: "store: \(database), models in \(settings.dataDirectory)", clock: clock,
+                        registry: registry, logger: logger
+                    ) { models in shared.coordination(registry: models, clock: clock) }
+                }
+        #endif
+        }
+    }
+
+    /// The server on `store`, with `coordinate` deciding how it shares jobs and models with the
+    /// other processes on the same data.
+    private func serve(
+        store: any AttuneStorage, piiKeys: PIIKeys, settings: ServeSettings, storeDescription: String,
+        clock: SystemClock, registry: PrometheusCollectorRegistry, logger: Logger,
+        coordinate: (ModelRegistry) throws -> Coordination
+    ) async throws {
         let keys = try await KeyProvisioning(store: store, clock: clock).provision(
             dataDirectory: settings.dataDirectory,
             adminKey: Environment.value("ATTUNE_ADMIN_KEY"),
@@ -195,28 +233,24 @@ struct ServeCommand: AsyncParsableCommand {
             store: store, keyring: keyring, clock: clock, registry: registry, writer: writer, models: models,
             modelPollInterval: modelWatch.pollInterval)
         let role = ServerRole(rawValue: role) ?? .all
+        let coordination = try coordinate(models)
+        dependencies.modelPublisher = coordination.publisher
+        dependencies.services = coordination.services
         dependencies.role = role
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)
         dependencies.texts = try text.ingestion(
             store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
-            logger: logger)
+            logger: logger, sharedStore: coordination.publisher != nil)
         if holdoutShare > 0 {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }
-        // Identifiers (e-mail, phone) are always hashed with the matching key, so the keys are
-        // loaded, or created on first use, with or without pseudonymisation.
-        let piiKeys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
         dependencies.identifierKeys = piiKeys
         dependencies.pii = personalData.protection(keys: piiKeys)
         if role == .all {
-            // The jobs wait for the data directory's lock, so that a `worker` on the same
-            // directory and this process never both run them.
-            do {
-                dependencies.election = try FileLockElection(dataDirectory: settings.dataDirectory)
-            } catch let error as LeaderElectionError {
-                throw ValidationError(error.message)
-            }
+            // The jobs wait for the election, so that a `worker` on the same data and this
+            // process never both run them.
+            dependencies.election = coordination.election
             try jobs.configure(
                 &dependencies.leaderJobs, store: store, clock: clock, pii: dependencies.pii, identifierKeys: piiKeys,
                 logger: logger)
@@ -224,7 +258,7 @@ struct ServeCommand: AsyncParsableCommand {
         let scheme = configuration.tls == nil ? "http" : "https"
         let app = try buildApplication(configuration: configuration, dependencies: dependencies, logger: logger) { port in
             var lines = [
-                "attune listening on \(scheme)://\(settings.host):\(port)  (data: \(settings.dataDirectory))",
+                "attune listening on \(scheme)://\(settings.host):\(port)  (\(storeDescription))",
                 "dashboard: \(scheme)://\(settings.host):\(port)/dashboard  (sign in with the admin key)",
             ]
             switch keys.source {
@@ -237,7 +271,7 @@ struct ServeCommand: AsyncParsableCommand {
                 lines.append("keys are kept in \(keys.credentialsPath)")
             }
             switch role {
-            case .all: lines.append("role: all (background jobs run here while this process holds \(FileLockElection.fileName))")
+            case .all: lines.append("role: all (background jobs run here while this process holds \(coordination.electionDescription))")
             case .api: lines.append("role: api (no background jobs: run `attune worker` on this data)")
             }
             // Written straight to the descriptor: a parent process waits for this line on a pipe.

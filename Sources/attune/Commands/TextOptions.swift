@@ -41,9 +41,18 @@ struct TextOptions: ParsableArguments {
         return value
     }
 
+    /// Processes sharing a database must pseudonymise texts with one secret: a key of its own per
+    /// replica would give one name a different pseudonym on each.
+    func checkSharedSecret() throws {
+        guard !keepTextPersonalData, Environment.value("ATTUNE_TEXT_SECRET") == nil, textKeyFile == nil else { return }
+        throw ValidationError(
+            "--store postgres:// needs ATTUNE_TEXT_SECRET (or the same --text-key-file on every replica) to pseudonymise texts alike everywhere; `attune keys generate` makes one")
+    }
+
     /// The ingest service these options describe; logs one warning when no lexicon is found.
     func ingestion(
-        store: any AttuneStorage, clock: any WallClock, dataDirectory: String, names: CatalogNameIndex, logger: Logger
+        store: any AttuneStorage, clock: any WallClock, dataDirectory: String, names: CatalogNameIndex, logger: Logger,
+        sharedStore: Bool = false
     ) throws -> TextIngestion {
         let lexiconDirectory = sentimentLexicon ?? (dataDirectory as NSString).appendingPathComponent("lexicon")
         let lexicon = try SentimentLexiconFiles.load(directory: lexiconDirectory)
@@ -58,6 +67,7 @@ struct TextOptions: ParsableArguments {
                 guard secret.utf8.count >= 16 else { throw ValidationError("ATTUNE_TEXT_SECRET must be at least 16 bytes") }
                 pseudonymizer = TextPseudonymizer(secret: Array(secret.utf8))
             } else {
+                if sharedStore { try checkSharedSecret() }
                 try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
                 pseudonymizer = try TextPseudonymizer.loadOrCreate(
                     at: textKeyFile ?? (dataDirectory as NSString).appendingPathComponent("text-pseudonym.key"))

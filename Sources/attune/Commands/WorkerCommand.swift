@@ -16,7 +16,11 @@ struct WorkerCommand: AsyncParsableCommand {
             profile audits, the retention purge, the import folder and the experiment monitor. Of all the \
             processes on one data directory (workers and `attune serve --role all`), only the one holding the \
             lock on worker.lock runs them; the others wait and take over within about a second when it exits \
-            or dies. `attune serve --role api` replicas answer requests and pick up the models trained here.
+            or dies. `attune serve --role api` replicas answer requests and pick up the models trained here. \
+            With --store postgres://, the processes share a database instead: the leader holds an advisory \
+            lock, publishes each trained model to the database, and every replica copies it into its own \
+            --data-dir. Those processes need ATTUNE_PII_KEYS (and the replicas ATTUNE_ADMIN_KEY): see \
+            `attune keys generate`.
             """)
 
     @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
@@ -31,6 +35,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup var modelWatch: ModelWatchOptions
     @OptionGroup var jobs: LeaderJobOptions
     @OptionGroup var personalData: PIIOptions
+    @OptionGroup var storage: StoreOptions
 
     func validate() throws {
         if let durability, SQLiteStore.Durability(rawValue: durability) == nil {
@@ -48,31 +53,53 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "attune.worker")
         let directory = DataOptions.resolve(dataDirectory)
-        let (store, piiKeys) = try Self.openStore(
-            directory, durability: durability.flatMap(SQLiteStore.Durability.init(rawValue:)) ?? .full)
-        let election: FileLockElection
-        do {
-            election = try FileLockElection(dataDirectory: directory)
-        } catch let error as LeaderElectionError {
-            throw ValidationError(error.message)
+        switch try storage.location() {
+        case .sqlite:
+            let (store, piiKeys) = try Self.openStore(
+                directory, durability: durability.flatMap(SQLiteStore.Durability.init(rawValue:)) ?? .full)
+            try await work(store: store, piiKeys: piiKeys, directory: directory, description: directory, logger: logger) { _ in
+                try Coordination.dataDirectory(directory)
+            }
+        #if PostgreSQL
+            case .postgres(let database):
+                let piiKeys = try SharedDatabase.sharedKeys(environment: ProcessInfo.processInfo.environment, needsAPIKey: false)
+                try await SharedDatabase.run(
+                    database, connections: storage.storeConnections, maintainsProfiles: true, logger: logger
+                ) { shared in
+                    try await work(
+                        store: shared.store, piiKeys: piiKeys, directory: directory,
+                        description: "\(database) (models in \(directory))", logger: logger
+                    ) { models in shared.coordination(registry: models, clock: SystemClock()) }
+                }
+        #endif
         }
+    }
+
+    private func work(
+        store: any AttuneStorage, piiKeys: PIIKeys, directory: String, description: String, logger: Logger,
+        coordinate: (ModelRegistry) throws -> Coordination
+    ) async throws {
         let clock = SystemClock()
+        // Segment rules over pseudonymised attributes compare values, not ciphertexts.
+        store.revealDeclaredValues(with: PIIProtection(keys: piiKeys).revealed)
         let models = ModelRegistry(
             files: ModelFiles(dataDirectory: directory), logger: logger, promotionMargin: modelWatch.promotionMargin)
+        let coordination = try coordinate(models)
         var leaderJobs = LeaderJobs(
             store: store, clock: clock, models: models, experiments: ExperimentService(store: store, clock: clock))
+        leaderJobs.modelPublisher = coordination.publisher
         try jobs.configure(
             &leaderJobs, store: store, clock: clock, pii: personalData.protection(keys: piiKeys),
             identifierKeys: piiKeys, logger: logger)
         let gate = LeaderOnlyServices(
-            election: election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
+            election: coordination.election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
         // The worker follows the served models too: retraining is due by the events since the
         // served model's training, and an erasure made elsewhere must reach what it trains from.
         let watcher = ModelWatcher(registry: models, interval: modelWatch.pollInterval, erasures: store)
         FileHandle.standardOutput.write(
-            Data("attune worker on \(directory): runs the background jobs while it holds \(election.path)\n".utf8))
+            Data("attune worker on \(description): runs the background jobs while it holds \(coordination.electionDescription)\n".utf8))
         let group = ServiceGroup(
-            services: [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: coordination.services + [watcher, gate], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
     }
 

@@ -6,14 +6,16 @@ import Glibc
 #endif
 
 /// A one-request-per-connection HTTP client for tests that must survive the server dying.
-struct BlockingClient: Sendable {
-    let port: Int
+package struct BlockingClient: Sendable {
+    package let port: Int
 
-    func post(path: String, key: String, body: String) -> Int? {
+    package init(port: Int) { self.port = port }
+
+    package func post(path: String, key: String, body: String) -> Int? {
         request("POST", path, key: key, body: body)?.0
     }
 
-    func get(path: String, key: String) -> String? {
+    package func get(path: String, key: String) -> String? {
         request("GET", path, key: key, body: "")?.1
     }
 
@@ -55,12 +57,12 @@ struct BlockingClient: Sendable {
 
 extension BlockingClient {
     /// Every event id stored for `users`, following the pagination cursor to the end.
-    func storedEventIDs(users: [String], key: String) throws -> Set<String> {
+    package func storedEventIDs(users: [String], key: String) throws -> Set<String> {
         Set(try storedEventIDList(users: users, key: key))
     }
 
     /// Every stored event id of these users, once per stored event (a duplicate would appear twice).
-    func storedEventIDList(users: [String], key: String) throws -> [String] {
+    package func storedEventIDList(users: [String], key: String) throws -> [String] {
         var stored: [String] = []
         for user in users {
             var cursor: String?

@@ -9,12 +9,12 @@ import Darwin
 
 /// An `attune` process left running, its log (stderr) and output (stdout) written to files that the
 /// test reads while it runs: a pipe nobody drains would block a chatty process.
-final class RunningAttune {
-    let process = Process()
-    let logPath: String
-    let outputPath: String
+package final class RunningAttune {
+    package let process = Process()
+    package let logPath: String
+    package let outputPath: String
 
-    init(_ arguments: [String], in directory: URL, name: String, environment: [String: String] = [:]) throws {
+    package init(_ arguments: [String], in directory: URL, name: String, environment: [String: String] = [:]) throws {
         logPath = directory.appendingPathComponent("\(name).log").path
         outputPath = directory.appendingPathComponent("\(name).out").path
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
@@ -29,15 +29,15 @@ final class RunningAttune {
         try process.run()
     }
 
-    var pid: Int32 { process.processIdentifier }
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-    var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
+    package var pid: Int32 { process.processIdentifier }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var output: String { (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "" }
 
     /// Waits until the log holds `text`; `false` if the process exits or a minute passes first (a
     /// guard against a hanging test, not a performance limit).
-    func waitForLog(_ text: String) async throws -> Bool { try await waitFor { self.log.contains(text) } }
+    package func waitForLog(_ text: String) async throws -> Bool { try await waitFor { self.log.contains(text) } }
 
-    func waitForOutput(_ text: String) async throws -> Bool { try await waitFor { self.output.contains(text) } }
+    package func waitForOutput(_ text: String) async throws -> Bool { try await waitFor { self.output.contains(text) } }
 
     private func waitFor(_ condition: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + .seconds(60)
@@ -50,7 +50,7 @@ final class RunningAttune {
     }
 
     /// Kills the process without warning (as a crash or the OOM killer would) and reaps it.
-    func kill9() {
+    package func kill9() {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         if !waitForExit(within: Self.exitDeadline) {
             Issue.record("attune \(pid) had not exited \(Self.exitDeadline) after SIGKILL")
@@ -60,7 +60,7 @@ final class RunningAttune {
     /// Asks the process to stop (SIGTERM) and returns its exit status; one that has not stopped
     /// by the deadline fails the test, and is killed rather than waited on forever.
     @discardableResult
-    func stop() -> Int32 {
+    package func stop() -> Int32 {
         if process.isRunning { process.terminate() }
         guard waitForExit(within: Self.exitDeadline) else {
             Issue.record("attune \(pid) had not stopped \(Self.exitDeadline) after SIGTERM; killed. Log:\n\(log)")
@@ -71,7 +71,7 @@ final class RunningAttune {
     }
 
     /// A guard against a hanging test, not a performance limit.
-    static let exitDeadline: Duration = .seconds(30)
+    package static let exitDeadline: Duration = .seconds(30)
 
     /// Whether the process exited (and was reaped) within `deadline`.
     private func waitForExit(within deadline: Duration) -> Bool {

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Runs the built `attune` executable as a separate process, as an operator would.
-struct AttuneProcess {
-    static var executable: URL {
+package struct AttuneProcess {
+    package static var executable: URL {
         // The test bundle sits next to the products of the same build.
         let selfPath = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         var directory = selfPath.deletingLastPathComponent()
@@ -18,7 +18,7 @@ struct AttuneProcess {
     }
 
     /// Runs to completion and returns (status, stdout, stderr).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+    package static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -37,7 +37,7 @@ struct AttuneProcess {
     }
 
     /// Starts `attune serve` on a free port and waits until it listens.
-    static func startServer(
+    package static func startServer(
         dataDirectory: String, adminKey: String, writeKey: String, extraArguments: [String] = []
     ) throws -> (Process, Int) {
         let process = Process()

@@ -1,0 +1,27 @@
+import ArgumentParser
+import AttuneEngine
+import ServiceLifecycle
+
+/// How the processes on one store take turns at the background jobs and share trained models:
+/// through the data directory (its lock file and model folder, SQLite) or through the database
+/// (an advisory lock, and model snapshots announced with NOTIFY: PostgreSQL).
+struct Coordination: Sendable {
+    /// Who runs the leader-only jobs.
+    var election: any LeaderElection
+    /// Where new model versions are published; `nil` when the model folder itself is shared.
+    var publisher: (any ModelPublisher)?
+    /// Work that runs for as long as the process does (a replica's model channel).
+    var services: [any Service] = []
+    /// Where the election is held, for the start-up line.
+    var electionDescription: String
+
+    /// The data directory's lock file; models are shared through its folder.
+    static func dataDirectory(_ directory: String) throws -> Coordination {
+        do {
+            let election = try FileLockElection(dataDirectory: directory)
+            return Coordination(election: election, electionDescription: election.path)
+        } catch let error as LeaderElectionError {
+            throw ValidationError(error.message)
+        }
+    }
+}
