@@ -15,6 +15,7 @@ package enum ConsentStoreConformance: ConformanceSuite {
         ("withoutAnalyticsConsentEventsAreCountedNotStored", { try await withoutAnalyticsConsentEventsAreCountedNotStored($0) }),
         ("underOptInNothingIsStoredUntilGranted", { try await underOptInNothingIsStoredUntilGranted($0) }),
         ("concurrentWritersLeaveMemoryEqualToTheDatabase", { try await concurrentWritersLeaveMemoryEqualToTheDatabase($0) }),
+        ("aReplayedAppendCountsWithheldEventsAsTheFirstDid", { try await aReplayedAppendCountsWithheldEventsAsTheFirstDid($0) }),
     ]
 
     static let other = WorkspaceID(unchecked: "other")
