@@ -12,9 +12,9 @@ import PostgresNIO
 /// ``Options/consentRefreshInterval``). Appends do not depend on it: they read the decisions in
 /// their own statement.
 ///
-/// Not yet as on SQLite: merged ids are not mapped to their person (merges are not stored on
-/// PostgreSQL yet), and ending or starting personalization leaves profiles and segments alone
-/// (neither is stored on PostgreSQL yet).
+/// As on SQLite, a merged id's decision is also the person's, and ending or starting
+/// personalization removes or refolds the person's profile and segment memberships in the
+/// same transaction.
 extension PostgresStore: ConsentStore {
     /// The notification channel of consent writes; the payload names what changed (a workspace
     /// key, or `policy`), though a listener simply compares everything.
@@ -50,41 +50,35 @@ extension PostgresStore: ConsentStore {
         return true
     }
 
+    /// Under the workspace's write lock, taken first as appends, identify calls and merges take
+    /// it (then the consent generation's row lock, as merges do): an append through another
+    /// process either committed before, and its profile is removed here, or reads this
+    /// withdrawal, and folds nothing for the person.
     package func recordConsent(
         _ updates: [(user: UserID, update: ConsentUpdate)], in workspace: WorkspaceID, at time: Timestamp
     ) async throws -> [ConsentRecord] {
         try Self.validate(updates)
-        let users = updates.map(\.user.rawValue)
-        let changes = updates.map(\.update)
+        let named = updates.map { (user: $0.user.rawValue, update: $0.update) }
         let at = time.millisecondsSinceEpoch
         // Not replayed after a lost COMMIT: the replay would add the changes to the history twice.
         let written = try await transaction("record consent", idempotent: false) {
             [self] connection, logger -> (Int64, Int64, [ConsentRecord], [String: ConsentChoices]) in
             let key = try await requireWorkspace(workspace, connection, logger)
-            guard !users.isEmpty else { return (key, Int64(0), [ConsentRecord](), [String: ConsentChoices]()) }
-            // First: the generation row's lock orders the workspace's consent writers, so each
-            // reads the decisions the one before it committed.
+            guard !named.isEmpty else { return (key, Int64(0), [ConsentRecord](), [String: ConsentChoices]()) }
+            try await Self.lockWorkspace(key, connection, logger)
+            // Then the generation row's lock, which orders the workspace's consent writers, so
+            // each reads the decisions the one before it committed.
             let generation = try await bumpConsentGeneration(key, clearing: false, connection, logger)
-            var current: [String: ConsentChoices] = [:]
-            let rows = try await connection.query(
-                "SELECT user_id, choices FROM consents WHERE workspace = \(key) AND user_id = ANY(\(Array(Set(users))))",
-                logger: logger)
-            for try await (user, choices) in rows.decode((String, String).self) { current[user] = ConsentChoices(encoded: choices) }
-            var written: [String: ConsentChoices] = [:]
-            var records: [ConsentRecord] = []
-            records.reserveCapacity(users.count)
-            // In order: a person named twice gets the second change over the first.
-            for (user, change) in zip(users, changes) {
-                let after = (current[user] ?? ConsentChoices()).applying(change.choices)
-                current[user] = after
-                written[user] = after
-                records.append(ConsentRecord(choices: after, updatedAt: time))
-            }
+            let users = Array(Set(named.map(\.user)))
+            let canonicals = try await Self.canonicals(key, users, connection, logger)
+            let view = try await PostgresConsentView.read(
+                Array(Set(users).union(canonicals.values)), workspace: key, connection, logger)
+            let plan = PostgresConsentPlan(named, canonicals: canonicals, view: view, at: time)
             try await connection.query(
                 """
                 INSERT INTO consents (workspace, user_id, choices, updated_at, generation)
                 SELECT \(key), u, c, \(at), \(generation)
-                FROM unnest(\(Array(written.keys))::text[], \(written.values.map(\.encoded))::text[]) AS t(u, c)
+                FROM unnest(\(Array(plan.written.keys))::text[], \(plan.written.values.map(\.encoded))::text[]) AS t(u, c)
                 ON CONFLICT (workspace, user_id) DO UPDATE SET
                     choices = excluded.choices, updated_at = excluded.updated_at, generation = excluded.generation
                 """, logger: logger)
@@ -92,11 +86,14 @@ extension PostgresStore: ConsentStore {
                 """
                 INSERT INTO consent_history (workspace, user_id, choices, source, at)
                 SELECT \(key), u, c, s, \(at)
-                FROM unnest(\(users)::text[], \(changes.map(\.choices.encoded))::text[], \(changes.map(\.source))::text[])
+                FROM unnest(\(plan.history.users)::text[], \(plan.history.choices)::text[], \(plan.history.sources)::text[])
                     WITH ORDINALITY AS t(u, c, s, ord)
                 ORDER BY ord
                 """, logger: logger)
-            return (key, generation, records, written)
+            for turn in plan.turns {
+                try await applyPersonalization(turn, workspace: key, at: at, connection, logger)
+            }
+            return (key, generation, plan.records, plan.written)
         }
         let (key, generation, records, choices) = written
         if generation > 0, !consentCache.applyWrite(key, named: workspace, generation: generation, choices: choices) {
@@ -111,14 +108,39 @@ extension PostgresStore: ConsentStore {
         return records
     }
 
+    /// What SQLite does when a change starts or ends personalization: an ended one removes the
+    /// profile (its history stays) and the segment memberships, leaving rule segments through
+    /// evaluation so that campaigns hear of it; a started one folds the stored events into a
+    /// profile again (cause `consent`) and evaluates the rule segments.
+    private func applyPersonalization(
+        _ turn: PostgresConsentPlan.Turn, workspace key: Int64, at time: Int64, _ connection: PostgresConnection,
+        _ logger: Logger
+    ) async throws {
+        if !turn.permitted {
+            try await connection.query(
+                "DELETE FROM profiles WHERE workspace = \(key) AND user_id = \(turn.user)", logger: logger)
+            try await reevaluateSegments([turn.user], workspace: key, now: time, connection, logger, consent: turn.view)
+            try await connection.query(
+                "DELETE FROM segment_memberships WHERE workspace = \(key) AND user_id = \(turn.user)", logger: logger)
+        } else if maintainsProfiles {
+            try await Self.refoldProfile(key, turn.user, linking: nil, cause: .consent, at: time, connection, logger)
+            try await reevaluateSegments([turn.user], workspace: key, now: time, connection, logger, consent: turn.view)
+        }
+    }
+
     package func consent(of user: UserID, in workspace: WorkspaceID) async throws -> ConsentRecord? {
         try await transaction("read consent") { [self] connection, logger -> ConsentRecord? in
             // One snapshot for the record and its history.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
             guard let key = try await workspaceKey(workspace, connection, logger) else { return nil }
+            // A merged id answers with the person's consent, the one that is applied.
+            let id = user.rawValue
             var record: ConsentRecord?
             let rows = try await connection.query(
-                "SELECT choices, updated_at FROM consents WHERE workspace = \(key) AND user_id = \(user.rawValue)",
+                """
+                SELECT choices, updated_at FROM consents WHERE workspace = \(key) AND user_id = coalesce(
+                    (SELECT canonical FROM user_aliases WHERE workspace = \(key) AND alias = \(id)), \(id))
+                """,
                 logger: logger)
             for try await (choices, updated) in rows.decode((String, Int64).self) {
                 record = ConsentRecord(choices: ConsentChoices(encoded: choices), updatedAt: Timestamp(millisecondsSinceEpoch: updated))
@@ -127,7 +149,9 @@ extension PostgresStore: ConsentStore {
             let history = try await connection.query(
                 """
                 SELECT choices, source, at FROM consent_history
-                WHERE workspace = \(key) AND user_id = \(user.rawValue) ORDER BY seq
+                WHERE workspace = \(key) AND user_id = coalesce(
+                    (SELECT canonical FROM user_aliases WHERE workspace = \(key) AND alias = \(id)), \(id))
+                ORDER BY seq
                 """, logger: logger)
             for try await (choices, source, at) in history.decode((String, String, Int64).self) {
                 record.history.append(ConsentChange(
@@ -135,6 +159,19 @@ extension PostgresStore: ConsentStore {
             }
             return record
         }
+    }
+
+    /// The person each of `users` that is a merged id belongs to.
+    static func canonicals(_ workspace: Int64, _ users: [String], _ connection: PostgresConnection, _ logger: Logger)
+        async throws -> [String: String]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT alias, canonical FROM user_aliases WHERE workspace = \(workspace) AND alias = ANY(\(users)::text[])
+            """, logger: logger)
+        var out: [String: String] = [:]
+        for try await (alias, canonical) in rows.decode((String, String).self) { out[alias] = canonical }
+        return out
     }
 
     package func consentPermits(_ purpose: ConsentPurpose, for subject: String, in workspace: WorkspaceID) throws -> Bool {

@@ -6,7 +6,8 @@ import Testing
 /// What every backend's consent store must do, written once and run against each store (SQLite
 /// in AttuneStoreTests, PostgreSQL in AttunePostgresTests). Each check takes a fresh, empty store.
 package enum ConsentStoreConformance: ConformanceSuite {
-    package typealias Store = ConsentStore & EventStore & WorkspaceStore
+    package typealias Store = ConsentStore & EventStore & WorkspaceStore & IdentityStore & ProfileStore & SegmentStore
+        & IdentityResolutionStore
 
     package static let checks: [(name: String, run: @Sendable (any Store) async throws -> Void)] = [
         ("recordsComeBackWithTheirHistoryInOrder", { try await recordsComeBackWithTheirHistoryInOrder($0) }),
@@ -15,6 +16,11 @@ package enum ConsentStoreConformance: ConformanceSuite {
         ("withoutAnalyticsConsentEventsAreCountedNotStored", { try await withoutAnalyticsConsentEventsAreCountedNotStored($0) }),
         ("underOptInNothingIsStoredUntilGranted", { try await underOptInNothingIsStoredUntilGranted($0) }),
         ("concurrentWritersLeaveMemoryEqualToTheDatabase", { try await concurrentWritersLeaveMemoryEqualToTheDatabase($0) }),
+        ("aMergedIdsDecisionIsThePersons", { try await aMergedIdsDecisionIsThePersons($0) }),
+        ("withdrawingPersonalizationEndsTheProfileAndSegmentsAndAGrantRefoldsThem", {
+            try await withdrawingPersonalizationEndsTheProfileAndSegmentsAndAGrantRefoldsThem($0)
+        }),
+        ("aWithdrawalAndAGrantInOneCallAreAppliedInTurn", { try await aWithdrawalAndAGrantInOneCallAreAppliedInTurn($0) }),
         ("aReplayedAppendCountsWithheldEventsAsTheFirstDid", { try await aReplayedAppendCountsWithheldEventsAsTheFirstDid($0) }),
     ]
 
