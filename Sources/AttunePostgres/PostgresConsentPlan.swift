@@ -40,7 +40,8 @@ struct PostgresConsentPlan {
             apply(update, to: named)
             var filtered = update
             let current = self.view.choices[person] ?? ConsentChoices()
-            for purpose in ConsentPurpose.allCases where filtered.choices[purpose] == true && current[purpose] == false {
+            for purpose in ConsentPurpose.allCases where filtered.choices[purpose] == true && current[purpose] == false
+            {
                 filtered.choices[purpose] = nil
             }
             records.append(ConsentRecord(choices: apply(filtered, to: person), updatedAt: time))
@@ -59,7 +60,8 @@ struct PostgresConsentPlan {
         let was = before.permits(.personalization, under: view.policy)
         let now = after.permits(.personalization, under: view.policy)
         if was != now {
-            turns.append(Turn(user: user, permitted: now, view: PostgresConsentView(policy: view.policy, choices: [user: after])))
+            let decided = PostgresConsentView(policy: view.policy, choices: [user: after])
+            turns.append(Turn(user: user, permitted: now, view: decided))
         }
         return after
     }

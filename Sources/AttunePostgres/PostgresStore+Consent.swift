@@ -78,7 +78,8 @@ extension PostgresStore: ConsentStore {
                 """
                 INSERT INTO consents (workspace, user_id, choices, updated_at, generation)
                 SELECT \(key), u, c, \(at), \(generation)
-                FROM unnest(\(Array(plan.written.keys))::text[], \(plan.written.values.map(\.encoded))::text[]) AS t(u, c)
+                FROM unnest(\(Array(plan.written.keys))::text[], \(plan.written.values.map(\.encoded))::text[])
+                    AS t(u, c)
                 ON CONFLICT (workspace, user_id) DO UPDATE SET
                     choices = excluded.choices, updated_at = excluded.updated_at, generation = excluded.generation
                 """, logger: logger)
@@ -86,8 +87,9 @@ extension PostgresStore: ConsentStore {
                 """
                 INSERT INTO consent_history (workspace, user_id, choices, source, at)
                 SELECT \(key), u, c, s, \(at)
-                FROM unnest(\(plan.history.users)::text[], \(plan.history.choices)::text[], \(plan.history.sources)::text[])
-                    WITH ORDINALITY AS t(u, c, s, ord)
+                FROM unnest(
+                    \(plan.history.users)::text[], \(plan.history.choices)::text[], \(plan.history.sources)::text[]
+                ) WITH ORDINALITY AS t(u, c, s, ord)
                 ORDER BY ord
                 """, logger: logger)
             for turn in plan.turns {
