@@ -82,6 +82,9 @@ package struct ServerDependencies: Sendable {
     /// More work that runs as long as the server, shut down after the API stops taking requests
     /// (a replica's copy of the models published in a shared database).
     package var services: [any Service] = []
+    /// Where a drop of the click-through asks for a retraining when processes share a database; the
+    /// leader among them trains. `nil`: only a leading `--role all` process retrains on a drop.
+    package var retrainingRequests: (any RetrainingRequests)?
 
     package init(
         store: any AttuneStorage, keyring: APIKeyring, clock: any WallClock,
@@ -266,7 +269,8 @@ package func buildApplication(
     var withoutRetraining = "none: retraining is the worker's; this replica only alerts"
     if dependencies.role == .all {
         withoutRetraining = ModelHealthMonitor.noRetraining
-        let (jobs, scheduler) = dependencies.leaderJobs.services(logger: logger)
+        var (jobs, scheduler) = dependencies.leaderJobs.services(logger: logger)
+        if let requests = dependencies.retrainingRequests, let scheduler { jobs.append(requests.runner(scheduler)) }
         var leads: @Sendable () -> Bool = { true }
         if let election = dependencies.election {
             let gate = LeaderOnlyServices(election: election, jobs: jobs, logger: logger)
@@ -275,7 +279,7 @@ package func buildApplication(
         } else {
             app.addServices(jobs)
         }
-        if let scheduler {
+        if let scheduler, dependencies.retrainingRequests == nil {
             retrain = { [leads] workspace in
                 // Another process leads and retrains on its own schedule; two trainings at once
                 // would publish two versions. The monitor asks again while it does not lead.
@@ -283,6 +287,13 @@ package func buildApplication(
                 _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")
                 return true
             }
+        }
+    }
+    if let requests = dependencies.retrainingRequests {
+        // Whichever process leads takes the request, this one included.
+        retrain = { workspace in
+            try await requests.request(workspace, reason: "click-through dropped")
+            return true
         }
     }
     if let interval = dependencies.modelHealthInterval {

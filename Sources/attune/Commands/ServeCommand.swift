@@ -236,6 +236,7 @@ struct ServeCommand: AsyncParsableCommand {
         let coordination = try coordinate(models)
         dependencies.modelPublisher = coordination.publisher
         dependencies.services = coordination.services
+        dependencies.retrainingRequests = coordination.retrainingRequests
         dependencies.role = role
         dependencies.online = OnlineLearning(registry: models, logger: logger)
         dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)

@@ -91,8 +91,10 @@ struct WorkerCommand: AsyncParsableCommand {
         try jobs.configure(
             &leaderJobs, store: store, clock: clock, pii: personalData.protection(keys: piiKeys),
             identifierKeys: piiKeys, logger: logger)
-        let gate = LeaderOnlyServices(
-            election: coordination.election, jobs: leaderJobs.services(logger: logger).jobs, logger: logger)
+        var (leaderOnly, scheduler) = leaderJobs.services(logger: logger)
+        // Retrainings asked for by replicas (a click-through drop) are the leader's to run.
+        if let requests = coordination.retrainingRequests, let scheduler { leaderOnly.append(requests.runner(scheduler)) }
+        let gate = LeaderOnlyServices(election: coordination.election, jobs: leaderOnly, logger: logger)
         // The worker follows the served models too: retraining is due by the events since the
         // served model's training, and an erasure made elsewhere must reach what it trains from.
         let watcher = ModelWatcher(registry: models, interval: modelWatch.pollInterval, erasures: store)

@@ -12,6 +12,8 @@ struct Coordination: Sendable {
     var publisher: (any ModelPublisher)?
     /// Work that runs for as long as the process does (a replica's model channel).
     var services: [any Service] = []
+    /// Where retrainings asked for by any process wait for the leader; `nil` on a data directory.
+    var retrainingRequests: (any RetrainingRequests)?
     /// Where the election is held, for the start-up line.
     var electionDescription: String
 

@@ -44,10 +44,14 @@
                     }
                 })
             let election = PostgresLeaderElection(configuration, logger: logger)
+            let requests = PostgresRetrainingRequests(
+                queue: PostgresJobQueue(store: store), clock: clock,
+                workerName: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
             return Coordination(
                 election: election,
                 publisher: PostgresModelPublisher(models: snapshots, clock: clock, logger: logger, registry: registry),
-                services: [channel], electionDescription: "an advisory lock in \(configuration.serverName)")
+                services: [channel], retrainingRequests: requests,
+                electionDescription: "an advisory lock in \(configuration.serverName)")
         }
 
         /// Every process on one database must hash and encrypt personal data with the same keys and

@@ -1,0 +1,52 @@
+import AttuneCore
+import AttuneEngine
+import AttunePostgres
+import AttuneStore
+import AttuneTestSupport
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A retraining asked for through one process (a replica that saw the click-through drop) is a
+/// job row that the leader, in another process, claims and trains once.
+@Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
+struct PostgresRetrainingRequestsTests {
+    @Test(.timeLimit(.minutes(3)))
+    func aRequestThroughOneReplicaIsTrainedByTheLeaderOnAnother() async throws {
+        try await PostgresModelChannelTests.withTwoReplicas { replica, leader, _, leaderFiles in
+            let logger = PostgresTestServer.logger
+            try await replica.ensureWorkspace(.default, at: Fixtures.now)
+            let asking = PostgresRetrainingRequests(
+                queue: PostgresJobQueue(store: replica), clock: FixedClock(), workerName: "replica", logger: logger)
+            #expect(try await asking.request(.default, reason: "click-through dropped"))
+            #expect(try await !asking.request(.default, reason: "click-through dropped"), "one waiting absorbs the next")
+
+            let registry = ModelRegistry(files: leaderFiles, logger: logger, promotionMargin: 1)
+            var schedule = RetrainingSchedule(interval: nil, minimumNewEvents: 1, family: .knn)
+            schedule.tuner.quick = true
+            let scheduler = RetrainingScheduler(
+                store: try await PostgresModelPublishingTests.eventStore(), files: leaderFiles, registry: registry,
+                clock: FixedClock(), schedule: schedule, logger: logger,
+                publisher: PostgresModelPublisher(models: PostgresModelStore(store: leader), clock: FixedClock(), logger: logger))
+            let taking = PostgresRetrainingRequests(
+                queue: PostgresJobQueue(store: leader), clock: FixedClock(), workerName: "leader", logger: logger)
+            let runner = Task { try await taking.runner(scheduler).run() }
+            defer { runner.cancel() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while registry.model(for: .default) == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(registry.model(for: .default)?.version == 1)
+            // Taken, the request no longer absorbs a new one; and it was trained once.
+            var queued = false
+            while !queued, ContinuousClock.now < deadline {
+                queued = try await asking.request(.default, reason: "again")
+                if !queued { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(queued)
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(registry.model(for: .default)?.version ?? 0 <= 2, "each request trains once")
+        }
+    }
+}
