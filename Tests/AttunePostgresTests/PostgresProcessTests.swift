@@ -2,6 +2,7 @@ import AttuneCore
 import AttunePostgres
 import AttuneTestSupport
 import Foundation
+import PostgresNIO
 import Testing
 
 /// `attune serve` and `attune worker` with `--store postgres://`, as separate processes: bad
@@ -167,6 +168,64 @@ struct PostgresProcessTests {
             for replica in replicas { #expect(replica.stop() == 0, "\(replica.log)") }
             #expect(second.stop() == 0, "\(second.log)")
             #expect(second.log.contains("leadership released"))
+        }
+    }
+
+    /// The database drops every connection of a replica (a failover, a restart) while a client keeps
+    /// sending: requests in flight are retried or answered 503, never a crash, and every event
+    /// acknowledged with 200 is stored.
+    @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage), .timeLimit(.minutes(3)))
+    func aReplicaOutlivesItsDatabaseConnectionsEnding() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let directory = FileManagerTemp.directory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let keys = try Self.generatedKeys()
+            let admin = try #require(keys["ATTUNE_ADMIN_KEY"])
+            let replica = try RunningAttune(
+                ["serve", "--role", "api", "--store", Self.url(database), "--data-dir", directory.appendingPathComponent("r").path,
+                 "--port", "0", "--rate-limit", "0", "--log-level", "info"],
+                in: directory, name: "replica", environment: keys)
+            defer { replica.kill9() }
+            #expect(try await replica.waitForOutput("role: api"), "\(replica.output)\(replica.log)")
+            let client = BlockingClient(port: try Self.port(replica.output))
+
+            let sender = Task.detached { () -> (acknowledged: [String], statuses: [Int: Int]) in
+                var acknowledged: [String] = []
+                var statuses: [Int: Int] = [:]
+                for n in 0..<300 {
+                    let id = UUID().uuidString.lowercased()
+                    let body = #"{"id": "\#(id)", "type": "view", "userId": "u\#(n % 7)", "itemId": "i\#(n % 13)"}"#
+                    let status = client.post(path: "/v1/events", key: admin, body: body) ?? -1
+                    statuses[status, default: 0] += 1
+                    if status == 200 { acknowledged.append(id) }
+                }
+                return (acknowledged, statuses)
+            }
+            // Three times during the run, every backend of the test database is ended.
+            var ended = 0
+            for _ in 0..<3 {
+                try await Task.sleep(for: .milliseconds(300))
+                ended += try await PostgresTestServer.admin(database) { connection in
+                    let rows = try await connection.query(
+                        """
+                        SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                        WHERE datname = current_database() AND pid <> pg_backend_pid()
+                        """, logger: PostgresTestServer.logger)
+                    var count = 0
+                    for try await value in rows.decode(Int.self) { count = value }
+                    return count
+                }
+            }
+            let (acknowledged, statuses) = await sender.value
+            #expect(ended > 0, "connections were ended")
+            #expect(Set(statuses.keys).isSubset(of: [200, 503]), "only stored or a clear 503: \(statuses)")
+            #expect(replica.process.isRunning, "no crash: \(replica.log)")
+            print("replica answers while its connections were ended \(ended) times: \(statuses)")
+            // Recovered: it stores and reads again.
+            #expect(client.post(path: "/v1/events", key: admin, body: #"{"type": "view", "userId": "u0", "itemId": "i0"}"#) == 200)
+            let stored = Set(try client.storedEventIDList(users: (0..<7).map { "u\($0)" }, key: admin))
+            #expect(Set(acknowledged).isSubset(of: stored), "every acknowledged event is stored")
+            #expect(replica.stop() == 0, "\(replica.log)")
         }
     }
 
