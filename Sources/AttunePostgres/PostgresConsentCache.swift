@@ -138,6 +138,21 @@ final class PostgresConsentCache: Sendable {
         }
     }
 
+    /// An erasure of this process, committed at `generation`: the decisions of `subjects` are
+    /// gone. Applied only when memory holds the generation just before it, as ``applyWrite``.
+    /// - Returns: whether memory is now at `generation` or later; when not, the caller compares
+    ///   with the database (which reads the workspace in full: the erasure was a clearing).
+    func applyErasure(_ key: Int64, generation: Int64, forgetting subjects: [String]) -> Bool {
+        state.withLock { state in
+            guard let held = state.workspaces[key]?.generation else { return false }
+            if held >= generation { return true }
+            guard held == generation - 1, state.syncedAt != nil else { return false }
+            state.workspaces[key]?.generation = generation
+            for subject in subjects { state.workspaces[key]?.choices[subject] = nil }
+            return true
+        }
+    }
+
     /// Records a complete comparison with the database that started at `started`.
     func markSynced(at started: ContinuousClock.Instant) {
         state.withLock { state in

@@ -603,5 +603,17 @@ package enum PostgresSchema {
             )
             """,
         ]),
+        // Only the SHA-256 of an erased user id is kept, as on SQLite: enough to leave the person
+        // out of later training and to redact published models again, without the id itself.
+        PostgresMigration("v2-erasure", [
+            """
+            CREATE TABLE erased_users (
+                workspace BIGINT NOT NULL REFERENCES workspaces(pk),
+                digest BYTEA NOT NULL,
+                erased_at BIGINT NOT NULL,
+                PRIMARY KEY (workspace, digest)
+            )
+            """,
+        ]),
     ]
 }
