@@ -32,7 +32,8 @@ extension PostgresStore {
         let at = time.millisecondsSinceEpoch
         // Not replayed after a lost COMMIT: the replay would find nothing and report that nothing
         // was held about a person it erased.
-        let outcome = try await transaction("erase person", idempotent: false) { [self] connection, logger -> Erasure? in
+        let outcome = try await transaction("erase person", idempotent: false) {
+            [self] connection, logger -> Erasure? in
             guard let key = try await workspaceKey(workspace, connection, logger) else { return nil }
             try await Self.lockWorkspace(key, connection, logger)
             try await connection.query(
@@ -112,7 +113,8 @@ extension PostgresStore {
     ) async throws -> (counts: ErasureCounts, consentSubjects: [String])? {
         func deleted(_ query: PostgresQuery) async throws -> Int {
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "WITH d AS (\(query.sql) RETURNING 1) SELECT count(*) FROM d", binds: query.binds),
+                PostgresQuery(
+                    unsafeSQL: "WITH d AS (\(query.sql) RETURNING 1) SELECT count(*) FROM d", binds: query.binds),
                 logger: logger)
             var count = 0
             for try await value in rows.decode(Int64.self) { count = Int(value) }
@@ -135,13 +137,15 @@ extension PostgresStore {
         counts.profiles = try await deleted("DELETE FROM profiles WHERE workspace = \(key) AND user_id = \(id)")
         counts.profileVersions = try await deleted(
             "DELETE FROM profile_history WHERE workspace = \(key) AND user_id = \(id)")
-        counts.declaredTraits = try await deleted("DELETE FROM user_traits WHERE workspace = \(key) AND user_id = \(id)")
+        counts.declaredTraits = try await deleted(
+            "DELETE FROM user_traits WHERE workspace = \(key) AND user_id = \(id)")
         // The same declarations kept per source: counted once, as the user's traits above.
         let perSource = try await deleted("DELETE FROM declared_sources WHERE workspace = \(key) AND user_id = \(id)")
         if counts.declaredTraits == 0, perSource > 0 { counts.declaredTraits = 1 }
         counts.identityRecords = try await deleted(
             "DELETE FROM user_identifiers WHERE workspace = \(key) AND user_id = \(id)")
-        counts.identityRecords += try await deleted("DELETE FROM user_aliases WHERE workspace = \(key) AND alias = \(id)")
+        counts.identityRecords += try await deleted(
+            "DELETE FROM user_aliases WHERE workspace = \(key) AND alias = \(id)")
         counts.identityRecords += try await deleted(
             "DELETE FROM user_aliases WHERE workspace = \(key) AND canonical = \(id)")
         // The other side of a merge (undone or not) names this id in its own merge version.
@@ -155,7 +159,8 @@ extension PostgresStore {
         try await scrubHistory(of: partners, naming: id, key, connection, logger)
         counts.identityRecords += try await deleted(
             "DELETE FROM user_merges WHERE workspace = \(key) AND canonical = \(id)")
-        counts.identityRecords += try await deleted("DELETE FROM user_merges WHERE workspace = \(key) AND merged = \(id)")
+        counts.identityRecords += try await deleted(
+            "DELETE FROM user_merges WHERE workspace = \(key) AND merged = \(id)")
         counts.identityRecords += try await deleted("DELETE FROM merge_blocks WHERE workspace = \(key) AND a = \(id)")
         counts.identityRecords += try await deleted("DELETE FROM merge_blocks WHERE workspace = \(key) AND b = \(id)")
         counts.declaredTraits += try await deleted(
@@ -193,7 +198,8 @@ extension PostgresStore {
         }
         try await connection.query(
             """
-            INSERT INTO erased_users (workspace, digest, erased_at) VALUES (\(key), \(ByteBuffer(bytes: digest)), \(time))
+            INSERT INTO erased_users (workspace, digest, erased_at)
+            VALUES (\(key), \(ByteBuffer(bytes: digest)), \(time))
             ON CONFLICT (workspace, digest) DO UPDATE SET erased_at = excluded.erased_at
             """, logger: logger)
         return (counts, counts.consentRecords > 0 ? units : [])

@@ -23,12 +23,14 @@ extension PostgresStore {
         var cursor: Int64 = 0
         while true {
             let after = cursor
-            let batch = try await transaction("purge events") { connection, logger -> (found: Int, deleted: Int, last: Int64?) in
+            let batch = try await transaction("purge events") {
+                connection, logger -> (found: Int, deleted: Int, last: Int64?) in
                 var sequences: [Int64] = []
                 var workspaces: Set<Int64> = []
                 let rows = try await connection.query(
                     """
-                    SELECT seq, workspace FROM events WHERE seq > \(after) AND ts < \(cutoff) ORDER BY seq LIMIT \(limit)
+                    SELECT seq, workspace FROM events WHERE seq > \(after) AND ts < \(cutoff)
+                    ORDER BY seq LIMIT \(limit)
                     """, logger: logger)
                 for try await (seq, workspace) in rows.decode((Int64, Int64).self) {
                     sequences.append(seq)
