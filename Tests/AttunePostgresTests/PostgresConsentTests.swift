@@ -154,9 +154,8 @@ struct PostgresConsentTests {
         }
     }
 
-    /// Erasure deletes decisions (not on PostgreSQL yet; written here as it must write it): a
-    /// generation bump marked `clearing` makes every process read the workspace again in full,
-    /// which drops what was deleted.
+    /// Erasure deletes decisions: its generation bump is marked `clearing`, which makes every
+    /// process read the workspace again in full, dropping what was deleted.
     @Test func aDeletionMarkedAsClearingIsDroppedFromEveryMemory() async throws {
         try await Self.withTwoStores { _, a, b in
             try await a.ensureWorkspace(.default, at: Fixtures.now)
@@ -164,12 +163,8 @@ struct PostgresConsentTests {
                 [(UserID(unchecked: "gone"), Self.withdrawAnalytics), (UserID(unchecked: "kept"), Self.withdrawAnalytics)],
                 in: .default, at: Fixtures.now)
             #expect(try await Self.eventually { try b.consentPermits(.analytics, for: "gone", in: .default) == false })
-            try await a.transaction("erase consent") { connection, logger in
-                let key = try await a.requireWorkspace(.default, connection, logger)
-                _ = try await a.bumpConsentGeneration(key, clearing: true, connection, logger)
-                try await connection.query(
-                    "DELETE FROM consents WHERE workspace = \(key) AND user_id = 'gone'", logger: logger)
-            }
+            #expect(try await a.erasePerson(
+                UserID(unchecked: "gone"), digest: { _ in [1] }, in: .default, at: Fixtures.now) != nil)
             for store in [a, b] {
                 #expect(try await Self.eventually { try store.consentPermits(.analytics, for: "gone", in: .default) })
                 #expect(try store.consentPermits(.analytics, for: "kept", in: .default) == false)
