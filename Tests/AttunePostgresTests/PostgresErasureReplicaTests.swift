@@ -39,12 +39,14 @@ struct PostgresErasureReplicaTests {
     func anErasureRacingAnotherReplicasAppendsLeavesOnlyWhatCameAfterIt() async throws {
         try await withTwoReplicas { a, b in
             try await b.record(
-                Identify(anonymousID: Self.visitor, userID: Self.user, traits: #"{"plan":"pro"}"#, timestamp: Fixtures.now),
+                Identify(
+                    anonymousID: Self.visitor, userID: Self.user, traits: #"{"plan":"pro"}"#, timestamp: Fixtures.now),
                 in: .default)
             var batchOf: [EventID: Int] = [:]
             func batch(_ index: Int) -> EventBatch {
                 let events = (0..<2).map { offset in
-                    Fixtures.event(UInt64(1_000 + 2 * index + offset), user: Self.user.rawValue, at: Int64(index) * 1_000)
+                    Fixtures.event(
+                        UInt64(1_000 + 2 * index + offset), user: Self.user.rawValue, at: Int64(index) * 1_000)
                 }
                 for event in events { batchOf[event.id] = index }
                 return EventBatch(workspace: .default, events: events)
@@ -94,12 +96,14 @@ struct PostgresErasureReplicaTests {
             _ = try await a.recordConsent(
                 [
                     (Self.user, ConsentUpdate(choices: ConsentChoices(personalization: false), source: "api")),
-                    (UserID(unchecked: "u-keep"), ConsentUpdate(choices: ConsentChoices(marketing: false), source: "api")),
+                    (UserID(unchecked: "u-keep"),
+                     ConsentUpdate(choices: ConsentChoices(marketing: false), source: "api")),
                 ], in: .default, at: Fixtures.now)
             try await Self.eventually { try !b.consentPermits(.personalization, for: Self.user.rawValue, in: .default) }
 
             #expect(try await a.erasePerson(Self.user, digest: { _ in [1] }, in: .default, at: Fixtures.now) != nil)
-            #expect(try a.consentPermits(.personalization, for: Self.user.rawValue, in: .default), "at once where it ran")
+            #expect(
+                try a.consentPermits(.personalization, for: Self.user.rawValue, in: .default), "at once where it ran")
             try await Self.eventually { try b.consentPermits(.personalization, for: Self.user.rawValue, in: .default) }
             #expect(try !b.consentPermits(.marketing, for: "u-keep", in: .default), "others' decisions stay")
             #expect(try await b.consent(of: Self.user, in: .default) == nil)
@@ -113,11 +117,13 @@ struct PostgresErasureReplicaTests {
     @Test(.timeLimit(.minutes(3)))
     func aConsentDecisionRacingAnErasureIsErasedOrStandsAlone() async throws {
         try await withTwoReplicas { a, b in
-            _ = try await a.append([EventBatch(workspace: .default, events: [Fixtures.event(1, user: Self.user.rawValue)])])
+            _ = try await a.append([
+                EventBatch(workspace: .default, events: [Fixtures.event(1, user: Self.user.rawValue)]),
+            ])
             for round in 0..<10 {
                 _ = try await b.recordConsent(
-                    [(Self.user, ConsentUpdate(choices: ConsentChoices(marketing: false), source: "before"))], in: .default,
-                    at: Fixtures.now)
+                    [(Self.user, ConsentUpdate(choices: ConsentChoices(marketing: false), source: "before"))],
+                    in: .default, at: Fixtures.now)
                 async let erased = a.erasePerson(Self.user, digest: { _ in [1] }, in: .default, at: Fixtures.now)
                 async let recorded = b.recordConsent(
                     [(Self.user, ConsentUpdate(choices: ConsentChoices(analytics: true), source: "racing \(round)"))],

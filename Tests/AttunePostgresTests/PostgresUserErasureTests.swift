@@ -35,9 +35,12 @@ struct PostgresUserErasureTests {
                 [UserID(unchecked: "u3"), UserID(unchecked: "u4")], canonical: UserID(unchecked: "u3"), in: .default,
                 actor: "ops", at: Fixtures.now)
 
-            let publisher = PostgresModelPublisher(models: models, clock: FixedClock(), logger: PostgresTestServer.logger)
-            let erasure = UserErasure(store: store, clock: FixedClock(), registry: nil, files: files, publisher: publisher)
-            let receipt = try #require(try await erasure.erase(UserID(unchecked: "u4"), in: .default, actor: "key_test"))
+            let publisher = PostgresModelPublisher(
+                models: models, clock: FixedClock(), logger: PostgresTestServer.logger)
+            let erasure = UserErasure(
+                store: store, clock: FixedClock(), registry: nil, files: files, publisher: publisher)
+            let receipt = try #require(
+                try await erasure.erase(UserID(unchecked: "u4"), in: .default, actor: "key_test"))
             #expect(receipt.counts.events == 2)
             #expect(receipt.counts.profiles == 1)
             #expect(receipt.modelSnapshots == 2, "both published versions rewritten")
@@ -52,7 +55,8 @@ struct PostgresUserErasureTests {
             #expect(try await replica.erasedUserDigests(in: .default)
                 == [UserDigest.of(UserID(unchecked: "u3")), UserDigest.of(UserID(unchecked: "u4"))])
             #expect(try await replica.events(of: UserID(unchecked: "u3"), in: .default, after: nil, limit: 10).isEmpty)
-            #expect(try await replica.events(of: UserID(unchecked: "u5"), in: .default, after: nil, limit: 10).count == 1)
+            #expect(
+                try await replica.events(of: UserID(unchecked: "u5"), in: .default, after: nil, limit: 10).count == 1)
             let audited = try await replica.latestAudit(.userErased)
             #expect(audited?.entry.subject == "sha256:" + receipt.userDigest)
 
