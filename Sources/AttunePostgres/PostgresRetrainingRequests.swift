@@ -41,7 +41,11 @@ package struct PostgresRetrainingRequests: RetrainingRequests {
             handlers: [
                 Self.kind: { job in
                     let reason = job.payload["reason"]?.stringValue ?? "requested"
-                    _ = try await scheduler.retrainNow(job.workspace, reason: reason)
+                    do {
+                        _ = try await scheduler.retrainNow(job.workspace, reason: reason)
+                    } catch let error as AttuneError where error.code == .conflict {
+                        // A training of the workspace is running here already: it answers the request.
+                    }
                 },
             ],
             name: workerName, clock: clock, logger: logger)

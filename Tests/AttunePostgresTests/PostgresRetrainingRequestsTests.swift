@@ -45,8 +45,12 @@ struct PostgresRetrainingRequestsTests {
                 if !queued { try await Task.sleep(for: .milliseconds(50)) }
             }
             #expect(queued)
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(registry.model(for: .default)?.version ?? 0 <= 2, "each request trains once")
+            while registry.model(for: .default)?.version != 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(registry.model(for: .default)?.version == 2, "the second request is trained")
+            try await Task.sleep(for: .seconds(2))
+            #expect(registry.model(for: .default)?.version == 2, "and only once")
         }
     }
 }

@@ -19,6 +19,15 @@ package struct AttuneProcess {
 
     /// Runs to completion and returns (status, stdout, stderr).
     package static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
+        let outcome = try runToExit(arguments, environment: environment)
+        return (outcome.status, outcome.output, outcome.error)
+    }
+
+    /// Runs to completion and says how it ended: `reason` tells an exit (`status` is its code) from
+    /// a signal (`status` is the signal: a crash or a trap).
+    package static func runToExit(_ arguments: [String], environment: [String: String] = [:]) throws
+        -> (reason: Process.TerminationReason, status: Int32, output: String, error: String)
+    {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
@@ -33,7 +42,10 @@ package struct AttuneProcess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        return (
+            process.terminationReason, process.terminationStatus, String(decoding: outData, as: UTF8.self),
+            String(decoding: errData, as: UTF8.self)
+        )
     }
 
     /// Starts `attune serve` on a free port and waits until it listens.

@@ -28,6 +28,10 @@ package struct KeyProvisioning: Sendable {
 
     let store: any WorkspaceStore & AuditStore
     let clock: any WallClock
+    /// Whether a changed or removed environment key revokes the one it replaces. Off where
+    /// processes share a database: one replica's start-up must not revoke keys the others (and
+    /// their clients) still use; revoking is then `attune keys revoke`'s.
+    package var replacesEarlierKeys = true
 
     package init(store: any WorkspaceStore & AuditStore, clock: any WallClock) {
         self.store = store
@@ -85,14 +89,21 @@ package struct KeyProvisioning: Sendable {
             return false
         }
         // A changed (or removed) environment key replaces the previous one.
-        for old in existing where old.label == label && old.revokedAt == nil && old.digest != digest {
+        for old in existing where replacesEarlierKeys && old.label == label && old.revokedAt == nil && old.digest != digest {
             _ = try await store.revokeKey(id: old.id, at: now)
             try await audit.record(.keyRevoked, actor: AuditLog.commandLineActor, workspace: .default, subject: old.id)
         }
         guard let key, let digest else { return false }
         if existing.contains(where: { $0.digest == digest }) { return true }
         let record = APIKeyFactory.record(for: key, workspace: .default, scope: scope, label: label, now: now)
-        try await store.addKey(record)
+        do {
+            try await store.addKey(record)
+        } catch let error as AttuneError where error.code == .conflict {
+            // Another process sharing the database installed the same key meanwhile.
+            let now = try await store.keys()
+            if now.contains(where: { $0.digest == digest && $0.workspace == .default && $0.revokedAt == nil }) { return true }
+            throw error
+        }
         try await audit.record(
             .keyCreated, actor: AuditLog.commandLineActor, workspace: .default, subject: record.id,
             detail: "scope=\(scope.rawValue) label=\(label)")

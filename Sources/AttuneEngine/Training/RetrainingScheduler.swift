@@ -38,6 +38,9 @@ package final class RetrainingScheduler: Service {
     let publisher: (any ModelPublisher)?
     /// Events counted at the last training this process started, per workspace.
     private let trainedOn = Locked<[WorkspaceID: Int]>([:])
+    /// Workspaces being trained now: the schedule, a click-through drop and a request from another
+    /// process may all ask at once, and two trainings of one workspace would publish two versions.
+    private let training = Locked<Set<WorkspaceID>>([])
 
     package init(
         store: any AttuneStorage, files: ModelFiles, registry: ModelRegistry, clock: any WallClock,
@@ -76,6 +79,7 @@ package final class RetrainingScheduler: Service {
 
     /// Trains `workspace` when it is due; returns the new snapshot, or `nil` when it was not due.
     package func retrainIfDue(_ workspace: WorkspaceID) async throws -> ModelSnapshot? {
+        if training.withLock({ $0.contains(workspace) }) { return nil }
         let events = try await store.stats(of: workspace).events
         var served = 0
         if case .number(let n)? = registry.model(for: workspace)?.snapshot.metadata["storedEvents"] { served = Int(n) }
@@ -87,8 +91,13 @@ package final class RetrainingScheduler: Service {
 
     /// Trains `workspace` now, whatever its event count (e.g. when the served model's
     /// click-through has dropped), and asks the registry to promote the result.
+    /// - Throws: `AttuneError` `conflict` when a training of `workspace` is already running here.
     @discardableResult
     package func retrainNow(_ workspace: WorkspaceID, reason: String) async throws -> ModelSnapshot {
+        guard training.withLock({ $0.insert(workspace).inserted }) else {
+            throw AttuneError(code: .conflict, message: "a retraining of \(workspace) is already running")
+        }
+        defer { training.withLock { _ = $0.remove(workspace) } }
         logger.info(
             "retraining started", metadata: ["attune.workspace": .string(workspace.rawValue), "reason": .string(reason)])
         let snapshot = try await ModelTraining(store: store, files: files, clock: clock, publisher: publisher)

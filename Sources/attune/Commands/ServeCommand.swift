@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var text: TextOptions
     @Option(
         name: .customLong("consent-default"),
-        help: "Consent for purposes a person has not decided on: opt-out (allowed until withdrawn) or opt-in (nothing until granted). Stored in the data directory; a new one starts opt-out.")
+        help: "Consent for purposes a person has not decided on: opt-out (allowed until withdrawn) or opt-in (nothing until granted). Stored with the data (in PostgreSQL, for every replica at once); a new store starts opt-out.")
     var consentDefault: String?
 
     @OptionGroup var personalData: PIIOptions
@@ -168,9 +168,10 @@ struct ServeCommand: AsyncParsableCommand {
             // loaded, or created on first use, with or without pseudonymisation.
             let piiKeys = try PIIKeys.load(dataDirectory: settings.dataDirectory, environment: ProcessInfo.processInfo.environment)
             try await serve(
-                store: store, piiKeys: piiKeys, settings: settings, storeDescription: "data: \(settings.dataDirectory)",
+                store: store, sharedStore: false, piiKeys: piiKeys, settings: settings,
+                storeDescription: "data: \(settings.dataDirectory)",
                 clock: clock, registry: registry, logger: logger
-            ) { _ in try Coordination.dataDirectory(settings.dataDirectory) }
+            ) { _ in try Coordination.dataDirectory(settings.dataDirectory, electing: ServerRole(rawValue: role) != .api) }
         #if PostgreSQL
             case .postgres(let database):
                 let piiKeys = try SharedDatabase.sharedKeys(environment: ProcessInfo.processInfo.environment, needsAPIKey: true)
@@ -179,7 +180,7 @@ struct ServeCommand: AsyncParsableCommand {
                     database, connections: storage.storeConnections, maintainsProfiles: profiles, logger: logger
                 ) { shared in
                     try await serve(
-                        store: shared.store, piiKeys: piiKeys, settings: settings,
+                        store: shared.store, sharedStore: true, piiKeys: piiKeys, settings: settings,
                         storeDescription: "store: \(database), models in \(settings.dataDirectory)", clock: clock,
                         registry: registry, logger: logger
                     ) { models in shared.coordination(registry: models, clock: clock) }
@@ -191,11 +192,13 @@ struct ServeCommand: AsyncParsableCommand {
     /// The server on `store`, with `coordinate` deciding how it shares jobs and models with the
     /// other processes on the same data.
     private func serve(
-        store: any AttuneStorage, piiKeys: PIIKeys, settings: ServeSettings, storeDescription: String,
+        store: any AttuneStorage, sharedStore: Bool, piiKeys: PIIKeys, settings: ServeSettings, storeDescription: String,
         clock: SystemClock, registry: PrometheusCollectorRegistry, logger: Logger,
         coordinate: (ModelRegistry) throws -> Coordination
     ) async throws {
-        let keys = try await KeyProvisioning(store: store, clock: clock).provision(
+        var provisioning = KeyProvisioning(store: store, clock: clock)
+        provisioning.replacesEarlierKeys = !sharedStore
+        let keys = try await provisioning.provision(
             dataDirectory: settings.dataDirectory,
             adminKey: Environment.value("ATTUNE_ADMIN_KEY"),
             writeKey: Environment.value("ATTUNE_WRITE_KEY"))
@@ -242,7 +245,7 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)
         dependencies.texts = try text.ingestion(
             store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
-            logger: logger, sharedStore: coordination.publisher != nil)
+            logger: logger, sharedStore: sharedStore)
         if holdoutShare > 0 {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }

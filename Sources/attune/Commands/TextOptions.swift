@@ -44,7 +44,14 @@ struct TextOptions: ParsableArguments {
     /// Processes sharing a database must pseudonymise texts with one secret: a key of its own per
     /// replica would give one name a different pseudonym on each.
     func checkSharedSecret() throws {
-        guard !keepTextPersonalData, Environment.value("ATTUNE_TEXT_SECRET") == nil, textKeyFile == nil else { return }
+        guard !keepTextPersonalData, Environment.value("ATTUNE_TEXT_SECRET") == nil else { return }
+        if let textKeyFile {
+            // Made here when missing, it would be this host's own key, not the one the others use.
+            guard FileManager.default.fileExists(atPath: textKeyFile) else {
+                throw ValidationError("--text-key-file \(textKeyFile) does not exist: with --store postgres:// give every replica the same key file")
+            }
+            return
+        }
         throw ValidationError(
             "--store postgres:// needs ATTUNE_TEXT_SECRET (or the same --text-key-file on every replica) to pseudonymise texts alike everywhere; `attune keys generate` makes one")
     }

@@ -94,7 +94,8 @@ struct WorkerCommand: AsyncParsableCommand {
         var (leaderOnly, scheduler) = leaderJobs.services(logger: logger)
         // Retrainings asked for by replicas (a click-through drop) are the leader's to run.
         if let requests = coordination.retrainingRequests, let scheduler { leaderOnly.append(requests.runner(scheduler)) }
-        let gate = LeaderOnlyServices(election: coordination.election, jobs: leaderOnly, logger: logger)
+        guard let election = coordination.election else { throw ValidationError("a worker needs an election") }
+        let gate = LeaderOnlyServices(election: election, jobs: leaderOnly, logger: logger)
         // The worker follows the served models too: retraining is due by the events since the
         // served model's training, and an erasure made elsewhere must reach what it trains from.
         let watcher = ModelWatcher(registry: models, interval: modelWatch.pollInterval, erasures: store)

@@ -6,8 +6,8 @@ import ServiceLifecycle
 /// through the data directory (its lock file and model folder, SQLite) or through the database
 /// (an advisory lock, and model snapshots announced with NOTIFY: PostgreSQL).
 struct Coordination: Sendable {
-    /// Who runs the leader-only jobs.
-    var election: any LeaderElection
+    /// Who runs the leader-only jobs; `nil` for a process that never stands (an API replica).
+    var election: (any LeaderElection)?
     /// Where new model versions are published; `nil` when the model folder itself is shared.
     var publisher: (any ModelPublisher)?
     /// Work that runs for as long as the process does (a replica's model channel).
@@ -17,8 +17,10 @@ struct Coordination: Sendable {
     /// Where the election is held, for the start-up line.
     var electionDescription: String
 
-    /// The data directory's lock file; models are shared through its folder.
-    static func dataDirectory(_ directory: String) throws -> Coordination {
+    /// The data directory's lock file; models are shared through its folder. An API replica
+    /// (`electing: false`) does not open the lock file at all.
+    static func dataDirectory(_ directory: String, electing: Bool = true) throws -> Coordination {
+        guard electing else { return Coordination(election: nil, electionDescription: "") }
         do {
             let election = try FileLockElection(dataDirectory: directory)
             return Coordination(election: election, electionDescription: election.path)

@@ -21,12 +21,10 @@
             _ body: (SharedDatabase) async throws -> Void
         ) async throws {
             let options = PostgresStore.Options(maximumConnections: connections, maintainsProfiles: maintainsProfiles)
-            do {
-                try await PostgresStore.withStore(configuration, options: options, logger: logger) { store in
-                    try await body(SharedDatabase(configuration: configuration, store: store, logger: logger))
-                }
-            } catch let error as AttuneError where error.code == .storage {
-                throw ValidationError(error.message)
+            // A database that cannot be reached or migrated ends the start-up with the store's own
+            // message (server, operation, reason; never the password), not a usage text.
+            try await PostgresStore.withStore(configuration, options: options, logger: logger) { store in
+                try await body(SharedDatabase(configuration: configuration, store: store, logger: logger))
             }
         }
 
