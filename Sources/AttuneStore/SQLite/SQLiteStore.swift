@@ -62,7 +62,11 @@ package final class SQLiteStore: Sendable {
         // Fewer, larger checkpoints: each one is an fsync of the main file.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192") }
         self.writer = pool
-        try SQLiteSchema.migrator.migrate(pool)
+        // Only a database that needs migrating takes the lock: a process that opens a migrated
+        // one (most start-ups, every `attune` command beside a running server) never waits.
+        if try !pool.read({ db in try SQLiteSchema.migrator.hasCompletedMigrations(db) }) {
+            try MigrationLock.withLock(databasePath: path) { try SQLiteSchema.migrator.migrate(pool) }
+        }
         servingCache = ServingReadCache(probe: DatabaseChangeProbe(path: path, writer: pool), capacity: servingCacheBytes)
         var direct = Configuration()
         direct.readonly = true
