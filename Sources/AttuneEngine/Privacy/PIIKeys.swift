@@ -1,6 +1,11 @@
 import AttuneCore
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The secrets of pseudonymisation: one HMAC-SHA256 key for matching tokens, and AES-256-GCM keys
 /// by id, the `current` one encrypting and older ones still decrypting.
@@ -70,9 +75,31 @@ package struct PIIKeys: Sendable {
         if let data = FileManager.default.contents(atPath: path) {
             return try PIIKeys(json: String(decoding: data, as: UTF8.self))
         }
+        // Processes starting together on a new data directory (`serve --role api` beside
+        // `worker`) must all end up with the same keys: the file is created only when absent,
+        // and a process that finds it made meanwhile uses what it holds. Replacing it, as `save`
+        // does, left the first process protecting values with keys nobody kept.
         let keys = generate()
-        try keys.save(dataDirectory: dataDirectory)
-        return keys
+        if try keys.create(path: path) { return keys }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw AttuneError(code: .storage, message: "cannot read the key file")
+        }
+        return try PIIKeys(json: String(decoding: data, as: UTF8.self))
+    }
+
+    /// Writes the key file (mode 0600) unless one exists: written under a name of its own, then
+    /// hard-linked into place, which fails when the name is taken. Returns whether it created it.
+    private func create(path: String) throws -> Bool {
+        let directory = (path as NSString).deletingLastPathComponent
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let temporary = path + ".\(UUID().uuidString).tmp"
+        guard FileManager.default.createFile(
+            atPath: temporary, contents: Data(json.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw AttuneError(code: .storage, message: "cannot write the key file") }
+        defer { unlink(temporary) }
+        if link(temporary, path) == 0 { return true }
+        guard errno == EEXIST else { throw AttuneError(code: .storage, message: "cannot create the key file") }
+        return false
     }
 
     /// The keys when the environment or the data directory holds them; `nil` otherwise (nothing
