@@ -16,6 +16,10 @@ having a data directory of its own):
    its latency counts from that time, so a slow server cannot slow the load down. A warm-up of
    --warmup seconds at the same load is not counted.
 
+With --store, every replica count runs on the same database, so later runs find the earlier ones'
+events (and train on them too): give each invocation an empty database and one replica count
+(--replicas 1, then --replicas 2 on another) for figures that compare like with like.
+
 Prints a table; the load generator is this Python process (its CPU time is printed beside each
 figure: on a small machine it competes with the servers). Standard library only.
 """
