@@ -472,8 +472,7 @@ def main():
         except Failure as error:
             report.add("replica killed under load loses no acknowledged event", False, time.monotonic() - t, str(error))
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        report.failed = True
+        report.add("interrupted (Ctrl-C or SIGTERM)", False, time.monotonic() - started, "processes ended")
     except (ClusterError, Failure) as error:
         print(f"error: {error}", file=sys.stderr)
         report.failed = True
