@@ -25,6 +25,8 @@ package struct ServerDependencies: Sendable {
     package var streamRefreshInterval: Duration = .seconds(1)
     /// Catalogue entries read by serving; item writes through the API invalidate theirs.
     package var catalogue = CatalogCache()
+    /// Each user's recent items resolved to the served model's labels, for recommendations.
+    package var resolvedHistories = ResolvedHistoryCache()
     /// What each segment's members consume, for `segment=` on recommendations.
     package var segmentPopularity = SegmentPopularity()
     /// Online updates of a served factorisation machine from stored events; `nil` turns them off.
@@ -149,7 +151,7 @@ extension ServerDependencies {
     var recommendations: RecommendationService {
         RecommendationService(
             registry: models, store: store, clock: clock, catalogue: catalogue, segments: segmentPopularity,
-            suppressionThreshold: texts.configuration.suppressionThreshold)
+            histories: resolvedHistories, suppressionThreshold: texts.configuration.suppressionThreshold)
     }
 
     var audit: AuditLog { AuditLog(store: store, clock: clock) }

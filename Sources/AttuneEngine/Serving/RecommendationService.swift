@@ -80,6 +80,7 @@ package struct RecommendationService: Sendable {
     let clock: any WallClock
     let catalogue: CatalogCache
     let segments: SegmentPopularity
+    let histories: ResolvedHistoryCache
     /// Recent events read per request so that new activity counts before the next training.
     let recentEvents = 200
     /// A text mention scoring at or below this suppresses the item or brand for that user; `nil`
@@ -89,8 +90,10 @@ package struct RecommendationService: Sendable {
     package init(
         registry: ModelRegistry, store: any AttuneStorage, clock: any WallClock = SystemClock(),
         catalogue: CatalogCache = CatalogCache(), segments: SegmentPopularity = SegmentPopularity(),
+        histories: ResolvedHistoryCache = ResolvedHistoryCache(),
         suppressionThreshold: Double? = TextConfiguration().suppressionThreshold
     ) {
+        self.histories = histories
         self.suppressionThreshold = suppressionThreshold
         self.registry = registry
         self.store = store
@@ -126,34 +129,23 @@ package struct RecommendationService: Sendable {
         // Without personalization consent nothing of the person is read: no history, no
         // segment of theirs, no vector; they get the popular items everyone gets.
         let personalAllowed = try store.consentPermits(.personalization, for: user.rawValue, in: workspace)
-        let recent = personalAllowed ? try await recentItems(of: user, in: workspace) : []
-        // One id lookup per recent event: trained items feed the model, items added since
-        // training (labels past the trained ones) are only kept out of the list.
-        var recentIndices: [Int32] = []
-        var recentNew: [Int32] = []
-        recentIndices.reserveCapacity(recent.count)
-        for id in recent {
-            if let index = model.snapshot.items.index(of: id.rawValue) {
-                recentIndices.append(index)
-            } else if let label = model.cold?.label(of: id.rawValue) {
-                recentNew.append(label)
-            }
-        }
-        var history =
+        // The recent items come from the store on every request (its cache answers until the
+        // database changes); their labels, sets and anchors are resolved once per answer and model.
+        let resolved =
             personalAllowed
-            ? model.snapshot.users.index(of: user.rawValue).map { Array(model.snapshot.seen.columns(ofRow: Int($0))) } ?? []
-            : []
-        history.append(contentsOf: recentIndices)
+            ? histories.resolve(
+                recent: try await recentItems(of: user, in: workspace), of: user, in: workspace, model: model,
+                anchors: Self.reasonHistory)
+            : nil
         // A user with no history at all but a segment (say, from declared attributes) starts from
         // what that segment's members consume rather than from what everyone does.
-        if personalAllowed, inSegment == nil, history.isEmpty, request.strategy == .default,
+        if personalAllowed, inSegment == nil, resolved?.folded.isEmpty ?? true, request.strategy == .default,
             let segment = try await store.segments(of: user, in: workspace).first
         {
             inSegment = try await segments.ranking(of: segment, in: workspace, model: model, store: store)
         }
-        // Items added since training that the user already has (`recentNew`): never recommended
-        // back, though the model cannot fold them in.
-        let consumed = Set(history).union(recentNew)
+        // What the user has, items added since training included: never recommended back.
+        let consumed = resolved?.consumed ?? ConsumedItems()
         let personalWeight = try await thinProfileWeight(
             of: user, in: workspace, model: model, personalAllowed: personalAllowed, request: request)
         // Diversity needs a pool to choose from, not just the top `count`.
@@ -171,7 +163,7 @@ package struct RecommendationService: Sendable {
             let personalCount = reorders || fetch >= model.snapshot.items.count ? fetch : min(fetch, wanted + 10)
             var personal =
                 request.strategy == .popular || !personalAllowed
-                ? nil : model.personalised(user: user.rawValue, extraHistory: recentIndices, count: personalCount)
+                ? nil : resolved.flatMap { model.personalised($0, count: personalCount) }
             if let list = personal, personalWeight < 1 {
                 let depth = max(ConfidenceBlend.depth, fetch)
                 let popular = model.popular.lazy.filter { !consumed.contains($0) }.prefix(depth)
@@ -203,7 +195,7 @@ package struct RecommendationService: Sendable {
                     return max(0, model.similarity.similarity(a, b))
                 }
                 // Reasons point at what the user did lately: the newest distinct items, not the whole past.
-                let anchorPool = Self.latestDistinct(recentIndices, then: history, limit: Self.reasonHistory)
+                let anchorPool = resolved?.anchorPool ?? []
                 let anchors = chosen.map { personal == nil ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
                 // A new item (no interactions yet) is there for its content: name the item it resembles.
                 let newAnchors = chosen.map { model.cold?.anchor(of: $0.item) }
@@ -262,7 +254,7 @@ package struct RecommendationService: Sendable {
     /// filters; each is marked as exploration and counted.
     private func explore(
         _ items: [Recommendation], model: ServingModel, workspace: WorkspaceID, request: RecommendationRequest,
-        consumed: Set<Int32>
+        consumed: ConsumedItems
     ) async throws -> [Recommendation] {
         guard request.exploration > 0, !items.isEmpty, !model.uncertain.isEmpty else { return items }
         let slots = min(items.count, max(1, Int((Float(items.count) * request.exploration).rounded())))
@@ -291,7 +283,7 @@ package struct RecommendationService: Sendable {
     /// a popularity list puts the segment's popular items first, then the rest in their order.
     static func favouring(
         _ ranking: SegmentPopularity.Ranking, _ candidates: [(item: Int32, score: Float)], personal: Bool,
-        consumed: Set<Int32>, count: Int
+        consumed: ConsumedItems, count: Int
     ) -> [(item: Int32, score: Float)] {
         if personal {
             let boosted = candidates.map { candidate -> (item: Int32, score: Float) in
@@ -346,7 +338,7 @@ package struct RecommendationService: Sendable {
         guard let model = registry.model(for: workspace), let index = model.itemLabel(of: item.rawValue) else {
             return nil
         }
-        let consumed: Set<Int32> = [index]
+        let consumed = ConsumedItems(sorted: [index])
         let neighbours = model.similarItems(to: index, count: min(model.snapshot.items.count, request.count * 3 + 20))
         let (accepted, _) = try await filter(
             neighbours.map { ($0.item, $0.similarity) }, model: model, workspace: workspace, request: request, consumed: consumed)
@@ -365,7 +357,7 @@ package struct RecommendationService: Sendable {
     /// chunks and the rest are skipped once that many passed.
     private func filter(
         _ candidates: [(item: Int32, score: Float)], model: ServingModel, workspace: WorkspaceID,
-        request: RecommendationRequest, consumed: Set<Int32>, enough: Int? = nil
+        request: RecommendationRequest, consumed: ConsumedItems, enough: Int? = nil
     ) async throws -> (accepted: [(item: Int32, score: Float)], categories: [Int32: [String]]) {
         let fresh = candidates.filter { !consumed.contains($0.item) }
         let rules = request.rules

@@ -96,6 +96,21 @@ package struct ServingModel: Sendable {
         let known = snapshot.users.index(of: user)
         let trained = known.map { Array(snapshot.seen.columns(ofRow: Int($0))) } ?? []
         let history = Array(Set(trained + extraHistory)).sorted()
+        return personalised(known: known, history: history, hasNewActivity: history.count > trained.count, count: count)
+    }
+
+    /// ``personalised(user:extraHistory:count:)`` for a history already resolved against this model.
+    func personalised(_ resolved: ResolvedHistory, count: Int) -> [(item: Int32, score: Float)]? {
+        personalised(known: resolved.userIndex, history: resolved.folded, hasNewActivity: resolved.hasNewActivity, count: count)
+    }
+
+    /// - Parameters:
+    ///   - known: the user's row, if the model was trained on them.
+    ///   - history: the trained row and the recent items, distinct and sorted.
+    ///   - hasNewActivity: whether `history` holds items the trained row lacks.
+    private func personalised(known: Int32?, history: [Int32], hasNewActivity: Bool, count: Int)
+        -> [(item: Int32, score: Float)]?
+    {
         guard !history.isEmpty else { return nil }
         // A user the model has not seen is scored from their history alone (fold-in for factor
         // models, neighbours for item-kNN); popularity cannot personalise.
@@ -103,7 +118,6 @@ package struct ServingModel: Sendable {
         // A pure factor model would ignore activity since training behind the user's stored vector;
         // folding the whole history in instead makes a new event count at once. Models that read
         // the history themselves (neighbours, content, sequences, blends of them) keep the index.
-        let hasNewActivity = history.count > trained.count
         let foldsIn = hasNewActivity && [.als, .bpr].contains(snapshot.family)
         let userIndex = foldsIn ? nil : known.map(Int.init)
         if let retrieval, let found = retrieval.candidates(user: userIndex, history: history, count: count) {
