@@ -7,7 +7,8 @@ extension AppRequestContext {
     package func identifier<ID: ExternalIdentifier>(_ name: String, as type: ID.Type) throws(AttuneError) -> ID {
         guard let raw = parameters.get(name) else { throw AttuneError.missing(name) }
         var text = raw
-        if raw.contains("%") {
+        // A byte scan: with Foundation imported, `contains("%")` is its substring search.
+        if raw.utf8.contains(UInt8(ascii: "%")) {
             guard let decoded = raw.removingPercentEncoding else { throw .invalid(name, "is not valid percent-encoding") }
             text = decoded
         }

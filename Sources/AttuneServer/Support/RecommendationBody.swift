@@ -3,55 +3,76 @@ import AttuneEngine
 import Hummingbird
 import NIOCore
 
-/// The body of a recommendation list written straight into one string, for the two endpoints
-/// that answer one list per request (`GET /v1/users/{id}/recommendations`, `GET
+/// The body of a recommendation list written straight into the response's buffer, for the two
+/// endpoints that answer one list per request (`GET /v1/users/{id}/recommendations`, `GET
 /// /v1/items/{id}/similar`): the same text `RecommendationsController.json(...).serialized()`
-/// gives, without building the `JSONValue` tree of a dozen objects first on the busiest route.
+/// gives, without building the `JSONValue` tree of a dozen objects first on the busiest route, nor
+/// a string to copy into the buffer afterwards.
 enum RecommendationBody {
     static func text(
         _ list: RecommendationList, subject: (String, String), recommendationId: String, assignment: ExperimentAssignment? = nil
     ) -> String {
-        var out = ""
-        out.reserveCapacity(160 + 120 * list.items.count)
-        out += "{"
-        JSONValue.writeString(subject.0, into: &out)
-        out += ":"
-        JSONValue.writeString(subject.1, into: &out)
-        out += ",\"recommendationId\":"
-        JSONValue.writeString(recommendationId, into: &out)
-        out += ",\"strategy\":"
-        JSONValue.writeString(list.strategy, into: &out)
-        out += ",\"modelVersion\":"
-        out += list.modelVersion.map { JSONValue.format(Double($0)) } ?? "null"
-        out += ",\"items\":["
+        String(buffer: buffer(list, subject: subject, recommendationId: recommendationId, assignment: assignment))
+    }
+
+    static func buffer(
+        _ list: RecommendationList, subject: (String, String), recommendationId: String, assignment: ExperimentAssignment? = nil
+    ) -> ByteBuffer {
+        var out = ByteBufferAllocator().buffer(capacity: 192 + 160 * list.items.count)
+        out.writeStaticString("{")
+        writeString(subject.0, into: &out)
+        out.writeStaticString(":")
+        writeString(subject.1, into: &out)
+        out.writeStaticString(",\"recommendationId\":")
+        writeString(recommendationId, into: &out)
+        out.writeStaticString(",\"strategy\":")
+        writeString(list.strategy, into: &out)
+        out.writeStaticString(",\"modelVersion\":")
+        if let version = list.modelVersion { out.writeString(JSONValue.format(Double(version))) } else { out.writeStaticString("null") }
+        out.writeStaticString(",\"items\":[")
         for (index, item) in list.items.enumerated() {
-            if index > 0 { out += "," }
-            out += "{\"itemId\":"
-            JSONValue.writeString(item.item.rawValue, into: &out)
-            out += ",\"score\":"
-            out += JSONValue.format(item.score)
-            out += ",\"reason\":"
-            JSONValue.writeString(item.reason, into: &out)
-            out += item.exploration ? ",\"exploration\":true}" : "}"
+            if index > 0 { out.writeStaticString(",") }
+            out.writeStaticString("{\"itemId\":")
+            writeString(item.item.rawValue, into: &out)
+            out.writeStaticString(",\"score\":")
+            out.writeString(JSONValue.format(item.score))
+            out.writeStaticString(",\"reason\":")
+            writeString(item.reason, into: &out)
+            out.writeStaticString(item.exploration ? ",\"exploration\":true}" : "}")
         }
-        out += "]"
+        out.writeStaticString("]")
         if let assignment {
-            out += ",\"experiment\":{\"key\":"
-            JSONValue.writeString(assignment.experiment.rawValue, into: &out)
-            out += ",\"variant\":"
-            if let variant = assignment.variantKey { JSONValue.writeString(variant, into: &out) } else { out += "null" }
-            out += assignment.enrolled ? ",\"inExperiment\":true}" : ",\"inExperiment\":false}"
+            out.writeStaticString(",\"experiment\":{\"key\":")
+            writeString(assignment.experiment.rawValue, into: &out)
+            out.writeStaticString(",\"variant\":")
+            if let variant = assignment.variantKey { writeString(variant, into: &out) } else { out.writeStaticString("null") }
+            out.writeStaticString(assignment.enrolled ? ",\"inExperiment\":true}" : ",\"inExperiment\":false}")
         }
-        out += "}"
+        out.writeStaticString("}")
         return out
     }
+
+    /// A JSON string literal: the bytes as they are when nothing needs escaping (ids and reasons
+    /// almost never do), else ``JSONValue/writeString(_:into:)``'s escaping.
+    static func writeString(_ s: String, into out: inout ByteBuffer) {
+        if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            var escaped = ""
+            JSONValue.writeString(s, into: &escaped)
+            out.writeString(escaped)
+        } else {
+            out.writeStaticString("\"")
+            out.writeString(s)
+            out.writeStaticString("\"")
+        }
+    }
+
+    static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
     static func response(
         _ list: RecommendationList, subject: (String, String), recommendationId: String, assignment: ExperimentAssignment? = nil
     ) -> Response {
         Response(
-            status: .ok,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text(list, subject: subject, recommendationId: recommendationId, assignment: assignment))))
+            status: .ok, headers: headers,
+            body: .init(byteBuffer: buffer(list, subject: subject, recommendationId: recommendationId, assignment: assignment)))
     }
 }
