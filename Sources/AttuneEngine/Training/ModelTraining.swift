@@ -37,10 +37,12 @@ package struct ModelTraining: Sendable {
         let content = try await ItemContent.load(for: log, from: store, workspace: workspace)
         let side = try await SideFeatures.load(for: log, from: store, workspace: workspace)
         let storedEvents = try await (store as? any WorkspaceStore)?.stats(of: workspace).events
-        // Minutes of numeric work: on a thread of its own, not one of the few that serve requests.
-        let (model, summary) = try await Self.offTheCooperativePool {
+        // Minutes of numeric work: on a thread of its own, not one of the few that serve requests,
+        // stopped within an epoch or a candidate when this task is cancelled.
+        let (model, summary) = try await Self.stoppableOffTheCooperativePool {
             try tuner.train(log, family: family, content: content, side: side)
         }
+        try Task.checkCancellation()
         let seen = try SparseMatrix(rowLists: try log.chronologicalSequences().map { $0.sorted() }, columnCount: log.items.count)
         var metadata: [(key: String, value: JSONValue)] = [
             ("family", .string(model.family.rawValue)),
@@ -64,6 +66,8 @@ package struct ModelTraining: Sendable {
                 ("map@10", .number(v.meanAveragePrecision)), ("hitRate@10", .number(v.hitRate)), ("coverage", .number(v.coverage)),
             ])))
         }
+        // Cancelled (a leader shutting down or whose term ended): nothing is numbered, saved or published.
+        try Task.checkCancellation()
         // Reserved in the database when published there: trainers on other machines never pick the same.
         let version = try await publisher?.reserveVersion(in: workspace, atLeast: files.nextVersion(in: workspace))
             ?? files.nextVersion(in: workspace)
@@ -85,6 +89,12 @@ package struct ModelTraining: Sendable {
         let toSave = snapshot
         let files = self.files
         let saved = try await Self.offTheCooperativePool { try files.save(toSave) }
+        // Saving takes a while for a large model: a task cancelled meanwhile (its term over, perhaps
+        // another process leading by now) takes the version back rather than sharing it.
+        if Task.isCancelled {
+            try? await Self.offTheCooperativePool { files.remove(version: saved.version, in: workspace) }
+            throw CancellationError()
+        }
         guard let publisher else { return saved }
         do {
             try await publisher.publish(version: saved.version, in: workspace, from: files)
@@ -119,6 +129,22 @@ extension ModelTraining {
             configuration: .init(halfLife: trendingHalfLife))
         var selector = TopKSelector(k: min(trendingCount, log.items.count))
         return selector.select(scores: popularity.itemScores).compactMap { log.items.key(at: $0) }
+    }
+
+    /// ``offTheCooperativePool(_:)`` for a training: cancelling the calling task raises the
+    /// ``TrainingStop`` bound to the thread, which the fits read once per epoch or candidate.
+    /// - Throws: `CancellationError` when the task was cancelled, whatever `work` returned.
+    package static func stoppableOffTheCooperativePool<T: Sendable>(
+        _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let stop = TrainingStop()
+        let result = try await withTaskCancellationHandler {
+            try await offTheCooperativePool { try TrainingStop.run(stop) { try work() } }
+        } onCancel: {
+            stop.request()
+        }
+        if stop.isRequested { throw CancellationError() }
+        return result
     }
 
     package static func offTheCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {

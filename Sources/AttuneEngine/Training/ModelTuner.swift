@@ -83,7 +83,10 @@ package struct ModelTuner: Sendable {
                 // Every family gets its first (most promising) candidate before the budget applies.
                 if position >= familyCount, clock.now - tuningStart > timeBudget { break }
                 let model = try candidate.fit(subtrain, threads)
+                // A fit asked to stop returns early; its model is not judged.
+                try TrainingStop.check()
                 let report = evaluate(model, seen: seen, split: split, users: validationUsers, itemCount: log.items.count)
+                try TrainingStop.check()
                 tried += 1
                 if bestByFamily[candidate.family] == nil { familyOrder.append(candidate.family) }
                 if bestByFamily[candidate.family].map({ report.ndcg > $0.report.ndcg }) ?? true {
@@ -105,6 +108,7 @@ package struct ModelTuner: Sendable {
         let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
         let trainStart = clock.now
         let model = try chosen.fit(full, threads)
+        try TrainingStop.check()
         let summary = TuningSummary(
             family: chosen.family, parameters: Self.parameters(chosen), label: chosen.label, validation: best?.report,
             validationUsers: validationUsers.count, candidatesTried: tried, tuningSeconds: tuningSeconds,
@@ -119,9 +123,11 @@ package struct ModelTuner: Sendable {
         let clock = ContinuousClock()
         let learned = try HybridWeightSearch.learnWeights(
             components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
+        try TrainingStop.check()
         let validationBlend = try HybridRecommender(components: components.map(\.model), weights: learned.weights)
         let report = evaluate(validationBlend, seen: seen, split: split, users: validationUsers, itemCount: itemCount)
         var comparison = ""
+        try TrainingStop.check()
         if stacking, validationUsers.count >= 2 * minimumValidationUsers {
             let popularity = StackedRecommender.popularityFeature(seen)
             // Both judged out of fold, on the same two halves of the validation users; a tie keeps the blend.
@@ -130,6 +136,7 @@ package struct ModelTuner: Sendable {
                 popularity: popularity, threads: threads)
             let blendNDCG = try HybridWeightSearch.crossValidatedNDCG(
                 components: components.map(\.model), seen: seen, truth: split.tail, users: validationUsers, threads: threads)
+            try TrainingStop.check()
             comparison = " [out of fold: blend \(Self.rounded(blendNDCG)), stacked \(stackedNDCG.map(Self.rounded) ?? "failed")]"
             if let stackedNDCG, stackedNDCG > blendNDCG {
                 return try trainStacked(
@@ -142,7 +149,11 @@ package struct ModelTuner: Sendable {
         let trainStart = clock.now
         // Components with weight zero add nothing; they are left out of the served blend.
         let kept = zip(components, learned.weights).filter { $0.1 > 0 }
-        let refitted = try kept.map { try $0.0.candidate.fit(full, threads) }
+        let refitted = try kept.map { kept in
+            try TrainingStop.check()
+            return try kept.0.candidate.fit(full, threads)
+        }
+        try TrainingStop.check()
         let hybrid = try HybridRecommender(components: refitted, weights: kept.map(\.1))
         let parameters = JSONValue.object(zip(components, learned.weights).map { scored, weight in
             (scored.candidate.family.rawValue, .object([("weight", .number(decimal(weight))), ("parameters", Self.parameters(scored.candidate))]))
@@ -169,7 +180,12 @@ package struct ModelTuner: Sendable {
         report.ndcg = crossValidatedNDCG
         let tuningSeconds = ModelTuner.seconds(clock.now - tuningStart)
         let trainStart = clock.now
-        let refitted = try components.map { try $0.candidate.fit(full, threads) }
+        try TrainingStop.check()
+        let refitted = try components.map { component in
+            try TrainingStop.check()
+            return try component.candidate.fit(full, threads)
+        }
+        try TrainingStop.check()
         let stacked = try StackedRecommender(
             components: refitted, combiner: validationModel.combiner,
             popularity: StackedRecommender.popularityFeature(full.matrix))

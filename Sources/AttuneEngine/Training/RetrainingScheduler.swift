@@ -67,7 +67,13 @@ package final class RetrainingScheduler: Service {
                 // Cancelled (leadership lost) or shutting down: the remaining workspaces wait.
                 if Task.isShuttingDownGracefully || Task.isCancelled { return }
                 do {
-                    _ = try await retrainIfDue(workspace)
+                    // A shutdown stops a training in flight (within an epoch or a candidate) rather
+                    // than letting it run for its whole budget and publish after the term.
+                    _ = try await cancelWhenGracefulShutdown { try await self.retrainIfDue(workspace) }
+                } catch where error is CancellationError || Task.isShuttingDownGracefully || Task.isCancelled {
+                    // A store read cut short by the cancellation says so in its own words.
+                    logger.info("retraining stopped", metadata: ["attune.workspace": .string(workspace.rawValue)])
+                    return
                 } catch {
                     logger.warning(
                         "scheduled retraining failed",
@@ -85,8 +91,17 @@ package final class RetrainingScheduler: Service {
         if case .number(let n)? = registry.model(for: workspace)?.snapshot.metadata["storedEvents"] { served = Int(n) }
         let baseline = max(trainedOn.withLock { $0[workspace] } ?? 0, served)
         guard events - baseline >= schedule.minimumNewEvents else { return nil }
-        trainedOn.withLock { $0[workspace] = events }
-        return try await retrainNow(workspace, reason: "\(events - baseline) new events")
+        let previous = trainedOn.withLock { trained in
+            defer { trained[workspace] = events }
+            return trained[workspace]
+        }
+        do {
+            return try await retrainNow(workspace, reason: "\(events - baseline) new events")
+        } catch where error is CancellationError || Task.isCancelled {
+            // Stopped, not failed: the next term (here or elsewhere) trains on these events.
+            trainedOn.withLock { $0[workspace] = previous }
+            throw CancellationError()
+        }
     }
 
     /// Trains `workspace` now, whatever its event count (e.g. when the served model's

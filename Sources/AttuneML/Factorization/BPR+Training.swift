@@ -58,7 +58,7 @@ extension BPR {
                 columns: SharedPointer(columnBuf.baseAddress!), users: userRows.base, userStride: userRows.stride,
                 items: itemRows.base, itemStride: itemRows.stride, entryCount: nnz, itemCount: items, factors: f,
                 learningRate: lr, regularization: reg)
-            for epoch in 0..<configuration.iterations {
+            for epoch in 0..<configuration.iterations where !TrainingStop.requested {
                 let epochGenerator = generator.split(stream: epoch)
                 ParallelRange.forEachChunk(count: workers, threads: workers, chunksPerThread: 1) { _, range in
                     for worker in range {

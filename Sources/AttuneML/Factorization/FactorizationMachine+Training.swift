@@ -112,7 +112,7 @@ extension FactorizationMachine {
                     let parameters = FactorizationParameters(
                         bias: SharedMutablePointer(b.baseAddress!), linear: SharedMutablePointer(w.baseAddress!),
                         factors: SharedMutablePointer(v.baseAddress!), k: k)
-                    for epoch in 0..<iterations {
+                    for epoch in 0..<iterations where !TrainingStop.requested {
                         let epochGenerator = generator.split(stream: epoch)
                         ParallelRange.forEachChunk(count: workers, threads: workers, chunksPerThread: 1) { _, range in
                             for worker in range {

@@ -89,7 +89,7 @@ package struct ImplicitALS: Recommender, Equatable {
         var users = DenseMatrix.random(rowCount: interactions.rowCount, columnCount: f, scale: 0.01, using: &generator)
         var items = DenseMatrix.random(rowCount: interactions.columnCount, columnCount: f, scale: 0.01, using: &generator)
         let itemUsers = interactions.transposed()
-        for _ in 0..<configuration.iterations {
+        for _ in 0..<configuration.iterations where !TrainingStop.requested {
             try solve(rows: &users, fixed: items, interactions: interactions, configuration: configuration, threads: threads)
             try solve(rows: &items, fixed: users, interactions: itemUsers, configuration: configuration, threads: threads)
         }

@@ -98,7 +98,7 @@ package enum HybridWeightSearch {
         var weights = [Float](repeating: 0, count: c)
         weights[start] = 1
         var best = single[start]
-        for _ in 0..<configuration.rounds {
+        for _ in 0..<configuration.rounds where !TrainingStop.requested {
             var improved = false
             for j in 0..<c {
                 for g in configuration.grid where g != weights[j] {

@@ -225,7 +225,7 @@ package struct Item2Vec: Recommender, Equatable {
                 // only costs a little progress.
                 let inP = SharedMutablePointer(inBuf.baseAddress!)
                 let outP = SharedMutablePointer(outBuf.baseAddress!)
-                for epoch in 0..<c.epochs {
+                for epoch in 0..<c.epochs where !TrainingStop.requested {
                     let epochGenerator = generator.split(stream: epoch)
                     ParallelRange.forEachChunk(count: workers, threads: workers, chunksPerThread: 1) { _, range in
                         for worker in range {
