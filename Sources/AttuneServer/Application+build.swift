@@ -273,21 +273,27 @@ package func buildApplication(
         withoutRetraining = ModelHealthMonitor.noRetraining
         var (jobs, scheduler) = dependencies.leaderJobs.services(logger: logger)
         if let requests = dependencies.retrainingRequests, let scheduler { jobs.append(requests.runner(scheduler)) }
-        var leads: @Sendable () -> Bool = { true }
+        var gate: LeaderOnlyServices?
         if let election = dependencies.election {
-            let gate = LeaderOnlyServices(election: election, jobs: jobs, logger: logger)
-            app.addServices(gate)
-            leads = { gate.isLeading }
+            let made = LeaderOnlyServices(election: election, jobs: jobs, logger: logger)
+            app.addServices(made)
+            gate = made
         } else {
             app.addServices(jobs)
         }
         if let scheduler, dependencies.retrainingRequests == nil {
-            retrain = { [leads] workspace in
+            retrain = { [gate] workspace in
+                let work: @Sendable () async throws -> Void = {
+                    _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")
+                }
+                guard let gate else {
+                    try await work()
+                    return true
+                }
                 // Another process leads and retrains on its own schedule; two trainings at once
-                // would publish two versions. The monitor asks again while it does not lead.
-                guard leads() else { return false }
-                _ = try await scheduler.retrainNow(workspace, reason: "click-through dropped")
-                return true
+                // would publish two versions. The monitor asks again while it does not lead. Run
+                // as work of this term, the training stops (and publishes nothing) when it ends.
+                return try await gate.whileLeading(work) != nil
             }
         }
     }

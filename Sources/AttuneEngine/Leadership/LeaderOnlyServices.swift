@@ -4,7 +4,8 @@ import ServiceLifecycle
 
 /// Runs jobs only while this process leads: waits for leadership, runs every job, and when the
 /// term is lost stops them (cancels them) and waits again; on graceful shutdown the jobs end as
-/// they always do and leadership is released, so a waiting process takes over at once.
+/// they always do (a training in flight stops) and only then is leadership released, so a waiting
+/// process takes over at once and never while a job of this one still runs.
 ///
 /// A job that returns early (one with nothing to do) leaves the others running and leadership held;
 /// a job that throws ends the term and the service, as it would end the service group unwrapped.
@@ -14,7 +15,7 @@ package final class LeaderOnlyServices: Service, Sendable {
     let logger: Logger
     /// How long to wait before trying again when the election fails (not when another leads).
     let retryAfterFailure: Duration
-    private let leading = Locked(false)
+    private let errands = TermErrands()
 
     package init(
         election: any LeaderElection, jobs: [any Service], logger: Logger, retryAfterFailure: Duration = .seconds(1)
@@ -25,9 +26,16 @@ package final class LeaderOnlyServices: Service, Sendable {
         self.retryAfterFailure = retryAfterFailure
     }
 
-    /// Whether this process leads now (for actions outside the jobs, like a retraining that a
-    /// click-through alert asks for).
-    package var isLeading: Bool { leading.withLock { $0 } }
+    /// Whether this process leads now.
+    package var isLeading: Bool { errands.isOpen }
+
+    /// Runs `body` as work of the current term (for actions outside the jobs, like a retraining
+    /// that a click-through alert asks for): the term's end, lost or at shutdown, cancels it and
+    /// waits for it before leadership is released.
+    /// - Returns: what `body` returned, or `nil` at once when this process does not lead.
+    package func whileLeading<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T? {
+        try await errands.run(body)
+    }
 
     package func run() async throws {
         logger.info("waiting for leadership", metadata: ["leader.election": .string(election.name)])
@@ -62,7 +70,7 @@ package final class LeaderOnlyServices: Service, Sendable {
                 }
                 continue
             }
-            leading.withLock { $0 = true }
+            errands.open()
             logger.info(
                 "leadership acquired",
                 metadata: ["leader.election": .string(election.name), "leader.jobs": .stringConvertible(jobs.count)])
@@ -70,12 +78,16 @@ package final class LeaderOnlyServices: Service, Sendable {
             do {
                 ended = try await runJobs(during: term)
             } catch {
-                leading.withLock { $0 = false }
+                await errands.close()
                 await term.release()
                 logger.info("leadership released", metadata: ["leader.election": .string(election.name)])
                 throw error
             }
-            leading.withLock { $0 = false }
+            await errands.close()
+            if ended == .shutdown {
+                // Said before the release: once released, another process may lead at once.
+                logger.info("leader-only jobs stopped", metadata: ["leader.election": .string(election.name)])
+            }
             await term.release()
             switch ended {
             case .lost:
@@ -92,44 +104,68 @@ package final class LeaderOnlyServices: Service, Sendable {
     /// The least time between two warnings of a failing election.
     static let warningInterval: Duration = .seconds(60)
 
+    /// How each child of a term ends.
+    private enum Outcome { case jobEnded, lost, unwatched, shutdown }
+
     /// Runs the jobs until they all end (shutdown) or the term is lost (then cancels them).
+    ///
+    /// The term is watched until the last job has returned, shutdown or not: a job still running
+    /// while the session that holds the lock went unwatched (a PostgreSQL session without
+    /// heartbeats is ended by the server after its idle timeout) would run beside the next leader.
     private func runJobs(during term: any Leadership) async throws -> TermEnd {
-        try await withThrowingTaskGroup(of: Bool.self) { group in
+        try await withThrowingTaskGroup(of: Outcome.self) { group in
             for job in jobs {
                 group.addTask {
                     try await job.run()
-                    return false
+                    return .jobEnded
                 }
             }
-            // Returns true when the term is lost; false when shutdown or cancellation ends the wait.
-            // Any other error (a database session that broke, say) is a term that can no longer
-            // be vouched for: another process may lead already, so the jobs stop as if it were lost.
+            // Any error but cancellation (a database session that broke, say) is a term that can
+            // no longer be vouched for: another process may lead already, so the jobs stop as if it
+            // were lost.
             group.addTask {
                 do {
-                    try await cancelWhenGracefulShutdown { try await term.lost() }
-                    return true
+                    try await term.lost()
+                    return .lost
                 } catch is CancellationError {
-                    return false
+                    return .unwatched
                 } catch {
-                    if Task.isShuttingDownGracefully || Task.isCancelled { return false }
+                    if Task.isCancelled { return .unwatched }
                     self.logger.warning(
                         "leadership could not be checked; treated as lost",
                         metadata: ["leader.election": .string(self.election.name),
                                    "error": .string(String(describing: error))])
-                    return true
+                    return .lost
                 }
             }
-            var running = jobs.count + 1
-            while let lost = try await group.next() {
-                running -= 1
-                if lost {
+            // Jobs that had nothing to do leave the term held until shutdown.
+            group.addTask {
+                do {
+                    try await gracefulShutdown()
+                    return .shutdown
+                } catch {
+                    return .unwatched
+                }
+            }
+            var running = jobs.count
+            var shuttingDown = false
+            while let outcome = try await group.next() {
+                switch outcome {
+                case .jobEnded: running -= 1
+                case .shutdown: shuttingDown = true
+                case .unwatched: break
+                case .lost:
                     group.cancelAll()
                     // Every job must have ended before another term may start them again; how a
                     // cancelled job ends (an error, often) does not matter here.
                     try? await group.waitForAll()
                     return .lost
                 }
-                if running == 0 { break }
+                if running == 0 && (shuttingDown || Task.isCancelled) {
+                    group.cancelAll()
+                    try? await group.waitForAll()
+                    return .shutdown
+                }
             }
             return .shutdown
         }
