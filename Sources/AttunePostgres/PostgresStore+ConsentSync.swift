@@ -23,11 +23,12 @@ extension PostgresStore {
 
     private func compareConsentPeriodically() async {
         while !Task.isCancelled {
+            // Before the first load a failure is usually a process started ahead of migrate() (the
+            // tables do not exist yet on a fresh database), which migrate() reports if it persists.
+            let level: Logger.Level = consentCache.isLoaded ? .info : .debug
             do {
-                try await syncConsent()
+                try await syncConsent(failureLevel: level)
             } catch {
-                // Before the first load this is usually a process started ahead of migrate().
-                let level: Logger.Level = consentCache.isLoaded ? .info : .debug
                 if !Task.isCancelled {
                     logger.log(level: level, "consent refresh failed", metadata: ["postgres.reason": "\(String(describing: error))"])
                 }
@@ -74,8 +75,8 @@ extension PostgresStore {
     }
 
     /// Compares memory with the database and reads what changed, on a pooled connection.
-    func syncConsent() async throws {
-        try await read("read consent decisions") { [self] connection, logger in
+    func syncConsent(failureLevel: Logger.Level = .info) async throws {
+        try await read("read consent decisions", failureLevel: failureLevel) { [self] connection, logger in
             try await syncConsent(on: connection, logger)
         }
     }

@@ -134,10 +134,12 @@ package final class PostgresStore: Sendable, Service {
     }
 
     /// Runs `body` on a pooled connection without a transaction (single-statement reads).
+    /// - Parameter failureLevel: the level the failure is logged at (the caller may expect some).
     func read<Result: Sendable>(
-        _ operation: String, _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
+        _ operation: String, failureLevel: Logger.Level = .info,
+        _ body: @escaping @Sendable (PostgresConnection, Logger) async throws -> Result
     ) async throws -> Result {
-        try await withRetries(operation, idempotent: true) { [self, logger] in
+        try await withRetries(operation, idempotent: true, failureLevel: failureLevel) { [self, logger] in
             try await withOpenConnection { connection in try await body(connection, logger) }
         }
     }
@@ -170,7 +172,8 @@ package final class PostgresStore: Sendable, Service {
     }
 
     func withRetries<Result: Sendable>(
-        _ operation: String, idempotent: Bool, _ body: @escaping @Sendable () async throws -> Result
+        _ operation: String, idempotent: Bool, failureLevel: Logger.Level = .info,
+        _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         var attempt = 1
         while true {
@@ -186,8 +189,8 @@ package final class PostgresStore: Sendable, Service {
                 // still be sending its last statements and COMMIT.
                 let replayable = failure.isRetryable && (idempotent || (!failure.duringCommit && failure.kind != .timedOut))
                 guard replayable, attempt < options.attempts, !Task.isCancelled else {
-                    logger.info(
-                        "postgres operation failed",
+                    logger.log(
+                        level: failureLevel, "postgres operation failed",
                         metadata: ["postgres.operation": "\(operation)", "postgres.reason": "\(failure.reason)",
                                    "postgres.attempts": "\(attempt)"])
                     throw failure.attuneError(operation: operation, server: configuration.serverName, attempts: attempt)
