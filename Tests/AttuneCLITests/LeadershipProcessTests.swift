@@ -86,6 +86,66 @@ struct LeadershipProcessTests {
         #expect(api.stop() == 0)
     }
 
+    /// A leader asked to stop in the middle of a long retraining stops the training, saves
+    /// nothing, lets go and exits; only then does the standby lead.
+    @Test(.timeLimit(.minutes(5)))
+    func aLeaderStoppedMidTrainingExitsPromptlyWithoutSavingAndTheStandbyThenLeads() async throws {
+        let directory = FileManagerTemp.directory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let data = directory.appendingPathComponent("data").path
+        let file = directory.appendingPathComponent("events.csv").path
+        try Self.manyEvents().write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try AttuneProcess.run(["import", "events", "--data-dir", data, file]).0 == 0)
+        let first = try RunningAttune(["worker", "--data-dir", data] + Self.longRetraining, in: directory, name: "first")
+        defer { first.kill9() }
+        #expect(try await first.waitForLog("leadership acquired"), "\(first.log)")
+        let second = try RunningAttune(["worker", "--data-dir", data] + Self.longRetraining, in: directory, name: "second")
+        defer { second.kill9() }
+        #expect(try await second.waitForLog("waiting for leadership"), "\(second.log)")
+        #expect(try await first.waitForLog("retraining started"), "\(first.log)")
+        try await Task.sleep(for: .seconds(2))
+        #expect(!first.log.contains("retraining finished"), "still training when asked to stop: \(first.log)")
+
+        first.process.terminate()
+        #expect(try await second.handOver(from: first) == .afterThePreviousStopped, "\(first.log)\n\(second.log)")
+        #expect(first.stop() == 0, "exits within the deadline: \(first.log)")
+        #expect(first.log.contains("retraining stopped"), "\(first.log)")
+        #expect(first.log.contains("leadership released"), "\(first.log)")
+        #expect(!first.log.contains("retraining finished"), "\(first.log)")
+        #expect(Self.savedModels(data).isEmpty, "the stopped training saved nothing")
+
+        // The standby trains in its turn; stopped likewise, it too exits at once.
+        #expect(try await second.waitForLog("retraining started"), "\(second.log)")
+        #expect(second.stop() == 0, "\(second.log)")
+        #expect(second.log.contains("leadership released"), "\(second.log)")
+    }
+
+    /// Every second from the first event, the default hybrid with a long tuning budget: minutes of
+    /// work on the data of ``manyEvents()`` in a debug build.
+    static let longRetraining = [
+        "--log-level", "debug", "--retrain-seconds", "1", "--retrain-min-events", "1", "--retrain-model", "hybrid",
+        "--retrain-time-budget", "600", "--segment-train-hours", "0",
+    ]
+
+    /// 1,500 users with 20 events each over 400 items, in two communities.
+    static func manyEvents() -> String {
+        var csv = "user_id,item_id,timestamp\n"
+        for u in 0..<1_500 {
+            for i in 0..<20 {
+                let item: Int = (u % 2) * 200 + (i * 37 + u * 11) % 200
+                let time: Int = 1_700_000_000 + u * 100 + i
+                csv += "u\(u),item-\(item),\(time)\n"
+            }
+        }
+        return csv
+    }
+
+    /// The model versions saved in a data directory (`models/<workspace>/v<n>.model`).
+    static func savedModels(_ data: String) -> [String] {
+        let files = FileManager.default.enumerator(atPath: data + "/models")?.compactMap { $0 as? String } ?? []
+        return files.filter { $0.hasSuffix(".model") }
+    }
+
     @Test func aLockFileThatCannotBeOpenedStopsTheWorkerWithAClearError() throws {
         let directory = FileManagerTemp.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
