@@ -41,12 +41,15 @@ struct RetrainingSchedulerTests {
         #expect(registry.model(for: .default)?.version == 2)
     }
 
-    @Test func runsOnItsIntervalUntilShutdown() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func runsOnItsIntervalUntilShutdown() async throws {
         let store = try await ModelTrainingTests.communityStore()
         let (scheduler, registry, directory) = Self.scheduler(store, interval: .milliseconds(20), minimumNewEvents: 1)
         _ = directory
         let task = Task { try await scheduler.run() }
-        for _ in 0..<200 where registry.model(for: .default) == nil {
+        // Until the model is there, however long a loaded machine takes: the cancellation below
+        // stops a training in flight, which then saves nothing.
+        while registry.model(for: .default) == nil {
             try await Task.sleep(for: .milliseconds(25))
         }
         task.cancel()
