@@ -22,6 +22,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Workspace to act on.")
     var workspace: String = "default"
 
+    /// `--store postgres://…`: the commands that support it act on that database instead.
+    @OptionGroup var storage: StoreOptions
+
     var resolvedDataDirectory: String { Self.resolve(dataDirectory) }
 
     /// A `--data-dir` value, else ATTUNE_DATA_DIR, else the default.

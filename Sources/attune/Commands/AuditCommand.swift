@@ -21,6 +21,8 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @OptionGroup var storage: StoreOptions
+
         @Option(help: "A head printed by an earlier run (SEQUENCE:HASH) that the log must still hold.")
         var expectHead: String?
 
@@ -32,13 +34,14 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             let kept = try expectHead.map { try AuditHead(parsing: $0, field: "--expect-head") }
-            let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
-            let result = try await AuditLog(store: store, clock: SystemClock()).verify(kept: kept)
-            if let problem = result.problem {
-                print("audit log TAMPERED: \(problem) (\(result.verifiedRows) rows verified before it)")
-                throw ExitCode(1)
+            try await CommandStore.with(storage, dataDirectory: DataOptions.resolve(dataDirectory)) { opened in
+                let result = try await AuditLog(store: opened.store, clock: SystemClock()).verify(kept: kept)
+                if let problem = result.problem {
+                    print("audit log TAMPERED: \(problem) (\(result.verifiedRows) rows verified before it)")
+                    throw ExitCode(1)
+                }
+                print("audit log intact: \(result.verifiedRows) rows; head \(result.headSequence):\(result.headHashHex)")
             }
-            print("audit log intact: \(result.verifiedRows) rows; head \(result.headSequence):\(result.headHashHex)")
         }
     }
 
@@ -48,6 +51,8 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @OptionGroup var storage: StoreOptions
+
         @Option(help: "How many of the newest rows to print.")
         var last: Int = 50
 
@@ -56,15 +61,16 @@ struct AuditCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
             var rows: [AuditRecord] = []
-            var after: Int64 = 0
-            while true {
-                let page = try await store.auditRecords(after: after, limit: 1_000)
-                rows.append(contentsOf: page)
-                if rows.count > last { rows.removeFirst(rows.count - last) }
-                guard let final = page.last, page.count == 1_000 else { break }
-                after = final.sequence
+            try await CommandStore.with(storage, dataDirectory: DataOptions.resolve(dataDirectory)) { opened in
+                var after: Int64 = 0
+                while true {
+                    let page = try await opened.store.auditRecords(after: after, limit: 1_000)
+                    rows.append(contentsOf: page)
+                    if rows.count > last { rows.removeFirst(rows.count - last) }
+                    guard let final = page.last, page.count == 1_000 else { break }
+                    after = final.sequence
+                }
             }
             for row in rows {
                 let e = row.entry

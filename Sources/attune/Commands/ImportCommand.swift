@@ -88,18 +88,15 @@ enum ImportOutput {
         }
     }
 
+    /// The data directory's store; commands that also run on PostgreSQL use ``DataOptions/withStore(_:)``,
+    /// the others ``DataOptions/sqliteOnly(command:reason:)``.
     static func openStore(_ data: DataOptions) throws -> (SQLiteStore, WorkspaceID) {
-        let workspace: WorkspaceID
-        do {
-            workspace = try WorkspaceID(validating: data.workspace)
-        } catch {
-            throw ValidationError("--workspace: \(error.message)")
-        }
+        let workspace = try data.validatedWorkspace()
         let store = try DataDirectory.openStore(data.resolvedDataDirectory)
         return (store, workspace)
     }
 
-    static func ensureWorkspace(_ store: SQLiteStore, _ workspace: WorkspaceID) async throws {
+    static func ensureWorkspace(_ store: any WorkspaceStore, _ workspace: WorkspaceID) async throws {
         if workspace == .default {
             try await store.ensureWorkspace(.default, at: SystemClock().now())
         } else if !(try await store.workspaces()).contains(workspace) {
@@ -141,19 +138,21 @@ struct ImportEvents: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        var options = ImportOptions()
-        options.workspace = workspace
-        options.format = file.resolvedFormat
-        options.dryRun = file.dryRun
-        options.defaultType = EventType(unchecked: defaultType)
-        options.columns = ColumnMapping(
-            user: userColumn, anonymous: anonymousColumn, item: itemColumn, time: timeColumn, type: typeColumn,
-            value: valueColumn, session: sessionColumn, id: idColumn)
-        options.pii = try personalData.protection(dataDirectory: data.resolvedDataDirectory)
-        try await ImportOutput.run("events", reportPath: file.report) { progress in
-            try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options, progress: progress)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            var options = ImportOptions()
+            options.workspace = workspace
+            options.format = file.resolvedFormat
+            options.dryRun = file.dryRun
+            options.defaultType = EventType(unchecked: defaultType)
+            options.columns = ColumnMapping(
+                user: userColumn, anonymous: anonymousColumn, item: itemColumn, time: timeColumn, type: typeColumn,
+                value: valueColumn, session: sessionColumn, id: idColumn)
+            options.pii = try personalData.protection(opened)
+            try await ImportOutput.run("events", reportPath: file.report) { progress in
+                try await EventImporter(store: store, clock: SystemClock()).run(path: file.file, options: options, progress: progress)
+            }
         }
     }
 }
@@ -180,18 +179,20 @@ struct ImportItems: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        var columns = ItemColumns()
-        columns.id = idColumn
-        columns.title = titleColumn
-        columns.categories = categoriesColumn
-        columns.tags = tagsColumn
-        columns.listSeparator = listSeparator.first!
-        try await ImportOutput.run("items", reportPath: file.report) { progress in
-            try await ItemImporter(store: store, clock: SystemClock()).run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun,
-                progress: progress)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            var columns = ItemColumns()
+            columns.id = idColumn
+            columns.title = titleColumn
+            columns.categories = categoriesColumn
+            columns.tags = tagsColumn
+            columns.listSeparator = listSeparator.first!
+            try await ImportOutput.run("items", reportPath: file.report) { progress in
+                try await ItemImporter(store: store, clock: SystemClock()).run(
+                    path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns, dryRun: file.dryRun,
+                    progress: progress)
+            }
         }
     }
 }
@@ -236,25 +237,27 @@ struct ImportUsers: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        var importer = UserImporter(store: store, clock: SystemClock())
-        // The matching key of pseudonymisation hashes identifiers too: one secret, created on first use.
-        let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
-        importer.pii = personalData.protection(keys: keys)
-        // The keys may have been made just now, after the store was opened without them.
-        if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
-        importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
-        importer.source = source
-        importer.emailColumn = TabularSource.normalizeHeader(emailColumn)
-        importer.phoneColumn = TabularSource.normalizeHeader(phoneColumn)
-        importer.externalIDColumn = externalIdColumn.map(TabularSource.normalizeHeader)
-        importer.defaultCountryCode = defaultCountryCode
-        if sourcePriority != nil, !file.dryRun { try await store.setSourcePriority(priorityList, in: workspace) }
-        try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
-            try await importer.run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
-                dryRun: file.dryRun, progress: progress)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            var importer = UserImporter(store: store, clock: SystemClock())
+            // The matching key of pseudonymisation hashes identifiers too: one secret, created on first use.
+            let keys = try opened.piiKeys()
+            importer.pii = personalData.protection(keys: keys)
+            // The keys may have been made just now, after the store was opened without them.
+            if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
+            importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
+            importer.source = source
+            importer.emailColumn = TabularSource.normalizeHeader(emailColumn)
+            importer.phoneColumn = TabularSource.normalizeHeader(phoneColumn)
+            importer.externalIDColumn = externalIdColumn.map(TabularSource.normalizeHeader)
+            importer.defaultCountryCode = defaultCountryCode
+            if sourcePriority != nil, !file.dryRun { try await store.setSourcePriority(priorityList, in: workspace) }
+            try await ImportOutput.run("users", reportPath: file.report) { [importer] progress in
+                try await importer.run(
+                    path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
+                    dryRun: file.dryRun, progress: progress)
+            }
         }
     }
 }
@@ -277,19 +280,21 @@ struct ImportEmbeddings: AsyncParsableCommand {
     var replace = false
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        try await ImportOutput.run("embeddings", reportPath: file.report) { progress in
-            do {
-                return try await EmbeddingImporter(store: store).run(
-                    path: file.file, workspace: workspace, format: file.resolvedFormat, itemColumn: itemColumn,
-                    replace: replace, dryRun: file.dryRun, progress: progress)
-            } catch let error as AttuneError {
-                throw ValidationError(error.reportText + (error.code == .conflict ? " (or import with --replace)" : ""))
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            try await ImportOutput.run("embeddings", reportPath: file.report) { progress in
+                do {
+                    return try await EmbeddingImporter(store: store).run(
+                        path: file.file, workspace: workspace, format: file.resolvedFormat, itemColumn: itemColumn,
+                        replace: replace, dryRun: file.dryRun, progress: progress)
+                } catch let error as AttuneError {
+                    throw ValidationError(error.reportText + (error.code == .conflict ? " (or import with --replace)" : ""))
+                }
             }
-        }
-        if let summary = try await store.embeddingSummary(in: workspace) {
-            print("stored: \(summary.count) vectors of dimension \(summary.dimension)")
+            if let summary = try await store.embeddingSummary(in: workspace) {
+                print("stored: \(summary.count) vectors of dimension \(summary.dimension)")
+            }
         }
     }
 }
@@ -304,19 +309,21 @@ struct ImportMovieLens: AsyncParsableCommand {
     var directory: String
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        let bar = ProgressBar(label: "movielens")
-        let report: MovieLensImporter.Report
-        do {
-            report = try await MovieLensImporter(store: store, clock: SystemClock())
-                .run(directory: directory, workspace: workspace) { bar.update($0) }
-        } catch let failure as ImportFailure {
-            throw ValidationError(failure.description)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            let bar = ProgressBar(label: "movielens")
+            let report: MovieLensImporter.Report
+            do {
+                report = try await MovieLensImporter(store: store, clock: SystemClock())
+                    .run(directory: directory, workspace: workspace) { bar.update($0) }
+            } catch let failure as ImportFailure {
+                throw ValidationError(failure.description)
+            }
+            bar.finish()
+            try ImportOutput.print("items", report.items, reportPath: nil)
+            try ImportOutput.print("users", report.users, reportPath: nil)
+            try ImportOutput.print("events", report.events, reportPath: nil)
         }
-        bar.finish()
-        try ImportOutput.print("items", report.items, reportPath: nil)
-        try ImportOutput.print("users", report.users, reportPath: nil)
-        try ImportOutput.print("events", report.events, reportPath: nil)
     }
 }

@@ -21,15 +21,17 @@ struct ImportConsent: AsyncParsableCommand {
     @OptionGroup var personalData: PIIOptions
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        let service = ConsentService(store: store, clock: SystemClock(), registry: nil)
-        var importer = ConsentImporter(service: service)
-        importer.refusesPersonalIDs = personalData.pseudonymize
-        try await ImportOutput.run("consent", reportPath: file.report) { [importer] progress in
-            try await importer.run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
-                dryRun: file.dryRun, actor: AuditLog.commandLineActor, progress: progress)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            let service = ConsentService(store: store, clock: SystemClock(), registry: nil)
+            var importer = ConsentImporter(service: service)
+            importer.refusesPersonalIDs = personalData.pseudonymize
+            try await ImportOutput.run("consent", reportPath: file.report) { [importer] progress in
+                try await importer.run(
+                    path: file.file, workspace: workspace, format: file.resolvedFormat, userColumn: userColumn,
+                    dryRun: file.dryRun, actor: AuditLog.commandLineActor, progress: progress)
+            }
         }
     }
 }

@@ -37,27 +37,29 @@ struct ImportTransactions: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        var columns = TransactionColumns()
-        columns.user = userColumn
-        columns.email = emailColumn
-        columns.order = orderColumn
-        columns.time = timeColumn
-        columns.amount = amountColumn
-        columns.items = itemsColumn
-        columns.listSeparator = listSeparator.first!
-        var importer = TransactionImporter(store: store, clock: SystemClock())
-        // The matching key hashes the address identifiers, with or without pseudonymisation.
-        let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
-        importer.pii = personalData.protection(keys: keys)
-        if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
-        importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
-        try await ImportOutput.run("transactions", reportPath: file.report) { [importer, columns] progress in
-            try await importer.run(
-                path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns,
-                dryRun: file.dryRun,
-                progress: progress)
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            var columns = TransactionColumns()
+            columns.user = userColumn
+            columns.email = emailColumn
+            columns.order = orderColumn
+            columns.time = timeColumn
+            columns.amount = amountColumn
+            columns.items = itemsColumn
+            columns.listSeparator = listSeparator.first!
+            var importer = TransactionImporter(store: store, clock: SystemClock())
+            // The matching key hashes the address identifiers, with or without pseudonymisation.
+            let keys = try opened.piiKeys()
+            importer.pii = personalData.protection(keys: keys)
+            if let pii = importer.pii { store.revealDeclaredValues(with: pii.revealed) }
+            importer.identity = IdentityResolution(store: store, clock: SystemClock(), keys: keys)
+            try await ImportOutput.run("transactions", reportPath: file.report) { [importer, columns] progress in
+                try await importer.run(
+                    path: file.file, workspace: workspace, format: file.resolvedFormat, columns: columns,
+                    dryRun: file.dryRun,
+                    progress: progress)
+            }
         }
     }
 }

@@ -45,17 +45,18 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DataDirectory.openStore(data.resolvedDataDirectory)
-            let administration = KeyAdministration(store: store, clock: SystemClock())
-            do {
-                let (key, record) = try await administration.create(
-                    workspace: WorkspaceID(unchecked: data.workspace), scope: AccessScope(rawValue: scope) ?? .read,
-                    label: label, rate: rate, actor: AuditLog.commandLineActor)
-                print("key \(record.id) created in \(record.workspace) with scope \(record.scope.rawValue)")
-                print(key)
-                print("store this key now: only its digest is kept")
-            } catch let error as AttuneError {
-                throw ValidationError(error.code == .notFound ? "workspace \(data.workspace) does not exist" : error.message)
+            try await data.withStore { opened, workspace in
+                let administration = KeyAdministration(store: opened.store, clock: SystemClock())
+                do {
+                    let (key, record) = try await administration.create(
+                        workspace: workspace, scope: AccessScope(rawValue: scope) ?? .read,
+                        label: label, rate: rate, actor: AuditLog.commandLineActor)
+                    print("key \(record.id) created in \(record.workspace) with scope \(record.scope.rawValue)")
+                    print(key)
+                    print("store this key now: only its digest is kept")
+                } catch let error as AttuneError where error.code != .storage {
+                    throw ValidationError(error.code == .notFound ? "workspace \(data.workspace) does not exist" : error.message)
+                }
             }
         }
     }
@@ -66,14 +67,18 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @OptionGroup var storage: StoreOptions
+
         func run() async throws {
-            let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
-            print(["id", "workspace", "scope", "label", "rate", "created", "revoked"].joined(separator: "\t"))
-            for key in try await store.keys() {
-                let rate = key.rate.map { String($0) } ?? "default"
-                let revoked = key.revokedAt?.iso8601 ?? "-"
-                print([key.id, key.workspace.rawValue, key.scope.rawValue, key.label, rate, key.createdAt.iso8601, revoked]
-                    .joined(separator: "\t"))
+            try await CommandStore.with(storage, dataDirectory: DataOptions.resolve(dataDirectory)) { opened in
+                let keys = try await opened.store.keys()
+                print(["id", "workspace", "scope", "label", "rate", "created", "revoked"].joined(separator: "\t"))
+                for key in keys {
+                    let rate = key.rate.map { String($0) } ?? "default"
+                    let revoked = key.revokedAt?.iso8601 ?? "-"
+                    print([key.id, key.workspace.rawValue, key.scope.rawValue, key.label, rate, key.createdAt.iso8601, revoked]
+                        .joined(separator: "\t"))
+                }
             }
         }
     }
@@ -84,6 +89,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @OptionGroup var storage: StoreOptions
+
         @Argument(help: "The key's id, as `attune keys list` shows it.") var id: String
 
         func validate() throws {
@@ -91,13 +98,14 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
-            do {
-                let key = try await KeyAdministration(store: store, clock: SystemClock()).revoke(
-                    id: id, actor: AuditLog.commandLineActor)
-                print("key \(key.id) of \(key.workspace) revoked")
-            } catch let error as AttuneError {
-                throw ValidationError(error.code == .notFound ? "no key has the id \(id)" : error.message)
+            try await CommandStore.with(storage, dataDirectory: DataOptions.resolve(dataDirectory)) { opened in
+                do {
+                    let key = try await KeyAdministration(store: opened.store, clock: SystemClock()).revoke(
+                        id: id, actor: AuditLog.commandLineActor)
+                    print("key \(key.id) of \(key.workspace) revoked")
+                } catch let error as AttuneError where error.code != .storage {
+                    throw ValidationError(error.code == .notFound ? "no key has the id \(id)" : error.message)
+                }
             }
         }
     }

@@ -19,7 +19,9 @@ extension KeysCommand {
 
         func run() async throws {
             let directory = data.resolvedDataDirectory
-            let store = try DataDirectory.openStore(directory)
+            let store = try CommandStore.sqliteOnly(
+                data.storage, dataDirectory: directory, command: "keys retire",
+                reason: "it rewrites the data directory's key file, which processes on a shared database do not use")
             do {
                 let report = try await PIIKeyRotation(store: store, clock: SystemClock(), dataDirectory: directory).retire(
                     environment: ProcessInfo.processInfo.environment, actor: AuditLog.commandLineActor)

@@ -22,7 +22,9 @@ extension KeysCommand {
 
         func run() async throws {
             let directory = data.resolvedDataDirectory
-            let store = try DataDirectory.openStore(directory)
+            let store = try CommandStore.sqliteOnly(
+                data.storage, dataDirectory: directory, command: "keys rotate",
+                reason: "it rewrites the data directory's key file; on a shared database rotate ATTUNE_PII_KEYS with every process stopped")
             do {
                 let report = try await PIIKeyRotation(store: store, clock: SystemClock(), dataDirectory: directory).run(
                     environment: ProcessInfo.processInfo.environment, actor: AuditLog.commandLineActor)

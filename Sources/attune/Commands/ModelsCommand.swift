@@ -14,47 +14,46 @@ struct ModelsCommand: AsyncParsableCommand {
             """,
         subcommands: [List.self, Promote.self, Rollback.self])
 
-    static func workspace(_ data: DataOptions) throws -> WorkspaceID {
-        do {
-            return try WorkspaceID(validating: data.workspace)
-        } catch {
-            throw ValidationError("--workspace: \(error.message)")
-        }
-    }
-
-    /// The version a server would serve now: the pinned one, else the newest.
-    static func served(_ files: ModelFiles, _ workspace: WorkspaceID) -> Int? {
-        files.pinnedVersion(in: workspace) ?? files.versions(in: workspace).last
-    }
-
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Model versions with their family, data and validation metrics.")
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let workspace = try ModelsCommand.workspace(data)
-            let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
-            let served = ModelsCommand.served(files, workspace)
-            let pinned = files.pinnedVersion(in: workspace)
-            let versions = files.versions(in: workspace)
-            if versions.isEmpty {
-                print("no trained models in \(data.resolvedDataDirectory); run `attune train`")
-                return
-            }
-            print("version\tfamily\tcreated\tinteractions\tvalidation NDCG@10\tstate")
-            for version in versions {
-                let state = version == served ? (pinned == version ? "served (pinned)" : "served") : ""
-                do {
-                    let snapshot = try files.load(version: version, in: workspace)
-                    let m = snapshot.metadata
-                    let ndcg: String
-                    if case .number(let n)? = m["validation"]?["ndcg@10"] { ndcg = String(format: "%.4f", n) } else { ndcg = "-" }
-                    print("v\(version)\t\(snapshot.family.rawValue)\t\(snapshot.createdAt.iso8601)\t\(m["interactions"]?.serialized() ?? "?")\t\(ndcg)\t\(state)")
-                } catch {
-                    print("v\(version)\t(unreadable: \(error))\t\t\t\t\(state)")
+            try await data.withStore { opened, workspace in
+                let pinning = opened.pinning
+                let versions = try await pinning.versions(in: workspace)
+                let pinned = try await pinning.pinnedVersion(in: workspace)
+                let served = pinned ?? versions.last
+                if versions.isEmpty {
+                    let place = opened.isShared ? "the database" : data.resolvedDataDirectory
+                    print("no trained models in \(place); run `attune train`")
+                    return
+                }
+                print("version\tfamily\tcreated\tinteractions\tvalidation NDCG@10\tstate")
+                for version in versions {
+                    let state = version == served ? (pinned == version ? "served (pinned)" : "served") : ""
+                    do {
+                        guard let summary = try await opened.summary(version, workspace) else {
+                            print("v\(version)\t(missing)\t\t\t\t\(state)")
+                            continue
+                        }
+                        let m = summary.metadata
+                        let ndcg: String
+                        if case .number(let n)? = m["validation"]?["ndcg@10"] { ndcg = String(format: "%.4f", n) } else { ndcg = "-" }
+                        print("v\(version)\t\(summary.family)\t\(summary.createdAt.iso8601)\t\(m["interactions"]?.serialized() ?? "?")\t\(ndcg)\t\(state)")
+                    } catch let error as AttuneError where error.code == .storage {
+                        throw error
+                    } catch {
+                        print("v\(version)\t(unreadable: \(error))\t\t\t\t\(state)")
+                    }
                 }
             }
         }
+    }
+
+    /// How soon a running server serves the new choice.
+    static func switchNote(_ opened: CommandStore) -> String {
+        opened.isShared ? "every replica switches within seconds" : "a running server switches within its poll interval"
     }
 
     struct Promote: AsyncParsableCommand {
@@ -68,14 +67,14 @@ struct ModelsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let workspace = try ModelsCommand.workspace(data)
-            let pinning = ModelPinning(files: ModelFiles(dataDirectory: data.resolvedDataDirectory))
-            do {
-                try await pinning.pin(latest ? nil : version, in: workspace)
-            } catch let error as AttuneError {
-                throw ValidationError(error.message)
+            try await data.withStore { opened, workspace in
+                do {
+                    try await opened.pinning.pin(latest ? nil : version, in: workspace)
+                } catch let error as AttuneError where error.code != .storage {
+                    throw ValidationError(error.message)
+                }
+                print(latest ? "following the newest version" : "pinned v\(version!); \(ModelsCommand.switchNote(opened))")
             }
-            print(latest ? "following the newest version" : "pinned v\(version!); a running server switches within its poll interval")
         }
     }
 
@@ -84,15 +83,15 @@ struct ModelsCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let workspace = try ModelsCommand.workspace(data)
-            let pinning = ModelPinning(files: ModelFiles(dataDirectory: data.resolvedDataDirectory))
-            let rolled: (pinned: Int, was: Int)
-            do {
-                rolled = try await pinning.rollback(in: workspace)
-            } catch let error as AttuneError where error.code == .notFound {
-                throw ValidationError("there is no earlier version to roll back to")
+            try await data.withStore { opened, workspace in
+                let rolled: (pinned: Int, was: Int)
+                do {
+                    rolled = try await opened.pinning.rollback(in: workspace)
+                } catch let error as AttuneError where error.code == .notFound {
+                    throw ValidationError("there is no earlier version to roll back to")
+                }
+                print("pinned v\(rolled.pinned) (was v\(rolled.was)); \(ModelsCommand.switchNote(opened))")
             }
-            print("pinned v\(rolled.pinned) (was v\(rolled.was)); a running server switches within its poll interval")
         }
     }
 }

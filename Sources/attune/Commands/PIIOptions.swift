@@ -27,6 +27,13 @@ struct PIIOptions: ParsableArguments {
         return protection(keys: try PIIKeys.load(dataDirectory: dataDirectory, environment: ProcessInfo.processInfo.environment))
     }
 
+    /// ``protection(dataDirectory:)`` with the keys of the store the command acts on (on
+    /// PostgreSQL those of the environment, which every process there shares).
+    func protection(_ opened: CommandStore) throws -> PIIProtection? {
+        guard pseudonymize else { return nil }
+        return protection(keys: try opened.piiKeys())
+    }
+
     /// The protection under keys already loaded; `nil` with `--no-pseudonymize`.
     func protection(keys: PIIKeys) -> PIIProtection? {
         pseudonymize ? PIIProtection(keys: keys, fields: PIIProtection.defaultFields.union(piiFields)) : nil

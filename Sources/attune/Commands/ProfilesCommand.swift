@@ -25,12 +25,14 @@ struct ProfilesRebuild: AsyncParsableCommand {
     @Flag(help: "Compare only; write nothing.") var check = false
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let report = try await ProfileRebuild(store: store, clock: SystemClock()).run(workspace: workspace, write: !check)
-        print("profiles: \(report.users) users from \(report.events) events; \(report.driftedCount) differ from the stored ones"
-            + (check ? "" : "; \(report.written) rewritten"))
-        for user in report.drifted.prefix(10) { print("  differs: \(user.rawValue)") }
-        if check && report.driftedCount > 0 { throw ExitCode(1) }
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            let report = try await ProfileRebuild(store: store, clock: SystemClock()).run(workspace: workspace, write: !check)
+            print("profiles: \(report.users) users from \(report.events) events; \(report.driftedCount) differ from the stored ones"
+                + (check ? "" : "; \(report.written) rewritten"))
+            for user in report.drifted.prefix(10) { print("  differs: \(user.rawValue)") }
+            if check && report.driftedCount > 0 { throw ExitCode(1) }
+        }
     }
 }
 
@@ -49,12 +51,14 @@ struct ProfilesAudit: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let report = try await ProfileDriftAudit(store: store)
-            .run(workspace: workspace, sample: sample, seed: seed ?? UInt64.random(in: 0...UInt64.max))
-        print("profiles audit: \(report.sampled) of \(report.profiles) profiles checked; \(report.drifted.count) differ from their events")
-        for user in report.drifted.prefix(20) { print("  differs: \(user.rawValue)") }
-        if !report.drifted.isEmpty { throw ExitCode(1) }
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            let report = try await ProfileDriftAudit(store: store)
+                .run(workspace: workspace, sample: sample, seed: seed ?? UInt64.random(in: 0...UInt64.max))
+            print("profiles audit: \(report.sampled) of \(report.profiles) profiles checked; \(report.drifted.count) differ from their events")
+            for user in report.drifted.prefix(20) { print("  differs: \(user.rawValue)") }
+            if !report.drifted.isEmpty { throw ExitCode(1) }
+        }
     }
 }
 
@@ -83,17 +87,19 @@ struct ProfilesImpute: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let report: ProfileImputation.Report
-        do {
-            report = try await ProfileImputation(store: store, clock: SystemClock())
-                .run(workspace: workspace, attributes: ImputeOptions.attributeList(attributes), k: k, seed: seed, threads: threads)
-        } catch let error as AttuneError {
-            throw ValidationError(error.reportText)
-        }
-        print("imputation over \(report.users) users with behaviour, k = \(k)")
-        for row in report.attributes {
-            print("  \(row.name): \(row.declared) declared, \(row.imputed) imputed, \(row.unmatched) without a similar donor")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            let report: ProfileImputation.Report
+            do {
+                report = try await ProfileImputation(store: store, clock: SystemClock())
+                    .run(workspace: workspace, attributes: ImputeOptions.attributeList(attributes), k: k, seed: seed, threads: threads)
+            } catch let error as AttuneError {
+                throw ValidationError(error.reportText)
+            }
+            print("imputation over \(report.users) users with behaviour, k = \(k)")
+            for row in report.attributes {
+                print("  \(row.name): \(row.declared) declared, \(row.imputed) imputed, \(row.unmatched) without a similar donor")
+            }
         }
     }
 }

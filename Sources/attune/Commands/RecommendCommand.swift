@@ -30,6 +30,9 @@ struct RecommendCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        try CommandStore.requireSQLite(
+            data.storage, command: "recommend",
+            reason: "it reads the models of the data directory; ask a replica (GET /v1/users/{id}/recommendations) instead")
         let workspace: WorkspaceID
         do {
             workspace = try WorkspaceID(validating: data.workspace)

@@ -21,6 +21,8 @@ struct RetentionCommand: AsyncParsableCommand {
         @Option(name: .customLong("data-dir"), help: "Data directory (default ./attune-data, or ATTUNE_DATA_DIR).")
         var dataDirectory: String?
 
+        @OptionGroup var storage: StoreOptions
+
         @Option(help: "Events whose time is more than this many days ago are deleted.")
         var days: Int
 
@@ -31,7 +33,9 @@ struct RetentionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DataDirectory.openStore(DataOptions.resolve(dataDirectory))
+            let store = try CommandStore.sqliteOnly(
+                storage, dataDirectory: DataOptions.resolve(dataDirectory), command: "retention purge",
+                reason: "the retention purge is not available on PostgreSQL yet")
             let deleted = try await RetentionPurge(store: store, clock: SystemClock(), days: days)
                 .run(actor: AuditLog.commandLineActor)
             try await store.checkpoint()

@@ -20,10 +20,12 @@ struct SegmentList: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        for segment in try await store.segments(in: workspace) {
-            let count = try await store.memberCount(of: segment.id, in: workspace)
-            print("\(segment.id)\t\(segment.kind.rawValue)\t\(count)\t\(segment.name)")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            for segment in try await store.segments(in: workspace) {
+                let count = try await store.memberCount(of: segment.id, in: workspace)
+                print("\(segment.id)\t\(segment.kind.rawValue)\t\(count)\t\(segment.name)")
+            }
         }
     }
 }
@@ -36,20 +38,22 @@ struct SegmentShow: AsyncParsableCommand {
     @Argument(help: "Segment id or name.") var segment: String
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace) else {
-            throw ValidationError("no segment \(segment) in workspace \(workspace)")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace) else {
+                throw ValidationError("no segment \(segment) in workspace \(workspace)")
+            }
+            print("id:       \(found.id)")
+            print("name:     \(found.name)")
+            print("kind:     \(found.kind.rawValue)")
+            print("members:  \(try await store.memberCount(of: found.id, in: workspace))")
+            if let rule = found.rule { print("rule:     \(rule)") }
+            if let explanation = found.explanation {
+                print("rules:    \(explanation.rules)")
+                print("fidelity: \(String(format: "%.3f", explanation.fidelity))")
+            }
+            print("updated:  \(found.updatedAt.iso8601)")
         }
-        print("id:       \(found.id)")
-        print("name:     \(found.name)")
-        print("kind:     \(found.kind.rawValue)")
-        print("members:  \(try await store.memberCount(of: found.id, in: workspace))")
-        if let rule = found.rule { print("rule:     \(rule)") }
-        if let explanation = found.explanation {
-            print("rules:    \(explanation.rules)")
-            print("fidelity: \(String(format: "%.3f", explanation.fidelity))")
-        }
-        print("updated:  \(found.updatedAt.iso8601)")
     }
 }
 
@@ -67,20 +71,22 @@ struct SegmentCreate: AsyncParsableCommand {
     @Option(help: "The rule.") var rule: String
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        try await ImportOutput.ensureWorkspace(store, workspace)
-        let definition: SegmentDefinition
-        do {
-            definition = try SegmentDefinition(name: name, rule: rule)
-        } catch {
-            throw ValidationError("--\(error.field ?? "rule"): \(error.message)")
-        }
-        do {
-            let segment = try await SegmentService(store: store, clock: SystemClock()).create(definition, in: workspace)
-            let count = try await store.memberCount(of: segment.id, in: workspace)
-            print("segment \(segment.id) created with \(count) members")
-        } catch let error as AttuneError where error.code == .conflict {
-            throw ValidationError("a segment named \(name) exists")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            try await ImportOutput.ensureWorkspace(store, workspace)
+            let definition: SegmentDefinition
+            do {
+                definition = try SegmentDefinition(name: name, rule: rule)
+            } catch let error as AttuneError {
+                throw ValidationError("--\(error.field ?? "rule"): \(error.message)")
+            }
+            do {
+                let segment = try await SegmentService(store: store, clock: SystemClock()).create(definition, in: workspace)
+                let count = try await store.memberCount(of: segment.id, in: workspace)
+                print("segment \(segment.id) created with \(count) members")
+            } catch let error as AttuneError where error.code == .conflict {
+                throw ValidationError("a segment named \(name) exists")
+            }
         }
     }
 }
@@ -92,11 +98,13 @@ struct SegmentDelete: AsyncParsableCommand {
     @Argument(help: "Segment id or name.") var segment: String
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace),
-            try await store.deleteSegment(found.id, in: workspace)
-        else { throw ValidationError("no segment \(segment) in workspace \(workspace)") }
-        print("segment \(found.id) deleted")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace),
+                try await store.deleteSegment(found.id, in: workspace)
+            else { throw ValidationError("no segment \(segment) in workspace \(workspace)") }
+            print("segment \(found.id) deleted")
+        }
     }
 }
 
@@ -112,8 +120,10 @@ struct SegmentRefresh: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let changes = try await SegmentService(store: store, clock: SystemClock()).refresh(workspace)
-        print("segments: \(changes.evaluated) users evaluated, \(changes.entered) entered, \(changes.left) left")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            let changes = try await SegmentService(store: store, clock: SystemClock()).refresh(workspace)
+            print("segments: \(changes.evaluated) users evaluated, \(changes.entered) entered, \(changes.left) left")
+        }
     }
 }

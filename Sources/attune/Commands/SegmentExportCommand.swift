@@ -21,23 +21,25 @@ struct SegmentExportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace) else {
-            throw ValidationError("no segment \(segment) in workspace \(workspace)")
-        }
-        let handle: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil) else {
-                throw ValidationError("cannot write \(output)")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            guard let found = try await SegmentService(store: store, clock: SystemClock()).find(segment, in: workspace) else {
+                throw ValidationError("no segment \(segment) in workspace \(workspace)")
             }
-            handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        } else {
-            handle = FileHandle.standardOutput
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil) else {
+                    throw ValidationError("cannot write \(output)")
+                }
+                handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            defer { if output != nil { try? handle.close() } }
+            let count = try await SegmentExport(store: store, chunkSize: chunkSize).run(
+                found.id, in: workspace, format: SegmentExport.Format(rawValue: format)!
+            ) { text in try handle.write(contentsOf: Data(text.utf8)) }
+            if output != nil { print("exported \(count) members of \(found.id)") }
         }
-        defer { if output != nil { try? handle.close() } }
-        let count = try await SegmentExport(store: store, chunkSize: chunkSize).run(
-            found.id, in: workspace, format: SegmentExport.Format(rawValue: format)!
-        ) { text in try handle.write(contentsOf: Data(text.utf8)) }
-        if output != nil { print("exported \(count) members of \(found.id)") }
     }
 }

@@ -29,26 +29,28 @@ struct SegmentTrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        var configuration = SegmentTraining.Configuration()
-        configuration.clusterCounts = minClusters...maxClusters
-        configuration.seed = seed
-        guard let chosen = SegmentTraining.Method(rawValue: method) else { throw ValidationError("--method must be kmeans or ward") }
-        configuration.method = chosen
-        let result: SegmentTraining.Result
-        do {
-            result = try await SegmentTraining(store: store, clock: SystemClock(), configuration: configuration)
-                .run(workspace: workspace)
-        } catch let error as AttuneError {
-            throw ValidationError(error.message)
-        }
-        let scores = result.scores.map { "k=\($0.clusterCount): \(String(format: "%.3f", $0.silhouette))" }
-        print("\(result.users) users; silhouette \(scores.joined(separator: ", "))")
-        for (segment, members) in result.segments {
-            print("\(segment.id)\t\(members.count) users\t\(segment.name)")
-            if let explanation = segment.explanation {
-                print("  rules: \(explanation.rules)")
-                print("  fidelity: \(String(format: "%.3f", explanation.fidelity))")
+        try await data.withStore { opened, workspace in
+            let store = opened.store
+            var configuration = SegmentTraining.Configuration()
+            configuration.clusterCounts = minClusters...maxClusters
+            configuration.seed = seed
+            guard let chosen = SegmentTraining.Method(rawValue: method) else { throw ValidationError("--method must be kmeans or ward") }
+            configuration.method = chosen
+            let result: SegmentTraining.Result
+            do {
+                result = try await SegmentTraining(store: store, clock: SystemClock(), configuration: configuration)
+                    .run(workspace: workspace)
+            } catch let error as AttuneError {
+                throw ValidationError(error.message)
+            }
+            let scores = result.scores.map { "k=\($0.clusterCount): \(String(format: "%.3f", $0.silhouette))" }
+            print("\(result.users) users; silhouette \(scores.joined(separator: ", "))")
+            for (segment, members) in result.segments {
+                print("\(segment.id)\t\(members.count) users\t\(segment.name)")
+                if let explanation = segment.explanation {
+                    print("  rules: \(explanation.rules)")
+                    print("  fidelity: \(String(format: "%.3f", explanation.fidelity))")
+                }
             }
         }
     }

@@ -6,8 +6,8 @@ import Foundation
     import AttunePostgres
 #endif
 
-/// Where `serve` and `worker` keep their data: SQLite in the data directory (the default), or a
-/// PostgreSQL database that several processes share.
+/// Where `serve`, `worker` and the administrative commands (``CommandStore``) keep their data:
+/// SQLite in the data directory (the default), or a PostgreSQL database that several processes share.
 struct StoreOptions: ParsableArguments {
     static let environmentVariable = "ATTUNE_STORE"
 

@@ -118,7 +118,9 @@ struct ImportTexts: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
+        let (store, workspace) = try data.sqliteOnly(
+            command: "import texts",
+            reason: "its lexicon and settings are the data directory's; send texts to a replica (POST /v1/users/{id}/texts) instead")
         try await ImportOutput.ensureWorkspace(store, workspace)
         let ingestion = try text.ingestion(
             store: store, clock: SystemClock(), dataDirectory: data.resolvedDataDirectory, names: CatalogNameIndex(),

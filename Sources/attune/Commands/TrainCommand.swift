@@ -39,7 +39,8 @@ struct TrainCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
+        let (store, workspace) = try data.sqliteOnly(
+            command: "train", reason: "on a shared database the leading `attune worker` trains and publishes models")
         var tuner = ModelTuner()
         tuner.threads = threads
         tuner.quick = quick

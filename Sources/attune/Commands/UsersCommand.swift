@@ -34,33 +34,34 @@ struct UsersExport: AsyncParsableCommand {
 
     func run() async throws {
         let user = try UsersCommand.user(id)
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let files = ModelFiles(dataDirectory: data.resolvedDataDirectory)
-        var exporter = UserExport(store: store, clock: SystemClock()) { workspace in
-            let version = files.pinnedVersion(in: workspace) ?? files.versions(in: workspace).last
-            return version.flatMap { try? files.load(version: $0, in: workspace) }
-        }
-        exporter.pii = try PIIKeys.loadIfPresent(
-            dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment
-        ).map { PIIProtection(keys: $0) }
-        guard let summary = try await exporter.begin(user, in: workspace, actor: AuditLog.commandLineActor) else {
-            FileHandle.standardError.write(Data("no data is held about that user\n".utf8))
-            throw ExitCode(1)
-        }
-        let handle: FileHandle
-        if let output {
-            guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600]),
-                let opened = FileHandle(forWritingAtPath: output)
-            else { throw ValidationError("--output: cannot write \(output)") }
-            handle = opened
-        } else {
-            handle = FileHandle.standardOutput
-        }
-        let events = try await exporter.write(summary) { text in handle.write(Data(text.utf8)) }
-        handle.write(Data("\n".utf8))
-        if output != nil {
-            try handle.close()
-            print("exported \(events) events to \(output!)")
+        try await data.withStore { opened, workspace in
+            let files = opened.files
+            // On PostgreSQL the served version is the database's: copied here first (as a replica does).
+            let served = try await opened.copyServedModel(in: workspace)
+            var exporter = UserExport(store: opened.store, clock: SystemClock()) { workspace in
+                let version = served ?? files.pinnedVersion(in: workspace) ?? files.versions(in: workspace).last
+                return version.flatMap { try? files.load(version: $0, in: workspace) }
+            }
+            exporter.pii = try opened.piiKeysIfPresent().map { PIIProtection(keys: $0) }
+            guard let summary = try await exporter.begin(user, in: workspace, actor: AuditLog.commandLineActor) else {
+                FileHandle.standardError.write(Data("no data is held about that user\n".utf8))
+                throw ExitCode(1)
+            }
+            let handle: FileHandle
+            if let output {
+                guard FileManager.default.createFile(atPath: output, contents: nil, attributes: [.posixPermissions: 0o600]),
+                    let file = FileHandle(forWritingAtPath: output)
+                else { throw ValidationError("--output: cannot write \(output)") }
+                handle = file
+            } else {
+                handle = FileHandle.standardOutput
+            }
+            let events = try await exporter.write(summary) { text in handle.write(Data(text.utf8)) }
+            handle.write(Data("\n".utf8))
+            if output != nil {
+                try handle.close()
+                print("exported \(events) events to \(output!)")
+            }
         }
     }
 }
@@ -83,15 +84,17 @@ struct UsersErase: AsyncParsableCommand {
 
     func run() async throws {
         let user = try UsersCommand.user(id)
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let erasure = UserErasure(
-            store: store, clock: SystemClock(), registry: nil, files: ModelFiles(dataDirectory: data.resolvedDataDirectory))
-        guard let receipt = try await erasure.erase(user, in: workspace, actor: AuditLog.commandLineActor) else {
-            FileHandle.standardError.write(Data("no data is held about that user\n".utf8))
-            throw ExitCode(1)
+        try await data.withStore { opened, workspace in
+            // On PostgreSQL the published versions are redacted in the database, whence every replica copies them again.
+            let erasure = UserErasure(
+                store: opened.store, clock: SystemClock(), registry: nil, files: opened.files, publisher: opened.publisher)
+            guard let receipt = try await erasure.erase(user, in: workspace, actor: AuditLog.commandLineActor) else {
+                FileHandle.standardError.write(Data("no data is held about that user\n".utf8))
+                throw ExitCode(1)
+            }
+            // The erasure checkpoints at its best; the command line insists, so the files are clean when it returns.
+            try await opened.sqlite?.checkpoint()
+            print(receipt.json.serialized())
         }
-        // The erasure checkpoints at its best; the command line insists, so the files are clean when it returns.
-        try await store.checkpoint()
-        print(receipt.json.serialized())
     }
 }

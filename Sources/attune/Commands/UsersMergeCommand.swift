@@ -24,17 +24,17 @@ struct UsersMerge: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let identity = try UsersMerge.identity(store, data)
-        let outcome = try await identity.merge(
-            try ids.map(UsersCommand.user), canonical: try canonical.map(UsersCommand.user), in: workspace,
-            actor: AuditLog.commandLineActor)
-        for merge in outcome.merges { print("merge \(merge.id): \(merge.merged) into \(merge.canonical)") }
+        try await data.withStore { opened, workspace in
+            let identity = try UsersMerge.identity(opened)
+            let outcome = try await identity.merge(
+                try ids.map(UsersCommand.user), canonical: try canonical.map(UsersCommand.user), in: workspace,
+                actor: AuditLog.commandLineActor)
+            for merge in outcome.merges { print("merge \(merge.id): \(merge.merged) into \(merge.canonical)") }
+        }
     }
 
-    static func identity(_ store: SQLiteStore, _ data: DataOptions) throws -> IdentityResolution {
-        let keys = try PIIKeys.load(dataDirectory: data.resolvedDataDirectory, environment: ProcessInfo.processInfo.environment)
-        return IdentityResolution(store: store, clock: SystemClock(), keys: keys)
+    static func identity(_ opened: CommandStore) throws -> IdentityResolution {
+        IdentityResolution(store: opened.store, clock: SystemClock(), keys: try opened.piiKeys())
     }
 }
 
@@ -54,9 +54,10 @@ struct UsersUnmerge: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (store, workspace) = try ImportOutput.openStore(data)
-        let undone = try await UsersMerge.identity(store, data).unmerge(
-            try UsersCommand.user(id), merge: merge, in: workspace, actor: AuditLog.commandLineActor)
-        print("undid merge \(undone.id): \(undone.merged) is separate from \(undone.canonical) again")
+        try await data.withStore { opened, workspace in
+            let undone = try await UsersMerge.identity(opened).unmerge(
+                try UsersCommand.user(id), merge: merge, in: workspace, actor: AuditLog.commandLineActor)
+            print("undid merge \(undone.id): \(undone.merged) is separate from \(undone.canonical) again")
+        }
     }
 }

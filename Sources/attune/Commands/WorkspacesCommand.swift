@@ -25,16 +25,17 @@ struct WorkspacesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try DataDirectory.openStore(data.resolvedDataDirectory)
             let id = WorkspaceID(unchecked: name)
-            do {
-                let keys = try await KeyProvisioning(store: store, clock: SystemClock()).createWorkspace(id)
-                print("workspace \(name) created")
-                print("admin key: \(keys.admin)")
-                print("write key: \(keys.write)")
-                print("store these keys now: only their digests are kept")
-            } catch let error as AttuneError where error.code == .conflict {
-                throw ValidationError("workspace \(name) already exists")
+            try await CommandStore.with(data.storage, dataDirectory: data.resolvedDataDirectory) { opened in
+                do {
+                    let keys = try await KeyProvisioning(store: opened.store, clock: SystemClock()).createWorkspace(id)
+                    print("workspace \(name) created")
+                    print("admin key: \(keys.admin)")
+                    print("write key: \(keys.write)")
+                    print("store these keys now: only their digests are kept")
+                } catch let error as AttuneError where error.code == .conflict {
+                    throw ValidationError("workspace \(name) already exists")
+                }
             }
         }
     }
@@ -45,14 +46,16 @@ struct WorkspacesCommand: AsyncParsableCommand {
         @OptionGroup var data: DataOptions
 
         func run() async throws {
-            let store = try DataDirectory.openStore(data.resolvedDataDirectory)
-            let keys = try await store.keys()
-            for workspace in try await store.workspaces() {
-                let stats = try await store.stats(of: workspace)
-                print("\(workspace)\tevents=\(stats.events)\tusers=\(stats.users)\titems=\(stats.items)")
-                for key in keys where key.workspace == workspace {
-                    let state = key.revokedAt == nil ? "active" : "revoked"
-                    print("  \(key.id)\t\(key.scope.rawValue)\t\(key.label)\t\(state)")
+            try await CommandStore.with(data.storage, dataDirectory: data.resolvedDataDirectory) { opened in
+                let store = opened.store
+                let keys = try await store.keys()
+                for workspace in try await store.workspaces() {
+                    let stats = try await store.stats(of: workspace)
+                    print("\(workspace)\tevents=\(stats.events)\tusers=\(stats.users)\titems=\(stats.items)")
+                    for key in keys where key.workspace == workspace {
+                        let state = key.revokedAt == nil ? "active" : "revoked"
+                        print("  \(key.id)\t\(key.scope.rawValue)\t\(key.label)\t\(state)")
+                    }
                 }
             }
         }
