@@ -191,6 +191,39 @@ struct PostgresAdministrationTests {
         }
     }
 
+    @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage), .timeLimit(.minutes(5)))
+    func segmentsProfilesAndMergesWorkOnTheDatabase() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let directory = FileManagerTemp.directory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let keys = try PostgresProcessTests.generatedKeys()
+            let store = ["--store", PostgresProcessTests.url(database), "--data-dir", directory.appendingPathComponent("cli").path]
+            var csv = "user_id,item_id,timestamp,type\n"
+            for n in 0..<12 { csv += "u\(n % 3),i\(n % 5),\(1_700_000_000 + n),\(n % 4 == 0 ? "purchase" : "view")\n" }
+            let file = directory.appendingPathComponent("events.csv")
+            try csv.write(to: file, atomically: true, encoding: .utf8)
+            func run(_ arguments: [String]) throws -> (Int32, String, String) {
+                try AttuneProcess.run(arguments + store, environment: keys)
+            }
+            #expect(try run(["import", "events", file.path]).0 == 0)
+
+            let (created, creation, creationError) = try run(["segment", "create", "--name", "buyers", "--rule", "traits.purchases >= 1"])
+            #expect(created == 0, "\(creationError)")
+            #expect(creation.contains("created with"), "\(creation)")
+            let (_, listing, _) = try run(["segment", "list"])
+            #expect(listing.contains("\tbuyers"), "\(listing)")
+            let (checked, check, checkError) = try run(["profiles", "rebuild", "--check"])
+            #expect(checked == 0, "\(check)\(checkError)")
+            #expect(check.contains("profiles: 3 users from 12 events"), "\(check)")
+
+            let (merged, merge, mergeError) = try run(["users", "merge", "u0", "u1", "--canonical", "u0"])
+            #expect(merged == 0, "\(mergeError)")
+            #expect(merge.contains("u1 into u0"), "\(merge)")
+            let (_, shown, _) = try run(["audit", "show", "--last", "5"])
+            #expect(shown.contains("u0") || shown.contains("merge"), "\(shown)")
+        }
+    }
+
     /// Whether `condition` holds within 30 seconds (a replica reloads keys every second and
     /// copies a pin when it is announced).
     static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
