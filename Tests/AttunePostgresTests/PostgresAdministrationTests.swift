@@ -18,7 +18,6 @@ struct PostgresAdministrationTests {
         let cases: [([String], String)] = [
             (["train"], "`attune train`"),
             (["recommend", "--user", "u1"], "`attune recommend`"),
-            (["retention", "purge", "--days", "30"], "`attune retention purge`"),
             (["keys", "rotate"], "`attune keys rotate`"),
             (["import", "texts", directory.appendingPathComponent("texts.csv").path], "`attune import texts`"),
         ]
@@ -32,6 +31,19 @@ struct PostgresAdministrationTests {
         #expect(status != 0)
         #expect(error.contains("`attune train` is not supported"), "\(error)")
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("attune.sqlite").path))
+    }
+
+    @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
+    func theRetentionPurgeRunsOnTheDatabase() async throws {
+        try await PostgresTestServer.withFreshDatabase { database in
+            let directory = FileManagerTemp.directory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let (status, output, error) = try AttuneProcess.run(
+                ["retention", "purge", "--days", "30", "--store", PostgresProcessTests.url(database), "--data-dir", directory.path])
+            #expect(status == 0, "\(error)")
+            #expect(output.contains("retention: deleted 0 events older than 30 days"), "\(output)")
+            #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("attune.sqlite").path))
+        }
     }
 
     @Test func aDatabaseThatCannotBeReachedIsAClearError() throws {

@@ -33,13 +33,12 @@ struct RetentionCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let store = try CommandStore.sqliteOnly(
-                storage, dataDirectory: DataOptions.resolve(dataDirectory), command: "retention purge",
-                reason: "the retention purge is not available on PostgreSQL yet")
-            let deleted = try await RetentionPurge(store: store, clock: SystemClock(), days: days)
-                .run(actor: AuditLog.commandLineActor)
-            try await store.checkpoint()
-            print("retention: deleted \(deleted) events older than \(days) days")
+            try await CommandStore.with(storage, dataDirectory: DataOptions.resolve(dataDirectory)) { opened in
+                let deleted = try await RetentionPurge(store: opened.store, clock: SystemClock(), days: days)
+                    .run(actor: AuditLog.commandLineActor)
+                try await opened.store.checkpoint()
+                print("retention: deleted \(deleted) events older than \(days) days")
+            }
         }
     }
 }
