@@ -3,17 +3,15 @@
 A cluster is `attune serve --role api` replicas beside `attune worker` processes on one store:
 either one SQLite data directory shared by every process, or a PostgreSQL URL (`--store`), each
 process then keeping its own data directory as a local model cache. The shared secrets (admin and
-write keys, personal-data keys) are given to every process through the environment, as a
-deployment of several machines must.
+write keys, personal-data keys, text and dashboard secrets: what `attune keys generate` prints) are
+given to every process through the environment, as a deployment of several machines must.
 """
 
-import base64
 import ctypes
 import http.client
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import subprocess
@@ -120,6 +118,28 @@ class ClusterError(Exception):
     pass
 
 
+def generated_keys(attune):
+    """The shared secrets of one deployment, as `attune keys generate` prints them (KEY=value lines,
+    the key set single-quoted for a shell): every variable it prints, so that a process on
+    PostgreSQL is given each secret that replicas must share."""
+    try:
+        output = subprocess.run([attune, "keys", "generate"], capture_output=True, text=True, check=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError) as error:
+        raise ClusterError(f"`{attune} keys generate` failed: {error}")
+    keys = {}
+    for line in output.splitlines():
+        name, sep, value = line.partition("=")
+        if not sep or not name.startswith("ATTUNE_"):
+            continue
+        if len(value) >= 2 and value[0] == value[-1] == "'":
+            value = value[1:-1]
+        keys[name] = value
+    for wanted in ("ATTUNE_ADMIN_KEY", "ATTUNE_WRITE_KEY", "ATTUNE_PII_KEYS"):
+        if not keys.get(wanted):
+            raise ClusterError(f"`{attune} keys generate` printed no {wanted}:\n{output}")
+    return keys
+
+
 class Cluster:
     """Replicas and workers on one store; `close()` ends every process and removes the folders."""
 
@@ -131,22 +151,13 @@ class Cluster:
         self.keep = keep
         self.extra_serve = list(extra_serve)
         self.extra_worker = list(extra_worker)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
+        self.env.update(generated_keys(self.attune))
+        self.admin_key = self.env["ATTUNE_ADMIN_KEY"]
+        self.write_key = self.env["ATTUNE_WRITE_KEY"]
         self.folder = tempfile.mkdtemp(prefix="attune-scale-out-")
         self.shared_data = os.path.join(self.folder, "data")
         self.processes = []
-        self.admin_key = "adm_" + secrets.token_hex(16)
-        self.write_key = "wrt_" + secrets.token_hex(16)
-        pii = {
-            "matching": base64.b64encode(secrets.token_bytes(32)).decode(),
-            "current": "k1",
-            "encryption": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()},
-        }
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("ATTUNE_")}
-        self.env.update({
-            "ATTUNE_ADMIN_KEY": self.admin_key,
-            "ATTUNE_WRITE_KEY": self.write_key,
-            "ATTUNE_PII_KEYS": json.dumps(pii),
-        })
 
     @property
     def mode(self):
