@@ -15,7 +15,7 @@ struct AdvisoryLockTests {
 struct PostgresLockIndependenceTests {
     /// While a worker leads (holding its session lock for as long as it leads), the consent
     /// policy can still be changed: with the shared key this waited out its deadline every time.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func theConsentPolicyChangesWhileAWorkerLeads() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             let options = PostgresStore.Options(attempts: 1, operationTimeout: .seconds(5))

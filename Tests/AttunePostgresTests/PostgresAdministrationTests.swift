@@ -161,7 +161,7 @@ struct PostgresAdministrationTests {
             let store = ["--store", url, "--data-dir", directory.appendingPathComponent("cli").path]
 
             // Two versions published as a worker publishes them.
-            try await PostgresStore.withStore(database, logger: PostgresTestServer.logger) { trainer in
+            try await PostgresStore.withStore(database, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { trainer in
                 try await trainer.ensureWorkspace(.default, at: Fixtures.now)
                 let files = ModelFiles(dataDirectory: directory.appendingPathComponent("trainer").path)
                 let models = PostgresModelStore(store: trainer)

@@ -28,7 +28,7 @@ struct PostgresCatalogueConformanceTests {
     @Test(arguments: ImputationStoreConformance.names)
     func imputations(_ check: String) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 let people = try await PostgresPeople.make(store, configuration)
                 try await ImputationStoreConformance.run(check, on: store, people: people)
             }

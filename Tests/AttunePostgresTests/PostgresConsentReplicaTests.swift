@@ -15,8 +15,8 @@ struct PostgresConsentReplicaTests {
 
     func withTwoReplicas(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { second in
                     try await body(first, second)
                 }
             }

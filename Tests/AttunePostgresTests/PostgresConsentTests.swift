@@ -25,7 +25,7 @@ struct PostgresConsentTests {
 
     /// Two replicas of one database, `b` named so that its backends can be found.
     static func withTwoStores(
-        options: PostgresStore.Options = PostgresStore.Options(),
+        options: PostgresStore.Options = PostgresTestServer.options,
         _ body: (PostgresConfiguration, PostgresStore, PostgresStore) async throws -> Void
     ) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in

@@ -21,8 +21,8 @@ struct PostgresErasureReplicaTests {
 
     func withTwoReplicas(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { second in
                     try await first.ensureWorkspace(.default, at: Fixtures.now)
                     try await body(first, second)
                 }
@@ -35,7 +35,7 @@ struct PostgresErasureReplicaTests {
     /// the new person is made of: the survivors are a suffix of B's batches, every batch B saw
     /// return before the erasure began is among the erased, and every event is either erased
     /// (counted in the receipt) or kept, never both or neither.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func anErasureRacingAnotherReplicasAppendsLeavesOnlyWhatCameAfterIt() async throws {
         try await withTwoReplicas { a, b in
             try await b.record(
@@ -90,7 +90,7 @@ struct PostgresErasureReplicaTests {
     /// answering there. A plain generation bump would not do it (that process reads only rows
     /// written since the generation it holds, and the erased rows are not there to read): the
     /// erasure's bump is a clearing, which makes it read the workspace's decisions again whole.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func anErasureThroughOneReplicaMakesTheOthersConsentCheckForgetThePerson() async throws {
         try await withTwoReplicas { a, b in
             _ = try await a.recordConsent(
@@ -114,7 +114,7 @@ struct PostgresErasureReplicaTests {
     /// A consent decision recorded through B while A erases the same person is ordered by the
     /// consent generation row: either it is erased, or it is recorded after and stands alone
     /// (a history of that one change), never a decision whose history was erased under it.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aConsentDecisionRacingAnErasureIsErasedOrStandsAlone() async throws {
         try await withTwoReplicas { a, b in
             _ = try await a.append([
@@ -146,7 +146,7 @@ struct PostgresErasureReplicaTests {
     /// B appends old and new events while A purges again and again: every old event is deleted
     /// exactly once (the purges' counts add up to them), every new one stays, and the workspace's
     /// event counter, which both write, loses no update.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aPurgeRacingAnotherReplicasAppendsDeletesEachOldEventOnceAndKeepsTheCounterTrue() async throws {
         try await withTwoReplicas { a, b in
             let cutoff = Fixtures.now.adding(milliseconds: -30 * Self.day)

@@ -33,7 +33,7 @@ struct PostgresEventStoreTests {
 
     @Test func appendsWithholdTheEventsOfPeopleWithoutAnalyticsConsent() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 // Decisions as the consent store writes them: analytics first (`0` refused, `1` granted).
                 try await PostgresTestServer.admin(configuration) { connection in
@@ -75,7 +75,7 @@ struct PostgresEventStoreTests {
     /// the reads must then include the anonymous activity, as on SQLite.
     @Test func userReadsIncludeLinkedAnonymousActivity() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 try await store.ensureWorkspace(WorkspaceID(unchecked: "other"), at: Fixtures.now)
                 _ = try await store.append([EventBatch(workspace: .default, events: [

@@ -18,8 +18,8 @@ struct PostgresIdentityResolutionReplicaTests {
         async throws
     {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { second in
                     try await body(configuration, first, second)
                 }
             }

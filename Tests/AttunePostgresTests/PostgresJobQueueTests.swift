@@ -12,12 +12,12 @@ struct PostgresJobQueueTests {
     }
 
     /// Many claimers on two stores (two processes) at once: every job is claimed exactly once.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func concurrentClaimersNeverGetTheSameJob() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             let logger = PostgresTestServer.logger
-            try await PostgresStore.withStore(configuration, logger: logger) { first in
-                try await PostgresStore.withStore(configuration, logger: logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: logger) { second in
                     try await first.ensureWorkspace(.default, at: Self.t0)
                     let queue = PostgresJobQueue(store: first)
                     var ids: Set<Int64> = []

@@ -11,7 +11,7 @@ struct PostgresJobWorkerTests {
         var description: String { "boom" }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aWorkerCompletesWhatSucceedsAndFailsWhatThrows() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.ensureWorkspace(.default, at: Fixtures.now)
@@ -43,7 +43,7 @@ struct PostgresJobWorkerTests {
 
     /// A worker that stalled past its lease finds, at its next renewal, that another worker holds
     /// the job: its handler is cancelled and its result dropped.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aLostLeaseCancelsTheHandler() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.ensureWorkspace(.default, at: Fixtures.now)
@@ -79,7 +79,7 @@ struct PostgresJobWorkerTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func workersRunEveryJobOnceAndStopOnGracefulShutdown() async throws {
         try await PostgresTestServer.withFreshStore { store in
             try await store.ensureWorkspace(.default, at: Fixtures.now)

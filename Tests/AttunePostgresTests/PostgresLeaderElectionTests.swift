@@ -14,7 +14,7 @@ struct PostgresLeaderElectionTests {
 
     /// The election checks shared with the file lock; each in a database of its own (advisory
     /// locks are per database, so parallel tests do not meet).
-    @Test(.timeLimit(.minutes(3)), arguments: LeaderElectionConformance.names)
+    @Test(.timeLimit(.minutes(5)), arguments: LeaderElectionConformance.names)
     func conforms(_ check: String) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             let subject = LeaderElectionSubject(
@@ -28,7 +28,7 @@ struct PostgresLeaderElectionTests {
 
     /// A leader whose process dies: its session ends, the server frees the lock, and a process
     /// that waits takes over at its next try.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aClosedLeaderConnectionHandsLeadershipToTheWaiter() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             let leader = PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger)
@@ -61,7 +61,7 @@ struct PostgresLeaderElectionTests {
 
     /// `LeaderOnlyServices` on the advisory lock: its jobs stop when the leader's backend is
     /// terminated and run again once it leads again.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func leaderOnlyServicesStopAndRestartTheirJobsAcrossATerminatedSession() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             let election = PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger)

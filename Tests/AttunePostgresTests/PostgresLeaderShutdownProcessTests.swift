@@ -16,7 +16,7 @@ struct PostgresLeaderShutdownProcessTests {
             let directory = FileManagerTemp.directory()
             defer { try? FileManager.default.removeItem(at: directory) }
             let keys = try PostgresProcessTests.generatedKeys()
-            try await PostgresStore.withStore(database, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(database, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 for start in stride(from: 0, to: 1_500, by: 100) {
                     var events: [Event] = []
@@ -70,7 +70,7 @@ struct PostgresLeaderShutdownProcessTests {
     }
 
     static func publishedVersions(_ database: PostgresConfiguration) async throws -> [Int] {
-        try await PostgresStore.withStore(database, logger: PostgresTestServer.logger) { store in
+        try await PostgresStore.withStore(database, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
             try await PostgresModelStore(store: store).published(in: .default).revisions.keys.sorted()
         }
     }

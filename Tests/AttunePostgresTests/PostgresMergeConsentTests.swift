@@ -11,11 +11,11 @@ import Testing
 /// change with source `merge`, and seen by every replica's consent memory.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresMergeConsentTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aMergedUsersRefusalOfPersonalizationRemovesThePersonsProfileInEveryReplica() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { replica in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { replica in
                     try await store.ensureWorkspace(.default, at: Fixtures.now)
                     try await IdentityResolutionStoreConformance.events(store, "a", first: 1, count: 2)
                     try await IdentityResolutionStoreConformance.events(store, "b", first: 10, count: 2)

@@ -14,7 +14,7 @@ struct PostgresModelChannelTests {
     /// Small chunks, so that every file spans several.
     static let chunkSize = 4_096
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aPublishedVersionIsAnnouncedCopiedByteForByteAndServed() async throws {
         try await Self.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             let registry = ModelRegistry(files: replicaFiles, logger: PostgresTestServer.logger)
@@ -49,7 +49,7 @@ struct PostgresModelChannelTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aChannelStartedAfterPublishingCatchesUpWithTheNewestVersion() async throws {
         try await Self.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             let publisher = PostgresModelStore(store: trainer, chunkSize: Self.chunkSize)
@@ -77,7 +77,7 @@ struct PostgresModelChannelTests {
 
     /// A chunk changed or missing in the database: the version is refused, nothing is written, and
     /// a later good version still comes through.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aDamagedOrPartialVersionIsNeverMaterialised() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await Self.withTwoReplicas(configuration) { trainer, replica, trainerFiles, replicaFiles in
@@ -135,7 +135,7 @@ struct PostgresModelChannelTests {
 
     /// The listening connection is ended by the server (a restart, an operator): the channel
     /// listens again and catches up with what was published while it was away.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aListenerWhoseConnectionIsEndedListensAgainAndCatchesUp() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await Self.withTwoReplicas(configuration) { trainer, replica, trainerFiles, replicaFiles in
@@ -234,8 +234,8 @@ struct PostgresModelChannelTests {
         var trainerFiles = ModelFiles(dataDirectory: root.appendingPathComponent("trainer").path)
         trainerFiles.indexMinimumItems = 100
         let replicaFiles = ModelFiles(dataDirectory: root.appendingPathComponent("replica").path)
-        try await PostgresStore.withStore(configuration, logger: logger) { trainer in
-            try await PostgresStore.withStore(configuration, logger: logger) { replica in
+        try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: logger) { trainer in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: logger) { replica in
                 try await trainer.ensureWorkspace(.default, at: Fixtures.now)
                 try await body(trainer, replica, trainerFiles, replicaFiles)
             }

@@ -31,7 +31,7 @@ struct PostgresModelMaintenanceTests {
         return (try ModelSnapshot(serialized: snapshot.bytes), revision)
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func anErasureRewritesEveryPublishedVersionAndReplicasCopyTheRewrite() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             var files = trainerFiles
@@ -77,7 +77,7 @@ struct PostgresModelMaintenanceTests {
 
     /// A version whose stored copy is damaged cannot be read to be redacted, is never served, and
     /// may hold the erased id: the erasure deletes it (and its pin), and rewrites the others.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func anErasureDeletesADamagedVersionItCannotRewrite() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await PostgresModelChannelTests.withTwoReplicas(configuration) { trainer, _, trainerFiles, _ in
@@ -101,7 +101,7 @@ struct PostgresModelMaintenanceTests {
 
     /// Readers download while a version is rewritten again and again: each gets one revision whole
     /// (never a mix of two, which would fail its SHA-256 check and be refused for ever).
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aReaderNeverSeesAHalfRewrittenVersion() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, _ in
             var files = trainerFiles
@@ -127,7 +127,7 @@ struct PostgresModelMaintenanceTests {
         }
     }
 
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func pruningKeepsTheNewestThePinnedAndTheProtectedAndReplicasDropTheirCopies() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             var files = trainerFiles
@@ -180,7 +180,7 @@ struct PostgresModelMaintenanceTests {
 
     /// An operator pins through one store: another replica's registry serves the pinned version
     /// once told (announced, not polled), and the newest again when the pin is removed.
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(5)))
     func aPinMadeThroughOneStoreIsServedByEveryReplica() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             var files = trainerFiles

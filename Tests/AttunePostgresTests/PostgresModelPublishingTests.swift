@@ -11,7 +11,7 @@ import Testing
 /// trainers on several machines never make the same version, and copied to every replica.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresModelPublishingTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aRetrainingIsPublishedUnderADatabaseNumberAndServedByAnotherReplica() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, replicaFiles in
             let logger = PostgresTestServer.logger
@@ -56,7 +56,7 @@ struct PostgresModelPublishingTests {
 
     /// Two trainers (two stores, two data directories, as on two machines) reserve and publish at
     /// once: every version is published, none twice, no publication is refused as a conflict.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func racingPublishersNeverMakeTheSameVersion() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { first, second, firstFiles, secondFiles in
             let logger = PostgresTestServer.logger

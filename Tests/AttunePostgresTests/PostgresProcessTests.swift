@@ -197,7 +197,7 @@ struct PostgresProcessTests {
     /// The database drops every connection of a replica (a failover, a restart) while a client keeps
     /// sending: requests in flight are retried or answered 503, never a crash, and every event
     /// acknowledged with 200 is stored.
-    @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage), .timeLimit(.minutes(3)))
+    @Test(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage), .timeLimit(.minutes(5)))
     func aReplicaOutlivesItsDatabaseConnectionsEnding() async throws {
         try await PostgresTestServer.withFreshDatabase { database in
             let directory = FileManagerTemp.directory()

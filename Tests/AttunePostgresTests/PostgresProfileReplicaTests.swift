@@ -14,8 +14,8 @@ struct PostgresProfileReplicaTests {
     /// Two stores on one fresh database, both running.
     func withTwoReplicas(_ body: (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { second in
                     try await body(first, second)
                 }
             }
@@ -112,7 +112,7 @@ struct PostgresProfileReplicaTests {
     /// membership changes are not logged as events.
     @Test func consentDecidesProfilesMembershipsAndSegmentEvents() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 try await store.ensureWorkspace(.default, at: Fixtures.now)
                 try await store.createSegment(try SegmentStoreConformance.ruleSegment("traits.events >= 1"), in: .default)
                 try await PostgresTestServer.admin(configuration) { connection in

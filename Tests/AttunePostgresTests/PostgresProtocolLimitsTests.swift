@@ -72,7 +72,7 @@ struct PostgresProtocolLimitsTests {
 
     @Test func theAuditTableRefusesUpdatesDeletesAndTruncation() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { store in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { store in
                 let entry = AuditEntry(time: Fixtures.now, actor: "cli", action: .configurationChanged)
                 let record = try await store.appendAudit(entry) { previous, sequence in
                     AuditStoreConformance.seal(previous, sequence, entry)

@@ -12,7 +12,7 @@ import Testing
 /// job row that the leader, in another process, claims and trains once.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresRetrainingRequestsTests {
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func aRequestThroughOneReplicaIsTrainedByTheLeaderOnAnother() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { replica, leader, _, leaderFiles in
             let logger = PostgresTestServer.logger

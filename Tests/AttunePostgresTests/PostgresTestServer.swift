@@ -63,9 +63,14 @@ enum PostgresTestServer {
         }
     }
 
+    /// The tests' store options: a longer deadline than production's 10 s. The whole suite runs
+    /// in parallel against one server on a small machine, where an operation waiting its turn is
+    /// not a failure; tests of deadlines and retries set their own.
+    static let options = PostgresStore.Options(operationTimeout: .seconds(30))
+
     /// A fresh database with a migrated store running on it.
     static func withFreshStore<Result: Sendable>(
-        options: PostgresStore.Options = PostgresStore.Options(), _ body: (PostgresStore) async throws -> Result
+        options: PostgresStore.Options = Self.options, _ body: (PostgresStore) async throws -> Result
     ) async throws -> Result {
         try await withFreshDatabase { configuration in
             try await PostgresStore.withStore(configuration, options: options, logger: logger, body)

@@ -11,8 +11,8 @@ import Testing
 struct PostgresTwoProcessTests {
     static func withTwoStores(_ body: @escaping @Sendable (PostgresStore, PostgresStore) async throws -> Void) async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
-            try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { first in
-                try await PostgresStore.withStore(configuration, logger: PostgresTestServer.logger) { second in
+            try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { first in
+                try await PostgresStore.withStore(configuration, options: PostgresTestServer.options, logger: PostgresTestServer.logger) { second in
                     try await first.ensureWorkspace(.default, at: Fixtures.now)
                     try await body(first, second)
                 }

@@ -18,7 +18,7 @@ struct PostgresUserErasureTests {
     /// replica deletes both ids' rows, redacts both from every published version (the other
     /// replica's copies follow from there) and audits the erasure; the other replica reads the
     /// recorded digests. Erasing again finds nothing and writes nothing.
-    @Test(.timeLimit(.minutes(3)))
+    @Test(.timeLimit(.minutes(5)))
     func theEnginesErasureDeletesThePersonAndRedactsEveryPublishedVersion() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { trainer, replica, trainerFiles, _ in
             var files = trainerFiles
