@@ -100,8 +100,8 @@ package struct KeyProvisioning: Sendable {
             try await store.addKey(record)
         } catch let error as AttuneError where error.code == .conflict {
             // Another process sharing the database installed the same key meanwhile.
-            let now = try await store.keys()
-            if now.contains(where: { $0.digest == digest && $0.workspace == .default && $0.revokedAt == nil }) { return true }
+            let stored = try await store.keys()
+            if stored.contains(where: { $0.digest == digest && $0.workspace == .default && $0.revokedAt == nil }) { return true }
             throw error
         }
         try await audit.record(

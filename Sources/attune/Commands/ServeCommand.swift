@@ -175,6 +175,7 @@ struct ServeCommand: AsyncParsableCommand {
         #if PostgreSQL
             case .postgres(let database):
                 let piiKeys = try SharedDatabase.sharedKeys(environment: ProcessInfo.processInfo.environment, needsAPIKey: true)
+                // Before connecting, and so before text ingestion would make a key of this host's own.
                 try text.checkSharedSecret()
                 try await SharedDatabase.run(
                     database, connections: storage.storeConnections, maintainsProfiles: profiles, logger: logger
@@ -245,7 +246,7 @@ struct ServeCommand: AsyncParsableCommand {
         dependencies.liveCatalogue = LiveCatalogue(registry: models, store: store, logger: logger)
         dependencies.texts = try text.ingestion(
             store: store, clock: clock, dataDirectory: settings.dataDirectory, names: dependencies.catalogueNames,
-            logger: logger, sharedStore: sharedStore)
+            logger: logger)
         if holdoutShare > 0 {
             dependencies.experiments = ExperimentService(store: store, clock: clock, holdout: try GlobalHoldout(share: holdoutShare))
         }

@@ -58,8 +58,7 @@ struct TextOptions: ParsableArguments {
 
     /// The ingest service these options describe; logs one warning when no lexicon is found.
     func ingestion(
-        store: any AttuneStorage, clock: any WallClock, dataDirectory: String, names: CatalogNameIndex, logger: Logger,
-        sharedStore: Bool = false
+        store: any AttuneStorage, clock: any WallClock, dataDirectory: String, names: CatalogNameIndex, logger: Logger
     ) throws -> TextIngestion {
         let lexiconDirectory = sentimentLexicon ?? (dataDirectory as NSString).appendingPathComponent("lexicon")
         let lexicon = try SentimentLexiconFiles.load(directory: lexiconDirectory)
@@ -74,7 +73,6 @@ struct TextOptions: ParsableArguments {
                 guard secret.utf8.count >= 16 else { throw ValidationError("ATTUNE_TEXT_SECRET must be at least 16 bytes") }
                 pseudonymizer = TextPseudonymizer(secret: Array(secret.utf8))
             } else {
-                if sharedStore { try checkSharedSecret() }
                 try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
                 pseudonymizer = try TextPseudonymizer.loadOrCreate(
                     at: textKeyFile ?? (dataDirectory as NSString).appendingPathComponent("text-pseudonym.key"))
