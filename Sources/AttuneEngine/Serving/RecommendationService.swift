@@ -196,7 +196,10 @@ package struct RecommendationService: Sendable {
                 }
                 // Reasons point at what the user did lately: the newest distinct items, not the whole past.
                 let anchorPool = resolved?.anchorPool ?? []
-                let anchors = chosen.map { personal == nil ? nil : model.closestHistoryItem(to: $0.item, history: anchorPool) }
+                let anchors =
+                    personal == nil
+                    ? [Int32?](repeating: nil, count: chosen.count)
+                    : model.closestHistoryItems(to: chosen.map(\.item), history: anchorPool)
                 // A new item (no interactions yet) is there for its content: name the item it resembles.
                 let newAnchors = chosen.map { model.cold?.anchor(of: $0.item) }
                 let titles = try await self.titles(of: anchors.compactMap { $0 } + newAnchors.compactMap { $0 }, model: model, workspace: workspace)
@@ -220,7 +223,7 @@ package struct RecommendationService: Sendable {
                     return Recommendation(item: id, score: Double(candidate.score), reason: reason)
                 }
                 let explored = try await explore(
-                    items, model: model, workspace: workspace, request: request, consumed: consumed.union(chosen.map(\.item)))
+                    items, model: model, workspace: workspace, request: request, consumed: consumed, chosen: chosen.map(\.item))
                 return RecommendationList(items: explored, strategy: strategy, modelVersion: model.version)
             }
             wanted *= 4
@@ -251,12 +254,14 @@ package struct RecommendationService: Sendable {
 
     /// Replaces `round(count × exploration)` slots (at least one when exploration is on) at random
     /// positions with random items from the model's least-known half that pass the request's
-    /// filters; each is marked as exploration and counted.
+    /// filters and are neither consumed nor already `chosen`; each is marked as exploration and counted.
     private func explore(
         _ items: [Recommendation], model: ServingModel, workspace: WorkspaceID, request: RecommendationRequest,
-        consumed: ConsumedItems
+        consumed: ConsumedItems, chosen: [Int32]
     ) async throws -> [Recommendation] {
         guard request.exploration > 0, !items.isEmpty, !model.uncertain.isEmpty else { return items }
+        // Only here: merging the list into the consumed set costs a set and a sort per request.
+        let consumed = consumed.union(chosen)
         let slots = min(items.count, max(1, Int((Float(items.count) * request.exploration).rounded())))
         var rng = SystemRandomNumberGenerator()
         var pool: [(item: Int32, score: Float)] = []
@@ -388,17 +393,21 @@ package struct RecommendationService: Sendable {
         request: RecommendationRequest, needCatalogue: Bool, now: Timestamp, into out: inout [(item: Int32, score: Float)],
         categories: inout [Int32: [String]]
     ) async throws {
-        let ids = fresh.map { ItemID(unchecked: model.itemKey(at: $0.item) ?? "") }
         let rules = request.rules
-        let catalogue = needCatalogue ? try await self.catalogue.items(ids, in: workspace, store: store) : [:]
-        for (candidate, id) in zip(fresh, ids) {
-            if request.exclude.contains(id) { continue }
+        // Ids are only spelled out for what compares them: exclusions and rules.
+        let needIDs = !request.exclude.isEmpty || !rules.isEmpty
+        let catalogue =
+            needCatalogue
+            ? try await self.catalogue.items(labels: fresh.map(\.item), of: model, in: workspace, store: store) : []
+        for (offset, candidate) in fresh.enumerated() {
+            let id = needIDs ? ItemID(unchecked: model.itemKey(at: candidate.item) ?? "") : ItemID(unchecked: "")
+            if needIDs, request.exclude.contains(id) { continue }
             // Withdrawn by the catalogue since the model was loaded: gone, whatever the request allows.
             if model.isWithdrawn(candidate.item) { continue }
             var score = candidate.score
             if needCatalogue {
                 // Items missing from the catalogue are served only when nothing asks about them.
-                let entry = catalogue[id]
+                let entry = catalogue[offset]
                 if request.availableOnly, entry?.available == false { continue }
                 if let category = request.category, !(entry?.categories.contains(category) ?? false) { continue }
                 if !request.excludedBrands.isEmpty, let entry, let brand = CatalogNames.brandKey(of: entry),
@@ -419,10 +428,11 @@ package struct RecommendationService: Sendable {
 
     /// Display names of items for reasons: the catalogue title, else the id.
     private func titles(of items: [Int32], model: ServingModel, workspace: WorkspaceID) async throws -> [Int32: String] {
-        let ids = Set(items).compactMap { index in model.itemKey(at: index).map { (index, ItemID(unchecked: $0)) } }
-        let catalogue = try await self.catalogue.items(ids.map(\.1), in: workspace, store: store)
+        var seen = Set<Int32>()
+        let labels = items.filter { model.itemKey(at: $0) != nil && seen.insert($0).inserted }
+        let catalogue = try await self.catalogue.items(labels: labels, of: model, in: workspace, store: store)
         var out: [Int32: String] = [:]
-        for (index, id) in ids { out[index] = catalogue[id]?.title ?? id.rawValue }
+        for (label, entry) in zip(labels, catalogue) { out[label] = entry?.title ?? model.itemKey(at: label) }
         return out
     }
 

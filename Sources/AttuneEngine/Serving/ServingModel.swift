@@ -146,13 +146,8 @@ package struct ServingModel: Sendable {
         return selector.select(scores: scores, excluding: history).map { ($0, scores[Int($0)]) }
     }
 
-    /// The history item most similar to `item`, for a "similar to X" reason.
-    package func closestHistoryItem(to item: Int32, history: [Int32]) -> Int32? {
-        var best: (Int32, Float)?
-        for h in history {
-            let s = similarity.similarity(item, h)
-            if s > 0, best == nil || s > best!.1 { best = (h, s) }
-        }
-        return best?.0
+    /// For each of `items`, the history item most similar to it, for a "similar to X" reason.
+    package func closestHistoryItems(to items: [Int32], history: [Int32]) -> [Int32?] {
+        similarity.closest(to: items, among: history)
     }
 }

@@ -64,4 +64,26 @@ struct CatalogCacheTests {
         }
         #expect(seen)
     }
+
+    /// Serving asks by model label: the same entries, in the labels' order, invalidated with the
+    /// ids they belong to.
+    @Test func entriesByLabelFollowTheEntriesByID() async throws {
+        let store = try SQLiteStore()
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        try await store.upsert([Fixtures.item("i0"), Fixtures.item("i1", title: "One")], in: .default)
+        let snapshot = try ModelSnapshot.syntheticALS(users: 3, items: 5, factors: 4, interactionsPerUser: 1)
+        let model = ServingModel(snapshot: snapshot)
+        let cache = CatalogCache(lifetime: .seconds(3_600))
+        // Label 2 is not in the catalogue; 99 is no label of the model.
+        let first = try await cache.items(labels: [0, 1, 2, 99, 0], of: model, in: .default, store: store)
+        #expect(first.map { $0?.id.rawValue } == ["i0", "i1", nil, nil, "i0"])
+        #expect(first[1]?.title == "One")
+        #expect(try await store.markUnavailable(ItemID(unchecked: "i0"), in: .default, at: Fixtures.now.adding(milliseconds: 1)))
+        let cached = try await cache.items(labels: [0], of: model, in: .default, store: store)
+        #expect(cached[0]?.available == true, "within the lifetime the cached entry answers")
+        cache.invalidate([ItemID(unchecked: "i0")], in: .default)
+        let fresh = try await cache.items(labels: [0, 1], of: model, in: .default, store: store)
+        #expect(fresh[0]?.available == false)
+        #expect(fresh[1]?.title == "One")
+    }
 }
