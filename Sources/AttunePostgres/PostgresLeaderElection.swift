@@ -14,6 +14,11 @@ import PostgresNIO
 /// leader, whose heartbeat fails sooner (``Options/heartbeatInterval`` plus
 /// ``Options/heartbeatTimeout`` is less than that), has stopped its jobs by then.
 ///
+/// Each acquisition raises the database's term counter on that session and hands the new value
+/// to its ``PostgresLeadership`` as a ``FencingToken``: a leader-only write checks it in its own
+/// transaction (``LeaderTerms``), so that a leader that lost its session before its heartbeat
+/// noticed cannot write once the next leader has begun.
+///
 /// Advisory locks are per database and per server: behind a pooler in transaction mode (which
 /// lends a session per transaction) they mean nothing, so the elector must reach PostgreSQL
 /// directly or through a pooler in session mode.
@@ -29,15 +34,21 @@ package struct PostgresLeaderElection: LeaderElection {
         /// heartbeat with its timeout and twice the retry interval, so that only an elector gone
         /// silent loses its session.
         package var idleSessionTimeout: Duration
+        /// How long a new leader waits to begin its term while a leader-only write of the previous
+        /// term is still in flight (it holds the term counter until it commits; ``LeaderTerms``).
+        /// Past it the lock is given up and tried again.
+        package var termTimeout: Duration
 
         package init(
             retryInterval: Duration = .seconds(1), heartbeatInterval: Duration = .seconds(2),
-            heartbeatTimeout: Duration = .seconds(3), idleSessionTimeout: Duration = .seconds(10)
+            heartbeatTimeout: Duration = .seconds(3), idleSessionTimeout: Duration = .seconds(10),
+            termTimeout: Duration = .seconds(60)
         ) {
             self.retryInterval = retryInterval
             self.heartbeatInterval = heartbeatInterval
             self.heartbeatTimeout = heartbeatTimeout
             self.idleSessionTimeout = max(idleSessionTimeout, (heartbeatInterval + heartbeatTimeout) * 2, retryInterval * 2)
+            self.termTimeout = max(termTimeout, heartbeatTimeout)
         }
     }
 
@@ -61,7 +72,7 @@ package struct PostgresLeaderElection: LeaderElection {
     package func tryAcquire() async throws -> PostgresLeadership? {
         let connection = try await connect()
         do {
-            if try await tryLock(on: connection) { return PostgresLeadership(connection, election: self) }
+            if try await tryLock(on: connection) { return try await beginTerm(on: connection) }
             await connection.abandon()
             return nil
         } catch {
@@ -84,7 +95,7 @@ package struct PostgresLeaderElection: LeaderElection {
         do {
             while true {
                 try Task.checkCancellation()
-                if try await tryLock(on: connection) { return PostgresLeadership(connection, election: self) }
+                if try await tryLock(on: connection) { return try await beginTerm(on: connection) }
                 afterEachRefusal()
                 try await Task.sleep(for: options.retryInterval)
             }
@@ -132,6 +143,17 @@ package struct PostgresLeaderElection: LeaderElection {
             for try await value in rows.decode(Bool.self) { locked = value }
             return locked
         }
+    }
+
+    /// The lock is held: the term that begins with it gets the next fencing token, raised on the
+    /// lock's own session so that no two terms ever share one. A failure here is thrown, and the
+    /// caller's catch closes the connection, which gives the lock up again.
+    private func beginTerm(on connection: PostgresConnection) async throws -> PostgresLeadership {
+        let token = try await Deadline.run(options.termTimeout) { [logger] in
+            try await LeaderTerms.begin(on: connection, logger: logger)
+        }
+        logger.info("leader term begun", metadata: ["leader.term": .stringConvertible(token.term)])
+        return PostgresLeadership(connection, election: self, fencingToken: token)
     }
 
     func failure(_ error: any Error, operation: String) -> any Error {

@@ -13,9 +13,12 @@ package final class PostgresLeadership: Leadership {
     private let options: PostgresLeaderElection.Options
     private let logger: Logger
     private let released = Locked(false)
+    /// The term this lock began (``LeaderTerms``): leader-only writes of this term carry it.
+    package let fencingToken: FencingToken?
 
-    init(_ connection: PostgresConnection, election: PostgresLeaderElection) {
+    init(_ connection: PostgresConnection, election: PostgresLeaderElection, fencingToken: FencingToken) {
         self.connection = connection
+        self.fencingToken = fencingToken
         closed = ConnectionClosedSignal(connection)
         options = election.options
         logger = election.logger

@@ -5,6 +5,11 @@ import Logging
 /// ``ModelPublisher`` on PostgreSQL: versions numbered and published by ``PostgresModelStore``,
 /// where every replica's ``PostgresModelChannel`` copies them from; after each publication the
 /// versions beyond the newest ``keepNewest`` are pruned.
+///
+/// The leader's publisher is ``fenced``: its publications, prunings and pins are leader-only
+/// writes, made with the token of the term whose work makes them (``LeaderTerm``) and refused by
+/// the database once a later term has begun. Redaction is not fenced: an erasure must reach the
+/// published versions from any process, leading or not.
 package struct PostgresModelPublisher: ModelPublisher {
     package let models: PostgresModelStore
     let clock: any WallClock
@@ -15,24 +20,43 @@ package struct PostgresModelPublisher: ModelPublisher {
     /// Versions never pruned: what this process's registry serves (an older version when the
     /// newest was refused as worse on validation).
     let protected: @Sendable (WorkspaceID) -> Set<Int>
+    /// Whether publications, prunings and pins are the leader's: each then needs
+    /// ``LeaderTerm/fencingToken`` (it is refused outside a term's work) and the database refuses
+    /// it once that term was superseded. Off for the commands an operator runs.
+    package let fenced: Bool
     let logger: Logger
 
     package init(
-        models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, logger: Logger,
+        models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, fenced: Bool = false, logger: Logger,
         protected: @escaping @Sendable (WorkspaceID) -> Set<Int> = { _ in [] }
     ) {
         self.models = models
         self.clock = clock
         self.keepNewest = keepNewest.map { max($0, 1) }
+        self.fenced = fenced
         self.protected = protected
         self.logger = logger
     }
 
     /// Keeps the version `registry` serves from pruning.
-    package init(models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, logger: Logger, registry: ModelRegistry) {
-        self.init(models: models, clock: clock, keepNewest: keepNewest, logger: logger) { workspace in
+    package init(
+        models: PostgresModelStore, clock: any WallClock, keepNewest: Int? = 5, fenced: Bool = false, logger: Logger,
+        registry: ModelRegistry
+    ) {
+        self.init(models: models, clock: clock, keepNewest: keepNewest, fenced: fenced, logger: logger) { workspace in
             registry.model(for: workspace).map { [$0.version] } ?? []
         }
+    }
+
+    /// The token a leader-only write carries: `nil` when not ``fenced``.
+    /// - Throws: `AttuneError` `conflict` when fenced and the caller is no work of a term.
+    private func fencingToken() throws -> FencingToken? {
+        guard fenced else { return nil }
+        guard let token = LeaderTerm.fencingToken else {
+            throw AttuneError(
+                code: .conflict, message: "a leader-only model write outside the leader's term; nothing was written")
+        }
+        return token
     }
 
     package func reserveVersion(in workspace: WorkspaceID, atLeast: Int) async throws -> Int {
@@ -40,10 +64,12 @@ package struct PostgresModelPublisher: ModelPublisher {
     }
 
     package func publish(version: Int, in workspace: WorkspaceID, from files: ModelFiles) async throws {
-        try await models.publish(version: version, in: workspace, from: files, at: clock.now())
+        let token = try fencingToken()
+        try await models.publish(version: version, in: workspace, from: files, at: clock.now(), fencedBy: token)
         guard let keepNewest else { return }
         do {
-            try await models.prune(in: workspace, keepNewest: keepNewest, alsoKeep: protected(workspace).union([version]))
+            try await models.prune(
+                in: workspace, keepNewest: keepNewest, alsoKeep: protected(workspace).union([version]), fencedBy: token)
         } catch {
             // Published all the same: the next publication prunes.
             logger.warning(
@@ -66,6 +92,6 @@ package struct PostgresModelPublisher: ModelPublisher {
     }
 
     package func pin(_ version: Int?, in workspace: WorkspaceID) async throws {
-        try await models.pin(version, in: workspace, at: clock.now())
+        try await models.pin(version, in: workspace, at: clock.now(), fencedBy: try fencingToken())
     }
 }

@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneEngine
 import Logging
 import PostgresNIO
 
@@ -17,12 +18,16 @@ extension PostgresModelStore {
     /// Pins `version` for every replica (it must be published), or removes the pin with `nil` so
     /// that the newest is served again, and announces it: each ``PostgresModelChannel`` writes the
     /// pin into its data directory, where ``ModelRegistry`` follows it.
-    /// - Throws: `not_found` for an unknown workspace or a version not published; `storage_error`.
-    package func pin(_ version: Int?, in workspace: WorkspaceID, at now: Timestamp) async throws {
+    /// - Parameter token: the leader's term when a leader's job pins: refused once a later term
+    ///   has begun (``LeaderTerms``); `nil` for an operator's command.
+    /// - Throws: `not_found` for an unknown workspace or a version not published; `conflict` when
+    ///   the term was superseded; `storage_error`.
+    package func pin(_ version: Int?, in workspace: WorkspaceID, at now: Timestamp, fencedBy token: FencingToken? = nil) async throws {
         let number = version.map { Int32(clamping: $0) }
         let created = now.millisecondsSinceEpoch
         let announcement = "\(workspace.rawValue)/pin"
         try await store.transaction("pin model") { [store] connection, logger in
+            if let token { try await LeaderTerms.check(token, on: connection, logger: logger) }
             let key = try await store.requireWorkspace(workspace, connection, logger)
             if let number {
                 // Locked against a pruning that would delete it before the pin commits.

@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneEngine
 import Logging
 import PostgresNIO
 
@@ -7,13 +8,19 @@ extension PostgresModelStore {
     /// pinned one and those in `alsoKeep` (the version a trainer's registry serves, which may be an
     /// older one when the newest was refused), with their files and chunks. Replicas delete their
     /// copies at their next catching-up (``PostgresModelChannel``).
+    /// - Parameter token: the leader's term when the leader prunes: refused once a later term has
+    ///   begun (``LeaderTerms``), so that an old leader cannot delete what its successor serves.
     /// - Returns: the versions deleted, oldest first.
+    /// - Throws: `conflict` when the term was superseded; `storage_error`.
     @discardableResult
-    package func prune(in workspace: WorkspaceID, keepNewest: Int, alsoKeep: Set<Int> = []) async throws -> [Int] {
+    package func prune(
+        in workspace: WorkspaceID, keepNewest: Int, alsoKeep: Set<Int> = [], fencedBy token: FencingToken? = nil
+    ) async throws -> [Int] {
         let keep = Int64(max(keepNewest, 1))
         let kept = alsoKeep.map { Int32(clamping: $0) }
         let announcement = "\(workspace.rawValue)/prune"
         return try await store.transaction("prune models") { [store] connection, logger -> [Int] in
+            if let token { try await LeaderTerms.check(token, on: connection, logger: logger) }
             guard let key = try await store.workspaceKey(workspace, connection, logger) else { return [] }
             let rows = try await connection.query(
                 """

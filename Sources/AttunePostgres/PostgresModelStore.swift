@@ -50,8 +50,10 @@ package struct PostgresModelStore: Sendable {
 
     /// Publishes the files of `version` as ``ModelFiles`` saved them in `files`' directory: the
     /// snapshot and its index when it has one.
-    /// - Throws: `not_found` when the snapshot file is missing; see ``publish(version:in:files:at:)``.
-    package func publish(version: Int, in workspace: WorkspaceID, from files: ModelFiles, at now: Timestamp) async throws {
+    /// - Throws: `not_found` when the snapshot file is missing; see ``publish(version:in:files:at:fencedBy:)``.
+    package func publish(
+        version: Int, in workspace: WorkspaceID, from files: ModelFiles, at now: Timestamp, fencedBy token: FencingToken? = nil
+    ) async throws {
         let folder = files.folder(workspace)
         let read = try await ModelTraining.offTheCooperativePool { () throws -> [PublishedModelFile] in
             var found: [PublishedModelFile] = []
@@ -65,14 +67,20 @@ package struct PostgresModelStore: Sendable {
         guard read.contains(where: { $0.name == Self.snapshotName(version) }) else {
             throw AttuneError.notFound("model version \(version)")
         }
-        try await publish(version: version, in: workspace, files: read, at: now)
+        try await publish(version: version, in: workspace, files: read, at: now, fencedBy: token)
     }
 
     /// Stores `files` as `version` of `workspace` and announces it, all in one transaction.
+    /// - Parameter token: the leader's term when the leader publishes: the publication is then
+    ///   refused once a later term has begun (``LeaderTerms``); `nil` for an operator's command.
     /// - Throws: `invalid_value` when a name is not `v<version>.model` or `v<version>.index`, or the
     ///   snapshot is missing; `not_found` for an unknown workspace; `conflict` when the version was
-    ///   published already (versions are never replaced); `storage_error` when the database fails.
-    package func publish(version: Int, in workspace: WorkspaceID, files: [PublishedModelFile], at now: Timestamp) async throws {
+    ///   published already (versions are never replaced) or the term was superseded;
+    ///   `storage_error` when the database fails.
+    package func publish(
+        version: Int, in workspace: WorkspaceID, files: [PublishedModelFile], at now: Timestamp,
+        fencedBy token: FencingToken? = nil
+    ) async throws {
         guard version > 0, version <= Int(Int32.max) else {
             throw AttuneError.invalid("version", "a model version is from 1 to \(Int32.max)")
         }
@@ -89,6 +97,7 @@ package struct PostgresModelStore: Sendable {
         let number = Int32(version)
         // Not idempotent: a COMMIT that broke may have published, and a replay would be a conflict.
         try await store.transaction("publish model", idempotent: false) { [store] connection, logger in
+            if let token { try await LeaderTerms.check(token, on: connection, logger: logger) }
             let key = try await store.requireWorkspace(workspace, connection, logger)
             let inserted = try await connection.query(
                 """

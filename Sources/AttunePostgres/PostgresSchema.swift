@@ -615,5 +615,15 @@ package enum PostgresSchema {
             )
             """,
         ]),
+        // The leader's term (one row, `id` 1): raised by each process that takes the leader lock,
+        // read `FOR SHARE` by each leader-only write (``LeaderTerms``).
+        PostgresMigration("v3-leader-terms", [
+            """
+            CREATE TABLE leader_terms (
+                id SMALLINT PRIMARY KEY CHECK (id = 1),
+                term BIGINT NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -16,7 +16,7 @@ struct PostgresLeaderElectionTests {
     /// locks are per database, so parallel tests do not meet).
     @Test(.timeLimit(.minutes(5)), arguments: LeaderElectionConformance.names)
     func conforms(_ check: String) async throws {
-        try await PostgresTestServer.withFreshDatabase { configuration in
+        try await PostgresTestServer.withMigratedDatabase { configuration in
             let subject = LeaderElectionSubject(
                 makeElector: { PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger) },
                 tryAcquire: { election in try await (election as? PostgresLeaderElection)?.tryAcquire() },
@@ -30,7 +30,7 @@ struct PostgresLeaderElectionTests {
     /// that waits takes over at its next try.
     @Test(.timeLimit(.minutes(5)))
     func aClosedLeaderConnectionHandsLeadershipToTheWaiter() async throws {
-        try await PostgresTestServer.withFreshDatabase { configuration in
+        try await PostgresTestServer.withMigratedDatabase { configuration in
             let leader = PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger)
             let standby = PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger)
             let term = try #require(try await leader.tryAcquire())
@@ -63,7 +63,7 @@ struct PostgresLeaderElectionTests {
     /// terminated and run again once it leads again.
     @Test(.timeLimit(.minutes(5)))
     func leaderOnlyServicesStopAndRestartTheirJobsAcrossATerminatedSession() async throws {
-        try await PostgresTestServer.withFreshDatabase { configuration in
+        try await PostgresTestServer.withMigratedDatabase { configuration in
             let election = PostgresLeaderElection(configuration, options: Self.options, logger: PostgresTestServer.logger)
             let (events, recorder) = AsyncStream.makeStream(of: String.self)
             let gate = LeaderOnlyServices(

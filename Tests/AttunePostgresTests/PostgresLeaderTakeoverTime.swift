@@ -10,7 +10,7 @@ import Testing
 @Suite(.serialized, .enabled(if: PostgresTestServer.isConfigured && ProcessInfo.processInfo.environment["ATTUNE_POSTGRES_BENCH"] != nil))
 struct PostgresLeaderTakeoverTime {
     @Test func takeoverAfterTheLeaderSessionEnds() async throws {
-        try await PostgresTestServer.withFreshDatabase { configuration in
+        try await PostgresTestServer.withMigratedDatabase { configuration in
             let logger = PostgresTestServer.logger
             var takeovers: [Double] = []
             var lostNoticed: [Double] = []

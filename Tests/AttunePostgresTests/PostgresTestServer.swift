@@ -68,6 +68,15 @@ enum PostgresTestServer {
     /// not a failure; tests of deadlines and retries set their own.
     static let options = PostgresStore.Options(operationTimeout: .seconds(30))
 
+    /// A fresh database with the schema migrated and no store running: for what opens connections
+    /// of its own (an elector raises the schema's term counter when it takes the lock).
+    static func withMigratedDatabase<Result: Sendable>(_ body: (PostgresConfiguration) async throws -> Result) async throws -> Result {
+        try await withFreshDatabase { configuration in
+            try await PostgresStore(configuration, options: options, logger: logger).migrate()
+            return try await body(configuration)
+        }
+    }
+
     /// A fresh database with a migrated store running on it.
     static func withFreshStore<Result: Sendable>(
         options: PostgresStore.Options = Self.options, _ body: (PostgresStore) async throws -> Result

@@ -23,4 +23,12 @@ package protocol Leadership: Sendable {
 
     /// Gives leadership up, so that a waiting process can take it without waiting for a timeout.
     func release() async
+
+    /// This term's token, which leader-only writes carry so that the store refuses them once a
+    /// later term has begun; `nil` for a lock that needs none (``FileLockLeadership``).
+    var fencingToken: FencingToken? { get }
+}
+
+extension Leadership {
+    package var fencingToken: FencingToken? { nil }
 }

@@ -9,6 +9,9 @@ import ServiceLifecycle
 ///
 /// A job that returns early (one with nothing to do) leaves the others running and leadership held;
 /// a job that throws ends the term and the service, as it would end the service group unwrapped.
+///
+/// Jobs and errands run with the term's ``FencingToken`` in ``LeaderTerm/fencingToken``, which
+/// fenced writes (a model publication on PostgreSQL) carry into the store.
 package final class LeaderOnlyServices: Service, Sendable {
     let election: any LeaderElection
     let jobs: [any Service]
@@ -70,7 +73,7 @@ package final class LeaderOnlyServices: Service, Sendable {
                 }
                 continue
             }
-            errands.open()
+            errands.open(fencingToken: term.fencingToken)
             logger.info(
                 "leadership acquired",
                 metadata: ["leader.election": .string(election.name), "leader.jobs": .stringConvertible(jobs.count)])
@@ -114,9 +117,11 @@ package final class LeaderOnlyServices: Service, Sendable {
     /// heartbeats is ended by the server after its idle timeout) would run beside the next leader.
     private func runJobs(during term: any Leadership) async throws -> TermEnd {
         try await withThrowingTaskGroup(of: Outcome.self) { group in
+            // Bound per job rather than once around the group: the term's watchers need no token.
+            let token = term.fencingToken
             for job in jobs {
                 group.addTask {
-                    try await job.run()
+                    try await LeaderTerm.$fencingToken.withValue(token) { try await job.run() }
                     return .jobEnded
                 }
             }

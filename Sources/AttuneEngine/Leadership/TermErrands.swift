@@ -12,6 +12,7 @@ final class TermErrands: Sendable {
 
     private struct State: Sendable {
         var open = false
+        var fencingToken: FencingToken?
         var next = 0
         var running: [Int: Running] = [:]
     }
@@ -20,13 +21,19 @@ final class TermErrands: Sendable {
 
     var isOpen: Bool { state.withLock { $0.open } }
 
-    /// A term begins: errands are accepted.
-    func open() { state.withLock { $0.open = true } }
+    /// A term begins: errands are accepted, and run with the term's token.
+    func open(fencingToken: FencingToken? = nil) {
+        state.withLock { state in
+            state.open = true
+            state.fencingToken = fencingToken
+        }
+    }
 
     /// The term ends: no errand starts any more, and those running are cancelled and waited for.
     func close() async {
         let running = state.withLock { state -> [Running] in
             state.open = false
+            state.fencingToken = nil
             defer { state.running = [:] }
             return Array(state.running.values)
         }
@@ -41,7 +48,10 @@ final class TermErrands: Sendable {
         let started = state.withLock { state -> (Int, Task<T, any Error>)? in
             guard state.open else { return nil }
             state.next += 1
-            let task = Task { try await body() }
+            // The caller is no work of the term (a request handler, say): the token comes from the term.
+            let task = Task { [token = state.fencingToken] in
+                try await LeaderTerm.$fencingToken.withValue(token) { try await body() }
+            }
             state.running[state.next] = Running(cancel: { task.cancel() }, wait: { _ = try? await task.value })
             return (state.next, task)
         }

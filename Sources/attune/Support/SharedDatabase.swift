@@ -47,7 +47,10 @@
                 workerName: "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
             return Coordination(
                 election: election,
-                publisher: PostgresModelPublisher(models: snapshots, clock: clock, logger: logger, registry: registry),
+                // Fenced: the leader's jobs publish and prune with its term; redactions (any
+                // process's erasures) are not fenced.
+                publisher: PostgresModelPublisher(
+                    models: snapshots, clock: clock, fenced: true, logger: logger, registry: registry),
                 services: [channel], retrainingRequests: requests,
                 electionDescription: "an advisory lock in \(configuration.serverName)")
         }
