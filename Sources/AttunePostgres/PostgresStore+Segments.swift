@@ -1,6 +1,7 @@
 import AttuneCore
 import AttuneStore
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// Segment writes hold the workspace's write lock, like appends: a membership row is then never
@@ -159,7 +160,8 @@ extension PostgresStore: SegmentStore {
     }
 
     package func replaceLearnedSegments(
-        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID
+        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID,
+        digest: (UserID) -> [UInt8]
     ) async throws {
         for (segment, members) in segments {
             try Self.validate(segment)
@@ -167,6 +169,8 @@ extension PostgresStore: SegmentStore {
                 throw AttuneError.invalid("members", "must not contain a NUL character")
             }
         }
+        // Hashed before the transaction, not while holding the workspace's write lock.
+        let memberDigests = LearnedMemberDigests.of(segments, digest).mapValues { ByteBuffer(bytes: $0) }
         try await transaction("replace learned segments") { [self] connection, logger in
             let key = try await requireWorkspace(workspace, connection, logger)
             try await Self.lockWorkspace(key, connection, logger)
@@ -179,7 +183,7 @@ extension PostgresStore: SegmentStore {
             let everyone = Array(Set(segments.flatMap { $0.members.map(\.rawValue) }))
             let consent = try await PostgresConsentView.read(everyone, workspace: key, connection, logger)
             var names: Set<String> = []
-            var segmentIDs: [String] = [], users: [String] = [], times: [Int64] = []
+            var segmentIDs: [String] = [], users: [String] = [], times: [Int64] = [], digests: [ByteBuffer] = []
             for (segment, members) in segments {
                 guard names.insert(segment.name).inserted else {
                     throw AttuneError(code: .conflict, message: "a segment with this name exists", field: "name")
@@ -188,6 +192,7 @@ extension PostgresStore: SegmentStore {
                     segmentIDs.append(segment.id.rawValue)
                     users.append(user.rawValue)
                     times.append(segment.updatedAt.millisecondsSinceEpoch)
+                    digests.append(memberDigests[user.rawValue] ?? ByteBuffer())
                 }
             }
             let rows = try await connection.query(
@@ -198,11 +203,15 @@ extension PostgresStore: SegmentStore {
                 throw AttuneError(code: .conflict, message: "a segment with this name exists", field: "name")
             }
             try await Self.insert(segments.map(\.segment), key, connection, logger)
+            // Erasures take the workspace lock held here: one committed while the clustering ran
+            // is seen by this statement, and one that comes after deletes these rows itself.
             try await connection.query(
                 """
                 INSERT INTO segment_memberships (workspace, segment_id, user_id, entered_at)
                 SELECT \(key), segment_id, user_id, entered_at
-                FROM unnest(\(segmentIDs)::text[], \(users)::text[], \(times)::int8[]) AS t(segment_id, user_id, entered_at)
+                FROM unnest(\(segmentIDs)::text[], \(users)::text[], \(times)::int8[], \(digests)::bytea[])
+                    AS t(segment_id, user_id, entered_at, digest)
+                WHERE NOT EXISTS (SELECT 1 FROM erased_users e WHERE e.workspace = \(key) AND e.digest = t.digest)
                 """, logger: logger)
             try await Self.invalidateSegmentRules(key, connection, logger)
         }

@@ -53,7 +53,12 @@ package protocol SegmentStore: Sendable {
     /// `time`, `batchSize` users per transaction.
     func refreshSegments(in workspace: WorkspaceID, at time: Timestamp, batchSize: Int) async throws -> MembershipChanges
 
-    /// Replaces all learned segments and their members in one transaction.
+    /// Replaces all learned segments and their members in one transaction. A member whose
+    /// `digest` is among the workspace's erased users (``PersonalDataStore/erasedUserDigests(in:)``,
+    /// read in that transaction) is left out: a person erased while the clustering ran is not
+    /// added back (an erasure committed later deletes the memberships itself).
+    /// - Parameter digest: the digest erasures record (`UserDigest.of`), as for ``PersonalDataStore/erasePerson(_:digest:in:at:)``.
     func replaceLearnedSegments(
-        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID) async throws
+        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID,
+        digest: (UserID) -> [UInt8]) async throws
 }

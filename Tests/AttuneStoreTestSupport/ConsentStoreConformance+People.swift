@@ -24,7 +24,8 @@ extension ConsentStoreConformance {
         try await store.createSegment(try SegmentStoreConformance.ruleSegment("traits.events >= 1"), in: .default)
         let events = members.enumerated().map { Fixtures.event(UInt64($0.offset + 1), user: $0.element, at: 1_000) }
         _ = try await store.append([EventBatch(workspace: .default, events: events)])
-        try await store.replaceLearnedSegments([(learnedSegment(), members.map(user))], in: .default)
+        try await store.replaceLearnedSegments(
+            [(learnedSegment(), members.map(user))], in: .default, digest: PersonalDataStoreConformance.digest(of:))
         for member in members {
             #expect(try await store.segments(of: user(member), in: .default) == [buyers, cluster])
         }

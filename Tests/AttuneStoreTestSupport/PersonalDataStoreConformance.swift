@@ -26,6 +26,7 @@ package enum PersonalDataStoreConformance: ConformanceSuite {
         }),
         ("deadLettersNamingThePersonGo", { try await deadLettersNamingThePersonGo($0) }),
         ("digestsArePerWorkspace", { try await digestsArePerWorkspace($0) }),
+        ("learnedSegmentsLeaveOutAPersonErasedBefore", { try await learnedSegmentsLeaveOutAPersonErasedBefore($0) }),
         ("purgeInBatchesOfOne", { try await purgeDeletesOnlyEventsOlderThanTheCutoff($0, batchSize: 1) }),
         ("purgeInBatchesOfTwo", { try await purgeDeletesOnlyEventsOlderThanTheCutoff($0, batchSize: 2) }),
         ("purgeInOneBatch", { try await purgeDeletesOnlyEventsOlderThanTheCutoff($0, batchSize: 1_000) }),
@@ -325,6 +326,33 @@ package enum PersonalDataStoreConformance: ConformanceSuite {
         #expect(try await store.profile(of: user, in: otherWorkspace) != nil)
         #expect(try await store.erasePerson(user, digest: digest(of:), in: otherWorkspace, at: Fixtures.now) != nil)
         #expect(try await store.erasedUserDigests(in: otherWorkspace) == [digest(of: user)])
+    }
+
+    /// A clustering that was running while the person was erased still lists them among its
+    /// members: the replacement leaves them out (in the workspace they were erased from only),
+    /// and keeps members without events.
+    static func learnedSegmentsLeaveOutAPersonErasedBefore(_ store: some Store) async throws {
+        try await store.ensureWorkspace(.default, at: Fixtures.now)
+        try await store.ensureWorkspace(otherWorkspace, at: Fixtures.now)
+        _ = try await store.append([
+            EventBatch(
+                workspace: .default, events: [Fixtures.event(1, user: person.rawValue), Fixtures.event(2, user: other.rawValue)]),
+            EventBatch(workspace: otherWorkspace, events: [Fixtures.event(1, user: person.rawValue)]),
+        ])
+        #expect(try await store.erasePerson(person, digest: digest(of:), in: .default, at: Fixtures.now) != nil)
+        let cluster = Segment(
+            id: SegmentID(unchecked: "seg_cluster"), name: "Cluster 1", kind: .learned, rule: nil,
+            explanation: SegmentExplanation(rules: "events > 0", fidelity: 1, cluster: 1, features: ["events"], centroid: [1]),
+            createdAt: Fixtures.now, updatedAt: Fixtures.now)
+        let newcomer = UserID(unchecked: "u-no-events")
+        for workspace in [WorkspaceID.default, otherWorkspace] {
+            try await store.replaceLearnedSegments(
+                [(cluster, [person, other, newcomer])], in: workspace, digest: digest(of:))
+        }
+        #expect(try await store.members(of: cluster.id, in: .default, after: nil, limit: 10) == [other, newcomer])
+        #expect(try await store.segments(of: person, in: .default).isEmpty)
+        #expect(try await store.memberCount(of: cluster.id, in: .default) == 2)
+        #expect(try await store.members(of: cluster.id, in: otherWorkspace, after: nil, limit: 10) == [person, other, newcomer])
     }
 
     static func purgeDeletesOnlyEventsOlderThanTheCutoff(_ store: some Store, batchSize: Int) async throws {

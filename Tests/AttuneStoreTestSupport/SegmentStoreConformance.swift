@@ -159,7 +159,7 @@ package enum SegmentStoreConformance: ConformanceSuite {
         let users = ["u2", "u1", "u3"].map(UserID.init(unchecked:))
         try await store.replaceLearnedSegments(
             [(learned("seg_l1", "Cluster 1", at: 5), Array(users[0...1])), (learned("seg_l2", "Cluster 2", at: 5), [users[2]])],
-            in: .default)
+            in: .default, digest: PersonalDataStoreConformance.digest(of:))
         #expect(try await store.segments(in: .default).map(\.name) == ["Cluster 1", "Cluster 2", "seg_buyers"])
         let stored = try #require(try await store.segment(SegmentID(unchecked: "seg_l1"), in: .default))
         #expect(stored == learned("seg_l1", "Cluster 1", at: 5))
@@ -170,11 +170,14 @@ package enum SegmentStoreConformance: ConformanceSuite {
 
         // A name taken by a rule segment refuses the whole replacement.
         await #expect(throws: AttuneError.self) {
-            try await store.replaceLearnedSegments([(learned("seg_l3", "seg_buyers", at: 9), [users[0]])], in: .default)
+            try await store.replaceLearnedSegments(
+                [(learned("seg_l3", "seg_buyers", at: 9), [users[0]])], in: .default,
+                digest: PersonalDataStoreConformance.digest(of:))
         }
         #expect(try await store.memberCount(of: SegmentID(unchecked: "seg_l1"), in: .default) == 2)
 
-        try await store.replaceLearnedSegments([(learned("seg_l3", "Cluster 3", at: 9), [users[0]])], in: .default)
+        try await store.replaceLearnedSegments(
+            [(learned("seg_l3", "Cluster 3", at: 9), [users[0]])], in: .default, digest: PersonalDataStoreConformance.digest(of:))
         #expect(try await store.segments(in: .default).map(\.id.rawValue) == ["seg_l3", "seg_buyers"])
         #expect(try await store.memberCount(of: SegmentID(unchecked: "seg_l1"), in: .default) == 0)
         #expect(try await store.segments(of: users[2], in: .default).map(\.rawValue) == ["seg_buyers"])

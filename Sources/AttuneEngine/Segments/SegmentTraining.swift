@@ -82,7 +82,7 @@ package struct SegmentTraining: Sendable {
                 createdAt: created, updatedAt: now)
             segments.append((segment, members.sorted()))
         }
-        try await store.replaceLearnedSegments(segments, in: workspace)
+        try await store.replaceLearnedSegments(segments, in: workspace, digest: UserDigest.of)
         return Result(
             segments: segments, users: n, scores: fit.scores)
     }

@@ -1,4 +1,5 @@
 import AttuneCore
+import Foundation
 import GRDB
 
 extension SQLiteStore: SegmentStore {
@@ -124,10 +125,17 @@ extension SQLiteStore: SegmentStore {
     }
 
     package func replaceLearnedSegments(
-        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID
+        _ segments: [(segment: Segment, members: [UserID])], in workspace: WorkspaceID,
+        digest: (UserID) -> [UInt8]
     ) async throws {
+        // Hashed before the write, not while holding the database's only writer.
+        let digests = LearnedMemberDigests.of(segments, digest)
         try await writer.write { db in
             let key = try self.requireWorkspace(workspace, db)
+            // Read in this write transaction: an erasure committed while the clustering ran is seen.
+            let erased = Set(
+                try Data.fetchAll(db, sql: "SELECT digest FROM erased_users WHERE workspace = ?", arguments: [key])
+                    .map { Array($0) })
             try db.execute(
                 sql: """
                     DELETE FROM segment_memberships WHERE workspace = ?1 AND segment_id IN
@@ -145,6 +153,7 @@ extension SQLiteStore: SegmentStore {
                 }
                 try Self.insert(segment, key, db)
                 for user in members where consent.permits(.personalization, for: user.rawValue) {
+                    if let mark = digests[user.rawValue], erased.contains(mark) { continue }
                     try insert.execute(arguments: [
                         key, segment.id.rawValue, user.rawValue, segment.updatedAt.millisecondsSinceEpoch,
                     ])
