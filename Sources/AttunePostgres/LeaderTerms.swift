@@ -31,7 +31,7 @@ enum LeaderTerms {
 
     /// Goes on only while `token`'s term is the newest; holds the counter's row until the
     /// transaction ends, so that no new term begins before this transaction has committed.
-    /// - Throws: `AttuneError` `conflict` when a later term has begun (or none ever did): the
+    /// - Throws: ``FencedWriteRefused`` when a later term has begun (or none ever did): the
     ///   caller's transaction rolls back, and nothing it wrote is kept.
     static func check(_ token: FencingToken, on connection: PostgresConnection, logger: Logger) async throws {
         let rows = try await connection.query("SELECT term FROM leader_terms WHERE id = 1 FOR SHARE", logger: logger)
@@ -42,10 +42,7 @@ enum LeaderTerms {
         }
     }
 
-    static func superseded(_ token: FencingToken, by current: Int64?) -> AttuneError {
-        let now = current.map { "term \($0) leads now" } ?? "no term has begun"
-        return AttuneError(
-            code: .conflict,
-            message: "leadership was superseded: this leader-only write belongs to term \(token.term), \(now); nothing was written")
+    static func superseded(_ token: FencingToken, by current: Int64?) -> FencedWriteRefused {
+        FencedWriteRefused(term: token, current: current)
     }
 }

@@ -49,13 +49,10 @@ package struct PostgresModelPublisher: ModelPublisher {
     }
 
     /// The token a leader-only write carries: `nil` when not ``fenced``.
-    /// - Throws: `AttuneError` `conflict` when fenced and the caller is no work of a term.
+    /// - Throws: ``FencedWriteRefused`` when fenced and the caller is no work of a term.
     private func fencingToken() throws -> FencingToken? {
         guard fenced else { return nil }
-        guard let token = LeaderTerm.fencingToken else {
-            throw AttuneError(
-                code: .conflict, message: "a leader-only model write outside the leader's term; nothing was written")
-        }
+        guard let token = LeaderTerm.fencingToken else { throw FencedWriteRefused(term: nil, current: nil) }
         return token
     }
 

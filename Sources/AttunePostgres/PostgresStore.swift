@@ -1,4 +1,5 @@
 import AttuneCore
+import AttuneEngine
 import AttuneStore
 import Logging
 import PostgresNIO
@@ -207,15 +208,18 @@ package final class PostgresStore: Sendable, Service {
         }
     }
 
-    /// An `AttuneError` thrown by our own code inside a transaction, unwrapped from postgres-nio's
-    /// transaction error: it is an answer (unknown workspace, conflict), not a failure to retry.
-    static func domainError(_ error: any Error) -> AttuneError? {
-        if let error = error as? AttuneError { return error }
-        if let transaction = error as? PostgresTransactionError, let closure = transaction.closureError {
-            return closure as? AttuneError
+    /// An `AttuneError` (or a fencing refusal) thrown by our own code inside a transaction,
+    /// unwrapped from postgres-nio's transaction error: it is an answer (unknown workspace,
+    /// conflict, a superseded leader), not a failure to retry.
+    static func domainError(_ error: any Error) -> (any Error)? {
+        if Self.isAnswer(error) { return error }
+        if let transaction = error as? PostgresTransactionError, let closure = transaction.closureError, Self.isAnswer(closure) {
+            return closure
         }
         return nil
     }
+
+    private static func isAnswer(_ error: any Error) -> Bool { error is AttuneError || error is FencedWriteRefused }
 
     /// `body`, or a ``PostgresFailure`` of kind `timedOut` when it takes longer than `timeout`
     /// (``Deadline/run(_:_:)``).

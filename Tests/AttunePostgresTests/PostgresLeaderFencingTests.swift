@@ -28,16 +28,16 @@ struct PostgresLeaderFencingTests {
             #expect(current.term == stale.term + 1, "each acquisition begins the next term")
 
             // The old leader has not noticed yet: its pooled connections still write, and are refused.
-            let refused = await #expect(throws: AttuneError.self) {
+            let refused = await #expect(throws: FencedWriteRefused.self) {
                 try await models.publish(version: 2, in: .default, files: Self.files(2), at: Fixtures.now, fencedBy: stale)
             }
-            #expect(refused?.code == .conflict)
-            #expect(refused?.message.contains("leadership was superseded") == true, "\(refused?.message ?? "")")
-            await #expect(throws: AttuneError.self) {
+            #expect(refused == FencedWriteRefused(term: stale, current: current.term))
+            #expect(refused?.description.contains("leadership was superseded") == true, "\(refused?.description ?? "")")
+            await #expect(throws: FencedWriteRefused.self) {
                 try await models.pin(1, in: .default, at: Fixtures.now, fencedBy: stale)
             }
             try await models.publish(version: 3, in: .default, files: Self.files(3), at: Fixtures.now)
-            await #expect(throws: AttuneError.self) {
+            await #expect(throws: FencedWriteRefused.self) {
                 try await models.prune(in: .default, keepNewest: 1, fencedBy: stale)
             }
             var published = try await models.published(in: .default)
@@ -69,17 +69,17 @@ struct PostgresLeaderFencingTests {
             try files.save(try ModelSnapshot.syntheticALS(users: 20, items: 30, factors: 4, version: 1))
             try files.save(try ModelSnapshot.syntheticALS(users: 20, items: 30, factors: 4, version: 2))
 
-            let outside = await #expect(throws: AttuneError.self) { try await publisher.publish(version: 1, in: .default, from: files) }
-            #expect(outside?.code == .conflict)
+            let outside = await #expect(throws: FencedWriteRefused.self) { try await publisher.publish(version: 1, in: .default, from: files) }
+            #expect(outside == FencedWriteRefused(term: nil, current: nil))
             let old = try #require(try await first.tryAcquire())
             #expect(try await PostgresLeaderElectionTests.terminateLeader(configuration) == 1)
             let new = try await second.acquire(afterEachRefusal: {})
-            let superseded = await #expect(throws: AttuneError.self) {
+            let superseded = await #expect(throws: FencedWriteRefused.self) {
                 try await LeaderTerm.$fencingToken.withValue(old.fencingToken) {
                     try await publisher.publish(version: 1, in: .default, from: files)
                 }
             }
-            #expect(superseded?.message.contains("superseded") == true)
+            #expect(superseded?.description.contains("superseded") == true)
             try await LeaderTerm.$fencingToken.withValue(new.fencingToken) {
                 try await publisher.publish(version: 2, in: .default, from: files)
             }
@@ -123,7 +123,7 @@ struct PostgresLeaderFencingTests {
                 #expect(try await PostgresModelStore(store: store).published(in: .default).revisions.keys.sorted() == [7])
                 // Begun after it, the new term refuses the old one's next write.
                 try await writer.query("BEGIN", logger: logger)
-                await #expect(throws: AttuneError.self) { try await LeaderTerms.check(stale, on: writer, logger: logger) }
+                await #expect(throws: FencedWriteRefused.self) { try await LeaderTerms.check(stale, on: writer, logger: logger) }
                 try await writer.query("ROLLBACK", logger: logger)
                 await new.release()
             }

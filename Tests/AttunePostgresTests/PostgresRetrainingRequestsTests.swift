@@ -53,4 +53,41 @@ struct PostgresRetrainingRequestsTests {
             #expect(registry.model(for: .default)?.version == 2, "and only once")
         }
     }
+
+    /// A training whose publication is refused by fencing (here: a fenced publisher outside any
+    /// term, as a leader whose term ended) fails its job, to be run again by whoever leads, where
+    /// "already training here" completes it.
+    @Test(.timeLimit(.minutes(5)))
+    func aRequestWhosePublicationIsFencedOffIsNotUsedUp() async throws {
+        try await PostgresModelChannelTests.withTwoReplicas { _, leader, _, leaderFiles in
+            let logger = PostgresTestServer.logger
+            try await leader.ensureWorkspace(.default, at: Fixtures.now)
+            let queue = PostgresJobQueue(store: leader)
+            let job = try await queue.enqueue(
+                JobRequest(
+                    kind: PostgresRetrainingRequests.kind, workspace: .default, payload: .object([("reason", .string("test"))]),
+                    dedupKey: "retrain", maxAttempts: 3),
+                at: Fixtures.now)
+            let registry = ModelRegistry(files: leaderFiles, logger: logger, promotionMargin: 1)
+            var schedule = RetrainingSchedule(interval: nil, minimumNewEvents: 1, family: .knn)
+            schedule.tuner.quick = true
+            let scheduler = RetrainingScheduler(
+                store: try await PostgresModelPublishingTests.eventStore(), files: leaderFiles, registry: registry,
+                clock: FixedClock(), schedule: schedule, logger: logger,
+                publisher: PostgresModelPublisher(
+                    models: PostgresModelStore(store: leader), clock: FixedClock(), fenced: true, logger: logger))
+            let taking = PostgresRetrainingRequests(queue: queue, clock: FixedClock(), workerName: "leader", logger: logger)
+            let runner = Task { try await taking.runner(scheduler).run() }
+            defer { runner.cancel() }
+            let deadline = ContinuousClock.now + .seconds(120)
+            var record = try await queue.record(job.id)
+            while record?.attempts ?? 0 < 1 || record?.state == .running, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                record = try await queue.record(job.id)
+            }
+            #expect(record?.state != .done, "\(String(describing: record))")
+            #expect(record?.lastError?.contains("outside the leader's term") == true, "\(String(describing: record))")
+            #expect(try await PostgresModelStore(store: leader).published(in: .default).revisions.isEmpty)
+        }
+    }
 }

@@ -101,6 +101,10 @@ package final class RetrainingScheduler: Service {
             // Stopped, not failed: the next term (here or elsewhere) trains on these events.
             trainedOn.withLock { $0[workspace] = previous }
             throw CancellationError()
+        } catch let refused as FencedWriteRefused {
+            // Not this term's to publish: whoever leads now trains on these events.
+            trainedOn.withLock { $0[workspace] = previous }
+            throw refused
         }
     }
 
