@@ -198,6 +198,7 @@ let package = Package(
             name: "AttuneEngineTests",
             dependencies: [
                 "AttuneCore", "AttuneStore", "AttuneEngine", "AttuneExperiments", "AttuneTestSupport", "AttuneEngineTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcoming
         ),

@@ -33,9 +33,11 @@ struct PostgresStatementTimeoutTests {
     }
 
     @Test func theServerEndsAStatementPastItsLimitAndThePoolKeepsWorking() async throws {
-        // A client deadline far away: what ends the statement is the server.
+        // A client deadline far away: what ends the statement is the server. The limit is far
+        // below the sleep but well above what any of the store's own statements take on a loaded
+        // machine (at 300 ms a whole-suite run here once never got its connection ready).
         let options = PostgresStore.Options(
-            attempts: 1, operationTimeout: .seconds(120), maximumConnections: 1, statementTimeout: .milliseconds(300))
+            attempts: 1, operationTimeout: .seconds(120), maximumConnections: 1, statementTimeout: .seconds(3))
         try await PostgresTestServer.withFreshStore(options: options) { store in
             try await store.ensureWorkspace(.default, at: Fixtures.now)
             let error = await #expect(throws: AttuneError.self) { try await Self.sleep(store, seconds: 600) }

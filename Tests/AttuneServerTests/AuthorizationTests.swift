@@ -2,6 +2,7 @@ import AttuneCore
 import AttuneServer
 import AttuneStore
 import AttuneTestSupport
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -150,9 +151,25 @@ struct AuthorizationTests {
     @Test func aMalformedAuthorizationHeaderIsUnauthorized() async throws {
         let server = try TestServer()
         try await server.makeApplication().test(.router) { client in
-            let reply = try await client.execute(uri: "/v1/stats", method: .get, headers: [.authorization: "Basic abc"]) { $0 }
+            for header in ["Basic abc", "Bearer", "Bearer ", "Bearer  \(TestServer.admin)", "Bearer\(TestServer.admin)", "Béarer x"] {
+                let reply = try await client.execute(uri: "/v1/stats", method: .get, headers: [.authorization: header]) { $0 }
+                #expect(reply.status == .unauthorized, "\(header)")
+            }
+            // The scheme is case-insensitive.
+            for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+                let reply = try await client.execute(
+                    uri: "/v1/stats", method: .get, headers: [.authorization: "\(scheme) \(TestServer.admin)"]) { $0 }
+                #expect(reply.status == .ok, "\(scheme)")
+            }
+            // Two keys at once are refused, not joined or picked from.
+            var twice = HTTPFields()
+            twice.append(HTTPField(name: .authorization, value: "Bearer \(TestServer.admin)"))
+            twice.append(HTTPField(name: .authorization, value: "Bearer \(TestServer.admin)"))
+            let reply = try await client.execute(uri: "/v1/stats", method: .get, headers: twice) { $0 }
             #expect(reply.status == .unauthorized)
         }
+        #expect(APIKeyMiddleware.bearerKey("Bearer abc") == "abc")
+        #expect(APIKeyMiddleware.bearerKey("bearer a b") == "a b")
     }
 
     @Test func publicRoutesNeedNoKey() async throws {

@@ -81,4 +81,36 @@ struct ServingReadCacheTests {
             #expect(try await store.negativelyMentioned(by: Self.user, in: .default, threshold: -0.95).isEmpty)
         }
     }
+
+    /// One request's reads share one probe: they answer as of its start, a later request sees
+    /// what was committed meanwhile, and a request still holding an older probe neither serves a
+    /// newer request's entries as its own nor takes the cache back to its moment.
+    @Test func readsInOneScopeShareAProbeWithoutGoingBack() async throws {
+        try await Self.withFile { path in
+            let store = try SQLiteStore(path: path)
+            try await store.ensureWorkspace(.default, at: Fixtures.now)
+            let other = UserID(unchecked: "u2")
+            _ = try await store.append([
+                EventBatch(workspace: .default, events: [Fixtures.event(1, item: "a"), Fixtures.event(2, user: "u2", item: "x")])
+            ])
+            let older = ServingReadScope()
+            let scoped = { (scope: ServingReadScope, user: UserID) async throws -> [String] in
+                try await ServingReadScope.$current.withValue(scope) {
+                    try await store.recentItems(of: user, in: .default, limit: 200).map(\.rawValue)
+                }
+            }
+            #expect(try await scoped(older, Self.user) == ["a"])
+            _ = try await store.append([EventBatch(workspace: .default, events: [Fixtures.event(3, item: "b", at: 1)])])
+            let newer = ServingReadScope()
+            #expect(try await scoped(newer, Self.user) == ["a", "b"])
+            #expect(try await scoped(newer, other) == ["x"])
+            let entries = store.servingCacheUsage.entries
+            #expect(entries >= 2)
+            // Read through: the database as it is now, and the newer entries left alone.
+            #expect(try await scoped(older, Self.user) == ["a", "b"])
+            #expect(try await scoped(older, other) == ["x"])
+            #expect(store.servingCacheUsage.entries == entries)
+            #expect(try await scoped(ServingReadScope(), Self.user) == ["a", "b"])
+        }
+    }
 }

@@ -11,14 +11,13 @@ package struct EventID: Hashable, Sendable, Comparable, CustomStringConvertible 
         self.low = low
     }
 
-    /// A random version-4 UUID from the system's secure generator.
+    /// A random version-4 UUID from the system's secure generator (``RandomBits``).
     ///
     /// Prefer this to `random(using:)` with a `SystemRandomNumberGenerator`: that generator has no
     /// size, and Thread Sanitizer's tracking of the `inout` access faulted on its address when
     /// the store recorded segment events (the segment tests aborted under `--sanitize=thread`).
     package static func random() -> EventID {
-        var high = UInt64.random(in: .min ... .max)
-        var low = UInt64.random(in: .min ... .max)
+        var (high, low) = RandomBits.next128()
         high = (high & ~0xF000) | 0x4000
         low = (low & ~(0xC000_0000_0000_0000)) | 0x8000_0000_0000_0000
         return EventID(high: high, low: low)

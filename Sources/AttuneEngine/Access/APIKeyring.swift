@@ -41,7 +41,7 @@ package final class APIKeyring: Sendable {
     }
 
     private struct Snapshot {
-        var byDigest: [Data: Entry] = [:]
+        var byDigest: [KeyDigest: Entry] = [:]
         /// The last reload asked for by an unknown key (not the periodic ones), which it throttles.
         var unknownKeyReloadAt: ContinuousClock.Instant?
         var defaultLimit: RateLimit?
@@ -70,9 +70,9 @@ package final class APIKeyring: Sendable {
     package func reload() async throws {
         let keys = try await store.keys()
         snapshot.withLock { s in
-            var byDigest: [Data: Entry] = [:]
+            var byDigest: [KeyDigest: Entry] = [:]
             for key in keys where key.revokedAt == nil {
-                let digest = Data(key.digest)
+                guard let digest = KeyDigest(key.digest) else { continue }
                 byDigest[digest] = Self.entry(key, previous: s.byDigest[digest], defaultLimit: s.defaultLimit)
             }
             s.byDigest = byDigest
@@ -96,7 +96,7 @@ package final class APIKeyring: Sendable {
     /// The principal for a presented key, or `nil` when it is unknown or revoked.
     package func authenticate(_ presented: String) async -> Principal? {
         guard !presented.isEmpty, presented.utf8.count <= 256 else { return nil }
-        let digest = Data(SHA256.hash(data: Data(presented.utf8)))
+        let digest = KeyDigest(of: presented)
         if let principal = lookup(digest) { return principal }
         // A key made a moment ago by another process works at once; a flood of bad keys costs
         // at most one reload a second.
@@ -121,11 +121,11 @@ package final class APIKeyring: Sendable {
         }
     }
 
-    private func lookup(_ digest: Data) -> Principal? {
+    private func lookup(_ digest: KeyDigest) -> Principal? {
         guard let entry = snapshot.withLock({ $0.byDigest[digest] }) else { return nil }
         // The dictionary found the entry by digest; compare again in constant time so that the
-        // decision never depends on a short-circuiting byte comparison.
-        guard constantTimeEqual(entry.record.digest, Array(digest)) else { return nil }
+        // decision never depends on a short-circuiting comparison.
+        guard let stored = KeyDigest(entry.record.digest), stored.equalsInConstantTime(digest) else { return nil }
         let record = entry.record
         return Principal(workspace: record.workspace, scope: record.scope, keyID: record.id, limiter: entry.limiter)
     }

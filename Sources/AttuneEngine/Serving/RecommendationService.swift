@@ -105,6 +105,15 @@ package struct RecommendationService: Sendable {
     package func recommend(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
         -> RecommendationList
     {
+        // The store's per-user reads below answer as of one moment (one change probe, not one per read).
+        try await ServingReadScope.$current.withValue(ServingReadScope()) {
+            try await recommendAsOfOneMoment(user: user, in: workspace, request: request)
+        }
+    }
+
+    private func recommendAsOfOneMoment(user: UserID, in workspace: WorkspaceID, request: RecommendationRequest) async throws
+        -> RecommendationList
+    {
         // A merged id is served as the person it became part of (one primary-key read).
         let user = try await store.canonicalUser(of: user, in: workspace)
         var request = request

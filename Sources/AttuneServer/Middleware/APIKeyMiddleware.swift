@@ -19,17 +19,46 @@ package struct APIKeyMiddleware: RouterMiddleware {
         _ request: Request, context: AppRequestContext,
         next: (Request, AppRequestContext) async throws -> Response
     ) async throws -> Response {
-        guard let header = request.headers[.authorization] else {
+        guard let header = try Self.authorization(request) else {
             if let key = Self.beaconKey(request) {
                 return try await next(request, try await authenticated(key, context: context, inURL: true))
             }
             return try await next(request, context)
         }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let key = Self.bearerKey(header) else {
             throw AttuneError(code: .unauthorized, message: "the Authorization header must be \"Bearer KEY\"")
         }
-        return try await next(request, try await authenticated(String(parts[1]), context: context, inURL: false))
+        return try await next(request, try await authenticated(key, context: context, inURL: false))
+    }
+
+    /// The one Authorization header, found without joining every value of the field into a new
+    /// string as the fields' subscript does (this runs on every request).
+    package static func authorization(_ request: Request) throws -> String? {
+        var found: String?
+        for field in request.headers where field.name == .authorization {
+            guard found == nil else {
+                throw AttuneError(code: .unauthorized, message: "send one Authorization header")
+            }
+            found = field.value
+        }
+        return found
+    }
+
+    /// The key of `Bearer KEY` (the scheme in any case, RFC 9110 §11.1), else `nil`.
+    package static func bearerKey(_ header: String) -> String? {
+        let scheme = "bearer ".utf8
+        let bytes = header.utf8
+        guard bytes.count > scheme.count else { return nil }
+        var index = bytes.startIndex
+        for expected in scheme {
+            // ASCII letters lower-cased; the space and every other byte compare as they are.
+            let byte = bytes[index]
+            guard (expected == UInt8(ascii: " ") ? byte : byte | 0x20) == expected else { return nil }
+            index = bytes.index(after: index)
+        }
+        let key = header[index...]
+        guard !key.isEmpty, !key.hasPrefix(" ") else { return nil }
+        return String(key)
     }
 
     /// `POST /v1/events?key=KEY`: `navigator.sendBeacon`, which a page uses while it is being

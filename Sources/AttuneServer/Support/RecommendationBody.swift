@@ -55,15 +55,20 @@ enum RecommendationBody {
     /// A JSON string literal: the bytes as they are when nothing needs escaping (ids and reasons
     /// almost never do), else ``JSONValue/writeString(_:into:)``'s escaping.
     static func writeString(_ s: String, into out: inout ByteBuffer) {
-        if s.utf8.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
-            var escaped = ""
-            JSONValue.writeString(s, into: &escaped)
-            out.writeString(escaped)
-        } else {
-            out.writeStaticString("\"")
-            out.writeString(s)
-            out.writeStaticString("\"")
+        var s = s
+        // One pass over the contiguous bytes: the common id or reason needs no escape and is
+        // copied as it is.
+        let plain = s.withUTF8 { bytes -> Bool in
+            for byte in bytes where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            out.writeInteger(UInt8(ascii: "\""))
+            out.writeBytes(UnsafeRawBufferPointer(bytes))
+            out.writeInteger(UInt8(ascii: "\""))
+            return true
         }
+        guard !plain else { return }
+        var escaped = ""
+        JSONValue.writeString(s, into: &escaped)
+        out.writeString(escaped)
     }
 
     static let headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]

@@ -81,8 +81,32 @@ package final class ServingReadCache: Sendable {
     }
 
     /// The cached answer for `key`, else `read()`'s, kept for the next request.
+    ///
+    /// Within a ``ServingReadScope`` the database is probed once, by the first read; the later
+    /// reads of the scope answer as of that probe. They never move the cache to their stamp:
+    /// when another request has since seen a newer one, they read through and keep nothing.
     func value(_ key: Key, read: () throws -> Value) rethrows -> Value {
+        if let scope = ServingReadScope.current {
+            let (stamp, fresh) = scope.stamp { probe.stamp() }
+            guard let stamp else { return try read() }
+            if !fresh {
+                let cached = state.withLock { state -> Value?? in
+                    state.stamp == stamp ? .some(state.entries[key]) : .none
+                }
+                switch cached {
+                case .some(.some(let value)): return value
+                case .some(.none): return try store(key, stamp: stamp, read())
+                case .none: return try read()
+                }
+            }
+            return try value(key, stamp: stamp, read: read)
+        }
         guard let stamp = probe.stamp() else { return try read() }
+        return try value(key, stamp: stamp, read: read)
+    }
+
+    /// `key`'s answer as of a probe that just returned `stamp`.
+    private func value(_ key: Key, stamp: Int64, read: () throws -> Value) rethrows -> Value {
         let cached = state.withLock { state -> Value? in
             if state.stamp != stamp {
                 state.stamp = stamp
@@ -93,7 +117,11 @@ package final class ServingReadCache: Sendable {
             return state.entries[key]
         }
         if let cached { return cached }
-        let value = try read()
+        return store(key, stamp: stamp, try read())
+    }
+
+    /// Keeps `value`, read after the probe that returned `stamp`, unless a newer stamp was seen.
+    private func store(_ key: Key, stamp: Int64, _ value: Value) -> Value {
         // A commit after `stamp` may be missing from `value`; the next probe would drop it anyway,
         // but it must not outlive a commit this probe already saw.
         state.withLock { state in

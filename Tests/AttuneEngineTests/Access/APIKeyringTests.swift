@@ -3,6 +3,7 @@ import AttuneEngine
 import AttuneStore
 import AttuneTestSupport
 import Foundation
+import Crypto
 import Testing
 
 struct APIKeyringTests {
@@ -111,5 +112,19 @@ struct APIKeyringTests {
         #expect(constantTimeEqual([1, 2, 3], [1, 2, 3]))
         #expect(!constantTimeEqual([1, 2, 3], [1, 2, 4]))
         #expect(!constantTimeEqual([1, 2], [1, 2, 3]))
+    }
+
+    /// A presented key's digest is the SHA-256 its stored record holds, whatever bytes it has.
+    @Test func keyDigestsAreTheSHA256OfTheKey() {
+        for key in ["atn_admin_abc", "é ∑ 🔑", String(repeating: "k", count: 256)] {
+            let stored = Array(SHA256.hash(data: Array(key.utf8)))
+            #expect(KeyDigest(of: key) == KeyDigest(stored))
+            #expect(KeyDigest(of: key).hashValue == KeyDigest(stored)?.hashValue)
+            var other = stored
+            other[31] ^= 1
+            #expect(KeyDigest(of: key) != KeyDigest(other))
+        }
+        #expect(KeyDigest(Array(repeating: 0, count: 31)) == nil)
+        #expect(KeyDigest(Array(repeating: 0, count: 33)) == nil)
     }
 }
