@@ -12,6 +12,17 @@ import Testing
 /// job row that the leader, in another process, claims and trains once.
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresRetrainingRequestsTests {
+    /// A quick item-kNN retraining of the shared test events, published through `publisher`.
+    static func scheduler(files: ModelFiles, registry: ModelRegistry, publisher: PostgresModelPublisher) async throws
+        -> RetrainingScheduler
+    {
+        var schedule = RetrainingSchedule(interval: nil, minimumNewEvents: 1, family: .knn)
+        schedule.tuner.quick = true
+        return RetrainingScheduler(
+            store: try await PostgresModelPublishingTests.eventStore(), files: files, registry: registry,
+            clock: FixedClock(), schedule: schedule, logger: PostgresTestServer.logger, publisher: publisher)
+    }
+
     @Test(.timeLimit(.minutes(5)))
     func aRequestThroughOneReplicaIsTrainedByTheLeaderOnAnother() async throws {
         try await PostgresModelChannelTests.withTwoReplicas { replica, leader, _, leaderFiles in
@@ -23,11 +34,8 @@ struct PostgresRetrainingRequestsTests {
             #expect(try await !asking.request(.default, reason: "click-through dropped"), "one waiting absorbs the next")
 
             let registry = ModelRegistry(files: leaderFiles, logger: logger, promotionMargin: 1)
-            var schedule = RetrainingSchedule(interval: nil, minimumNewEvents: 1, family: .knn)
-            schedule.tuner.quick = true
-            let scheduler = RetrainingScheduler(
-                store: try await PostgresModelPublishingTests.eventStore(), files: leaderFiles, registry: registry,
-                clock: FixedClock(), schedule: schedule, logger: logger,
+            let scheduler = try await Self.scheduler(
+                files: leaderFiles, registry: registry,
                 publisher: PostgresModelPublisher(models: PostgresModelStore(store: leader), clock: FixedClock(), logger: logger))
             let taking = PostgresRetrainingRequests(
                 queue: PostgresJobQueue(store: leader), clock: FixedClock(), workerName: "leader", logger: logger)
@@ -68,12 +76,8 @@ struct PostgresRetrainingRequestsTests {
                     kind: PostgresRetrainingRequests.kind, workspace: .default, payload: .object([("reason", .string("test"))]),
                     dedupKey: "retrain", maxAttempts: 3),
                 at: Fixtures.now)
-            let registry = ModelRegistry(files: leaderFiles, logger: logger, promotionMargin: 1)
-            var schedule = RetrainingSchedule(interval: nil, minimumNewEvents: 1, family: .knn)
-            schedule.tuner.quick = true
-            let scheduler = RetrainingScheduler(
-                store: try await PostgresModelPublishingTests.eventStore(), files: leaderFiles, registry: registry,
-                clock: FixedClock(), schedule: schedule, logger: logger,
+            let scheduler = try await Self.scheduler(
+                files: leaderFiles, registry: ModelRegistry(files: leaderFiles, logger: logger, promotionMargin: 1),
                 publisher: PostgresModelPublisher(
                     models: PostgresModelStore(store: leader), clock: FixedClock(), fenced: true, logger: logger))
             let taking = PostgresRetrainingRequests(queue: queue, clock: FixedClock(), workerName: "leader", logger: logger)
