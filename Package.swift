@@ -46,6 +46,7 @@ let package = Package(
     targets: [
         .target(
             name: "AttuneCore",
+            dependencies: ["CAttuneIntrinsics"],
             swiftSettings: upcoming
         ),
         .target(name: "CAttuneIntrinsics"),

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import CAttuneIntrinsics
 
 /// Random bits from the system's secure generator, fetched 4 KiB at a time. Identifiers drawn on
 /// every request (each recommendation list has one) then cost a lock, not two system calls;
@@ -30,8 +26,15 @@ package enum RandomBits {
         }
     }
 
-    /// glibc 2.36 and later and Darwin: one `getrandom` (or the system's equivalent) per fill.
     private static func fill(_ buffer: UnsafeMutableRawBufferPointer) {
-        arc4random_buf(buffer.baseAddress!, buffer.count)
+        guard attune_random_fill(buffer.baseAddress!, UInt(buffer.count)) == 0 else {
+            // Only a kernel without getrandom (before Linux 3.17) gets here: the standard
+            // library's generator, which has its own fallback, word by word.
+            var generator = SystemRandomNumberGenerator()
+            for offset in stride(from: 0, to: buffer.count, by: 8) {
+                buffer.storeBytes(of: generator.next() as UInt64, toByteOffset: offset, as: UInt64.self)
+            }
+            return
+        }
     }
 }

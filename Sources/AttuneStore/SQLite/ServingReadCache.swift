@@ -106,18 +106,26 @@ package final class ServingReadCache: Sendable {
     }
 
     /// `key`'s answer as of a probe that just returned `stamp`.
+    ///
+    /// Stamps only grow (`data_version` counts the commits its connection has seen;
+    /// `total_changes` the rows written), so the cache only ever moves forward: a probe older
+    /// than the entries' (its request was overtaken between probe and lock) reads through.
     private func value(_ key: Key, stamp: Int64, read: () throws -> Value) rethrows -> Value {
-        let cached = state.withLock { state -> Value? in
+        let cached = state.withLock { state -> Value?? in
             if state.stamp != stamp {
+                if let current = state.stamp, stamp < current { return .none }
                 state.stamp = stamp
                 state.entries.removeAll(keepingCapacity: true)
                 state.weight = 0
-                return nil
+                return .some(nil)
             }
-            return state.entries[key]
+            return .some(state.entries[key])
         }
-        if let cached { return cached }
-        return store(key, stamp: stamp, try read())
+        switch cached {
+        case .some(.some(let value)): return value
+        case .some(.none): return store(key, stamp: stamp, try read())
+        case .none: return try read()
+        }
     }
 
     /// Keeps `value`, read after the probe that returned `stamp`, unless a newer stamp was seen.

@@ -27,4 +27,31 @@ static inline __attribute__((always_inline)) unsigned attune_lanes_at_least(attu
 #endif
 }
 
+/// Fills `count` bytes at `buffer` from the system's secure generator: `getrandom` on Linux
+/// (glibc 2.25 and later; Swift's Glibc module does not import <sys/random.h>), `arc4random_buf`
+/// elsewhere. Returns 0, or -1 when the kernel cannot give randomness (no getrandom).
+#if defined(__linux__)
+#include <errno.h>
+#include <sys/random.h>
+static inline int attune_random_fill(void *buffer, unsigned long count) {
+    unsigned char *at = (unsigned char *)buffer;
+    while (count > 0) {
+        long got = getrandom(at, count, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return -1;
+        }
+        at += got;
+        count -= (unsigned long)got;
+    }
+    return 0;
+}
+#else
+#include <stdlib.h>
+static inline int attune_random_fill(void *buffer, unsigned long count) {
+    arc4random_buf(buffer, count);
+    return 0;
+}
+#endif
+
 #endif
