@@ -23,10 +23,17 @@ flags=(-O -sanitize=fuzzer,address -parse-as-library -package-name attune
     -enable-upcoming-feature ExistentialAny -enable-upcoming-feature MemberImportVisibility)
 
 # Rebuild only when a source changed.
+# AttuneCore imports the header-only C module CAttuneIntrinsics; SwiftPM makes its module map,
+# here it is written by hand.
+mkdir -p "$out/cmodule"
+header="$PWD/Sources/CAttuneIntrinsics/include/CAttuneIntrinsics.h"
+printf 'module CAttuneIntrinsics {\n    header "%s"\n    export *\n}\n' "$header" > "$out/cmodule/module.modulemap"
+flags+=(-I "$out/cmodule")
+
 sources=$(find Sources/AttuneCore -name '*.swift' | sort)
 extra=(Sources/AttuneServer/Support/Cursor.swift Sources/AttuneEngine/Import/TabularSource.swift
     Sources/AttuneEngine/Import/CellTyping.swift Sources/AttuneEngine/Serving/ItemRules.swift Fuzz/FuzzTargets.swift)
-stamp=$(cat $sources "${extra[@]}" "$0" | sha256sum | cut -c1-16)
+stamp=$(cat $sources "${extra[@]}" "$header" "$0" | sha256sum | cut -c1-16)
 if [ ! -x "$out/attune-fuzz" ] || [ "$(cat "$out/stamp" 2>/dev/null)" != "$stamp" ]; then
     echo "building the fuzz driver (instrumented)..."
     # The linker warns once per AddressSanitizer helper symbol; the log keeps them for a failure.
