@@ -9,21 +9,18 @@ enum Deadline {
     /// is never answered by postgres-nio (the write's failure is dropped), and a child task in a
     /// group would keep the caller waiting for it. Such a body is cancelled and left behind.
     static func run<Result: Sendable>(
-        _ timeout: Duration, discardingLate discard: (@Sendable (Result) async -> Void)? = nil,
-        _ body: @escaping @Sendable () async throws -> Result
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let work = Task { try await body() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
                 let pending = Locked<CheckedContinuation<Result, any Error>?>(continuation)
-                /// - Returns: whether this outcome was the answer (the first one is).
-                @Sendable @discardableResult func finish(_ outcome: Swift.Result<Result, any Error>) -> Bool {
+                @Sendable func finish(_ outcome: Swift.Result<Result, any Error>) {
                     let waiting = pending.withLock { slot in
                         defer { slot = nil }
                         return slot
                     }
                     waiting?.resume(with: outcome)
-                    return waiting != nil
                 }
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
@@ -33,11 +30,8 @@ enum Deadline {
                     work.cancel()
                 }
                 Task {
-                    let outcome = await work.result
+                    finish(await work.result)
                     timer.cancel()
-                    // A value that came after the deadline was answered has no taker: the
-                    // caller may need to release it (a connection must be closed).
-                    if !finish(outcome), case .success(let late) = outcome { await discard?(late) }
                 }
             }
         } onCancel: {

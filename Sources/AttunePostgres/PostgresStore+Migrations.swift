@@ -100,8 +100,7 @@ extension PostgresStore {
         } catch {
             throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
         }
-        // A connection made after the deadline answered is closed, not dropped open.
-        return try await withRetries("connect", idempotent: true, discardingLate: { try? await $0.close() }) { [logger] in
+        return try await withRetries("connect", idempotent: true) { [logger] in
             try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         }
     }
