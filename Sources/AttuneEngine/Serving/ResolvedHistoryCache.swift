@@ -16,21 +16,15 @@ package final class ResolvedHistoryCache: Sendable {
         var user: UserID
     }
 
-    private struct State {
-        var entries: [Key: ResolvedHistory] = [:]
-        var weight = 0
-    }
-
     /// The default bound on the estimated bytes held: about 25,000 users of 50 events each.
     package static let defaultCapacity = 32 << 20
 
-    private let state = Locked(State())
-    /// Above this many estimated bytes (``ResolvedHistory/bytes`` plus a slot) the cache starts
-    /// over rather than grow without bound.
-    let capacity: Int
+    private let state: Locked<WeighedEntries<Key, ResolvedHistory>>
 
+    /// - Parameter capacity: above this many estimated bytes (``ResolvedHistory/bytes`` plus a
+    ///   slot) the cache starts over rather than grow without bound.
     package init(capacity: Int = ResolvedHistoryCache.defaultCapacity) {
-        self.capacity = capacity
+        state = Locked(WeighedEntries(capacity: capacity))
     }
 
     /// `user`'s history resolved against `model`: the cached one if it was made from the same
@@ -40,21 +34,11 @@ package final class ResolvedHistoryCache: Sendable {
     ) -> ResolvedHistory {
         let key = Key(workspace: workspace, user: user)
         let userIndex = model.snapshot.users.index(of: user.rawValue)
-        if let cached = state.withLock({ $0.entries[key] }), cached.matches(recent: recent, userIndex: userIndex, model: model) {
+        if let cached = state.withLock({ $0[key] }), cached.matches(recent: recent, userIndex: userIndex, model: model) {
             return cached
         }
         let resolved = ResolvedHistory(recent: recent, user: user, model: model, anchors: anchors)
-        let bytes = Self.slotBytes(key) + resolved.bytes
-        guard bytes <= capacity else { return resolved }
-        state.withLock { state in
-            if let old = state.entries.removeValue(forKey: key) { state.weight -= Self.slotBytes(key) + old.bytes }
-            if state.weight + bytes > capacity {
-                state.entries.removeAll(keepingCapacity: false)
-                state.weight = 0
-            }
-            state.entries[key] = resolved
-            state.weight += bytes
-        }
+        state.withLock { $0.insert(resolved, for: key) { Self.slotBytes($0) + $1.bytes } }
         return resolved
     }
 
@@ -64,8 +48,8 @@ package final class ResolvedHistoryCache: Sendable {
         return 96 + string(key.workspace.rawValue) + string(key.user.rawValue)
     }
 
-    /// Entries held and their estimated bytes (never above ``capacity``).
+    /// Entries held and their estimated bytes (never above the capacity).
     package var usage: (entries: Int, bytes: Int) {
-        state.withLock { ($0.entries.count, $0.weight) }
+        state.withLock { ($0.count, $0.weight) }
     }
 }

@@ -65,19 +65,17 @@ package final class ServingReadCache: Sendable {
 
     private struct State {
         var stamp: Int64?
-        var entries: [Key: Value] = [:]
-        var weight = 0
+        var entries: WeighedEntries<Key, Value>
     }
 
     private let probe: DatabaseChangeProbe
-    private let state = Locked(State())
-    /// Above this many estimated bytes (``entryBytes(_:_:)``) the cache starts over rather than
-    /// grow without bound.
-    let capacity: Int
+    private let state: Locked<State>
 
+    /// - Parameter capacity: above this many estimated bytes (``entryBytes(_:_:)``) the cache
+    ///   starts over rather than grow without bound.
     init(probe: DatabaseChangeProbe, capacity: Int = ServingReadCache.defaultCapacity) {
         self.probe = probe
-        self.capacity = capacity
+        state = Locked(State(entries: WeighedEntries(capacity: capacity)))
     }
 
     /// The cached answer for `key`, else `read()`'s, kept for the next request.
@@ -116,7 +114,6 @@ package final class ServingReadCache: Sendable {
                 if let current = state.stamp, stamp < current { return .none }
                 state.stamp = stamp
                 state.entries.removeAll(keepingCapacity: true)
-                state.weight = 0
                 return .some(nil)
             }
             return .some(state.entries[key])
@@ -134,22 +131,14 @@ package final class ServingReadCache: Sendable {
         // but it must not outlive a commit this probe already saw.
         state.withLock { state in
             guard state.stamp == stamp else { return }
-            let bytes = Self.entryBytes(key, value)
             // An answer larger than the whole bound is served but not kept.
-            guard bytes <= capacity else { return }
-            if let old = state.entries.removeValue(forKey: key) { state.weight -= Self.entryBytes(key, old) }
-            if state.weight + bytes > capacity {
-                state.entries.removeAll(keepingCapacity: false)
-                state.weight = 0
-            }
-            state.entries[key] = value
-            state.weight += bytes
+            state.entries.insert(value, for: key, weighing: Self.entryBytes)
         }
         return value
     }
 
-    /// Entries held and their estimated bytes (never above ``capacity``).
+    /// Entries held and their estimated bytes (never above the capacity).
     var usage: (entries: Int, bytes: Int) {
-        state.withLock { ($0.entries.count, $0.weight) }
+        state.withLock { ($0.entries.count, $0.entries.weight) }
     }
 }
