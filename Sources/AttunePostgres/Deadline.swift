@@ -9,18 +9,21 @@ enum Deadline {
     /// is never answered by postgres-nio (the write's failure is dropped), and a child task in a
     /// group would keep the caller waiting for it. Such a body is cancelled and left behind.
     static func run<Result: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
+        _ timeout: Duration, discardingLate discard: (@Sendable (Result) async -> Void)? = nil,
+        _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let work = Task { try await body() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Result, any Error>) in
                 let pending = Locked<CheckedContinuation<Result, any Error>?>(continuation)
-                @Sendable func finish(_ outcome: Swift.Result<Result, any Error>) {
+                /// - Returns: whether this outcome was the answer (the first one is).
+                @Sendable @discardableResult func finish(_ outcome: Swift.Result<Result, any Error>) -> Bool {
                     let waiting = pending.withLock { slot in
                         defer { slot = nil }
                         return slot
                     }
                     waiting?.resume(with: outcome)
+                    return waiting != nil
                 }
                 let timer = Task {
                     try? await Task.sleep(for: timeout)
@@ -30,8 +33,11 @@ enum Deadline {
                     work.cancel()
                 }
                 Task {
-                    finish(await work.result)
+                    let outcome = await work.result
                     timer.cancel()
+                    // A value that came after the deadline was answered has no taker: the
+                    // caller may need to release it (a connection must be closed).
+                    if !finish(outcome), case .success(let late) = outcome { await discard?(late) }
                 }
             }
         } onCancel: {

@@ -100,7 +100,8 @@ extension PostgresStore {
         } catch {
             throw AttuneError(code: .storage, message: "PostgreSQL \(configuration.serverName): cannot set up TLS")
         }
-        return try await withRetries("connect", idempotent: true) { [logger] in
+        // A connection made after the deadline answered is closed, not dropped open.
+        return try await withRetries("connect", idempotent: true, discardingLate: { try? await $0.close() }) { [logger] in
             try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         }
     }

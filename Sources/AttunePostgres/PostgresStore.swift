@@ -174,12 +174,13 @@ package final class PostgresStore: Sendable, Service {
 
     func withRetries<Result: Sendable>(
         _ operation: String, idempotent: Bool, failureLevel: Logger.Level = .info,
+        discardingLate discard: (@Sendable (Result) async -> Void)? = nil,
         _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         var attempt = 1
         while true {
             do {
-                return try await withDeadline(options.operationTimeout, body)
+                return try await Deadline.run(options.operationTimeout, discardingLate: discard, body)
             } catch let error as AttuneError {
                 throw error
             } catch {
@@ -220,14 +221,6 @@ package final class PostgresStore: Sendable, Service {
     }
 
     private static func isAnswer(_ error: any Error) -> Bool { error is AttuneError || error is FencedWriteRefused }
-
-    /// `body`, or a ``PostgresFailure`` of kind `timedOut` when it takes longer than `timeout`
-    /// (``Deadline/run(_:_:)``).
-    func withDeadline<Result: Sendable>(
-        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Result
-    ) async throws -> Result {
-        try await Deadline.run(timeout, body)
-    }
 }
 
 /// A lent connection was already closed: nothing was sent on it.
