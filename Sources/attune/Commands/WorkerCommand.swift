@@ -1,6 +1,7 @@
 import ArgumentParser
 import AttuneCore
 import AttuneEngine
+import AttuneServer
 import AttuneStore
 import Foundation
 import Logging
@@ -46,11 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in ConsoleLogHandler(label: label, level: level) }
         let logger = Logger(label: "attune.worker")
         let directory = DataOptions.resolve(dataDirectory)
         switch try storage.location() {
