@@ -9,14 +9,18 @@ package struct AppRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
     /// Set by `APIKeyMiddleware`; `nil` only on the public routes.
     package var principal: Principal?
-    /// The peer's IP address, when the connection has one (the dashboard's sign-in throttle).
-    package let remoteAddress: String?
+    /// The connection, for its peer's address: spelling that out on every request cost a string
+    /// per request that only the dashboard's sign-in reads.
+    private let channel: any Channel
 
     package init(source: Source) {
         self.coreContext = .init(source: source)
         self.principal = nil
-        self.remoteAddress = source.channel.remoteAddress?.ipAddress
+        self.channel = source.channel
     }
+
+    /// The peer's IP address, when the connection has one (the dashboard's sign-in throttle).
+    package var remoteAddress: String? { channel.remoteAddress?.ipAddress }
 
     /// The caller, provided its scope allows `scope`.
     /// - Throws: `AttuneError` `unauthorized` without a key, `forbidden` for a key whose scope
