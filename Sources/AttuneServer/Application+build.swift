@@ -259,6 +259,7 @@ package func buildApplication(
         onServerRunning: { channel in
             await onServerRunning(channel.localAddress?.port ?? configuration.port)
         },
+        eventLoopGroupProvider: configuration.eventLoops.map { .shared(ServerEventLoops.group(threads: $0)) } ?? .singleton,
         logger: logger)
     app.addServices(dependencies.writer, ModelWatcher(registry: dependencies.models, interval: dependencies.modelPollInterval, erasures: dependencies.store))
     app.addServices(dependencies.readAudit)

@@ -26,6 +26,8 @@ struct TestServer {
     var rateLimit: RateLimit?
     var corsOrigins: [String] = []
     var tls: TLSConfiguration?
+    /// The server's own event loops (`attune serve --event-loops`); `nil` shares NIO's.
+    var eventLoops: Int?
     /// Customer-text settings and analyser; `nil` keeps the server's default (no sentiment).
     var texts = TextConfiguration()
     var textAnalyzer: TextAnalyzer?
@@ -57,6 +59,7 @@ struct TestServer {
         configuration.rateLimit = rateLimit
         configuration.corsOrigins = corsOrigins
         configuration.tls = tls
+        configuration.eventLoops = eventLoops
         return try buildApplication(configuration: configuration, dependencies: try await dependencies(), logger: logger)
     }
 

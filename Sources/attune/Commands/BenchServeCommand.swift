@@ -30,6 +30,7 @@ struct BenchServe: AsyncParsableCommand {
     @Option(help: "Offered load of the open-loop run, requests/s.") var rate = 2_000
     @Option(help: "Sending threads (each with one keep-alive connection) of the open-loop run.") var senders = 32
     @Option(help: "Recommendations per request.") var count = 10
+    @Option(help: "The server's --event-loops (default: serve's own default).") var eventLoops: Int?
     @Flag(inversion: .prefixedNo, help: "Ask for each sampled user once before measuring (fills the per-user read cache).")
     var warmup = true
     @Option(help: "recommendations (GET /v1/users/{id}/recommendations) or profile (GET /v1/users/{id}, the admin profile read).")
@@ -52,7 +53,7 @@ struct BenchServe: AsyncParsableCommand {
     func run() async throws {
         try prepare()
         let key = APIKeyFactory.generate(scope: .admin)
-        let server = try ChildServer(dataDirectory: dataDir, adminKey: key)
+        let server = try ChildServer(dataDirectory: dataDir, adminKey: key, extraArguments: eventLoops.map { ["--event-loops", String($0)] } ?? [])
         defer { server.stop() }
         let users = try server.modelUsers()
         print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, load \(Self.loadAverage()); "
@@ -283,14 +284,14 @@ final class ChildServer {
     let writeKey = APIKeyFactory.generate(scope: .write)
     var pid: Int32 { process.processIdentifier }
 
-    init(dataDirectory: String, adminKey: String) throws {
+    init(dataDirectory: String, adminKey: String, extraArguments: [String] = []) throws {
         self.dataDirectory = dataDirectory
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe")
         // Rate limiting off: the benchmark measures serving, one key far past any per-key limit.
         process.arguments = [
             "serve", "--data-dir", dataDirectory, "--port", "0", "--log-level", "warning", "--retrain-seconds", "0",
             "--rate-limit", "0",
-        ]
+        ] + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["ATTUNE_ADMIN_KEY"] = adminKey
         environment["ATTUNE_WRITE_KEY"] = writeKey
