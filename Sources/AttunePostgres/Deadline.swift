@@ -26,7 +26,9 @@ enum Deadline {
                     return waiting != nil
                 }
                 let timer = Task {
-                    try? await Task.sleep(for: timeout)
+                    // Cancelled because the body answered: a cancelled sleep returns early, and
+                    // answering then would race the body's answer with a false "timed out".
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
                     // Answer first: the cancelled body would otherwise race to answer with its
                     // own, vaguer "cancelled".
                     finish(.failure(PostgresFailure(kind: .timedOut, reason: "no connection or answer within \(timeout)")))
@@ -34,10 +36,11 @@ enum Deadline {
                 }
                 Task {
                     let outcome = await work.result
+                    let answered = finish(outcome)
                     timer.cancel()
                     // A value that came after the deadline was answered has no taker: the
                     // caller may need to release it (a connection must be closed).
-                    if !finish(outcome), case .success(let late) = outcome { await discard?(late) }
+                    if !answered, case .success(let late) = outcome { await discard?(late) }
                 }
             }
         } onCancel: {
