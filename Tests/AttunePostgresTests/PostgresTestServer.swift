@@ -66,7 +66,7 @@ enum PostgresTestServer {
     /// The tests' store options: a longer deadline than production's 10 s. The whole suite runs
     /// in parallel against one server on a small machine, where an operation waiting its turn is
     /// not a failure; tests of deadlines and retries set their own.
-    static let options = PostgresStore.Options(operationTimeout: .seconds(60))
+    static let options = PostgresStore.Options(operationTimeout: .seconds(30))
 
     /// A fresh database with the schema migrated and no store running: for what opens connections
     /// of its own (an elector raises the schema's term counter when it takes the lock).
