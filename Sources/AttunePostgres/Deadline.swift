@@ -8,8 +8,10 @@ enum Deadline {
     /// pooled connection is cancellable, but a query written to a connection that closed under it
     /// is never answered by postgres-nio (the write's failure is dropped), and a child task in a
     /// group would keep the caller waiting for it. Such a body is cancelled and left behind.
+    /// - Parameter sleep: How the timer waits (tests make it end early).
     static func run<Result: Sendable>(
         _ timeout: Duration, discardingLate discard: (@Sendable (Result) async -> Void)? = nil,
+        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
         _ body: @escaping @Sendable () async throws -> Result
     ) async throws -> Result {
         let work = Task { try await body() }
@@ -28,7 +30,7 @@ enum Deadline {
                 let timer = Task {
                     // Cancelled because the body answered: a cancelled sleep returns early, and
                     // answering then would race the body's answer with a false "timed out".
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    guard (try? await sleep(timeout)) != nil else { return }
                     // Answer first: the cancelled body would otherwise race to answer with its
                     // own, vaguer "cancelled".
                     finish(.failure(PostgresFailure(kind: .timedOut, reason: "no connection or answer within \(timeout)")))

@@ -9,7 +9,7 @@ enum ServerEventLoops {
     private static let groups = Locked<[Int: MultiThreadedEventLoopGroup]>([:])
 
     static func group(threads: Int) -> MultiThreadedEventLoopGroup {
-        if threads == System.coreCount { return .singleton }
+        if threads == NIOSingletons.groupLoopCountSuggestion { return .singleton }
         return groups.withLock { groups in
             if let group = groups[threads] { return group }
             let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)

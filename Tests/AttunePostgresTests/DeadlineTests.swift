@@ -2,13 +2,24 @@ import AttuneCore
 @testable import AttunePostgres
 import Testing
 
-/// ``Deadline/run(_:discardingLate:_:)`` without a server: the answer is the body's whenever the
-/// body beats the deadline, and a value arriving after the deadline is handed to `discardingLate`.
+/// ``Deadline/run(_:discardingLate:sleep:_:)`` without a server: the answer is the body's
+/// whenever the body beats the deadline, and a value arriving after the deadline is handed to
+/// `discardingLate`.
 struct DeadlineTests {
-    /// The work's answer cancels the timer; a cancelled timer must not answer "timed out" too. A
-    /// version that cancelled the timer before answering lost this race under load: operations
-    /// that had succeeded failed with "no connection or answer within 60 s" at once.
-    @Test func aBodyThatAnswersInTimeIsNeverReportedAsTimedOut() async throws {
+    /// A timer whose wait ends by cancellation (the body answered) must not answer "timed out".
+    /// Here the wait always ends that way, at once, before the body answers: a version whose
+    /// timer went on after a cancelled sleep answered "timed out" every time. (Cancelling the
+    /// timer before answering then let it race the real answer: under load, operations that had
+    /// succeeded failed at once with "no connection or answer within 30 s".)
+    @Test func aTimerWhoseWaitIsCancelledNeverAnswers() async throws {
+        let value = try await Deadline.run(.seconds(60), sleep: { _ in throw CancellationError() }) {
+            try await Task.sleep(for: .milliseconds(20))
+            return 5
+        }
+        #expect(value == 5)
+    }
+
+    @Test func bodiesThatAnswerInTimeAreNeverReportedAsTimedOut() async throws {
         let timeouts = Locked(0)
         await withTaskGroup(of: Void.self) { group in
             for lane in 0..<8 {
@@ -28,18 +39,46 @@ struct DeadlineTests {
     }
 
     @Test func aBodyPastTheDeadlineIsAnsweredTimedOutAndItsLateValueDiscarded() async throws {
-        let discarded = Locked<[Int]>([])
-        let (released, release) = AsyncStream<Void>.makeStream()
+        let (discarded, discard) = AsyncStream<Int>.makeStream()
+        let gate = Gate()
         await #expect(throws: PostgresFailure.self) {
-            try await Deadline.run(.milliseconds(50), discardingLate: { value in discarded.withLock { $0.append(value) } }) {
-                // Ignores cancellation, as a connect in flight does.
-                for await _ in released { break }
+            try await Deadline.run(.milliseconds(50), discardingLate: { value in discard.yield(value) }) {
+                // Deaf to cancellation, as a connect in flight is: it finishes after the answer.
+                await gate.wait()
                 return 7
             }
         }
-        release.yield()
-        release.finish()
-        for _ in 0..<500 where discarded.withLock({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(10)) }
-        #expect(discarded.withLock { $0 } == [7])
+        gate.open()
+        var late: [Int] = []
+        for await value in discarded {
+            late.append(value)
+            break
+        }
+        #expect(late == [7])
+    }
+
+    /// Holds its waiters until opened, whatever cancellation says.
+    final class Gate: Sendable {
+        private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func wait() async {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.open { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+
+        func open() {
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                state.open = true
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
     }
 }

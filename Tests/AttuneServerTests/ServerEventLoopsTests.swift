@@ -10,13 +10,14 @@ struct ServerEventLoopsTests {
         let one = ServerEventLoops.group(threads: 1)
         #expect(one === ServerEventLoops.group(threads: 1))
         #expect(Array(one.makeIterator()).count == 1)
-        #expect(ServerEventLoops.group(threads: System.coreCount) === MultiThreadedEventLoopGroup.singleton)
+        #expect(ServerEventLoops.group(threads: NIOSingletons.groupLoopCountSuggestion) === MultiThreadedEventLoopGroup.singleton)
     }
 
     @Test func aServerOnOneEventLoopAnswersManyConnectionsAtOnce() async throws {
         var server = try TestServer()
         server.eventLoops = 1
         let app = try await server.makeApplication()
+        #expect(app.eventLoopGroup === ServerEventLoops.group(threads: 1))
         try await app.test(.live) { client in
             let port = try #require(client.port)
             // Separate connections, all served by the one loop while their handlers run on Swift's pool.

@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import AttuneCore
 import Logging
 
 /// One line per message on standard error, in the format of swift-log's `StreamLogHandler`
@@ -76,20 +77,26 @@ package struct ConsoleLogHandler: LogHandler {
         }
     }
 
-    /// Writes `line` to file descriptor 2 in as few `write` calls as it takes (one, for any line
-    /// shorter than a pipe's atomic size), so that lines from different threads do not interleave.
+    /// Serialises this process's writers, so that a line longer than a pipe's atomic size, written
+    /// in parts, is not interleaved with another thread's.
+    private static let writing = Locked(())
+
+    /// Writes `line` to file descriptor 2 whole (retrying partial and interrupted writes); a line
+    /// that cannot be written is dropped, as logging must not fail the caller.
     @Sendable package static func writeToStandardError(_ line: String) {
         var line = line
-        line.withUTF8 { bytes in
-            var offset = 0
-            while offset < bytes.count {
-                let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
-                if written > 0 {
-                    offset += written
-                } else if written < 0, errno == EINTR {
-                    continue
-                } else {
-                    return
+        writing.withLock { _ in
+            line.withUTF8 { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let written = write(2, bytes.baseAddress! + offset, bytes.count - offset)
+                    if written > 0 {
+                        offset += written
+                    } else if written < 0, errno == EINTR {
+                        continue
+                    } else {
+                        return
+                    }
                 }
             }
         }
