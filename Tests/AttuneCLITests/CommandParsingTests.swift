@@ -20,6 +20,9 @@ struct CommandParsingTests {
             try AttuneCommand.parseAsRoot(["serve", "--header-timeout-seconds", "5", "--idle-timeout-seconds", "30"])
                 as? ServeCommand)
         #expect(timed.headerTimeoutSeconds == 5 && timed.idleTimeoutSeconds == 30)
+        #expect(timed.eventLoops == nil, "NIO's loops unless asked")
+        let oneLoop = try #require(try AttuneCommand.parseAsRoot(["serve", "--event-loops", "1"]) as? ServeCommand)
+        #expect(oneLoop.eventLoops == 1)
     }
 
     @Test(arguments: [
@@ -40,6 +43,9 @@ struct CommandParsingTests {
         ["serve", "--header-timeout-seconds", "0"],
         ["serve", "--header-timeout-seconds", "nan"],
         ["serve", "--idle-timeout-seconds", "-5"],
+        ["serve", "--event-loops", "0"],
+        ["serve", "--event-loops", "257"],
+        ["serve", "--event-loops", "two"],
         ["serve", "--import-dir", "/definitely/not/here"],
         ["serve", "--import-dir", "/tmp", "--import-interval-seconds", "0"],
         ["serve", "--role", "replica"],
@@ -64,6 +70,7 @@ struct CommandParsingTests {
         ["workspaces", "create", "Bad Name"],
         ["bench", "ingest", "--batch", "0"],
         ["bench", "serve", "--endpoint", "healthz"],
+        ["bench", "serve", "--event-loops", "0"],
         ["bench", "bpr", "--interactions", "/definitely/not/here.csv"],
         ["bench", "bpr", "--interactions", "/dev/null", "--learning-rate", "0"],
         ["bench", "bpr", "--interactions", "/dev/null", "--epochs", "-1"],

@@ -42,6 +42,7 @@ struct BenchServe: AsyncParsableCommand {
         guard (1...100_000).contains(rate) else { throw ValidationError("--rate must be from 1 to 100000") }
         guard (1...512).contains(senders) else { throw ValidationError("--senders must be from 1 to 512") }
         guard ModelFamily(rawValue: model) != nil else { throw ValidationError("unknown model \"\(model)\"") }
+        if let eventLoops, !(1...256).contains(eventLoops) { throw ValidationError("--event-loops must be from 1 to 256") }
         guard ["recommendations", "profile"].contains(endpoint) else {
             throw ValidationError("--endpoint must be recommendations or profile")
         }
