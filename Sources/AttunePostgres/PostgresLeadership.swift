@@ -25,7 +25,11 @@ package final class PostgresLeadership: Leadership {
     }
 
     deinit {
-        if !released.withLock({ $0 }) { _ = connection.close() as EventLoopFuture<Void> }
+        guard !released.withLock({ $0 }) else { return }
+        // The close completes later, on the connection's event loop: the connection is kept until
+        // then (postgres-nio asserts that a connection is closed before it goes away).
+        let connection = connection
+        (connection.close() as EventLoopFuture<Void>).whenComplete { _ in withExtendedLifetime(connection) {} }
     }
 
     package func lost() async throws {
