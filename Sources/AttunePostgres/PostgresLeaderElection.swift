@@ -36,7 +36,8 @@ package struct PostgresLeaderElection: LeaderElection {
         package var idleSessionTimeout: Duration
         /// How long a new leader waits to begin its term while a leader-only write of the previous
         /// term is still in flight (it holds the term counter until it commits; ``LeaderTerms``).
-        /// Past it the lock is given up and tried again.
+        /// Past it the server stops the wait (the session's `lock_timeout`), and the lock is given
+        /// up and tried again.
         package var termTimeout: Duration
 
         package init(
@@ -122,10 +123,14 @@ package struct PostgresLeaderElection: LeaderElection {
             throw failure(error, operation: "leader election connect")
         }
         do {
-            let milliseconds = Int(options.idleSessionTimeout / .milliseconds(1))
+            // The lock timeout ends a new term's wait for the term row on the server too: a
+            // backend blocked on a lock does not notice that its client closed the connection.
+            let idle = "\(Int(options.idleSessionTimeout / .milliseconds(1)))"
+            let lock = "\(Int(options.termTimeout / .milliseconds(1)))"
             _ = try await Deadline.run(options.heartbeatTimeout) { [logger] in
                 try await connection.query(
-                    PostgresQuery(unsafeSQL: "SET idle_session_timeout = \(milliseconds)"), logger: logger)
+                    "SELECT set_config('idle_session_timeout', \(idle), false), set_config('lock_timeout', \(lock), false)",
+                    logger: logger)
             }
         } catch {
             await connection.abandon()
@@ -149,7 +154,9 @@ package struct PostgresLeaderElection: LeaderElection {
     /// lock's own session so that no two terms ever share one. A failure here is thrown, and the
     /// caller's catch closes the connection, which gives the lock up again.
     private func beginTerm(on connection: PostgresConnection) async throws -> PostgresLeadership {
-        let token = try await Deadline.run(options.termTimeout) { [logger] in
+        // The session's lock timeout (``Options/termTimeout``) ends a wait for the row; the deadline
+        // is the backstop for a server that does not answer at all.
+        let token = try await Deadline.run(options.termTimeout + options.heartbeatTimeout) { [logger] in
             try await LeaderTerms.begin(on: connection, logger: logger)
         }
         logger.info("leader term begun", metadata: ["leader.term": .stringConvertible(token.term)])

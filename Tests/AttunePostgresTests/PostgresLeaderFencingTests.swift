@@ -94,14 +94,8 @@ struct PostgresLeaderFencingTests {
     @Test(.timeLimit(.minutes(5)))
     func aNewTermWaitsForAFencedWriteInFlight() async throws {
         try await Self.withLeaders { configuration, store, first, second in
-            let old = try #require(try await first.tryAcquire())
-            let stale = try #require(old.fencingToken)
-            try await PostgresTestServer.admin(configuration) { writer in
+            try await Self.withAFencedWriteInFlight(configuration, leader: first) { stale, writer in
                 let logger = PostgresTestServer.logger
-                // The old leader's write, on a connection of the pool rather than the lock's session.
-                try await writer.query("BEGIN", logger: logger)
-                try await LeaderTerms.check(stale, on: writer, logger: logger)
-                #expect(try await PostgresLeaderElectionTests.terminateLeader(configuration) == 1)
                 let acquired = Locked(false)
                 let taking = Task { () throws -> PostgresLeadership in
                     let term = try await second.acquire(afterEachRefusal: {})
@@ -127,8 +121,49 @@ struct PostgresLeaderFencingTests {
                 try await writer.query("ROLLBACK", logger: logger)
                 await new.release()
             }
-            await old.release()
         }
+    }
+
+    /// A new term that waits longer than the term timeout stops waiting on the server as well: a
+    /// backend blocked on the row does not notice that its client gave up and closed the connection.
+    @Test(.timeLimit(.minutes(5)))
+    func aNewTermThatWaitsTooLongStopsWaitingOnTheServer() async throws {
+        let options = PostgresLeaderElection.Options(
+            retryInterval: .milliseconds(20), heartbeatInterval: .milliseconds(100), heartbeatTimeout: .seconds(1),
+            termTimeout: .seconds(1))
+        try await Self.withLeaders { configuration, _, first, _ in
+            let impatient = PostgresLeaderElection(configuration, options: options, logger: PostgresTestServer.logger)
+            let stale = try await Self.withAFencedWriteInFlight(configuration, leader: first) { _, writer in
+                let refused = await #expect(throws: AttuneError.self) { try await impatient.tryAcquire() }
+                #expect(refused?.code == .storage)
+                #expect(try await Self.waitingForTheTerm(configuration) == 0, "the server ended the wait")
+                try await writer.query("ROLLBACK", logger: PostgresTestServer.logger)
+            }
+            let new = try #require(try await impatient.tryAcquire())
+            #expect(new.fencingToken?.term == stale.term + 1, "the abandoned try raised nothing")
+            await new.release()
+        }
+    }
+
+    /// `leader` takes the lock, its term's write begins on a connection of the pool rather than
+    /// the lock's session, and then the lock's session is ended from outside. `body` runs while
+    /// the write holds the term's row; it gets the old term and the write's connection.
+    /// - Returns: the old term.
+    @discardableResult
+    static func withAFencedWriteInFlight(
+        _ configuration: PostgresConfiguration, leader: PostgresLeaderElection,
+        _ body: (_ stale: FencingToken, _ writer: PostgresConnection) async throws -> Void
+    ) async throws -> FencingToken {
+        let old = try #require(try await leader.tryAcquire())
+        let stale = try #require(old.fencingToken)
+        try await PostgresTestServer.admin(configuration) { writer in
+            try await writer.query("BEGIN", logger: PostgresTestServer.logger)
+            try await LeaderTerms.check(stale, on: writer, logger: PostgresTestServer.logger)
+            #expect(try await PostgresLeaderElectionTests.terminateLeader(configuration) == 1)
+            try await body(stale, writer)
+        }
+        await old.release()
+        return stale
     }
 
     /// Two electors and a running store on a fresh, migrated database with the default workspace.
