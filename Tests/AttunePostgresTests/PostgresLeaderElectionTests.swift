@@ -9,8 +9,14 @@ import Testing
 
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresLeaderElectionTests {
+    /// Fast tries and heartbeats, but generous timeouts: the suite shares Swift's few cooperative
+    /// threads with CPU-heavy tests, which can keep an elector's task from running for seconds.
+    /// A term that no check watches for a while (between two of its steps) must not be ended by
+    /// the server's idle timeout then, nor a slow answer be taken for a lost lock; the checks
+    /// that end a term do it from outside, which is noticed at once.
     static let options = PostgresLeaderElection.Options(
-        retryInterval: .milliseconds(20), heartbeatInterval: .milliseconds(100), heartbeatTimeout: .seconds(5))
+        retryInterval: .milliseconds(20), heartbeatInterval: .milliseconds(100), heartbeatTimeout: .seconds(20),
+        idleSessionTimeout: .seconds(60))
 
     /// The election checks shared with the file lock; each in a database of its own (advisory
     /// locks are per database, so parallel tests do not meet).
