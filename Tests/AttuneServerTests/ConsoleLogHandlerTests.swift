@@ -76,4 +76,24 @@ import Testing
         logger.info("hello")
         #expect(try #require(lines.withLock { $0.first }).contains("attune: trace.id=abc [AttuneServerTests] hello"))
     }
+
+    @Test func aProviderSetOnOneCopyLeavesTheOtherAlone() throws {
+        let lines = Locked<[String]>([])
+        var original = ConsoleLogHandler(label: "attune") { line in lines.withLock { $0.append(line) } }
+        var copy = original
+        copy.metadataProvider = Logger.MetadataProvider { ["trace.id": "abc"] }
+        original.metadata["request.id"] = "1"
+        Logger(label: "attune") { _ in original }.info("first")
+        Logger(label: "attune") { _ in copy }.info("second")
+        let written = lines.withLock { $0 }
+        #expect(written.count == 2)
+        #expect(written[0].contains("attune: request.id=1 [AttuneServerTests] first"))
+        #expect(written[1].contains("attune: trace.id=abc [AttuneServerTests] second"))
+    }
+
+    /// A `Logger` holds its handler in an existential: a handler of at most three words is stored
+    /// inline, so copying a logger and setting a request's metadata on it allocates nothing more.
+    @Test func theHandlerFitsAnExistentialsInlineBuffer() {
+        #expect(MemoryLayout<ConsoleLogHandler>.size <= 3 * MemoryLayout<Int>.size)
+    }
 }

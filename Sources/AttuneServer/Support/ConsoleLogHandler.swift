@@ -17,21 +17,37 @@ import Logging
 /// rendering ran three times per request and logged nothing: 3.2% of the server's CPU under a
 /// saturating load of recommendations. Here setting a key is a dictionary write.
 package struct ConsoleLogHandler: LogHandler {
-    package var logLevel: Logger.Level
+    /// What copies of a handler share and rarely change. Held by one reference so that the handler
+    /// (with its level and metadata) fits an existential's three-word inline buffer: a `Logger`
+    /// copied and given a request's metadata then allocates no box.
+    private final class Setup: Sendable {
+        let label: String
+        let sink: @Sendable (String) -> Void
+        let metadataProvider: Logger.MetadataProvider?
+
+        init(label: String, sink: @escaping @Sendable (String) -> Void, metadataProvider: Logger.MetadataProvider?) {
+            self.label = label
+            self.sink = sink
+            self.metadataProvider = metadataProvider
+        }
+    }
+
+    private var setup: Setup
     package var metadata: Logger.Metadata = [:]
-    package var metadataProvider: Logger.MetadataProvider?
-    private let label: String
-    private let sink: @Sendable (String) -> Void
+    package var logLevel: Logger.Level
+
+    package var metadataProvider: Logger.MetadataProvider? {
+        get { setup.metadataProvider }
+        set { setup = Setup(label: setup.label, sink: setup.sink, metadataProvider: newValue) }
+    }
 
     /// - Parameter write: Where each line goes (it ends with a line feed); standard error by default.
     package init(
         label: String, level: Logger.Level = .info, metadataProvider: Logger.MetadataProvider? = nil,
         write sink: @escaping @Sendable (String) -> Void = ConsoleLogHandler.writeToStandardError
     ) {
-        self.label = label
-        self.logLevel = level
-        self.metadataProvider = metadataProvider
-        self.sink = sink
+        setup = Setup(label: label, sink: sink, metadataProvider: metadataProvider)
+        logLevel = level
     }
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -51,7 +67,8 @@ package struct ConsoleLogHandler: LogHandler {
             merged["error.message"] = "\(error)"
             merged["error.type"] = "\(String(reflecting: type(of: error)))"
         }
-        sink(Self.line(time: Self.timestamp(), level: event.level, label: label, metadata: merged, source: event.source, message: event.message))
+        setup.sink(
+            Self.line(time: Self.timestamp(), level: event.level, label: setup.label, metadata: merged, source: event.source, message: event.message))
     }
 
     /// The line `StreamLogHandler` writes for the same message: metadata sorted by key.
