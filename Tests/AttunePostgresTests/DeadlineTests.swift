@@ -1,5 +1,6 @@
 import AttuneCore
 @testable import AttunePostgres
+import AttuneTestSupport
 import Testing
 
 /// ``Deadline/run(_:discardingLate:sleep:_:)`` without a server: the answer is the body's
@@ -48,37 +49,12 @@ struct DeadlineTests {
                 return 7
             }
         }
-        gate.open()
+        await gate.open()
         var late: [Int] = []
         for await value in discarded {
             late.append(value)
             break
         }
         #expect(late == [7])
-    }
-
-    /// Holds its waiters until opened, whatever cancellation says.
-    final class Gate: Sendable {
-        private let state = Locked<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-        func wait() async {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.open { return true }
-                    state.waiters.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
-
-        func open() {
-            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-                state.open = true
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume() }
-        }
     }
 }

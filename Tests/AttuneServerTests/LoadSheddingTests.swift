@@ -1,5 +1,6 @@
 import AttuneCore
 import AttuneServer
+import AttuneTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
@@ -16,24 +17,6 @@ struct LoadSheddingTests {
         }
         router.get("/healthz") { _, _ in "ok" }
         return router
-    }
-
-    actor Gate {
-        private var waiters: [CheckedContinuation<Void, Never>] = []
-        private var open = false
-        private(set) var arrived = 0
-
-        func wait() async {
-            arrived += 1
-            if open { return }
-            await withCheckedContinuation { waiters.append($0) }
-        }
-
-        func release() {
-            open = true
-            for waiter in waiters { waiter.resume() }
-            waiters.removeAll()
-        }
     }
 
     @Test func pastTheLimitRequestsAreRefusedAt503WithRetryAfterAndHealthStillAnswers() async throws {
@@ -54,7 +37,7 @@ struct LoadSheddingTests {
                 #expect(refused.2.contains("\"code\":\"overloaded\""))
                 let health = try await client.execute(uri: "/healthz", method: .get) { Int($0.status.code) }
                 #expect(health == 200, "monitoring is never shed")
-                await gate.release()
+                await gate.open()
                 for try await status in group { #expect(status == 200) }
             }
             // Slots are given back: the next request is served.
