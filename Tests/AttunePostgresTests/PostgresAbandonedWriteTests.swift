@@ -14,9 +14,11 @@ import Testing
 @Suite(.enabled(if: PostgresTestServer.isConfigured, PostgresTestServer.skipMessage))
 struct PostgresAbandonedWriteTests {
     @Test func anAuditAppendThatMissesItsDeadlineIsNeitherRetriedNorCommittedLater() async throws {
-        // The server's own limit far away: what ends the wait is the client's deadline.
+        // The server's own limit far away: what ends the wait is the client's deadline. That
+        // deadline also bounds the store's first connection, which a loaded test run can take
+        // longer than half a second to make.
         let options = PostgresStore.Options(
-            attempts: 3, operationTimeout: .milliseconds(600), retryDelay: .milliseconds(20), statementTimeout: .seconds(60))
+            attempts: 3, operationTimeout: .seconds(3), retryDelay: .milliseconds(20), statementTimeout: .seconds(60))
         try await PostgresTestServer.withFreshDatabase { configuration in
             try await PostgresStore.withStore(configuration, options: options, logger: PostgresTestServer.logger) { store in
                 let entry = AuditEntry(time: Fixtures.now, actor: "cli", action: .configurationChanged)
