@@ -65,8 +65,10 @@ enum PostgresTestServer {
 
     /// The tests' store options: a longer deadline than production's 10 s. The whole suite runs
     /// in parallel against one server on a small machine, where an operation waiting its turn is
-    /// not a failure; tests of deadlines and retries set their own.
-    static let options = PostgresStore.Options(operationTimeout: .seconds(30))
+    /// not a failure; tests of deadlines and retries set their own. Consent memory is trusted for
+    /// two minutes, not 15 s: a starved run can hold back the background comparisons that long,
+    /// and the test of staleness itself sets its own limit.
+    static let options = PostgresStore.Options(operationTimeout: .seconds(30), consentMaxStaleness: .seconds(120))
 
     /// A fresh database with the schema migrated and no store running: for what opens connections
     /// of its own (an elector raises the schema's term counter when it takes the lock).
