@@ -179,7 +179,10 @@ let package = Package(
         ),
         .testTarget(
             name: "AttuneStoreTests",
-            dependencies: ["AttuneCore", "AttuneStore", "AttuneTestSupport", "AttuneStoreTestSupport"],
+            dependencies: [
+                "AttuneCore", "AttuneStore", "AttuneTestSupport", "AttuneStoreTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: upcoming
         ),
         .testTarget(

@@ -6,19 +6,33 @@ import GRDBSQLite
 /// connection of this process or of another one (an `attune import` while the server runs).
 ///
 /// A file database is watched through a connection of its own with `PRAGMA data_version`, which
-/// SQLite changes whenever another connection commits: one prepared statement and no table read,
-/// a few microseconds. An in-memory database has one connection, whose `total_changes` moves on
-/// every row written.
-final class DatabaseChangeProbe: Sendable {
+/// SQLite changes whenever another connection commits: one prepared statement and no table read.
+/// That still takes a read transaction, whose two `fcntl` calls and lock cost 10 to 30 µs per
+/// request inside a loaded server. So the answer is kept with the wal-index header read just
+/// before it (``WALIndexHeader``), and while the header in shared memory is unchanged, that
+/// answer stands without asking SQLite. An in-memory database has one connection, whose
+/// `total_changes` moves on every row written.
+package final class DatabaseChangeProbe: Sendable {
     /// The watching connection and its prepared statement; only used under the lock, which is
     /// what makes handing it between threads safe.
     private final class Watcher: @unchecked Sendable {
         let connection: OpaquePointer
         let statement: OpaquePointer
+        /// SQLite's mapping of the wal-index, valid while `connection` is open; `nil` for a
+        /// database not in WAL mode.
+        var walIndex: UnsafeRawPointer?
 
         init(connection: OpaquePointer, statement: OpaquePointer) {
             self.connection = connection
             self.statement = statement
+        }
+
+        /// `PRAGMA data_version`, or `nil` when the step fails.
+        func dataVersion() -> Int64? {
+            sqlite3_reset(statement)
+            defer { sqlite3_reset(statement) }
+            guard sqlite3_step(statement) == SQLITE_ROW else { return nil }
+            return sqlite3_column_int64(statement, 0)
         }
 
         deinit {
@@ -27,18 +41,31 @@ final class DatabaseChangeProbe: Sendable {
         }
     }
 
+    /// An exact answer and the wal-index header read just before it.
+    private struct Known: Sendable {
+        var header: WALIndexHeader
+        var stamp: Int64
+    }
+
     /// `nil` for a database without a file: then `writer` is its only connection.
     private let watcher: Locked<Watcher?>
+    /// The watcher's wal-index mapping, read without its lock. The watcher is never released
+    /// while the probe lives, so neither is the mapping.
+    nonisolated(unsafe) private let walIndex: UnsafeRawPointer?
+    private let known = Locked<Known?>(nil)
+    /// Exact probes made (`PRAGMA data_version` steps), for tests.
+    private let exactProbes = Locked(0)
     private let writer: any DatabaseWriter
     /// A file database whose watcher could not be opened: `total_changes` on a pool reader never
     /// moves, so nothing can be known and nothing may be cached.
     private let blind: Bool
 
     /// A probe of the database file at `path`, or of `writer` itself when it has no file.
-    init(path: String?, writer: any DatabaseWriter) {
+    package init(path: String?, writer: any DatabaseWriter) {
         self.writer = writer
         let opened = path.flatMap(Self.open)
         blind = path != nil && opened == nil
+        walIndex = opened?.walIndex
         watcher = Locked(opened)
     }
 
@@ -56,22 +83,47 @@ final class DatabaseChangeProbe: Sendable {
             sqlite3_close_v2(connection)
             return nil
         }
-        return Watcher(connection: connection, statement: statement)
+        let watcher = Watcher(connection: connection, statement: statement)
+        // The first step opens the wal-index of a WAL database; only then may it be asked for.
+        if Self.isWAL(connection), watcher.dataVersion() != nil {
+            watcher.walIndex = WALIndexHeader.region(of: connection)
+        }
+        return watcher
+    }
+
+    private static func isWAL(_ connection: OpaquePointer) -> Bool {
+        var statement: OpaquePointer?
+        guard sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &statement, nil) == SQLITE_OK, let statement else {
+            return false
+        }
+        defer { sqlite3_finalize(statement) }
+        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return false }
+        return String(cString: text) == "wal"
     }
 
     /// A value that differs from every earlier one once anything has been committed since;
     /// `nil` when the database cannot tell (then nothing may be trusted from a cache).
-    func stamp() -> Int64? {
+    package func stamp() -> Int64? {
+        if let walIndex, let header = WALIndexHeader.read(walIndex),
+            let stamp = known.withLock({ $0?.header == header ? $0?.stamp : nil })
+        {
+            return stamp
+        }
         let watched = watcher.withLock { watcher -> Int64?? in
             guard let w = watcher else { return .none }
-            sqlite3_reset(w.statement)
-            guard sqlite3_step(w.statement) == SQLITE_ROW else { return .some(nil) }
-            let value = sqlite3_column_int64(w.statement, 0)
-            sqlite3_reset(w.statement)
+            // Read before the step: a commit after this read changes the header, so the pair
+            // never vouches for a state older than the answer.
+            let header = walIndex.flatMap(WALIndexHeader.read)
+            exactProbes.withLock { $0 += 1 }
+            guard let value = w.dataVersion() else { return .some(nil) }
+            if let header { known.withLock { $0 = Known(header: header, stamp: value) } }
             return .some(value)
         }
         if let watched { return watched }
         if blind { return nil }
         return try? writer.read { db in sqlite3_total_changes64(db.sqliteConnection) }
     }
+
+    /// How many times SQLite itself was asked (tests check the shared-memory path is taken).
+    package var exactProbeCount: Int { exactProbes.withLock { $0 } }
 }
