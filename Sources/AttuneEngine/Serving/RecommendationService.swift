@@ -365,8 +365,8 @@ package struct RecommendationService: Sendable {
         return RecommendationList(items: items, strategy: "similar-\(model.snapshot.family.rawValue)", modelVersion: model.version)
     }
 
-    /// The candidates that pass the request's filters, in order, and the categories of those the
-    /// catalogue knows (fetched when a filter or diversity needs them).
+    /// The candidates that pass the request's filters, in order, and, when the request asks for
+    /// diversity, the categories of those the catalogue knows.
     /// With `enough`, and no boost to reorder the accepted ones, candidates are looked at in
     /// chunks and the rest are skipped once that many passed.
     private func filter(
@@ -429,7 +429,8 @@ package struct RecommendationService: Sendable {
                     guard rules.admits(fields, now: now) else { continue }
                     score = rules.boosted(score, fields, now: now)
                 }
-                if let entry { categories[candidate.item] = entry.categories }
+                // Only diversity compares categories; without it the map would be built for nothing.
+                if request.diversity > 0, let entry { categories[candidate.item] = entry.categories }
             }
             out.append((candidate.item, score))
         }
@@ -437,11 +438,23 @@ package struct RecommendationService: Sendable {
 
     /// Display names of items for reasons: the catalogue title, else the id.
     private func titles(of items: [Int32], model: ServingModel, workspace: WorkspaceID) async throws -> [Int32: String] {
-        var seen = Set<Int32>()
-        let labels = items.filter { model.itemKey(at: $0) != nil && seen.insert($0).inserted }
+        // Distinct labels with a key. A reason list names a handful: a linear check is cheaper
+        // than hashing into a set for it.
+        var labels: [Int32] = []
+        var keys: [String] = []
+        labels.reserveCapacity(items.count)
+        keys.reserveCapacity(items.count)
+        var seen = items.count > 32 ? Set<Int32>(minimumCapacity: items.count) : []
+        for item in items {
+            guard items.count > 32 ? seen.insert(item).inserted : !labels.contains(item) else { continue }
+            guard let key = model.itemKey(at: item) else { continue }
+            labels.append(item)
+            keys.append(key)
+        }
+        guard !labels.isEmpty else { return [:] }
         let catalogue = try await self.catalogue.items(labels: labels, of: model, in: workspace, store: store)
-        var out: [Int32: String] = [:]
-        for (label, entry) in zip(labels, catalogue) { out[label] = entry?.title ?? model.itemKey(at: label) }
+        var out = [Int32: String](minimumCapacity: labels.count)
+        for (offset, label) in labels.enumerated() { out[label] = catalogue[offset]?.title ?? keys[offset] }
         return out
     }
 
