@@ -66,6 +66,7 @@ let package = Package(
             name: "AttuneStore",
             dependencies: [
                 "AttuneCore",
+                "CAttuneIntrinsics",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),

@@ -49,9 +49,10 @@ package final class DatabaseChangeProbe: Sendable {
 
     /// `nil` for a database without a file: then `writer` is its only connection.
     private let watcher: Locked<Watcher?>
-    /// The watcher's wal-index mapping, read without its lock. The watcher is never released
-    /// while the probe lives, so neither is the mapping.
+    /// The watcher's wal-index mapping, read without its lock, and the watcher that owns it:
+    /// held here, so the connection (and with it the mapping) lives as long as the probe.
     nonisolated(unsafe) private let walIndex: UnsafeRawPointer?
+    private let mappingOwner: Watcher?
     private let known = Locked<Known?>(nil)
     /// Exact probes made (`PRAGMA data_version` steps), for tests.
     private let exactProbes = Locked(0)
@@ -66,6 +67,7 @@ package final class DatabaseChangeProbe: Sendable {
         let opened = path.flatMap(Self.open)
         blind = path != nil && opened == nil
         walIndex = opened?.walIndex
+        mappingOwner = opened
         watcher = Locked(opened)
     }
 
@@ -85,20 +87,25 @@ package final class DatabaseChangeProbe: Sendable {
         }
         let watcher = Watcher(connection: connection, statement: statement)
         // The first step opens the wal-index of a WAL database; only then may it be asked for.
-        if Self.isWAL(connection), watcher.dataVersion() != nil {
+        // In exclusive locking mode SQLite keeps the wal-index in heap memory instead, and asking
+        // for the shared one would open it behind SQLite's back.
+        if Self.pragma("journal_mode", of: connection) == "wal", Self.pragma("locking_mode", of: connection) == "normal",
+            watcher.dataVersion() != nil
+        {
             watcher.walIndex = WALIndexHeader.region(of: connection)
         }
         return watcher
     }
 
-    private static func isWAL(_ connection: OpaquePointer) -> Bool {
+    /// The text a `PRAGMA name` answers, or `nil`.
+    private static func pragma(_ name: String, of connection: OpaquePointer) -> String? {
         var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(connection, "PRAGMA journal_mode", -1, &statement, nil) == SQLITE_OK, let statement else {
-            return false
+        guard sqlite3_prepare_v2(connection, "PRAGMA \(name)", -1, &statement, nil) == SQLITE_OK, let statement else {
+            return nil
         }
         defer { sqlite3_finalize(statement) }
-        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return false }
-        return String(cString: text) == "wal"
+        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
+        return String(cString: text)
     }
 
     /// A value that differs from every earlier one once anything has been committed since;

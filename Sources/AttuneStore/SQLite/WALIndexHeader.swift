@@ -1,3 +1,4 @@
+import CAttuneIntrinsics
 import GRDBSQLite
 
 /// The header of a WAL database's wal-index (its `-shm` file), read straight from SQLite's own
@@ -21,23 +22,26 @@ struct WALIndexHeader: Equatable, Sendable {
     private var head: SIMD4<UInt64>
     private var tail: SIMD2<UInt64>
 
+    /// `iVersion`, the 32-bit field at offset 0 (native byte order, as SQLite writes it).
+    private var version: UInt32 { withUnsafeBytes(of: head[0]) { $0.load(as: UInt32.self) } }
+    /// `isInit`, the byte at offset 12.
+    private var isInitialised: Bool { withUnsafeBytes(of: head[1]) { $0[4] } == 1 }
+
     /// The header at `region`, or `nil` while a writer is between its two copies, or when the
     /// region does not hold an initialised header of the known format.
     static func read(_ region: UnsafeRawPointer) -> WALIndexHeader? {
         let first = WALIndexHeader(region)
         let second = WALIndexHeader(region + size)
-        guard first == second,
-            region.load(as: UInt32.self) == formatVersion,
-            region.load(fromByteOffset: 12, as: UInt8.self) == 1  // isInit
-        else { return nil }
+        guard first == second, first.version == formatVersion, first.isInitialised else { return nil }
         return first
     }
 
+    /// The header copy at `base`, word by word as atomic loads: SQLite writes it with plain
+    /// stores from any process, and the copies are compared afterwards, as SQLite's readers do.
     private init(_ base: UnsafeRawPointer) {
-        head = SIMD4(
-            base.load(fromByteOffset: 0, as: UInt64.self), base.load(fromByteOffset: 8, as: UInt64.self),
-            base.load(fromByteOffset: 16, as: UInt64.self), base.load(fromByteOffset: 24, as: UInt64.self))
-        tail = SIMD2(base.load(fromByteOffset: 32, as: UInt64.self), base.load(fromByteOffset: 40, as: UInt64.self))
+        func word(_ offset: Int) -> UInt64 { UInt64(attune_load_shared_u64(base + offset)) }
+        head = SIMD4(word(0), word(8), word(16), word(24))
+        tail = SIMD2(word(32), word(40))
     }
 
     /// SQLite's mapping of the first wal-index page of `connection`'s main database, or `nil`

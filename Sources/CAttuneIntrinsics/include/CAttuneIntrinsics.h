@@ -27,6 +27,15 @@ static inline __attribute__((always_inline)) unsigned attune_lanes_at_least(attu
 #endif
 }
 
+/// Eight bytes at `address` (8-byte aligned) read as one relaxed atomic load, then an acquire
+/// fence: for memory another process writes (SQLite's wal-index), which Swift has no atomic view
+/// of, the load is neither torn nor moved after the reads that follow it.
+static inline __attribute__((always_inline)) unsigned long long attune_load_shared_u64(const void *address) {
+    unsigned long long value = __atomic_load_n((const unsigned long long *)address, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    return value;
+}
+
 /// Fills `count` bytes at `buffer` from the system's secure generator: `getrandom` on Linux
 /// (glibc 2.25 and later; Swift's Glibc module does not import <sys/random.h>), `arc4random_buf`
 /// elsewhere. Returns 0, or -1 when the kernel cannot give randomness (no getrandom).
