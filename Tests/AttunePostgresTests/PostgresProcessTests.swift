@@ -212,21 +212,29 @@ struct PostgresProcessTests {
             #expect(try await replica.waitForOutput("role: api"), "\(replica.output)\(replica.log)")
             let client = BlockingClient(port: try Self.port(replica.output))
 
+            // The client sends until the ending below is over (at least 300 events), so that
+            // every round of it finds requests in flight.
+            let stop = Locked(false)
             let sender = Task.detached { () -> (acknowledged: [String], statuses: [Int: Int]) in
                 var acknowledged: [String] = []
                 var statuses: [Int: Int] = [:]
-                for n in 0..<300 {
+                var n = 0
+                while n < 300 || !stop.withLock({ $0 }), n < 20_000 {
                     let id = UUID().uuidString.lowercased()
                     let body = #"{"id": "\#(id)", "type": "view", "userId": "u\#(n % 7)", "itemId": "i\#(n % 13)"}"#
                     let status = client.post(path: "/v1/events", key: admin, body: body) ?? -1
                     statuses[status, default: 0] += 1
                     if status == 200 { acknowledged.append(id) }
+                    n += 1
                 }
                 return (acknowledged, statuses)
             }
-            // Three times during the run, every backend of the test database is ended.
+            // Every backend of the test database is ended, round after round, until a request
+            // has met an ended connection (an idle one is just replaced, which proves less), at
+            // least three times and at most twenty.
             var ended = 0
-            for _ in 0..<3 {
+            for round in 0..<20 {
+                if round >= 3, replica.log.contains("postgres operation retried") { break }
                 try await Task.sleep(for: .milliseconds(300))
                 ended += try await PostgresTestServer.admin(database) { connection in
                     let rows = try await connection.query(
@@ -239,6 +247,7 @@ struct PostgresProcessTests {
                     return count
                 }
             }
+            stop.withLock { $0 = true }
             let (acknowledged, statuses) = await sender.value
             #expect(ended > 0, "connections were ended")
             #expect(Set(statuses.keys).isSubset(of: [200, 503]), "only stored or a clear 503: \(statuses)")
