@@ -19,20 +19,45 @@ package final class DatabaseChangeProbe: Sendable {
         let connection: OpaquePointer
         let statement: OpaquePointer
         /// SQLite's mapping of the wal-index, valid while `connection` is open; `nil` for a
-        /// database not in WAL mode.
-        var walIndex: UnsafeRawPointer?
+        /// database not in WAL mode. Set once, so it may be read without the lock.
+        let walIndex: UnsafeRawPointer?
+        /// `PRAGMA data_version` steps made (under the lock), for tests.
+        var steps = 0
 
         init(connection: OpaquePointer, statement: OpaquePointer) {
             self.connection = connection
             self.statement = statement
+            // The first step opens the wal-index of a WAL database; only then may it be asked
+            // for. In exclusive locking mode SQLite keeps the wal-index in heap memory instead,
+            // and asking for the shared one would open it behind SQLite's back.
+            let mappable =
+                Self.pragma("journal_mode", of: connection) == "wal" && Self.pragma("locking_mode", of: connection) == "normal"
+                && Self.dataVersion(statement) != nil
+            walIndex = mappable ? WALIndexHeader.region(of: connection) : nil
         }
 
         /// `PRAGMA data_version`, or `nil` when the step fails.
         func dataVersion() -> Int64? {
+            steps += 1
+            return Self.dataVersion(statement)
+        }
+
+        private static func dataVersion(_ statement: OpaquePointer) -> Int64? {
             sqlite3_reset(statement)
             defer { sqlite3_reset(statement) }
             guard sqlite3_step(statement) == SQLITE_ROW else { return nil }
             return sqlite3_column_int64(statement, 0)
+        }
+
+        /// The text a `PRAGMA name` answers, or `nil`.
+        private static func pragma(_ name: String, of connection: OpaquePointer) -> String? {
+            var statement: OpaquePointer?
+            guard sqlite3_prepare_v2(connection, "PRAGMA \(name)", -1, &statement, nil) == SQLITE_OK, let statement else {
+                return nil
+            }
+            defer { sqlite3_finalize(statement) }
+            guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
+            return String(cString: text)
         }
 
         deinit {
@@ -49,13 +74,10 @@ package final class DatabaseChangeProbe: Sendable {
 
     /// `nil` for a database without a file: then `writer` is its only connection.
     private let watcher: Locked<Watcher?>
-    /// The watcher's wal-index mapping, read without its lock, and the watcher that owns it:
-    /// held here, so the connection (and with it the mapping) lives as long as the probe.
-    nonisolated(unsafe) private let walIndex: UnsafeRawPointer?
+    /// The watcher again, outside the lock, for its wal-index mapping: held here, so the
+    /// connection (and with it the mapping) lives as long as the probe.
     private let mappingOwner: Watcher?
     private let known = Locked<Known?>(nil)
-    /// Exact probes made (`PRAGMA data_version` steps), for tests.
-    private let exactProbes = Locked(0)
     private let writer: any DatabaseWriter
     /// A file database whose watcher could not be opened: `total_changes` on a pool reader never
     /// moves, so nothing can be known and nothing may be cached.
@@ -66,7 +88,6 @@ package final class DatabaseChangeProbe: Sendable {
         self.writer = writer
         let opened = path.flatMap(Self.open)
         blind = path != nil && opened == nil
-        walIndex = opened?.walIndex
         mappingOwner = opened
         watcher = Locked(opened)
     }
@@ -85,32 +106,13 @@ package final class DatabaseChangeProbe: Sendable {
             sqlite3_close_v2(connection)
             return nil
         }
-        let watcher = Watcher(connection: connection, statement: statement)
-        // The first step opens the wal-index of a WAL database; only then may it be asked for.
-        // In exclusive locking mode SQLite keeps the wal-index in heap memory instead, and asking
-        // for the shared one would open it behind SQLite's back.
-        if Self.pragma("journal_mode", of: connection) == "wal", Self.pragma("locking_mode", of: connection) == "normal",
-            watcher.dataVersion() != nil
-        {
-            watcher.walIndex = WALIndexHeader.region(of: connection)
-        }
-        return watcher
-    }
-
-    /// The text a `PRAGMA name` answers, or `nil`.
-    private static func pragma(_ name: String, of connection: OpaquePointer) -> String? {
-        var statement: OpaquePointer?
-        guard sqlite3_prepare_v2(connection, "PRAGMA \(name)", -1, &statement, nil) == SQLITE_OK, let statement else {
-            return nil
-        }
-        defer { sqlite3_finalize(statement) }
-        guard sqlite3_step(statement) == SQLITE_ROW, let text = sqlite3_column_text(statement, 0) else { return nil }
-        return String(cString: text)
+        return Watcher(connection: connection, statement: statement)
     }
 
     /// A value that differs from every earlier one once anything has been committed since;
     /// `nil` when the database cannot tell (then nothing may be trusted from a cache).
     package func stamp() -> Int64? {
+        let walIndex = mappingOwner?.walIndex
         if let walIndex, let header = WALIndexHeader.read(walIndex),
             let stamp = known.withLock({ $0?.header == header ? $0?.stamp : nil })
         {
@@ -121,7 +123,6 @@ package final class DatabaseChangeProbe: Sendable {
             // Read before the step: a commit after this read changes the header, so the pair
             // never vouches for a state older than the answer.
             let header = walIndex.flatMap(WALIndexHeader.read)
-            exactProbes.withLock { $0 += 1 }
             guard let value = w.dataVersion() else { return .some(nil) }
             if let header { known.withLock { $0 = Known(header: header, stamp: value) } }
             return .some(value)
@@ -132,5 +133,5 @@ package final class DatabaseChangeProbe: Sendable {
     }
 
     /// How many times SQLite itself was asked (tests check the shared-memory path is taken).
-    package var exactProbeCount: Int { exactProbes.withLock { $0 } }
+    package var exactProbeCount: Int { watcher.withLock { $0?.steps ?? 0 } }
 }
