@@ -19,10 +19,11 @@ struct PostgresLockIndependenceTests {
     func theConsentPolicyChangesWhileAWorkerLeads() async throws {
         try await PostgresTestServer.withFreshDatabase { configuration in
             // The old shared key made the change wait out its deadline every time, however long.
-            // The deadline and the consent staleness are generous so that a test run starving the
-            // store's background comparisons for seconds cannot fail this check.
+            // The deadline and the consent staleness (the shared test options') are generous so
+            // that a test run starving the store's background comparisons cannot fail this check.
             let options = PostgresStore.Options(
-                attempts: 1, operationTimeout: .seconds(20), consentMaxStaleness: .seconds(120))
+                attempts: 1, operationTimeout: .seconds(20),
+                consentMaxStaleness: PostgresTestServer.options.consentMaxStaleness)
             try await PostgresStore.withStore(configuration, options: options, logger: PostgresTestServer.logger) { store in
                 let election = PostgresLeaderElection(configuration, logger: PostgresTestServer.logger)
                 let term = try #require(try await election.tryAcquire())

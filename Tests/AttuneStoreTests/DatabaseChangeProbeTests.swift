@@ -1,5 +1,6 @@
 import AttuneCore
 import AttuneStore
+import AttuneTestSupport
 import Foundation
 import GRDB
 import Testing
@@ -9,8 +10,7 @@ import Testing
 /// connection made it and whatever checkpoints did to the log in between.
 struct DatabaseChangeProbeTests {
     static func withDatabase(_ body: (DatabasePool, String) throws -> Void) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("attune-probe-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = FileManagerTemp.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
         let pool = try DatabasePool(path: path)

@@ -444,9 +444,10 @@ package struct RecommendationService: Sendable {
         var keys: [String] = []
         labels.reserveCapacity(items.count)
         keys.reserveCapacity(items.count)
-        var seen = items.count > 32 ? Set<Int32>(minimumCapacity: items.count) : []
+        let few = items.count <= 32
+        var seen = few ? [] : Set<Int32>(minimumCapacity: items.count)
         for item in items {
-            guard items.count > 32 ? seen.insert(item).inserted : !labels.contains(item) else { continue }
+            guard few ? !labels.contains(item) : seen.insert(item).inserted else { continue }
             guard let key = model.itemKey(at: item) else { continue }
             labels.append(item)
             keys.append(key)
